@@ -1,0 +1,106 @@
+"""The `ecoplane` command line: validate, diff, schema and example generation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from app.ecosystem.diff import diff_models
+from app.ecosystem.generate import GeneratorSize, generate_model
+from app.ecosystem.loader import ModelUnreadable, load_directory
+from app.ecosystem.model import Model
+from app.ecosystem.spec.documents import json_schema
+
+EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.handler(args)
+    except ModelUnreadable as error:
+        print(f"ecoplane: cannot read the model: {error}", file=sys.stderr)
+        return EXIT_UNREADABLE
+    return status
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ecoplane", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    validate = commands.add_parser("validate", help="load and validate a model directory")
+    validate.add_argument("directory", type=Path)
+    validate.add_argument("--format", choices=("text", "json"), default="text")
+    validate.set_defaults(handler=_validate)
+    diff = commands.add_parser("diff", help="list the changes between two model directories")
+    diff.add_argument("old", type=Path)
+    diff.add_argument("new", type=Path)
+    diff.add_argument("--format", choices=("text", "json"), default="text")
+    diff.set_defaults(handler=_diff)
+    schema = commands.add_parser("schema", help="print the JSON Schema of model documents")
+    schema.set_defaults(handler=_schema)
+    example = commands.add_parser("example", help="example models")
+    example_commands = example.add_subparsers(dest="example_command", required=True)
+    generate = example_commands.add_parser("generate", help="write a synthetic, valid model of any size")
+    generate.add_argument("out", type=Path)
+    for name, default in GeneratorSize.defaults().items():
+        generate.add_argument(f"--{name.replace('_', '-')}", type=_count, default=default, dest=name)
+    generate.set_defaults(handler=_generate)
+    return parser
+
+
+def _count(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text} is negative")
+    return value
+
+
+def _validate(args: argparse.Namespace) -> int:
+    model = load_directory(args.directory)
+    if args.format == "json":
+        print(json.dumps(problem_report(model), indent=2))
+    else:
+        for problem in model.problems:
+            print(problem.as_line())
+        print(f"{model.errors} error(s), {model.warnings} warning(s)", file=sys.stderr)
+    return EXIT_PROBLEMS if model.errors else EXIT_OK
+
+
+def problem_report(model: Model) -> dict[str, object]:
+    """The JSON report of a validation."""
+    return {"errors": model.errors, "warnings": model.warnings,
+            "problems": [p.as_dict() for p in model.problems]}
+
+
+def _diff(args: argparse.Namespace) -> int:
+    old, new = load_directory(args.old), load_directory(args.new)
+    changes = diff_models(old, new)
+    breaking = sum(1 for c in changes if c.severity == "breaking")
+    if args.format == "json":
+        print(json.dumps({"breaking": breaking, "changes": [c.as_dict() for c in changes]}, indent=2))
+    else:
+        for change in changes:
+            print(change.as_line())
+        print(f"{len(changes)} change(s), {breaking} breaking", file=sys.stderr)
+    return EXIT_PROBLEMS if breaking else EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    print(json.dumps(json_schema(), indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def _generate(args: argparse.Namespace) -> int:
+    size = GeneratorSize(**{name: getattr(args, name) for name in GeneratorSize.defaults()})
+    written = generate_model(args.out, size)
+    print(f"wrote {written} files to {args.out}", file=sys.stderr)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

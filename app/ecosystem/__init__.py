@@ -1,0 +1,1 @@
+"""The ecosystem model: spec, loader, validation, builtins, graph and diff (pure Python)."""

@@ -1,0 +1,70 @@
+"""Load a model: files → documents → entities → validation → problems with positions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from app.ecosystem.assemble import Assembler, Placed
+from app.ecosystem.builtins import builtin_documents
+from app.ecosystem.envelope import read_document
+from app.ecosystem.model import Model
+from app.ecosystem.positions import resolve_positions
+from app.ecosystem.problems import BUILTIN_SOURCE, Problems, sort_key
+from app.ecosystem.sources import (
+    MAX_FILE_BYTES,
+    ModelUnreadable,
+    RawDocument,
+    decode_text,
+    parse_documents,
+    read_model,
+)
+from app.ecosystem.spec.documents import DOCUMENT_TYPES, Document
+from app.ecosystem.validate import validate
+
+__all__ = ["ModelUnreadable", "load_directory", "load_texts"]
+
+
+def load_directory(root: Path, max_file_bytes: int = MAX_FILE_BYTES) -> Model:
+    """Load and validate the model under a directory; raise ModelUnreadable if it cannot be read."""
+    problems = Problems()
+    files = read_model(root, problems, max_file_bytes)
+    return _build(files.documents, files.texts, problems)
+
+
+def load_texts(files: dict[str, str | bytes]) -> Model:
+    """Load and validate a model given as file contents by relative path (e.g. from an upload)."""
+    problems = Problems()
+    texts: dict[str, str] = {}
+    documents: list[RawDocument] = []
+    for name in sorted(files):
+        if not name.endswith((".yaml", ".yml")):
+            continue
+        content = files[name]
+        text = decode_text(content, name, problems) if isinstance(content, bytes) else content
+        if text is not None:
+            texts[name] = text
+            documents.extend(parse_documents(text, name, problems))
+    if not texts and not problems.items:
+        raise ModelUnreadable("no *.yaml or *.yml files given")
+    return _build(documents, texts, problems)
+
+
+def _build(documents: list[RawDocument], texts: dict[str, str], problems: Problems) -> Model:
+    placed = [Placed(_builtin(data), BUILTIN_SOURCE, builtin=True) for data in builtin_documents()]
+    broken: set[tuple[str, str]] = set()
+    for raw in documents:
+        document = read_document(raw, problems, broken)
+        if document is not None:
+            placed.append(Placed(document, raw.source))
+    assembler = Assembler(problems)
+    model = assembler.add_all(placed)
+    model.broken = broken
+    validate(model, assembler.undeclared_teams, problems)
+    resolve_positions(problems.items, texts)
+    model.problems = sorted(problems.items, key=sort_key)
+    return model
+
+
+def _builtin(data: dict[str, object]) -> Document:
+    document: Document = DOCUMENT_TYPES[str(data["kind"])].model_validate(data)  # type: ignore[assignment]
+    return document

@@ -1,0 +1,42 @@
+"""Naming rules: which names may become SQL identifiers, and the words they may not be."""
+
+from __future__ import annotations
+
+import re
+
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
+LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,62}")
+
+IDENTIFIER_FORM = "a letter, then letters, digits or '_', at most 63 characters"
+LABEL_FORM = "a letter, then letters, digits, '_', '.' or '-', at most 63 characters"
+
+# PostgreSQL's reserved key words (and those reserved except as function or type names).
+SQL_RESERVED = frozenset(
+    """
+    all analyse analyze and any array as asc asymmetric authorization binary both case cast check
+    collate collation column concurrently constraint create cross current_catalog current_date
+    current_role current_schema current_time current_timestamp current_user default deferrable
+    desc distinct do else end except false fetch for foreign freeze from full grant group having
+    ilike in initially inner intersect into is isnull join lateral leading left like limit
+    localtime localtimestamp natural not notnull null offset on only or order outer overlaps
+    placing primary references returning right select session_user similar some symmetric
+    system_user table tablesample then to trailing true union unique user using variadic verbose
+    when where window with
+    """.split()
+)
+
+
+def identifier_problem(name: object) -> str | None:
+    """Why a name cannot become an SQL identifier, or None when it can."""
+    if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
+        return f"{name!r} is not a valid name: use {IDENTIFIER_FORM}"
+    if name.lower() in SQL_RESERVED:
+        return f"{name!r} is an SQL reserved word and cannot be used as a name"
+    return None
+
+
+def label_problem(name: object) -> str | None:
+    """Why a zone, team, platform, vendor or location name is invalid, or None."""
+    if not isinstance(name, str) or not LABEL.fullmatch(name):
+        return f"{name!r} is not a valid name: use {LABEL_FORM}"
+    return None

@@ -1,0 +1,133 @@
+"""Model files to YAML documents: find the files, read them safely, parse them fast."""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml_rs
+
+from app.ecosystem.problems import Problems, Source
+
+MAX_FILE_BYTES = 16 * 1024 * 1024
+# An alias bomb ("billion laughs") stops here instead of filling memory.
+ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=200_000, max_replay_stack_depth=32)
+_POSITION = re.compile(r"at line (\d+), column (\d+)")
+_DOCUMENT_MARKER = re.compile(r"^---(\s|$)", re.MULTILINE)
+
+
+class ModelUnreadable(Exception):
+    """The model cannot be read at all (no such directory, no YAML files)."""
+
+
+@dataclass(frozen=True, slots=True)
+class RawDocument:
+    """One parsed YAML document and where it came from."""
+
+    source: Source
+    data: Any
+
+
+@dataclass(slots=True)
+class ModelFiles:
+    """The text of every model file (by path relative to the root) and its documents."""
+
+    texts: dict[str, str]
+    documents: list[RawDocument]
+
+
+def find_files(root: Path, problems: Problems) -> list[Path]:
+    """Every `*.yaml`/`*.yml` below root, sorted; hidden entries and symlinks are skipped."""
+    if not root.is_dir():
+        raise ModelUnreadable(f"{root}: not a directory")
+    found: list[Path] = []
+    for folder, dirs, files in os.walk(root, onerror=_raise_unreadable):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in sorted(files):
+            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
+                continue
+            path = Path(folder, name)
+            if path.is_symlink():
+                relative = path.relative_to(root).as_posix()
+                problems.warning("symlink-skipped", f"{relative} is a symbolic link and was skipped",
+                                 Source(relative), relative)
+                continue
+            found.append(path)
+    if not found:
+        raise ModelUnreadable(f"{root}: no *.yaml or *.yml files found")
+    return found
+
+
+def _raise_unreadable(error: OSError) -> None:
+    raise ModelUnreadable(f"{error.filename}: {error.strerror}")
+
+
+def read_model(root: Path, problems: Problems, max_file_bytes: int = MAX_FILE_BYTES) -> ModelFiles:
+    """Read and parse every model file under root; file-level problems are recorded."""
+    files = ModelFiles({}, [])
+    for path in find_files(root, problems):
+        relative = path.relative_to(root).as_posix()
+        text = read_text(path, relative, problems, max_file_bytes)
+        if text is not None:
+            files.texts[relative] = text
+            files.documents.extend(parse_documents(text, relative, problems))
+    return files
+
+
+def read_text(path: Path, relative: str, problems: Problems, max_file_bytes: int) -> str | None:
+    """The file's text, or None with a problem when it is too large, binary or not UTF-8."""
+    source = Source(relative)
+    try:
+        size = path.stat().st_size
+        if size > max_file_bytes:
+            problems.error("file-too-large", f"{relative} has {size} bytes; a model file may have "
+                           f"at most {max_file_bytes} bytes", source, relative)
+            return None
+        raw = path.read_bytes()
+    except OSError as error:
+        problems.error("file-unreadable", f"{relative}: {error.strerror}", source, relative)
+        return None
+    return decode_text(raw, relative, problems)
+
+
+def decode_text(raw: bytes, relative: str, problems: Problems) -> str | None:
+    """UTF-8 text without a byte-order mark, or None with a problem for binary content."""
+    source = Source(relative)
+    if b"\x00" in raw:
+        problems.error("file-not-text", f"{relative} is a binary file, not YAML text", source, relative)
+        return None
+    try:
+        return raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        problems.error("file-not-text", f"{relative} is not UTF-8 text (invalid byte at offset "
+                       f"{error.start})", source, relative)
+        return None
+
+
+def parse_documents(text: str, relative: str, problems: Problems) -> list[RawDocument]:
+    """The documents of one file; a syntax error is one problem and yields no documents."""
+    try:
+        parsed = yaml_rs.loads(text, parse_datetime=False, alias_limits=ALIAS_LIMITS)
+    except (yaml_rs.YAMLDecodeError, RecursionError, OverflowError) as error:
+        _syntax_problem(str(error), relative, problems)
+        return []
+    if isinstance(parsed, list) and _DOCUMENT_MARKER.search(text) and all(
+        item is None or isinstance(item, dict) for item in parsed
+    ):
+        documents: list[Any] = parsed
+    else:
+        documents = [parsed]
+    return [RawDocument(Source(relative, i), data) for i, data in enumerate(documents) if data is not None]
+
+
+def _syntax_problem(message: str, relative: str, problems: Problems) -> None:
+    lines = [line for line in message.splitlines() if line.strip()]
+    reason = lines[-1].strip() if lines else "invalid YAML"
+    problems.error("yaml-syntax", f"YAML syntax error: {reason}", Source(relative, -1), relative)
+    position = _POSITION.search(message)
+    if position:
+        problem = problems.items[-1]
+        problem.line, problem.column = int(position.group(1)), int(position.group(2))

@@ -1,0 +1,91 @@
+"""The Datastore document: datasets, columns, ingestion and approvals."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import Field, model_validator
+
+from app.ecosystem.spec.base import ProductionStatus, Spec
+
+
+class Column(Spec):
+    """A column of a dataset."""
+
+    name: str
+    type: str
+    primary_key: bool = False
+    nullable: bool | None = None  # unset: primary-key columns are not null, others nullable
+    classification: list[str] = Field(default_factory=list)
+    description: str | None = None
+
+    @property
+    def is_nullable(self) -> bool:
+        """Whether the column may hold nulls."""
+        return not self.primary_key if self.nullable is None else self.nullable
+
+
+class Dataset(Spec):
+    """A table of a datastore."""
+
+    name: str
+    description: str | None = None
+    classification: list[str] = Field(default_factory=list)
+    deprecated: bool = False
+    deprecation_reason: str | None = None
+    columns: list[Column] = Field(default_factory=list)
+
+
+class IngestionKind(StrEnum):
+    SQL_SNAPSHOT = "sql-snapshot"
+    SQL_WATERMARK = "sql-watermark"
+    CDC = "cdc"
+    KAFKA = "kafka"
+    EXTERNAL = "external"
+
+
+class IngestionTrigger(Spec):
+    """When a datastore is ingested: a cron schedule or an external signal."""
+
+    cron: str | None = None
+    external: bool | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> IngestionTrigger:
+        if (self.cron is None) == (not self.external):
+            raise ValueError("give exactly one of 'cron' or 'external: true'")
+        return self
+
+
+class Ingestion(Spec):
+    """How the data of a datastore arrives."""
+
+    kind: IngestionKind
+    source: dict[str, str | int | bool] = Field(default_factory=dict)
+    credential: str | None = None
+    trigger: IngestionTrigger | None = None
+
+
+class Approval(Spec):
+    """A workspace's dataset group allowed to sink a dataset of an approval-required store."""
+
+    workspace: str
+    dataset_group: str
+    dataset: str
+
+
+class StoreBody(Spec):
+    """What every datastore has, whether ingested or written by a transformer."""
+
+    production_status: ProductionStatus = ProductionStatus.NOT_PRODUCTION
+    deprecated: bool = False
+    deprecation_reason: str | None = None
+    approval_required: bool = False
+    approvals: list[Approval] = Field(default_factory=list)
+    datasets: list[Dataset] = Field(default_factory=list)
+
+
+class DatastoreSpec(StoreBody):
+    """A producer's datastore, with how it is ingested."""
+
+    ingestion: Ingestion | None = None

@@ -1,0 +1,115 @@
+"""Rules on datastores, their datasets and columns."""
+
+from __future__ import annotations
+
+from app.ecosystem.coltypes import ACCEPTED_FORMS, ColumnTypeError, parse_type
+from app.ecosystem.cron import CronError, parse_cron
+from app.ecosystem.model import Datastore, Model
+from app.ecosystem.names import identifier_problem
+from app.ecosystem.problems import Problems, Source
+from app.ecosystem.spec.datastore import Dataset
+from app.ecosystem.validate.governance import unknown_classification
+
+
+def check(model: Model, problems: Problems) -> None:
+    """Check every datastore, including transformer outputs."""
+    for store in model.datastores.values():
+        if store.builtin:
+            continue
+        name_at = store.source.at("name") if store.producer else _document(store.source).at("metadata", "name")
+        identifier(store.name, name_at, store.path, problems)
+        if store.producer is None and model.ecosystem is not None:
+            _owner(model, store, problems)
+        _store(model, store, problems)
+
+
+def _document(source: Source) -> Source:
+    return Source(source.file, source.document, source.pointer[:-1])
+
+
+def identifier(name: str, source: Source, path: str, problems: Problems) -> None:
+    """Report a name that cannot become an SQL identifier."""
+    reason = identifier_problem(name)
+    if reason:
+        code = "reserved-name" if "reserved" in reason else "invalid-name"
+        problems.error(code, reason, source, path)
+
+
+def check_cron(expression: str, source: Source, path: str, problems: Problems) -> None:
+    """Report a cron expression that does not parse."""
+    try:
+        parse_cron(expression)
+    except CronError as error:
+        problems.error("invalid-cron", f"cron {expression!r}: {error}", source, path)
+
+
+def _owner(model: Model, store: Datastore, problems: Problems) -> None:
+    doc = _document(store.source)
+    if store.zone not in model.zones:
+        problems.error("unknown-zone", f"datastore {store.name!r} names zone {store.zone!r}, which the "
+                       "ecosystem does not declare", doc.at("metadata", "zone"), store.path)
+    elif model.team(store.zone, store.team) is None:
+        problems.error("unknown-team", f"datastore {store.name!r} names team {store.team!r}, which zone "
+                       f"{store.zone!r} does not declare", doc.at("metadata", "team"), store.path)
+
+
+def _store(model: Model, store: Datastore, problems: Problems) -> None:
+    body = store.body
+    if store.ingestion and store.ingestion.trigger and store.ingestion.trigger.cron is not None:
+        check_cron(store.ingestion.trigger.cron, store.source.at("ingestion", "trigger", "cron"),
+                   f"{store.path}/ingestion/trigger", problems)
+    if body.deprecated and not body.deprecation_reason:
+        problems.warning("deprecation-reason-missing", f"datastore {store.name!r} is deprecated without a "
+                         "deprecationReason", store.source.at("deprecated"), store.path)
+    seen: dict[str, str] = {}
+    for i, dataset in enumerate(body.datasets):
+        at, path = store.source.at("datasets", i), f"{store.path}/datasets/{dataset.name}"
+        identifier(dataset.name, at.at("name"), path, problems)
+        if dataset.name.lower() in seen:
+            problems.error("duplicate-name", f"dataset {dataset.name!r} appears more than once in datastore "
+                           f"{store.name!r}", at.at("name"), path)
+        seen[dataset.name.lower()] = dataset.name
+        _dataset(model, store, dataset, at, path, problems)
+
+
+def _dataset(model: Model, store: Datastore, dataset: Dataset, at: Source, path: str,
+             problems: Problems) -> None:
+    vocabulary = model.classifications
+    for i, name in enumerate(dataset.classification):
+        if name not in vocabulary and model.ecosystem is not None:
+            problems.error("unknown-classification", unknown_classification(model, name),
+                           at.at("classification", i), path)
+    if dataset.deprecated and not dataset.deprecation_reason:
+        problems.warning("deprecation-reason-missing", f"dataset {dataset.name!r} is deprecated without a "
+                         "deprecationReason", at.at("deprecated"), path)
+    seen: set[str] = set()
+    unclassified: list[str] = []
+    for i, column in enumerate(dataset.columns):
+        col_at, col_path = at.at("columns", i), f"{path}/columns/{column.name}"
+        identifier(column.name, col_at.at("name"), col_path, problems)
+        if column.name.lower() in seen:
+            problems.error("duplicate-name", f"column {column.name!r} appears more than once in dataset "
+                           f"{dataset.name!r}", col_at.at("name"), col_path)
+        seen.add(column.name.lower())
+        try:
+            parse_type(column.type)
+        except ColumnTypeError as error:
+            problems.error("invalid-column-type", f"column {column.name!r} has type {column.type!r}, which "
+                           f"does not parse ({error}); accepted: {ACCEPTED_FORMS}", col_at.at("type"), col_path)
+        if column.primary_key and column.is_nullable:
+            problems.error("nullable-primary-key", f"column {column.name!r} is part of the primary key and "
+                           "cannot be nullable", col_at.at("nullable"), col_path)
+        for j, name in enumerate(column.classification):
+            if name not in vocabulary and model.ecosystem is not None:
+                problems.error("unknown-classification", unknown_classification(model, name),
+                               col_at.at("classification", j), col_path)
+        if not column.classification:
+            unclassified.append(column.name)
+    if not any(c.primary_key for c in dataset.columns):
+        problems.warning("no-primary-key", f"dataset {dataset.name!r} has no primary key column",
+                         at.at("name"), path)
+    if store.production and not dataset.classification and unclassified:
+        shown = ", ".join(unclassified[:5]) + (", ..." if len(unclassified) > 5 else "")
+        problems.error("missing-classification", f"dataset {dataset.name!r} of production datastore "
+                       f"{store.name!r} has no classification, nor do its columns {shown}; classify the "
+                       "dataset or every column", at.at("name"), path)
