@@ -10,7 +10,7 @@ from pathlib import Path
 
 from app.ecosystem.diff import diff_models
 from app.ecosystem.generate import GeneratorSize, generate_model
-from app.ecosystem.loader import ModelUnreadable, load_directory
+from app.ecosystem.loader import ModelUnreadableError, load_directory
 from app.ecosystem.model import Model
 from app.ecosystem.spec.documents import json_schema
 
@@ -23,7 +23,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         status: int = args.handler(args)
-    except ModelUnreadable as error:
+    except ModelUnreadableError as error:
         print(f"ecoplane: cannot read the model: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
     return status
@@ -45,10 +45,14 @@ def _parser() -> argparse.ArgumentParser:
     schema.set_defaults(handler=_schema)
     example = commands.add_parser("example", help="example models")
     example_commands = example.add_subparsers(dest="example_command", required=True)
-    generate = example_commands.add_parser("generate", help="write a synthetic, valid model of any size")
+    generate = example_commands.add_parser(
+        "generate", help="write a synthetic, valid model of any size"
+    )
     generate.add_argument("out", type=Path)
     for name, default in GeneratorSize.defaults().items():
-        generate.add_argument(f"--{name.replace('_', '-')}", type=_count, default=default, dest=name)
+        generate.add_argument(
+            f"--{name.replace('_', '-')}", type=_count, default=default, dest=name
+        )
     generate.set_defaults(handler=_generate)
     return parser
 
@@ -73,8 +77,11 @@ def _validate(args: argparse.Namespace) -> int:
 
 def problem_report(model: Model) -> dict[str, object]:
     """The JSON report of a validation."""
-    return {"errors": model.errors, "warnings": model.warnings,
-            "problems": [p.as_dict() for p in model.problems]}
+    return {
+        "errors": model.errors,
+        "warnings": model.warnings,
+        "problems": [p.as_dict() for p in model.problems],
+    }
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -82,7 +89,9 @@ def _diff(args: argparse.Namespace) -> int:
     changes = diff_models(old, new)
     breaking = sum(1 for c in changes if c.severity == "breaking")
     if args.format == "json":
-        print(json.dumps({"breaking": breaking, "changes": [c.as_dict() for c in changes]}, indent=2))
+        print(
+            json.dumps({"breaking": breaking, "changes": [c.as_dict() for c in changes]}, indent=2)
+        )
     else:
         for change in changes:
             print(change.as_line())

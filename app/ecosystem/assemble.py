@@ -16,8 +16,13 @@ from app.ecosystem.spec.documents import (
 )
 from app.ecosystem.spec.governance import Location
 
-KIND_ORDER = {EcosystemDocument: 0, GovernanceZoneDocument: 1, TeamDocument: 2, DatastoreDocument: 3,
-              WorkspaceDocument: 4}
+KIND_ORDER = {
+    EcosystemDocument: 0,
+    GovernanceZoneDocument: 1,
+    TeamDocument: 2,
+    DatastoreDocument: 3,
+    WorkspaceDocument: 4,
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +41,11 @@ class Assembler:
         self.model = Model()
         self.problems = problems
         self.builtin_names: set[tuple[str, str]] = set()
-        self.folded: dict[str, dict[str, str]] = {"datastore": {}, "workspace": {}, "transformer": {}}
+        self.folded: dict[str, dict[str, str]] = {
+            "datastore": {},
+            "workspace": {},
+            "transformer": {},
+        }
         self.undeclared_teams: list[tuple[TeamDocument, Source]] = []
 
     def add_all(self, placed: list[Placed]) -> Model:
@@ -54,10 +63,18 @@ class Assembler:
         elif isinstance(doc, TeamDocument):
             self._team(doc, item)
         elif isinstance(doc, DatastoreDocument):
-            store = Datastore(doc.metadata.name, doc.metadata.zone, doc.metadata.team, doc.spec,
-                              item.source.at("spec"), f"Datastore/{doc.metadata.name}",
-                              doc.metadata.description, doc.metadata.labels, doc.spec.ingestion,
-                              builtin=item.builtin)
+            store = Datastore(
+                doc.metadata.name,
+                doc.metadata.zone,
+                doc.metadata.team,
+                doc.spec,
+                item.source.at("spec"),
+                f"Datastore/{doc.metadata.name}",
+                doc.metadata.description,
+                doc.metadata.labels,
+                doc.spec.ingestion,
+                builtin=item.builtin,
+            )
             self._datastore(store, item.source.at("metadata", "name"))
         else:
             self._workspace(doc, item)
@@ -68,17 +85,24 @@ class Assembler:
             self.builtin_names.add((kind, name.lower()))
             return True
         if (kind, name.lower()) in self.builtin_names:
-            self.problems.error("builtin-redefined", f"{kind} {name!r} is a builtin of ecoplane and "
-                                "cannot be redefined", source, path)
+            self.problems.error(
+                "builtin-redefined",
+                f"{kind} {name!r} is a builtin of ecoplane and cannot be redefined",
+                source,
+                path,
+            )
             return False
         folded = self.folded.get(kind)
         if folded is None:
             return True
         existing = folded.get(name.lower())
         if existing is not None:
-            same = "" if existing == name else f" (as {existing!r}; names are compared ignoring case)"
-            self.problems.error("duplicate-name", f"{kind} {name!r} is defined more than once{same}",
-                                source, path)
+            same = (
+                "" if existing == name else f" (as {existing!r}; names are compared ignoring case)"
+            )
+            self.problems.error(
+                "duplicate-name", f"{kind} {name!r} is defined more than once{same}", source, path
+            )
             return False
         folded[name.lower()] = name
         return True
@@ -87,10 +111,15 @@ class Assembler:
         model = self.model
         if model.ecosystem is not None:
             first = model.ecosystem_source.file if model.ecosystem_source else "?"
-            self.problems.error("ecosystem-duplicate", f"a model has one Ecosystem document; "
-                                f"another is in {first}", source.at("kind"), f"Ecosystem/{doc.metadata.name}")
+            self.problems.error(
+                "ecosystem-duplicate",
+                f"a model has one Ecosystem document; another is in {first}",
+                source.at("kind"),
+                f"Ecosystem/{doc.metadata.name}",
+            )
             return
         model.ecosystem, model.ecosystem_source = doc, source
+        model.classifications = frozenset(doc.spec.classifications)
         for i, zone in enumerate(doc.spec.zones):
             at = source.at("spec", "zones", i)
             if zone.name in model.zones:
@@ -99,17 +128,24 @@ class Assembler:
             model.zones[zone.name] = Zone(zone.name, zone, at, description=zone.description)
         for i, vendor in enumerate(doc.spec.vendors):
             if vendor.name in model.vendors:
-                self._duplicate("vendor", vendor.name, source.at("spec", "vendors", i, "name"),
-                                f"Ecosystem/vendors/{vendor.name}")
+                self._duplicate(
+                    "vendor",
+                    vendor.name,
+                    source.at("spec", "vendors", i, "name"),
+                    f"Ecosystem/vendors/{vendor.name}",
+                )
                 continue
             model.vendors[vendor.name] = vendor
             self._locations(vendor.name, "", vendor.locations)
         for i, provider in enumerate(doc.spec.platforms):
             for j, platform in enumerate(provider.data_platforms):
                 if platform.name in model.data_platforms:
-                    self._duplicate("data platform", platform.name,
-                                    source.at("spec", "platforms", i, "dataPlatforms", j, "name"),
-                                    f"Ecosystem/platforms/{provider.name}/dataPlatforms/{platform.name}")
+                    self._duplicate(
+                        "data platform",
+                        platform.name,
+                        source.at("spec", "platforms", i, "dataPlatforms", j, "name"),
+                        f"Ecosystem/platforms/{provider.name}/dataPlatforms/{platform.name}",
+                    )
                     continue
                 model.data_platforms[platform.name] = platform
                 model.platform_providers[platform.name] = provider.name
@@ -121,26 +157,39 @@ class Assembler:
             self._locations(vendor, path + "/", location.locations)
 
     def _duplicate(self, kind: str, name: str, source: Source, path: str) -> None:
-        self.problems.error("duplicate-name", f"{kind} {name!r} is defined more than once", source, path)
+        self.problems.error(
+            "duplicate-name", f"{kind} {name!r} is defined more than once", source, path
+        )
 
     def _zone(self, doc: GovernanceZoneDocument, item: Placed) -> None:
         name = doc.metadata.name
-        if not self._claim("zone", name, item.source.at("metadata", "name"), f"GovernanceZone/{name}",
-                           item.builtin):
+        if not self._claim(
+            "zone", name, item.source.at("metadata", "name"), f"GovernanceZone/{name}", item.builtin
+        ):
             return
         zone = self.model.zones.setdefault(name, Zone(name))
         if zone.spec is not None:
-            self._duplicate("GovernanceZone", name, item.source.at("metadata", "name"), f"GovernanceZone/{name}")
+            self._duplicate(
+                "GovernanceZone", name, item.source.at("metadata", "name"), f"GovernanceZone/{name}"
+            )
             return
         zone.spec, zone.source, zone.builtin = doc.spec, item.source, item.builtin
         zone.description = doc.metadata.description or zone.description
         for i, team in enumerate(doc.spec.teams):
             at = item.source.at("spec", "teams", i)
             if team.name in zone.teams:
-                self._duplicate("team", team.name, at.at("name"), f"GovernanceZone/{name}/teams/{team.name}")
+                self._duplicate(
+                    "team", team.name, at.at("name"), f"GovernanceZone/{name}/teams/{team.name}"
+                )
                 continue
-            zone.teams[team.name] = Team(name, team.name, at, description=team.description,
-                                         owners=tuple(team.owners), builtin=item.builtin)
+            zone.teams[team.name] = Team(
+                name,
+                team.name,
+                at,
+                description=team.description,
+                owners=tuple(team.owners),
+                builtin=item.builtin,
+            )
 
     def _team(self, doc: TeamDocument, item: Placed) -> None:
         zone_name, name = doc.metadata.zone, doc.metadata.name
@@ -151,7 +200,9 @@ class Assembler:
             self.undeclared_teams.append((doc, item.source))
             return
         if team.source is not None:
-            self._duplicate("Team", name, item.source.at("metadata", "name"), f"Team/{zone_name}/{name}")
+            self._duplicate(
+                "Team", name, item.source.at("metadata", "name"), f"Team/{zone_name}/{name}"
+            )
             return
         team.source = item.source
         team.description = doc.metadata.description or team.description
@@ -167,27 +218,57 @@ class Assembler:
     def _workspace(self, doc: WorkspaceDocument, item: Placed) -> None:
         meta = doc.metadata
         path = f"Workspace/{meta.name}"
-        if not self._claim("workspace", meta.name, item.source.at("metadata", "name"), path, item.builtin):
+        if not self._claim(
+            "workspace", meta.name, item.source.at("metadata", "name"), path, item.builtin
+        ):
             return
-        self.model.workspaces[meta.name] = Workspace(meta.name, meta.zone, meta.team, doc.spec, item.source,
-                                                     meta.description, meta.labels, item.builtin)
+        self.model.workspaces[meta.name] = Workspace(
+            meta.name,
+            meta.zone,
+            meta.team,
+            doc.spec,
+            item.source,
+            meta.description,
+            meta.labels,
+            item.builtin,
+        )
         spec = doc.spec.transformer
         if spec is None:
             return
         at = item.source.at("spec", "transformer")
-        if self._claim("transformer", spec.name, at.at("name"), f"{path}/transformer", item.builtin):
-            self.model.transformers[spec.name] = Transformer(spec.name, meta.name, spec, at, item.builtin)
+        if self._claim(
+            "transformer", spec.name, at.at("name"), f"{path}/transformer", item.builtin
+        ):
+            self.model.transformers[spec.name] = Transformer(
+                spec.name, meta.name, spec, at, item.builtin
+            )
         output = spec.output
-        store = Datastore(output.name, meta.zone, meta.team, output, at.at("output"),
-                          f"{path}/transformer/output", output.description, output.labels,
-                          producer=spec.name, builtin=item.builtin)
+        store = Datastore(
+            output.name,
+            meta.zone,
+            meta.team,
+            output,
+            at.at("output"),
+            f"{path}/transformer/output",
+            output.description,
+            output.labels,
+            producer=spec.name,
+            builtin=item.builtin,
+        )
         if output.name.lower() in self.folded["datastore"] and not item.builtin:
             other = self.model.datastores.get(self.folded["datastore"][output.name.lower()])
-            writer = f"transformer {other.producer!r}" if other and other.producer else "a Datastore document"
-            self.problems.error("output-store-conflict", f"transformer {spec.name!r} writes datastore "
-                                f"{output.name!r}, which is also written by {writer}; a transformer's "
-                                "output is written by that transformer only", at.at("output", "name"),
-                                f"{path}/transformer/output")
+            writer = (
+                f"transformer {other.producer!r}"
+                if other and other.producer
+                else "a Datastore document"
+            )
+            self.problems.error(
+                "output-store-conflict",
+                f"transformer {spec.name!r} writes datastore "
+                f"{output.name!r}, which is also written by {writer}; a transformer's "
+                "output is written by that transformer only",
+                at.at("output", "name"),
+                f"{path}/transformer/output",
+            )
             return
         self._datastore(store, at.at("output", "name"))
-

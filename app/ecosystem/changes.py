@@ -75,9 +75,15 @@ class Change:
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape of a change."""
-        return {"kind": self.kind.value, "path": self.path, "rule": self.rule, "severity": self.severity.value,
-                "message": self.message, "affectedWorkspaces": list(self.affected),
-                "indirectlyAffectedWorkspaces": list(self.indirectly_affected)}
+        return {
+            "kind": self.kind.value,
+            "path": self.path,
+            "rule": self.rule,
+            "severity": self.severity.value,
+            "message": self.message,
+            "affectedWorkspaces": list(self.affected),
+            "indirectlyAffectedWorkspaces": list(self.indirectly_affected),
+        }
 
     def as_line(self) -> str:
         """One line: severity, kind, path, message and the workspaces reached."""
@@ -95,8 +101,14 @@ class Differ:
         self.changes: list[Change] = []
         self.readers = _readers(old, new)
 
-    def emit(self, kind: ChangeKind, path: str, rule: str, message: str,
-             reach: tuple[str, str, str | None] | None = None) -> None:
+    def emit(
+        self,
+        kind: ChangeKind,
+        path: str,
+        rule: str,
+        message: str,
+        reach: tuple[str, str, str | None] | None = None,
+    ) -> None:
         affected = sorted(self._affected(*reach)) if reach else []
         severity = RULES[rule][0 if affected else 1]
         indirect: set[str] = set()
@@ -104,32 +116,56 @@ class Differ:
             transformer = self.old.workspaces[name].spec.transformer
             if transformer is not None and transformer.output.name in self.new.datastores:
                 indirect |= set(consumers(self.new, transformer.output.name))
-        self.changes.append(Change(kind, path, rule, severity, message, tuple(affected),
-                                   tuple(sorted(indirect - set(affected)))))
+        self.changes.append(
+            Change(
+                kind,
+                path,
+                rule,
+                severity,
+                message,
+                tuple(affected),
+                tuple(sorted(indirect - set(affected))),
+            )
+        )
 
     def _affected(self, store: str, dataset: str, column: str | None) -> set[str]:
         if dataset == "*":
-            return {w for (s, _), readers in self.readers.items() if s == store for w, c in readers.items()
-                    if column is None or c is None or column in c}
+            return {
+                w
+                for (s, _), readers in self.readers.items()
+                if s == store
+                for w, c in readers.items()
+                if column is None or c is None or column in c
+            }
         readers = self.readers.get((store, dataset), {})
-        return {w for w, chosen in readers.items() if column is None or chosen is None or column in chosen}
+        return {
+            w
+            for w, chosen in readers.items()
+            if column is None or chosen is None or column in chosen
+        }
 
 
 def _readers(old: Model, new: Model) -> dict[tuple[str, str], dict[str, frozenset[str] | None]]:
     """Who sinks each dataset in the old model and still sinks it in the new one (and which columns)."""
+
     def index(model: Model) -> dict[tuple[str, str], dict[str, frozenset[str] | None]]:
         found: dict[tuple[str, str], dict[str, frozenset[str] | None]] = defaultdict(dict)
         for workspace in model.workspaces.values():
             for group in workspace.spec.dataset_groups:
                 for sink in group.sinks:
                     chosen = frozenset(sink.columns) if sink.columns is not None else None
-                    previous = found[(sink.datastore, sink.dataset)].get(workspace.name, frozenset())
+                    previous = found[(sink.datastore, sink.dataset)].get(
+                        workspace.name, frozenset()
+                    )
                     merged = None if chosen is None or previous is None else previous | chosen
                     found[(sink.datastore, sink.dataset)][workspace.name] = merged
         return found
 
     before, after = index(old), index(new)
-    return {key: {w: c for w, c in readers.items() if w in after.get(key, {})} for key, readers in before.items()}
+    return {
+        key: {w: c for w, c in readers.items() if w in after.get(key, {})}
+        for key, readers in before.items()
+    }
 
 
 def type_width(old: Column, new: Column) -> Width | None:

@@ -14,8 +14,8 @@ ACCEPTED_FORMS = (
 )
 
 SIMPLE = frozenset(
-    "boolean smallint integer bigint real double text date time timestamp timestamptz "
-    "interval json binary uuid".split()
+    "boolean smallint integer bigint real double text date "
+    "time timestamp timestamptz interval json binary uuid".split()
 )
 # family and rank: a type widens to a higher rank of the same family
 RANKS: dict[str, tuple[str, int]] = {
@@ -109,7 +109,9 @@ class _Parser:
         if base in ("varchar", "char"):
             return ColumnType(base, (self._bounded(self._single(), 1, MAX_LENGTH, "length"),))
         if base == "vector":
-            return ColumnType(base, (self._bounded(self._single(), 1, MAX_VECTOR_DIMENSIONS, "dimensions"),))
+            return ColumnType(
+                base, (self._bounded(self._single(), 1, MAX_VECTOR_DIMENSIONS, "dimensions"),)
+            )
         if base == "decimal":
             return self._decimal()
         if base == "array":

@@ -37,7 +37,9 @@ def _governance(d: Differ) -> None:
         old, new = d.old.zones[name], d.new.zones[name]
         path = f"GovernanceZone/{name}"
         if old.spec and new.spec and old.spec.policies != new.spec.policies:
-            d.emit(CHANGED, f"{path}/policies", "policy-changed", f"policies of zone {name!r} changed")
+            d.emit(
+                CHANGED, f"{path}/policies", "policy-changed", f"policies of zone {name!r} changed"
+            )
         gone, came, _ = _names(old.teams, new.teams)
         for team in gone:
             d.emit(REMOVED, f"{path}/teams/{team}", "team-removed", f"team {team!r} removed")
@@ -45,11 +47,20 @@ def _governance(d: Differ) -> None:
             d.emit(ADDED, f"{path}/teams/{team}", "added", f"team {team!r} added")
     gone_words = sorted(d.old.classifications - d.new.classifications)
     if gone_words:
-        d.emit(REMOVED, "Ecosystem/classifications", "vocabulary-changed",
-               f"classifications removed: {', '.join(gone_words)}")
+        d.emit(
+            REMOVED,
+            "Ecosystem/classifications",
+            "vocabulary-changed",
+            f"classifications removed: {', '.join(gone_words)}",
+        )
     removed, added, _ = _names(d.old.data_platforms, d.new.data_platforms)
     for name in removed:
-        d.emit(REMOVED, f"Ecosystem/platforms/{name}", "platform-removed", f"data platform {name!r} removed")
+        d.emit(
+            REMOVED,
+            f"Ecosystem/platforms/{name}",
+            "platform-removed",
+            f"data platform {name!r} removed",
+        )
     for name in added:
         d.emit(ADDED, f"Ecosystem/platforms/{name}", "added", f"data platform {name!r} added")
 
@@ -57,7 +68,13 @@ def _governance(d: Differ) -> None:
 def _stores(d: Differ) -> None:
     removed, added, both = _names(d.old.datastores, d.new.datastores)
     for name in removed:
-        d.emit(REMOVED, f"Datastore/{name}", "datastore-removed", f"datastore {name!r} removed", (name, "*", None))
+        d.emit(
+            REMOVED,
+            f"Datastore/{name}",
+            "datastore-removed",
+            f"datastore {name!r} removed",
+            (name, "*", None),
+        )
     for name in added:
         d.emit(ADDED, f"Datastore/{name}", "added", f"datastore {name!r} added")
     for name in both:
@@ -67,31 +84,53 @@ def _stores(d: Differ) -> None:
 def _store(d: Differ, old: Datastore, new: Datastore) -> None:
     path, everyone = f"Datastore/{old.name}", (old.name, "*", None)
     if (old.zone, old.team) != (new.zone, new.team):
-        d.emit(CHANGED, path, "owner-changed", f"owner moved from {old.zone}/{old.team} to {new.zone}/{new.team}",
-               everyone)
+        d.emit(
+            CHANGED,
+            path,
+            "owner-changed",
+            f"owner moved from {old.zone}/{old.team} to {new.zone}/{new.team}",
+            everyone,
+        )
     if old.body.production_status != new.body.production_status:
-        d.emit(CHANGED, path, "production-status-changed", f"production status {old.body.production_status} → "
-               f"{new.body.production_status}", everyone)
+        d.emit(
+            CHANGED,
+            path,
+            "production-status-changed",
+            f"production status {old.body.production_status} → {new.body.production_status}",
+            everyone,
+        )
     if old.body.deprecated != new.body.deprecated:
         rule = "deprecated" if new.body.deprecated else "undeprecated"
         d.emit(CHANGED, path, rule, f"datastore {rule}", everyone)
     if old.ingestion != new.ingestion:
         d.emit(CHANGED, f"{path}/ingestion", "ingestion-changed", "ingestion changed")
-    if (old.body.approval_required, old.body.approvals) != (new.body.approval_required, new.body.approvals):
+    if (old.body.approval_required, old.body.approvals) != (
+        new.body.approval_required,
+        new.body.approvals,
+    ):
         d.emit(CHANGED, f"{path}/approvals", "approval-changed", "approvals changed", everyone)
     _text_changes(d, path, (old.description, old.labels), (new.description, new.labels))
     removed, added, both = _names(old.datasets, new.datasets)
     for name in removed:
-        d.emit(REMOVED, f"{path}/datasets/{name}", "dataset-removed", f"dataset {name!r} removed",
-               (old.name, name, None))
+        d.emit(
+            REMOVED,
+            f"{path}/datasets/{name}",
+            "dataset-removed",
+            f"dataset {name!r} removed",
+            (old.name, name, None),
+        )
     for name in added:
         d.emit(ADDED, f"{path}/datasets/{name}", "added", f"dataset {name!r} added")
     for name in both:
         _dataset(d, old.name, old.datasets[name], new.datasets[name])
 
 
-def _text_changes(d: Differ, path: str, old: tuple[str | None, dict[str, str]],
-                  new: tuple[str | None, dict[str, str]]) -> None:
+def _text_changes(
+    d: Differ,
+    path: str,
+    old: tuple[str | None, dict[str, str]],
+    new: tuple[str | None, dict[str, str]],
+) -> None:
     if old[0] != new[0]:
         d.emit(CHANGED, path, "description-changed", "description changed")
     if old[1] != new[1]:
@@ -103,11 +142,21 @@ def _dataset(d: Differ, store: str, old: Dataset, new: Dataset) -> None:
     old_key = [c.name for c in old.columns if c.primary_key]
     new_key = [c.name for c in new.columns if c.primary_key]
     if old_key != new_key:
-        d.emit(CHANGED, path, "primary-key-changed", f"primary key ({', '.join(old_key)}) → "
-               f"({', '.join(new_key)})", reach)
+        d.emit(
+            CHANGED,
+            path,
+            "primary-key-changed",
+            f"primary key ({', '.join(old_key)}) → ({', '.join(new_key)})",
+            reach,
+        )
     if old.classification != new.classification:
-        d.emit(CHANGED, path, "classification-changed", f"classification {old.classification} → "
-               f"{new.classification}", reach)
+        d.emit(
+            CHANGED,
+            path,
+            "classification-changed",
+            f"classification {old.classification} → {new.classification}",
+            reach,
+        )
     if old.deprecated != new.deprecated:
         rule = "deprecated" if new.deprecated else "undeprecated"
         d.emit(CHANGED, path, rule, f"dataset {rule}", reach)
@@ -116,8 +165,13 @@ def _dataset(d: Differ, store: str, old: Dataset, new: Dataset) -> None:
     old_columns, new_columns = {c.name: c for c in old.columns}, {c.name: c for c in new.columns}
     removed, added, both = _names(old_columns, new_columns)
     for name in removed:
-        d.emit(REMOVED, f"{path}/columns/{name}", "column-removed", f"column {name!r} removed",
-               (store, old.name, name))
+        d.emit(
+            REMOVED,
+            f"{path}/columns/{name}",
+            "column-removed",
+            f"column {name!r} removed",
+            (store, old.name, name),
+        )
     for name in added:
         d.emit(ADDED, f"{path}/columns/{name}", "added", f"column {name!r} added")
     for name in both:
@@ -125,7 +179,10 @@ def _dataset(d: Differ, store: str, old: Dataset, new: Dataset) -> None:
 
 
 def _column(d: Differ, store: str, dataset: str, old: Any, new: Any) -> None:
-    path, reach = f"Datastore/{store}/datasets/{dataset}/columns/{old.name}", (store, dataset, old.name)
+    path, reach = (
+        f"Datastore/{store}/datasets/{dataset}/columns/{old.name}",
+        (store, dataset, old.name),
+    )
     width = type_width(old, new)
     if width is not Width.SAME and old.type != new.type:
         rule = "column-type-widened" if width is Width.WIDER else "column-type-narrowed"
@@ -134,8 +191,13 @@ def _column(d: Differ, store: str, dataset: str, old: Any, new: Any) -> None:
         rule = "column-made-nullable" if new.is_nullable else "column-made-not-null"
         d.emit(CHANGED, path, rule, "nullable" if new.is_nullable else "not null", reach)
     if old.classification != new.classification:
-        d.emit(CHANGED, path, "classification-changed", f"classification {old.classification} → "
-               f"{new.classification}", reach)
+        d.emit(
+            CHANGED,
+            path,
+            "classification-changed",
+            f"classification {old.classification} → {new.classification}",
+            reach,
+        )
     if old.description != new.description:
         d.emit(CHANGED, path, "description-changed", "description changed")
 
@@ -155,13 +217,24 @@ def _workspaces(d: Differ) -> None:
         new_groups = {g.name: g for g in new.dataset_groups}
         gone, came, kept = _names(old_groups, new_groups)
         for group in gone:
-            d.emit(REMOVED, f"{path}/datasetGroups/{group}", "dataset-group-removed", f"dataset group {group!r} removed")
+            d.emit(
+                REMOVED,
+                f"{path}/datasetGroups/{group}",
+                "dataset-group-removed",
+                f"dataset group {group!r} removed",
+            )
         for group in came:
-            d.emit(ADDED, f"{path}/datasetGroups/{group}", "added", f"dataset group {group!r} added")
+            d.emit(
+                ADDED, f"{path}/datasetGroups/{group}", "added", f"dataset group {group!r} added"
+            )
         for group in kept:
             if old_groups[group] != new_groups[group]:
-                d.emit(CHANGED, f"{path}/datasetGroups/{group}", "dataset-group-changed",
-                       "platform or sinks changed")
+                d.emit(
+                    CHANGED,
+                    f"{path}/datasetGroups/{group}",
+                    "dataset-group-changed",
+                    "platform or sinks changed",
+                )
         _transformer(d, path, old.transformer, new.transformer)
 
 
@@ -174,4 +247,9 @@ def _transformer(d: Differ, path: str, old: Any, new: Any) -> None:
     elif old is not None and new is not None:
         for aspect in ("name", "trigger", "code", "resources", "timeout_seconds", "retries"):
             if getattr(old, aspect) != getattr(new, aspect):
-                d.emit(CHANGED, path, "transformer-changed", f"transformer {aspect.replace('_', ' ')} changed")
+                d.emit(
+                    CHANGED,
+                    path,
+                    "transformer-changed",
+                    f"transformer {aspect.replace('_', ' ')} changed",
+                )

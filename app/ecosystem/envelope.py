@@ -18,7 +18,9 @@ from app.ecosystem.spec.documents import DOCUMENT_TYPES, KINDS, Document
 TYPE_ERRORS = ("_type", "_parsing", "_instance")
 
 
-def read_document(raw: RawDocument, problems: Problems, broken: set[tuple[str, str]]) -> Document | None:
+def read_document(
+    raw: RawDocument, problems: Problems, broken: set[tuple[str, str]]
+) -> Document | None:
     """Validate one document's envelope and body; None (with problems) when it is not valid.
 
     The kind and name of a document that fails are added to `broken`, so that references
@@ -27,8 +29,13 @@ def read_document(raw: RawDocument, problems: Problems, broken: set[tuple[str, s
     data, source = raw.data, raw.source
     if not isinstance(data, dict):
         found = type(data).__name__
-        problems.error("document-not-mapping", "a document must be a mapping with apiVersion, kind, "
-                       f"metadata and spec; found a {found}", source, f"document {source.document + 1}")
+        problems.error(
+            "document-not-mapping",
+            "a document must be a mapping with apiVersion, kind, "
+            f"metadata and spec; found a {found}",
+            source,
+            f"document {source.document + 1}",
+        )
         return None
     path = model_path(data, ())
     version, kind = data.get("apiVersion"), data.get("kind")
@@ -37,13 +44,21 @@ def read_document(raw: RawDocument, problems: Problems, broken: set[tuple[str, s
         problems.error("missing-field", f"missing field {missing!r} in {path}", source, path)
         return None
     if version != API_VERSION:
-        problems.error("unknown-api-version", f"apiVersion {version!r} is not supported; use "
-                       f"{API_VERSION!r}", source.at("apiVersion"), path)
+        problems.error(
+            "unknown-api-version",
+            f"apiVersion {version!r} is not supported; use {API_VERSION!r}",
+            source.at("apiVersion"),
+            path,
+        )
         return None
     document_type = DOCUMENT_TYPES.get(kind) if isinstance(kind, str) else None
     if document_type is None:
-        problems.error("unknown-kind", f"kind {kind!r} is not one of {', '.join(KINDS)}",
-                       source.at("kind"), path)
+        problems.error(
+            "unknown-kind",
+            f"kind {kind!r} is not one of {', '.join(KINDS)}",
+            source.at("kind"),
+            path,
+        )
         return None
     try:
         return typing.cast(Document, document_type.model_validate(data))
@@ -56,8 +71,13 @@ def read_document(raw: RawDocument, problems: Problems, broken: set[tuple[str, s
         return None
 
 
-def _field_problem(detail: Any, data: dict[str, Any], document_type: type[BaseModel], raw: RawDocument,
-                   problems: Problems) -> None:
+def _field_problem(
+    detail: Any,
+    data: dict[str, Any],
+    document_type: type[BaseModel],
+    raw: RawDocument,
+    problems: Problems,
+) -> None:
     loc = tuple(step for step in detail["loc"] if isinstance(step, (str, int)))
     path = model_path(data, loc)
     source = raw.source.at(*loc)
@@ -67,15 +87,27 @@ def _field_problem(detail: Any, data: dict[str, Any], document_type: type[BaseMo
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
         suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
         if any(mark in str(loc[-1]) for mark in ")>"):
-            suggestion += "; inside {...} a value with a comma, such as decimal(18,4), must be quoted"
-        problems.error("unknown-field", f"unknown field {loc[-1]!r} in {path.rsplit('/', 1)[0]}{suggestion}",
-                       source, path, at_key=True)
+            suggestion += (
+                "; inside {...} a value with a comma, such as decimal(18,4), must be quoted"
+            )
+        problems.error(
+            "unknown-field",
+            f"unknown field {loc[-1]!r} in {path.rsplit('/', 1)[0]}{suggestion}",
+            source,
+            path,
+            at_key=True,
+        )
     elif kind == "missing":
-        problems.error("missing-field", f"missing field {loc[-1]!r} in {path.rsplit('/', 1)[0]}",
-                       source, path)
+        problems.error(
+            "missing-field", f"missing field {loc[-1]!r} in {path.rsplit('/', 1)[0]}", source, path
+        )
     elif kind.endswith(TYPE_ERRORS) or kind in ("model_attributes_type", "dict_type", "list_type"):
-        problems.error("wrong-type", f"{path}: {detail['msg'].lower()}, got {_shown(detail['input'])}",
-                       source, path)
+        problems.error(
+            "wrong-type",
+            f"{path}: {detail['msg'].lower()}, got {_shown(detail['input'])}",
+            source,
+            path,
+        )
     else:
         message = str(detail["msg"]).removeprefix("Value error, ")
         problems.error("invalid-value", f"{path}: {message}", source, path)

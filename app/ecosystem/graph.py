@@ -63,16 +63,24 @@ def build_graph(model: Model) -> Graph:
     for store in model.datastores.values():
         graph.nodes.add(node_id("datastore", store.name))
         for dataset in store.datasets:
-            graph.add(node_id("datastore", store.name), node_id("dataset", f"{store.name}.{dataset}"), "contains")
+            graph.add(
+                node_id("datastore", store.name),
+                node_id("dataset", f"{store.name}.{dataset}"),
+                "contains",
+            )
         if store.producer:
-            graph.add(node_id("transformer", store.producer), node_id("datastore", store.name), "writes")
+            graph.add(
+                node_id("transformer", store.producer), node_id("datastore", store.name), "writes"
+            )
     for workspace in model.workspaces.values():
         target = node_id("workspace", workspace.name)
         graph.nodes.add(target)
         for group in workspace.spec.dataset_groups:
             for sink in group.sinks:
                 if sink.datastore in model.datastores:
-                    graph.add(node_id("dataset", f"{sink.datastore}.{sink.dataset}"), target, "sunk-by")
+                    graph.add(
+                        node_id("dataset", f"{sink.datastore}.{sink.dataset}"), target, "sunk-by"
+                    )
         if workspace.spec.transformer is not None:
             graph.add(target, node_id("transformer", workspace.spec.transformer.name), "input-of")
     return graph
@@ -81,8 +89,11 @@ def build_graph(model: Model) -> Graph:
 def walk(graph: Graph, start: str, direction: Direction, depth: int) -> tuple[set[str], set[Edge]]:
     """The nodes and edges within `depth` hops of start; visiting each node once keeps cycles safe."""
     nodes, edges = {start}, set()
-    sides = [graph.down, graph.up] if direction is Direction.BOTH else [
-        graph.down if direction is Direction.DOWNSTREAM else graph.up]
+    sides = (
+        [graph.down, graph.up]
+        if direction is Direction.BOTH
+        else [graph.down if direction is Direction.DOWNSTREAM else graph.up]
+    )
     for side in sides:
         seen = {start}
         frontier = deque([(start, 0)])

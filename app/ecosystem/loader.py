@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import gc
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from app.ecosystem.assemble import Assembler, Placed
@@ -12,7 +16,7 @@ from app.ecosystem.positions import resolve_positions
 from app.ecosystem.problems import BUILTIN_SOURCE, Problems, sort_key
 from app.ecosystem.sources import (
     MAX_FILE_BYTES,
-    ModelUnreadable,
+    ModelUnreadableError,
     RawDocument,
     decode_text,
     parse_documents,
@@ -21,14 +25,19 @@ from app.ecosystem.sources import (
 from app.ecosystem.spec.documents import DOCUMENT_TYPES, Document
 from app.ecosystem.validate import validate
 
-__all__ = ["ModelUnreadable", "load_directory", "load_texts"]
+__all__ = ["ModelUnreadableError", "Timings", "load_directory", "load_texts"]
 
 
-def load_directory(root: Path, max_file_bytes: int = MAX_FILE_BYTES) -> Model:
-    """Load and validate the model under a directory; raise ModelUnreadable if it cannot be read."""
+def load_directory(
+    root: Path, max_file_bytes: int = MAX_FILE_BYTES, timings: Timings | None = None
+) -> Model:
+    """Load and validate the model under a directory; raise ModelUnreadableError if it cannot be read."""
     problems = Problems()
-    files = read_model(root, problems, max_file_bytes)
-    return _build(files.documents, files.texts, problems)
+    timings = timings if timings is not None else Timings()
+    with _collector_paused():
+        with timings.phase("parse"):
+            files = read_model(root, problems, max_file_bytes)
+        return _build(files.documents, files.texts, problems, timings)
 
 
 def load_texts(files: dict[str, str | bytes]) -> Model:
@@ -45,23 +54,60 @@ def load_texts(files: dict[str, str | bytes]) -> Model:
             texts[name] = text
             documents.extend(parse_documents(text, name, problems))
     if not texts and not problems.items:
-        raise ModelUnreadable("no *.yaml or *.yml files given")
-    return _build(documents, texts, problems)
+        raise ModelUnreadableError("no *.yaml or *.yml files given")
+    with _collector_paused():
+        return _build(documents, texts, problems, Timings())
 
 
-def _build(documents: list[RawDocument], texts: dict[str, str], problems: Problems) -> Model:
-    placed = [Placed(_builtin(data), BUILTIN_SOURCE, builtin=True) for data in builtin_documents()]
-    broken: set[tuple[str, str]] = set()
-    for raw in documents:
-        document = read_document(raw, problems, broken)
-        if document is not None:
-            placed.append(Placed(document, raw.source))
-    assembler = Assembler(problems)
-    model = assembler.add_all(placed)
-    model.broken = broken
-    validate(model, assembler.undeclared_teams, problems)
-    resolve_positions(problems.items, texts)
-    model.problems = sorted(problems.items, key=sort_key)
+class Timings(dict[str, float]):
+    """Seconds spent in each phase of a load (parse, build, validate, positions)."""
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time a phase."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = self.get(name, 0.0) + time.perf_counter() - start
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while a model is built.
+
+    Building creates millions of acyclic objects; every full collection would rescan all of
+    them (measured: 9 s instead of 4.6 s for a 2,000-datastore model).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(
+    documents: list[RawDocument], texts: dict[str, str], problems: Problems, timings: Timings
+) -> Model:
+    with timings.phase("build"):
+        placed = [
+            Placed(_builtin(data), BUILTIN_SOURCE, builtin=True) for data in builtin_documents()
+        ]
+        broken: set[tuple[str, str]] = set()
+        for raw in documents:
+            document = read_document(raw, problems, broken)
+            if document is not None:
+                placed.append(Placed(document, raw.source))
+        assembler = Assembler(problems)
+        model = assembler.add_all(placed)
+        model.broken = broken
+    with timings.phase("validate"):
+        validate(model, assembler.undeclared_teams, problems)
+    with timings.phase("positions"):
+        resolve_positions(problems.items, texts)
+        model.problems = sorted(problems.items, key=sort_key)
     return model
 
 

@@ -125,6 +125,7 @@ class Model:
     locations: dict[str, str] = field(default_factory=dict)  # "Vendor:path" -> vendor
     data_platforms: dict[str, DataPlatform] = field(default_factory=dict)
     platform_providers: dict[str, str] = field(default_factory=dict)  # data platform -> provider
+    classifications: frozenset[str] = frozenset()  # the vocabulary
     problems: list[Problem] = field(default_factory=list)
     broken: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) of invalid documents
 
@@ -132,11 +133,6 @@ class Model:
     def name(self) -> str:
         """The ecosystem's name."""
         return self.ecosystem.metadata.name if self.ecosystem else ""
-
-    @property
-    def classifications(self) -> frozenset[str]:
-        """The classification vocabulary."""
-        return frozenset(self.ecosystem.spec.classifications) if self.ecosystem else frozenset()
 
     def team(self, zone: str, team: str) -> Team | None:
         """A team by zone and name."""

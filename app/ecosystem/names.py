@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,62}")
 LABEL = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,62}")
@@ -13,22 +14,23 @@ LABEL_FORM = "a letter, then letters, digits, '_', '.' or '-', at most 63 charac
 # PostgreSQL's reserved key words (and those reserved except as function or type names).
 SQL_RESERVED = frozenset(
     """
-    all analyse analyze and any array as asc asymmetric authorization binary both case cast check
-    collate collation column concurrently constraint create cross current_catalog current_date
-    current_role current_schema current_time current_timestamp current_user default deferrable
-    desc distinct do else end except false fetch for foreign freeze from full grant group having
-    ilike in initially inner intersect into is isnull join lateral leading left like limit
-    localtime localtimestamp natural not notnull null offset on only or order outer overlaps
-    placing primary references returning right select session_user similar some symmetric
-    system_user table tablesample then to trailing true union unique user using variadic verbose
-    when where window with
+    all analyse analyze and any array as asc asymmetric authorization binary both case cast
+    check collate collation column concurrently constraint create cross current_catalog
+    current_date current_role current_schema current_time current_timestamp current_user
+    default deferrable desc distinct do else end except false fetch for foreign freeze from
+    full grant group having ilike in initially inner intersect into is isnull join lateral
+    leading left like limit localtime localtimestamp natural not notnull null offset on only
+    or order outer overlaps placing primary references returning right select session_user
+    similar some symmetric system_user table tablesample then to trailing true union unique
+    user using variadic verbose when where window with
     """.split()
 )
 
 
-def identifier_problem(name: object) -> str | None:
+@lru_cache(maxsize=65536)
+def identifier_problem(name: str) -> str | None:
     """Why a name cannot become an SQL identifier, or None when it can."""
-    if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
+    if not IDENTIFIER.fullmatch(name):
         return f"{name!r} is not a valid name: use {IDENTIFIER_FORM}"
     if name.lower() in SQL_RESERVED:
         return f"{name!r} is an SQL reserved word and cannot be used as a name"

@@ -53,7 +53,9 @@ def _walk(node: yaml.Node, pointer: Pointer, at_key: bool) -> tuple[int, int]:
                 if isinstance(key, yaml.ScalarNode) and key.value == str(step):
                     child, mark = value, (key.start_mark if at_key else value.start_mark)
                     break
-        elif isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value):
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(step, int) and step < len(node.value)
+        ):
             child = node.value[step]
             mark = child.start_mark
         if child is None:

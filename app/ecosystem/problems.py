@@ -67,19 +67,32 @@ class Problems:
     def __init__(self) -> None:
         self.items: list[Problem] = []
 
-    def error(self, code: str, message: str, source: Source, path: str, *, at_key: bool = False) -> None:
+    def error(
+        self, code: str, message: str, source: Source, path: str, *, at_key: bool = False
+    ) -> None:
         """Record an error."""
         self.add(Severity.ERROR, code, message, source, path, at_key=at_key)
 
-    def warning(self, code: str, message: str, source: Source, path: str, *, at_key: bool = False) -> None:
+    def warning(
+        self, code: str, message: str, source: Source, path: str, *, at_key: bool = False
+    ) -> None:
         """Record a warning."""
         self.add(Severity.WARNING, code, message, source, path, at_key=at_key)
 
     def add(
-        self, severity: Severity, code: str, message: str, source: Source, path: str, *, at_key: bool = False
+        self,
+        severity: Severity,
+        code: str,
+        message: str,
+        source: Source,
+        path: str,
+        *,
+        at_key: bool = False,
     ) -> None:
         """Record a problem of the given severity."""
-        self.items.append(Problem(severity, code, message, source.file, path, source=source, at_key=at_key))
+        self.items.append(
+            Problem(severity, code, message, source.file, path, source=source, at_key=at_key)
+        )
 
 
 def sort_key(problem: Problem) -> tuple[str, int, int, str]:

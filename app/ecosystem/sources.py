@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,13 +14,14 @@ import yaml_rs
 from app.ecosystem.problems import Problems, Source
 
 MAX_FILE_BYTES = 16 * 1024 * 1024
+PARSE_THREADS = min(4, os.cpu_count() or 1)
 # An alias bomb ("billion laughs") stops here instead of filling memory.
 ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=200_000, max_replay_stack_depth=32)
 _POSITION = re.compile(r"at line (\d+), column (\d+)")
 _DOCUMENT_MARKER = re.compile(r"^---(\s|$)", re.MULTILINE)
 
 
-class ModelUnreadable(Exception):
+class ModelUnreadableError(Exception):
     """The model cannot be read at all (no such directory, no YAML files)."""
 
 
@@ -42,7 +44,7 @@ class ModelFiles:
 def find_files(root: Path, problems: Problems) -> list[Path]:
     """Every `*.yaml`/`*.yml` below root, sorted; hidden entries and symlinks are skipped."""
     if not root.is_dir():
-        raise ModelUnreadable(f"{root}: not a directory")
+        raise ModelUnreadableError(f"{root}: not a directory")
     found: list[Path] = []
     for folder, dirs, files in os.walk(root, onerror=_raise_unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
@@ -52,28 +54,43 @@ def find_files(root: Path, problems: Problems) -> list[Path]:
             path = Path(folder, name)
             if path.is_symlink():
                 relative = path.relative_to(root).as_posix()
-                problems.warning("symlink-skipped", f"{relative} is a symbolic link and was skipped",
-                                 Source(relative), relative)
+                problems.warning(
+                    "symlink-skipped",
+                    f"{relative} is a symbolic link and was skipped",
+                    Source(relative),
+                    relative,
+                )
                 continue
             found.append(path)
     if not found:
-        raise ModelUnreadable(f"{root}: no *.yaml or *.yml files found")
+        raise ModelUnreadableError(f"{root}: no *.yaml or *.yml files found")
     return found
 
 
 def _raise_unreadable(error: OSError) -> None:
-    raise ModelUnreadable(f"{error.filename}: {error.strerror}")
+    raise ModelUnreadableError(f"{error.filename}: {error.strerror}")
 
 
 def read_model(root: Path, problems: Problems, max_file_bytes: int = MAX_FILE_BYTES) -> ModelFiles:
-    """Read and parse every model file under root; file-level problems are recorded."""
-    files = ModelFiles({}, [])
-    for path in find_files(root, problems):
+    """Read and parse every model file under root; file-level problems are recorded.
+
+    Files are read and parsed on a few threads: the parser releases the GIL for part of its work.
+    """
+
+    def read_one(path: Path) -> tuple[str, str | None, list[RawDocument], Problems]:
+        found = Problems()
         relative = path.relative_to(root).as_posix()
-        text = read_text(path, relative, problems, max_file_bytes)
-        if text is not None:
-            files.texts[relative] = text
-            files.documents.extend(parse_documents(text, relative, problems))
+        text = read_text(path, relative, found, max_file_bytes)
+        documents = parse_documents(text, relative, found) if text is not None else []
+        return relative, text, documents, found
+
+    files = ModelFiles({}, [])
+    with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
+        for relative, text, documents, found in pool.map(read_one, find_files(root, problems)):
+            if text is not None:
+                files.texts[relative] = text
+            files.documents.extend(documents)
+            problems.items.extend(found.items)
     return files
 
 
@@ -83,8 +100,13 @@ def read_text(path: Path, relative: str, problems: Problems, max_file_bytes: int
     try:
         size = path.stat().st_size
         if size > max_file_bytes:
-            problems.error("file-too-large", f"{relative} has {size} bytes; a model file may have "
-                           f"at most {max_file_bytes} bytes", source, relative)
+            problems.error(
+                "file-too-large",
+                f"{relative} has {size} bytes; a model file may have "
+                f"at most {max_file_bytes} bytes",
+                source,
+                relative,
+            )
             return None
         raw = path.read_bytes()
     except OSError as error:
@@ -97,13 +119,19 @@ def decode_text(raw: bytes, relative: str, problems: Problems) -> str | None:
     """UTF-8 text without a byte-order mark, or None with a problem for binary content."""
     source = Source(relative)
     if b"\x00" in raw:
-        problems.error("file-not-text", f"{relative} is a binary file, not YAML text", source, relative)
+        problems.error(
+            "file-not-text", f"{relative} is a binary file, not YAML text", source, relative
+        )
         return None
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
-        problems.error("file-not-text", f"{relative} is not UTF-8 text (invalid byte at offset "
-                       f"{error.start})", source, relative)
+        problems.error(
+            "file-not-text",
+            f"{relative} is not UTF-8 text (invalid byte at offset {error.start})",
+            source,
+            relative,
+        )
         return None
 
 
@@ -114,13 +142,19 @@ def parse_documents(text: str, relative: str, problems: Problems) -> list[RawDoc
     except (yaml_rs.YAMLDecodeError, RecursionError, OverflowError) as error:
         _syntax_problem(str(error), relative, problems)
         return []
-    if isinstance(parsed, list) and _DOCUMENT_MARKER.search(text) and all(
-        item is None or isinstance(item, dict) for item in parsed
+    if (
+        isinstance(parsed, list)
+        and _DOCUMENT_MARKER.search(text)
+        and all(item is None or isinstance(item, dict) for item in parsed)
     ):
         documents: list[Any] = parsed
     else:
         documents = [parsed]
-    return [RawDocument(Source(relative, i), data) for i, data in enumerate(documents) if data is not None]
+    return [
+        RawDocument(Source(relative, i), data)
+        for i, data in enumerate(documents)
+        if data is not None
+    ]
 
 
 def _syntax_problem(message: str, relative: str, problems: Problems) -> None:

@@ -58,7 +58,11 @@ class WorkspaceDocument(Spec):
 
 
 Document = (
-    EcosystemDocument | GovernanceZoneDocument | TeamDocument | DatastoreDocument | WorkspaceDocument
+    EcosystemDocument
+    | GovernanceZoneDocument
+    | TeamDocument
+    | DatastoreDocument
+    | WorkspaceDocument
 )
 DOCUMENT_TYPES: dict[str, type[Spec]] = {
     "Ecosystem": EcosystemDocument,

@@ -8,7 +8,9 @@ from app.ecosystem.spec.documents import TeamDocument
 from app.ecosystem.validate import governance, sinks, stores, workspaces
 
 
-def validate(model: Model, undeclared_teams: list[tuple[TeamDocument, Source]], problems: Problems) -> None:
+def validate(
+    model: Model, undeclared_teams: list[tuple[TeamDocument, Source]], problems: Problems
+) -> None:
     """Run every rule over a loaded model."""
     governance.check(model, undeclared_teams, problems)
     stores.check(model, problems)

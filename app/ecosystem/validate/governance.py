@@ -9,13 +9,19 @@ from app.ecosystem.spec.documents import TeamDocument
 from app.ecosystem.spec.governance import Location
 
 
-def check(model: Model, undeclared_teams: list[tuple[TeamDocument, Source]], problems: Problems) -> None:
+def check(
+    model: Model, undeclared_teams: list[tuple[TeamDocument, Source]], problems: Problems
+) -> None:
     """Check the governance part of the model."""
     if model.ecosystem is None or model.ecosystem_source is None:
         if any(kind == "Ecosystem" for kind, _ in model.broken):
             return  # its document is invalid and already reported; references to it would only echo that
-        problems.error("ecosystem-missing", "the model has no Ecosystem document (kind: Ecosystem)",
-                       Source("."), "Ecosystem")
+        problems.error(
+            "ecosystem-missing",
+            "the model has no Ecosystem document (kind: Ecosystem)",
+            Source("."),
+            "Ecosystem",
+        )
     else:
         _ecosystem(model, model.ecosystem_source, problems)
     _zones(model, problems)
@@ -23,11 +29,19 @@ def check(model: Model, undeclared_teams: list[tuple[TeamDocument, Source]], pro
         zone, name = doc.metadata.zone, doc.metadata.name
         path = f"Team/{zone}/{name}"
         if zone not in model.zones:
-            problems.error("unknown-zone", f"team {name!r} names zone {zone!r}, which the ecosystem does not "
-                           "declare", source.at("metadata", "zone"), path)
+            problems.error(
+                "unknown-zone",
+                f"team {name!r} names zone {zone!r}, which the ecosystem does not declare",
+                source.at("metadata", "zone"),
+                path,
+            )
         else:
-            problems.error("unknown-team", f"team {name!r} is not declared by zone {zone!r} (add it to the "
-                           "zone's spec.teams)", source.at("metadata", "name"), path)
+            problems.error(
+                "unknown-team",
+                f"team {name!r} is not declared by zone {zone!r} (add it to the zone's spec.teams)",
+                source.at("metadata", "name"),
+                path,
+            )
 
 
 def _ecosystem(model: Model, source: Source, problems: Problems) -> None:
@@ -42,9 +56,19 @@ def _ecosystem(model: Model, source: Source, problems: Problems) -> None:
         path = f"Ecosystem/platforms/{provider.name}"
         _label(provider.name, at.at("name"), path, problems)
         for j, platform in enumerate(provider.data_platforms):
-            _label(platform.name, at.at("dataPlatforms", j, "name"), f"{path}/{platform.name}", problems)
+            _label(
+                platform.name,
+                at.at("dataPlatforms", j, "name"),
+                f"{path}/{platform.name}",
+                problems,
+            )
     for i, zone in enumerate(spec.zones):
-        _label(zone.name, source.at("spec", "zones", i, "name"), f"Ecosystem/zones/{zone.name}", problems)
+        _label(
+            zone.name,
+            source.at("spec", "zones", i, "name"),
+            f"Ecosystem/zones/{zone.name}",
+            problems,
+        )
 
 
 def _locations(locations: list[Location], at: Source, path: str, problems: Problems) -> None:
@@ -66,18 +90,33 @@ def _zones(model: Model, problems: Problems) -> None:
             continue
         path = f"GovernanceZone/{zone.name}"
         if zone.declaration is None and zone.source is not None:
-            problems.error("unknown-zone", f"zone {zone.name!r} is not declared by the ecosystem (add it to "
-                           "the Ecosystem's spec.zones)", zone.source.at("metadata", "name"), path)
+            problems.error(
+                "unknown-zone",
+                f"zone {zone.name!r} is not declared by the ecosystem (add it to "
+                "the Ecosystem's spec.zones)",
+                zone.source.at("metadata", "name"),
+                path,
+            )
         if zone.spec is None and zone.declared_at is not None:
-            problems.warning("zone-not-defined", f"zone {zone.name!r} is declared but no GovernanceZone "
-                             "document defines it", zone.declared_at, f"Ecosystem/zones/{zone.name}")
+            problems.warning(
+                "zone-not-defined",
+                f"zone {zone.name!r} is declared but no GovernanceZone document defines it",
+                zone.declared_at,
+                f"Ecosystem/zones/{zone.name}",
+            )
         for team in zone.teams.values():
             if team.declared_at is not None:
-                _label(team.name, team.declared_at.at("name"), f"{path}/teams/{team.name}", problems)
+                _label(
+                    team.name, team.declared_at.at("name"), f"{path}/teams/{team.name}", problems
+                )
             if team.source is None and team.declared_at is not None:
-                problems.warning("team-not-defined", f"team {team.name!r} of zone {zone.name!r} is declared "
-                                 "but no Team document defines it", team.declared_at,
-                                 f"{path}/teams/{team.name}")
+                problems.warning(
+                    "team-not-defined",
+                    f"team {team.name!r} of zone {zone.name!r} is declared "
+                    "but no Team document defines it",
+                    team.declared_at,
+                    f"{path}/teams/{team.name}",
+                )
         if zone.spec is not None and zone.source is not None:
             _policies(model, zone.name, zone.source, problems)
 
@@ -90,21 +129,32 @@ def _policies(model: Model, zone_name: str, source: Source, problems: Problems) 
     at = source.at("spec", "policies")
     for i, name in enumerate(policies.consumers.deny_classifications):
         if name not in model.classifications:
-            problems.error("unknown-classification", unknown_classification(model, name),
-                           at.at("consumers", "denyClassifications", i), f"{path}/consumers")
+            problems.error(
+                "unknown-classification",
+                unknown_classification(model, name),
+                at.at("consumers", "denyClassifications", i),
+                f"{path}/consumers",
+            )
     for i, vendor in enumerate(policies.storage.vendors):
         if vendor not in model.vendors:
-            problems.error("policy-unknown-vendor", f"storage policy names vendor {vendor!r}, which the "
-                           "ecosystem does not declare", at.at("storage", "vendors", i), f"{path}/storage")
+            problems.error(
+                "policy-unknown-vendor",
+                f"storage policy names vendor {vendor!r}, which the ecosystem does not declare",
+                at.at("storage", "vendors", i),
+                f"{path}/storage",
+            )
     for i, location in enumerate(policies.storage.locations):
         if location not in model.locations:
-            problems.error("policy-unknown-location", f"storage policy names location {location!r}, which "
-                           "is not a declared 'Vendor:location/path'", at.at("storage", "locations", i),
-                           f"{path}/storage")
+            problems.error(
+                "policy-unknown-location",
+                f"storage policy names location {location!r}, which "
+                "is not a declared 'Vendor:location/path'",
+                at.at("storage", "locations", i),
+                f"{path}/storage",
+            )
 
 
 def unknown_classification(model: Model, name: str) -> str:
     """The message for a classification outside the vocabulary."""
     vocabulary = ", ".join(sorted(model.classifications)) or "(none declared)"
     return f"classification {name!r} is not in the ecosystem's vocabulary: {vocabulary}"
-

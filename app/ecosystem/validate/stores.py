@@ -16,7 +16,11 @@ def check(model: Model, problems: Problems) -> None:
     for store in model.datastores.values():
         if store.builtin:
             continue
-        name_at = store.source.at("name") if store.producer else _document(store.source).at("metadata", "name")
+        name_at = (
+            store.source.at("name")
+            if store.producer
+            else _document(store.source).at("metadata", "name")
+        )
         identifier(store.name, name_at, store.path, problems)
         if store.producer is None and model.ecosystem is not None:
             _owner(model, store, problems)
@@ -46,70 +50,132 @@ def check_cron(expression: str, source: Source, path: str, problems: Problems) -
 def _owner(model: Model, store: Datastore, problems: Problems) -> None:
     doc = _document(store.source)
     if store.zone not in model.zones:
-        problems.error("unknown-zone", f"datastore {store.name!r} names zone {store.zone!r}, which the "
-                       "ecosystem does not declare", doc.at("metadata", "zone"), store.path)
+        problems.error(
+            "unknown-zone",
+            f"datastore {store.name!r} names zone {store.zone!r}, which the "
+            "ecosystem does not declare",
+            doc.at("metadata", "zone"),
+            store.path,
+        )
     elif model.team(store.zone, store.team) is None:
-        problems.error("unknown-team", f"datastore {store.name!r} names team {store.team!r}, which zone "
-                       f"{store.zone!r} does not declare", doc.at("metadata", "team"), store.path)
+        problems.error(
+            "unknown-team",
+            f"datastore {store.name!r} names team {store.team!r}, which zone "
+            f"{store.zone!r} does not declare",
+            doc.at("metadata", "team"),
+            store.path,
+        )
 
 
 def _store(model: Model, store: Datastore, problems: Problems) -> None:
     body = store.body
     if store.ingestion and store.ingestion.trigger and store.ingestion.trigger.cron is not None:
-        check_cron(store.ingestion.trigger.cron, store.source.at("ingestion", "trigger", "cron"),
-                   f"{store.path}/ingestion/trigger", problems)
+        check_cron(
+            store.ingestion.trigger.cron,
+            store.source.at("ingestion", "trigger", "cron"),
+            f"{store.path}/ingestion/trigger",
+            problems,
+        )
     if body.deprecated and not body.deprecation_reason:
-        problems.warning("deprecation-reason-missing", f"datastore {store.name!r} is deprecated without a "
-                         "deprecationReason", store.source.at("deprecated"), store.path)
+        problems.warning(
+            "deprecation-reason-missing",
+            f"datastore {store.name!r} is deprecated without a deprecationReason",
+            store.source.at("deprecated"),
+            store.path,
+        )
     seen: dict[str, str] = {}
     for i, dataset in enumerate(body.datasets):
         at, path = store.source.at("datasets", i), f"{store.path}/datasets/{dataset.name}"
         identifier(dataset.name, at.at("name"), path, problems)
         if dataset.name.lower() in seen:
-            problems.error("duplicate-name", f"dataset {dataset.name!r} appears more than once in datastore "
-                           f"{store.name!r}", at.at("name"), path)
+            problems.error(
+                "duplicate-name",
+                f"dataset {dataset.name!r} appears more than once in datastore {store.name!r}",
+                at.at("name"),
+                path,
+            )
         seen[dataset.name.lower()] = dataset.name
         _dataset(model, store, dataset, at, path, problems)
 
 
-def _dataset(model: Model, store: Datastore, dataset: Dataset, at: Source, path: str,
-             problems: Problems) -> None:
-    vocabulary = model.classifications
+def _dataset(
+    model: Model, store: Datastore, dataset: Dataset, at: Source, path: str, problems: Problems
+) -> None:
+    vocabulary, checked_vocabulary = model.classifications, model.ecosystem is not None
     for i, name in enumerate(dataset.classification):
-        if name not in vocabulary and model.ecosystem is not None:
-            problems.error("unknown-classification", unknown_classification(model, name),
-                           at.at("classification", i), path)
+        if name not in vocabulary and checked_vocabulary:
+            problems.error(
+                "unknown-classification",
+                unknown_classification(model, name),
+                at.at("classification", i),
+                path,
+            )
     if dataset.deprecated and not dataset.deprecation_reason:
-        problems.warning("deprecation-reason-missing", f"dataset {dataset.name!r} is deprecated without a "
-                         "deprecationReason", at.at("deprecated"), path)
+        problems.warning(
+            "deprecation-reason-missing",
+            f"dataset {dataset.name!r} is deprecated without a deprecationReason",
+            at.at("deprecated"),
+            path,
+        )
     seen: set[str] = set()
     unclassified: list[str] = []
     for i, column in enumerate(dataset.columns):
-        col_at, col_path = at.at("columns", i), f"{path}/columns/{column.name}"
-        identifier(column.name, col_at.at("name"), col_path, problems)
-        if column.name.lower() in seen:
-            problems.error("duplicate-name", f"column {column.name!r} appears more than once in dataset "
-                           f"{dataset.name!r}", col_at.at("name"), col_path)
-        seen.add(column.name.lower())
+        # the common case (nothing wrong) must stay cheap: sources and paths are built on a problem only
+        if identifier_problem(column.name):
+            identifier(
+                column.name, at.at("columns", i, "name"), f"{path}/columns/{column.name}", problems
+            )
+        folded = column.name.lower()
+        if folded in seen:
+            problems.error(
+                "duplicate-name",
+                f"column {column.name!r} appears more than once in dataset {dataset.name!r}",
+                at.at("columns", i, "name"),
+                f"{path}/columns/{column.name}",
+            )
+        seen.add(folded)
         try:
             parse_type(column.type)
         except ColumnTypeError as error:
-            problems.error("invalid-column-type", f"column {column.name!r} has type {column.type!r}, which "
-                           f"does not parse ({error}); accepted: {ACCEPTED_FORMS}", col_at.at("type"), col_path)
+            problems.error(
+                "invalid-column-type",
+                f"column {column.name!r} has type {column.type!r}, which "
+                f"does not parse ({error}); accepted: {ACCEPTED_FORMS}",
+                at.at("columns", i, "type"),
+                f"{path}/columns/{column.name}",
+            )
         if column.primary_key and column.is_nullable:
-            problems.error("nullable-primary-key", f"column {column.name!r} is part of the primary key and "
-                           "cannot be nullable", col_at.at("nullable"), col_path)
-        for j, name in enumerate(column.classification):
-            if name not in vocabulary and model.ecosystem is not None:
-                problems.error("unknown-classification", unknown_classification(model, name),
-                               col_at.at("classification", j), col_path)
+            problems.error(
+                "nullable-primary-key",
+                f"column {column.name!r} is part of the primary key and cannot be nullable",
+                at.at("columns", i, "nullable"),
+                f"{path}/columns/{column.name}",
+            )
         if not column.classification:
             unclassified.append(column.name)
+        elif checked_vocabulary and not vocabulary.issuperset(column.classification):
+            for j, name in enumerate(column.classification):
+                if name not in vocabulary:
+                    problems.error(
+                        "unknown-classification",
+                        unknown_classification(model, name),
+                        at.at("columns", i, "classification", j),
+                        f"{path}/columns/{column.name}",
+                    )
     if not any(c.primary_key for c in dataset.columns):
-        problems.warning("no-primary-key", f"dataset {dataset.name!r} has no primary key column",
-                         at.at("name"), path)
+        problems.warning(
+            "no-primary-key",
+            f"dataset {dataset.name!r} has no primary key column",
+            at.at("name"),
+            path,
+        )
     if store.production and not dataset.classification and unclassified:
         shown = ", ".join(unclassified[:5]) + (", ..." if len(unclassified) > 5 else "")
-        problems.error("missing-classification", f"dataset {dataset.name!r} of production datastore "
-                       f"{store.name!r} has no classification, nor do its columns {shown}; classify the "
-                       "dataset or every column", at.at("name"), path)
+        problems.error(
+            "missing-classification",
+            f"dataset {dataset.name!r} of production datastore "
+            f"{store.name!r} has no classification, nor do its columns {shown}; classify the "
+            "dataset or every column",
+            at.at("name"),
+            path,
+        )

@@ -20,8 +20,13 @@ def check(model: Model, problems: Problems) -> None:
     for cycle in transformer_cycles(model):
         first = model.transformers[cycle[0]]
         chain = " → ".join([*cycle, cycle[0]])
-        problems.error("transformer-cycle", f"transformers form a cycle: {chain}; only a transformer reading "
-                       "its own output may loop", first.source.at("name"), first.path)
+        problems.error(
+            "transformer-cycle",
+            f"transformers form a cycle: {chain}; only a transformer reading "
+            "its own output may loop",
+            first.source.at("name"),
+            first.path,
+        )
 
 
 def _workspace(model: Model, workspace: Workspace, problems: Problems) -> None:
@@ -30,46 +35,82 @@ def _workspace(model: Model, workspace: Workspace, problems: Problems) -> None:
     if model.ecosystem is None:
         pass  # zones, teams and platforms are declared by the ecosystem, whose problem is reported
     elif workspace.zone not in model.zones:
-        problems.error("unknown-zone", f"workspace {workspace.name!r} names zone {workspace.zone!r}, which the "
-                       "ecosystem does not declare", source.at("metadata", "zone"), path)
+        problems.error(
+            "unknown-zone",
+            f"workspace {workspace.name!r} names zone {workspace.zone!r}, which the "
+            "ecosystem does not declare",
+            source.at("metadata", "zone"),
+            path,
+        )
     elif model.team(workspace.zone, workspace.team) is None:
-        problems.error("unknown-team", f"workspace {workspace.name!r} names team {workspace.team!r}, which "
-                       f"zone {workspace.zone!r} does not declare", source.at("metadata", "team"), path)
+        problems.error(
+            "unknown-team",
+            f"workspace {workspace.name!r} names team {workspace.team!r}, which "
+            f"zone {workspace.zone!r} does not declare",
+            source.at("metadata", "team"),
+            path,
+        )
     seen: set[str] = set()
     for i, group in enumerate(workspace.spec.dataset_groups):
         at, group_path = source.at("spec", "datasetGroups", i), f"{path}/datasetGroups/{group.name}"
         identifier(group.name, at.at("name"), group_path, problems)
         if group.name.lower() in seen:
-            problems.error("duplicate-name", f"dataset group {group.name!r} appears more than once in "
-                           f"workspace {workspace.name!r}", at.at("name"), group_path)
+            problems.error(
+                "duplicate-name",
+                f"dataset group {group.name!r} appears more than once in "
+                f"workspace {workspace.name!r}",
+                at.at("name"),
+                group_path,
+            )
         seen.add(group.name.lower())
         if not group.sinks:
-            problems.error("empty-dataset-group", f"dataset group {group.name!r} has no sinks",
-                           at.at("name"), group_path)
+            problems.error(
+                "empty-dataset-group",
+                f"dataset group {group.name!r} has no sinks",
+                at.at("name"),
+                group_path,
+            )
         if model.ecosystem is not None:
             _platform(model, group, at, group_path, problems)
     if workspace.spec.transformer is not None:
-        _transformer(workspace.spec.transformer, source.at("spec", "transformer"), f"{path}/transformer",
-                     problems)
+        _transformer(
+            workspace.spec.transformer,
+            source.at("spec", "transformer"),
+            f"{path}/transformer",
+            problems,
+        )
 
 
 def _platform(model: Model, group: DatasetGroup, at: Source, path: str, problems: Problems) -> None:
     if group.platform is not None:
         if group.platform.name not in model.data_platforms:
             known = ", ".join(sorted(model.data_platforms)) or "(none declared)"
-            problems.error("unknown-platform", f"data platform {group.platform.name!r} does not exist; "
-                           f"declared: {known}", at.at("platform", "name"), path)
+            problems.error(
+                "unknown-platform",
+                f"data platform {group.platform.name!r} does not exist; declared: {known}",
+                at.at("platform", "name"),
+                path,
+            )
         return
     wanted = group.requirements
     assert wanted is not None
     for platform in model.data_platforms.values():
         retention_ok = wanted.retention is None or platform.retention == wanted.retention
-        latency_ok = wanted.latency is None or LATENCY_ORDER[platform.latency] <= LATENCY_ORDER[wanted.latency]
+        latency_ok = (
+            wanted.latency is None
+            or LATENCY_ORDER[platform.latency] <= LATENCY_ORDER[wanted.latency]
+        )
         if retention_ok and latency_ok:
             return
-    asked = ", ".join(f"{k}={v}" for k, v in wanted.model_dump(exclude_none=True).items()) or "nothing"
-    problems.error("requirement-unmet", f"no data platform meets the requirements of dataset group "
-                   f"{group.name!r} ({asked})", at.at("requirements"), path)
+    asked = (
+        ", ".join(f"{k}={v}" for k, v in wanted.model_dump(exclude_none=True).items()) or "nothing"
+    )
+    problems.error(
+        "requirement-unmet",
+        f"no data platform meets the requirements of dataset group {group.name!r} ({asked})",
+        at.at("requirements"),
+        path,
+    )
 
 
 def _transformer(spec: TransformerSpec, at: Source, path: str, problems: Problems) -> None:
@@ -77,5 +118,10 @@ def _transformer(spec: TransformerSpec, at: Source, path: str, problems: Problem
     if spec.trigger.cron is not None:
         check_cron(spec.trigger.cron, at.at("trigger", "cron"), f"{path}/trigger", problems)
     if spec.code.builtin is not None and spec.code.builtin not in BUILTIN_CODES:
-        problems.error("unknown-builtin-code", f"builtin code {spec.code.builtin!r} does not exist; "
-                       f"builtins: {', '.join(sorted(BUILTIN_CODES))}", at.at("code", "builtin"), path)
+        problems.error(
+            "unknown-builtin-code",
+            f"builtin code {spec.code.builtin!r} does not exist; "
+            f"builtins: {', '.join(sorted(BUILTIN_CODES))}",
+            at.at("code", "builtin"),
+            path,
+        )
