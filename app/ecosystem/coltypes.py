@@ -88,7 +88,8 @@ class _Parser:
     def take(self, expected: str | None = None) -> str:
         token = self.peek()
         if token is None:
-            raise ColumnTypeError("the type ends too early")
+            missing = f": expected {expected!r}" if expected is not None else ""
+            raise ColumnTypeError(f"the type ends too early{missing}")
         if expected is not None and token != expected:
             raise ColumnTypeError(f"expected {expected!r} but found {token!r}")
         self.pos += 1
@@ -107,10 +108,12 @@ class _Parser:
         if base in SIMPLE:
             return ColumnType(base)
         if base in ("varchar", "char"):
-            return ColumnType(base, (self._bounded(self._single(), 1, MAX_LENGTH, "length"),))
+            length = self._single(base, "length")
+            return ColumnType(base, (self._bounded(length, 1, MAX_LENGTH, "length"),))
         if base == "vector":
+            dimensions = self._single(base, "dimensions")
             return ColumnType(
-                base, (self._bounded(self._single(), 1, MAX_VECTOR_DIMENSIONS, "dimensions"),)
+                base, (self._bounded(dimensions, 1, MAX_VECTOR_DIMENSIONS, "dimensions"),)
             )
         if base == "decimal":
             return self._decimal()
@@ -122,7 +125,9 @@ class _Parser:
             return self._struct(depth)
         raise ColumnTypeError(f"unknown type {base!r}")
 
-    def _single(self) -> int:
+    def _single(self, base: str, what: str) -> int:
+        if self.peek() != "(":
+            raise ColumnTypeError(f"{base} needs its {what} in parentheses, e.g. {base}(10)")
         self.take("(")
         value = self.number()
         self.take(")")
@@ -135,6 +140,8 @@ class _Parser:
         return value
 
     def _decimal(self) -> ColumnType:
+        if self.peek() != "(":
+            raise ColumnTypeError("decimal needs its precision and scale, e.g. decimal(10,2)")
         self.take("(")
         precision = self._bounded(self.number(), 1, MAX_DECIMAL_PRECISION, "precision")
         self.take(",")
@@ -196,7 +203,10 @@ def compare(old: ColumnType, new: ColumnType) -> Width:
         new_fields = dict(new.fields)
         if any(name not in new_fields for name, _ in old.fields):
             return Width.NARROWER
-        return _combine(compare(t, new_fields[n]) for n, t in old.fields) or Width.WIDER
+        width = _combine(compare(t, new_fields[n]) for n, t in old.fields)
+        if width is Width.SAME and len(new.fields) > len(old.fields):
+            return Width.WIDER  # fields were added
+        return width
     return Width.NARROWER  # vector dimensions differ
 
 

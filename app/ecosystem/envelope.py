@@ -101,6 +101,14 @@ def _field_problem(
         problems.error(
             "missing-field", f"missing field {loc[-1]!r} in {path.rsplit('/', 1)[0]}", source, path
         )
+    elif kind == "invalid_key":
+        problems.error(
+            "wrong-type",
+            f"{path.rsplit('/', 1)[0]}: key {loc[-1]} is not a string; names and "
+            "field names must be strings",
+            source,
+            path,
+        )
     elif kind.endswith(TYPE_ERRORS) or kind in ("model_attributes_type", "dict_type", "list_type"):
         problems.error(
             "wrong-type",

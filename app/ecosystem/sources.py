@@ -136,32 +136,44 @@ def decode_text(raw: bytes, relative: str, problems: Problems) -> str | None:
 
 
 def parse_documents(text: str, relative: str, problems: Problems) -> list[RawDocument]:
-    """The documents of one file; a syntax error is one problem and yields no documents."""
-    try:
-        parsed = yaml_rs.loads(text, parse_datetime=False, alias_limits=ALIAS_LIMITS)
-    except (yaml_rs.YAMLDecodeError, RecursionError, OverflowError) as error:
-        _syntax_problem(str(error), relative, problems)
-        return []
-    if (
-        isinstance(parsed, list)
-        and _DOCUMENT_MARKER.search(text)
-        and all(item is None or isinstance(item, dict) for item in parsed)
-    ):
-        documents: list[Any] = parsed
-    else:
-        documents = [parsed]
+    """The documents of one file; a syntax error is one problem and yields no documents.
+
+    A line starting with `---` always begins a new document in YAML, so a file is split there
+    and each part parsed alone: that tells a list document from a stream of documents.
+    """
+    documents: list[RawDocument] = []
+    index = 0
+    for first_line, part in _parts(text):
+        try:
+            data = yaml_rs.loads(part, parse_datetime=False, alias_limits=ALIAS_LIMITS)
+        except (yaml_rs.YAMLDecodeError, RecursionError, OverflowError) as error:
+            _syntax_problem(str(error), relative, problems, first_line)
+            return []
+        starts_document = _DOCUMENT_MARKER.match(part) is not None
+        if data is not None:
+            documents.append(RawDocument(Source(relative, index), data))
+        if data is not None or starts_document:
+            index += 1
+    return documents
+
+
+def _parts(text: str) -> list[tuple[int, str]]:
+    """The text split before every document marker, with the line each part starts on."""
+    starts = [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
+    if not starts:
+        return [(1, text)]
+    bounds = [0, *(i for i in starts if i > 0), len(text)]
     return [
-        RawDocument(Source(relative, i), data)
-        for i, data in enumerate(documents)
-        if data is not None
+        (text.count("\n", 0, a) + 1, text[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)
     ]
 
 
-def _syntax_problem(message: str, relative: str, problems: Problems) -> None:
+def _syntax_problem(message: str, relative: str, problems: Problems, first_line: int) -> None:
     lines = [line for line in message.splitlines() if line.strip()]
     reason = lines[-1].strip() if lines else "invalid YAML"
     problems.error("yaml-syntax", f"YAML syntax error: {reason}", Source(relative, -1), relative)
     position = _POSITION.search(message)
     if position:
         problem = problems.items[-1]
-        problem.line, problem.column = int(position.group(1)), int(position.group(2))
+        problem.line = int(position.group(1)) + first_line - 1
+        problem.column = int(position.group(2))

@@ -97,7 +97,11 @@ def _zones(model: Model, problems: Problems) -> None:
                 zone.source.at("metadata", "name"),
                 path,
             )
-        if zone.spec is None and zone.declared_at is not None:
+        if (
+            zone.spec is None
+            and zone.declared_at is not None
+            and ("GovernanceZone", zone.name) not in model.broken
+        ):
             problems.warning(
                 "zone-not-defined",
                 f"zone {zone.name!r} is declared but no GovernanceZone document defines it",
@@ -109,7 +113,11 @@ def _zones(model: Model, problems: Problems) -> None:
                 _label(
                     team.name, team.declared_at.at("name"), f"{path}/teams/{team.name}", problems
                 )
-            if team.source is None and team.declared_at is not None:
+            if (
+                team.source is None
+                and team.declared_at is not None
+                and ("Team", team.name) not in model.broken
+            ):
                 problems.warning(
                     "team-not-defined",
                     f"team {team.name!r} of zone {zone.name!r} is declared "
