@@ -85,12 +85,7 @@ class Assembler:
             self.builtin_names.add((kind, name.lower()))
             return True
         if (kind, name.lower()) in self.builtin_names:
-            self.problems.error(
-                "builtin-redefined",
-                f"{kind} {name!r} is a builtin of ecoplane and cannot be redefined",
-                source,
-                path,
-            )
+            self._redefined(kind, name, source, path)
             return False
         folded = self.folded.get(kind)
         if folded is None:
@@ -122,6 +117,9 @@ class Assembler:
         model.classifications = frozenset(doc.spec.classifications)
         for i, zone in enumerate(doc.spec.zones):
             at = source.at("spec", "zones", i)
+            if ("zone", zone.name.lower()) in self.builtin_names:
+                self._redefined("zone", zone.name, at.at("name"), f"Ecosystem/zones/{zone.name}")
+                continue
             if zone.name in model.zones:
                 self._duplicate("zone", zone.name, at.at("name"), f"Ecosystem/zones/{zone.name}")
                 continue
@@ -155,6 +153,14 @@ class Assembler:
             path = f"{prefix}{location.name}"
             self.model.locations[f"{vendor}:{path}"] = vendor
             self._locations(vendor, path + "/", location.locations)
+
+    def _redefined(self, kind: str, name: str, source: Source, path: str) -> None:
+        self.problems.error(
+            "builtin-redefined",
+            f"{kind} {name!r} is a builtin of ecoplane and cannot be redefined",
+            source,
+            path,
+        )
 
     def _duplicate(self, kind: str, name: str, source: Source, path: str) -> None:
         self.problems.error(
@@ -200,9 +206,8 @@ class Assembler:
             self.undeclared_teams.append((doc, item.source))
             return
         if team.source is not None:
-            self._duplicate(
-                "Team", name, item.source.at("metadata", "name"), f"Team/{zone_name}/{name}"
-            )
+            report = self._redefined if team.builtin else self._duplicate
+            report("Team", name, item.source.at("metadata", "name"), f"Team/{zone_name}/{name}")
             return
         team.source = item.source
         team.description = doc.metadata.description or team.description

@@ -8,7 +8,7 @@ from enum import StrEnum
 from typing import Any
 
 from app.ecosystem.coltypes import ColumnTypeError, Width, compare, parse_type
-from app.ecosystem.graph import consumers
+from app.ecosystem.graph import consumers, workspaces_by_datastore
 from app.ecosystem.model import Model
 from app.ecosystem.spec.datastore import Column
 
@@ -49,6 +49,7 @@ RULES: dict[str, tuple[Impact, Impact]] = {
     "workspace-removed": (W, W),
     "workspace-changed": (S, S),
     "sink-removed": (S, S),
+    "sink-changed": (S, S),
     "dataset-group-removed": (S, S),
     "dataset-group-changed": (S, S),
     "transformer-removed": (W, W),
@@ -100,6 +101,8 @@ class Differ:
         self.old, self.new = old, new
         self.changes: list[Change] = []
         self.readers = _readers(old, new)
+        self._downstream: dict[str, set[str]] = {}  # output datastore -> its consumers in new
+        self._stores_index: dict[str, set[str]] | None = None
 
     def emit(
         self,
@@ -115,7 +118,7 @@ class Differ:
         for name in affected:
             transformer = self.old.workspaces[name].spec.transformer
             if transformer is not None and transformer.output.name in self.new.datastores:
-                indirect |= set(consumers(self.new, transformer.output.name))
+                indirect |= self._consumers(transformer.output.name)
         self.changes.append(
             Change(
                 kind,
@@ -127,6 +130,19 @@ class Differ:
                 tuple(sorted(indirect - set(affected))),
             )
         )
+
+    def _consumers(self, datastore: str) -> set[str]:
+        found = self._downstream.get(datastore)
+        if found is None:
+            found = self._downstream[datastore] = set(
+                consumers(self.new, datastore, self._by_store())
+            )
+        return found
+
+    def _by_store(self) -> dict[str, set[str]]:
+        if self._stores_index is None:
+            self._stores_index = workspaces_by_datastore(self.new)
+        return self._stores_index
 
     def _affected(self, store: str, dataset: str, column: str | None) -> set[str]:
         if dataset == "*":

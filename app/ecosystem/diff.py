@@ -8,6 +8,7 @@ from app.ecosystem.changes import Change, ChangeKind, Differ, Impact, type_width
 from app.ecosystem.coltypes import Width
 from app.ecosystem.model import Datastore, Model
 from app.ecosystem.spec.datastore import Dataset
+from app.ecosystem.spec.workspace import DatasetGroup, Sink
 
 ADDED, REMOVED, CHANGED = ChangeKind.ADDED, ChangeKind.REMOVED, ChangeKind.CHANGED
 ORDER = {Impact.BREAKING: 0, Impact.WARNING: 1, Impact.SAFE: 2}
@@ -141,7 +142,7 @@ def _dataset(d: Differ, store: str, old: Dataset, new: Dataset) -> None:
     path, reach = f"Datastore/{store}/datasets/{old.name}", (store, old.name, None)
     old_key = [c.name for c in old.columns if c.primary_key]
     new_key = [c.name for c in new.columns if c.primary_key]
-    if old_key != new_key:
+    if set(old_key) != set(new_key):  # the order of key columns does not change what a row is
         d.emit(
             CHANGED,
             path,
@@ -228,14 +229,33 @@ def _workspaces(d: Differ) -> None:
                 ADDED, f"{path}/datasetGroups/{group}", "added", f"dataset group {group!r} added"
             )
         for group in kept:
-            if old_groups[group] != new_groups[group]:
-                d.emit(
-                    CHANGED,
-                    f"{path}/datasetGroups/{group}",
-                    "dataset-group-changed",
-                    "platform or sinks changed",
-                )
+            _group(d, f"{path}/datasetGroups/{group}", old_groups[group], new_groups[group])
         _transformer(d, path, old.transformer, new.transformer)
+
+
+def _group(d: Differ, path: str, old: DatasetGroup, new: DatasetGroup) -> None:
+    if (old.platform, old.requirements) != (new.platform, new.requirements):
+        d.emit(
+            CHANGED, path, "dataset-group-changed", "platform assignment or requirements changed"
+        )
+    old_sinks = {_sink_key(s): s for s in old.sinks}
+    new_sinks = {_sink_key(s): s for s in new.sinks}
+    for key in sorted(set(old_sinks) - set(new_sinks)):
+        d.emit(REMOVED, f"{path}/sinks/{key}", "sink-removed", f"sink of {key} removed")
+    for key in sorted(set(new_sinks) - set(old_sinks)):
+        d.emit(ADDED, f"{path}/sinks/{key}", "added", f"sink of {key} added")
+    for key in sorted(set(old_sinks) & set(new_sinks)):
+        if old_sinks[key] != new_sinks[key]:
+            d.emit(
+                CHANGED,
+                f"{path}/sinks/{key}",
+                "sink-changed",
+                f"sink of {key} changed (columns or allowDeprecated)",
+            )
+
+
+def _sink_key(sink: Sink) -> str:
+    return f"{sink.datastore}.{sink.dataset}"
 
 
 def _transformer(d: Differ, path: str, old: Any, new: Any) -> None:

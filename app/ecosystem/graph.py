@@ -111,12 +111,22 @@ def walk(graph: Graph, start: str, direction: Direction, depth: int) -> tuple[se
     return nodes, edges
 
 
-def consumers(model: Model, datastore: str) -> dict[str, int]:
-    """The workspaces consuming a datastore, directly (degree 1) or through transformers."""
-    index = sinks_by_dataset(model)
+def workspaces_by_datastore(model: Model) -> dict[str, set[str]]:
+    """For every sunk datastore, the workspaces sinking any of its datasets."""
     by_store: dict[str, set[str]] = defaultdict(set)
-    for (store, _), workspaces in index.items():
+    for (store, _), workspaces in sinks_by_dataset(model).items():
         by_store[store] |= workspaces
+    return by_store
+
+
+def consumers(
+    model: Model, datastore: str, by_store: dict[str, set[str]] | None = None
+) -> dict[str, int]:
+    """The workspaces consuming a datastore, directly (degree 1) or through transformers.
+
+    `by_store` (from `workspaces_by_datastore`) may be passed when asking many times.
+    """
+    by_store = workspaces_by_datastore(model) if by_store is None else by_store
     found: dict[str, int] = {}
     frontier = deque([(datastore, 1)])
     visited_stores = {datastore}

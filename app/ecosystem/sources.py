@@ -6,6 +6,7 @@ import os
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -163,9 +164,7 @@ def _parts(text: str) -> list[tuple[int, str]]:
     if not starts:
         return [(1, text)]
     bounds = [0, *(i for i in starts if i > 0), len(text)]
-    return [
-        (text.count("\n", 0, a) + 1, text[a:b]) for a, b in zip(bounds, bounds[1:], strict=False)
-    ]
+    return [(text.count("\n", 0, a) + 1, text[a:b]) for a, b in pairwise(bounds)]
 
 
 def _syntax_problem(message: str, relative: str, problems: Problems, first_line: int) -> None:

@@ -142,7 +142,7 @@ def test_symlinks_and_hidden_folders_are_skipped(tmp_path: Path) -> None:
 def test_unreadable_directory_raises_a_clean_error(tmp_path: Path) -> None:
     with pytest.raises(ModelUnreadableError, match="not a directory"):
         load_directory(tmp_path / "absent")
-    with pytest.raises(ModelUnreadableError, match="no \\*.yaml"):
+    with pytest.raises(ModelUnreadableError, match=r"no \*\.yaml"):
         load_directory(tmp_path)
 
 

@@ -14,16 +14,15 @@ def check(
 ) -> None:
     """Check the governance part of the model."""
     if model.ecosystem is None or model.ecosystem_source is None:
-        if any(kind == "Ecosystem" for kind, _ in model.broken):
-            return  # its document is invalid and already reported; references to it would only echo that
-        problems.error(
-            "ecosystem-missing",
-            "the model has no Ecosystem document (kind: Ecosystem)",
-            Source("."),
-            "Ecosystem",
-        )
-    else:
-        _ecosystem(model, model.ecosystem_source, problems)
+        if not any(kind == "Ecosystem" for kind, _ in model.broken):  # else already reported
+            problems.error(
+                "ecosystem-missing",
+                "the model has no Ecosystem document (kind: Ecosystem)",
+                Source("."),
+                "Ecosystem",
+            )
+        return  # zones, vocabulary and vendors are declared by it: checking them would only echo this
+    _ecosystem(model, model.ecosystem_source, problems)
     _zones(model, problems)
     for doc, source in undeclared_teams:
         zone, name = doc.metadata.zone, doc.metadata.name
