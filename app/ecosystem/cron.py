@@ -59,7 +59,7 @@ def _field(text: str, index: int) -> frozenset[int]:
     values: set[int] = set()
     for item in text.split(","):
         span, _, step_text = item.partition("/")
-        step = _value(step_text, 1, high, None, name) if step_text else 1
+        step = _value(step_text, 1, high, None, f"{name} step") if step_text else 1
         if span == "*":
             first, last = low, high
         elif "-" in span:
