@@ -46,7 +46,7 @@ class CronSchedule:
 def _value(text: str, low: int, high: int, names: list[str] | None, field: str) -> int:
     if names and text.lower() in names:
         return names.index(text.lower()) + (1 if names is MONTHS else 0)
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):  # '²'.isdigit() is true, int('²') fails
         raise CronError(f"{field}: {text!r} is not a number")
     value = int(text)
     if not low <= value <= high:
