@@ -86,6 +86,7 @@ class Assembler:
             return True
         if (kind, name.lower()) in self.builtin_names:
             self._redefined(kind, name, source, path)
+            self._rejected(kind, name)
             return False
         folded = self.folded.get(kind)
         if folded is None:
@@ -98,6 +99,7 @@ class Assembler:
             self.problems.error(
                 "duplicate-name", f"{kind} {name!r} is defined more than once{same}", source, path
             )
+            self._rejected(kind, name)
             return False
         folded[name.lower()] = name
         return True
@@ -153,6 +155,10 @@ class Assembler:
             path = f"{prefix}{location.name}"
             self.model.locations[f"{vendor}:{path}"] = vendor
             self._locations(vendor, path + "/", location.locations)
+
+    def _rejected(self, kind: str, name: str) -> None:
+        """Remember a rejected definition, so references to its name are not reported again."""
+        self.model.broken.add((kind.capitalize(), name))
 
     def _redefined(self, kind: str, name: str, source: Source, path: str) -> None:
         self.problems.error(

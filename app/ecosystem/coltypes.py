@@ -31,7 +31,7 @@ RANKS: dict[str, tuple[str, int]] = {
 MAX_LENGTH = 10_485_760
 MAX_DECIMAL_PRECISION = 1000
 MAX_VECTOR_DIMENSIONS = 16_000
-_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|\d+|[(),<>:])")
+_TOKEN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*|[0-9]+|[(),<>:])")
 
 
 class Width(StrEnum):
@@ -97,7 +97,7 @@ class _Parser:
 
     def number(self) -> int:
         token = self.take()
-        if not token.isdigit():
+        if not (token.isascii() and token.isdigit()):
             raise ColumnTypeError(f"expected a number but found {token!r}")
         return int(token)
 

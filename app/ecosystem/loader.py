@@ -102,7 +102,7 @@ def _build(
                 placed.append(Placed(document, raw.source))
         assembler = Assembler(problems)
         model = assembler.add_all(placed)
-        model.broken = broken
+        model.broken |= broken
     with timings.phase("validate"):
         validate(model, assembler.undeclared_teams, problems)
     with timings.phase("positions"):

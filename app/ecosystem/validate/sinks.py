@@ -78,6 +78,13 @@ class _SinkChecker:
                 place.path,
             )
             return
+        if sink.columns == []:
+            problems.error(
+                "sink-no-columns",
+                "sink lists no columns; omit 'columns' to sink every column",
+                at("columns"),
+                place.path,
+            )
         if sink.columns:
             columns = {c.name for c in dataset.columns}
             for k, name in enumerate(sink.columns):

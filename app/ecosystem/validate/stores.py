@@ -49,7 +49,10 @@ def check_cron(expression: str, source: Source, path: str, problems: Problems) -
 
 def _owner(model: Model, store: Datastore, problems: Problems) -> None:
     doc = _document(store.source)
-    if store.zone not in model.zones:
+    zone = model.zones.get(store.zone)
+    if zone is not None and zone.builtin:
+        builtin_zone_used("datastore", store.name, doc.at("metadata", "zone"), store.path, problems)
+    elif zone is None:
         problems.error(
             "unknown-zone",
             f"datastore {store.name!r} names zone {store.zone!r}, which the "
@@ -67,7 +70,40 @@ def _owner(model: Model, store: Datastore, problems: Problems) -> None:
         )
 
 
+def builtin_zone_used(kind: str, name: str, source: Source, path: str, problems: Problems) -> None:
+    """Report a user's datastore or workspace placed in ecoplane's own zone."""
+    problems.error(
+        "builtin-zone-used",
+        f"{kind} {name!r} is in zone 'ecoplane', which belongs to ecoplane itself; "
+        "use a zone of your ecosystem",
+        source,
+        path,
+    )
+
+
+def _approvals(model: Model, store: Datastore, problems: Problems) -> None:
+    for i, approval in enumerate(store.body.approvals):
+        workspace = model.workspaces.get(approval.workspace)
+        if workspace is None:
+            missing = f"workspace {approval.workspace!r}"
+        elif approval.dataset_group not in {g.name for g in workspace.spec.dataset_groups}:
+            missing = (
+                f"dataset group {approval.dataset_group!r} in workspace {approval.workspace!r}"
+            )
+        elif approval.dataset not in store.datasets:
+            missing = f"dataset {approval.dataset!r} in datastore {store.name!r}"
+        else:
+            continue
+        problems.warning(
+            "approval-unknown-reference",
+            f"approval names {missing}, which does not exist",
+            store.source.at("approvals", i),
+            f"{store.path}/approvals/{i}",
+        )
+
+
 def _store(model: Model, store: Datastore, problems: Problems) -> None:
+    _approvals(model, store, problems)
     body = store.body
     if store.ingestion and store.ingestion.trigger and store.ingestion.trigger.cron is not None:
         check_cron(
@@ -169,7 +205,7 @@ def _dataset(
             at.at("name"),
             path,
         )
-    if store.production and not dataset.classification and unclassified:
+    if store.production and not dataset.classification and (unclassified or not dataset.columns):
         shown = ", ".join(unclassified[:5]) + (", ..." if len(unclassified) > 5 else "")
         problems.error(
             "missing-classification",

@@ -8,7 +8,7 @@ from app.ecosystem.model import Model, Workspace
 from app.ecosystem.problems import Problems, Source
 from app.ecosystem.spec.governance import LATENCY_ORDER
 from app.ecosystem.spec.workspace import DatasetGroup, TransformerSpec
-from app.ecosystem.validate.stores import check_cron, identifier
+from app.ecosystem.validate.stores import builtin_zone_used, check_cron, identifier
 
 
 def check(model: Model, problems: Problems) -> None:
@@ -32,9 +32,14 @@ def check(model: Model, problems: Problems) -> None:
 def _workspace(model: Model, workspace: Workspace, problems: Problems) -> None:
     source, path = workspace.source, workspace.path
     identifier(workspace.name, source.at("metadata", "name"), path, problems)
+    zone = model.zones.get(workspace.zone)
     if model.ecosystem is None:
         pass  # zones, teams and platforms are declared by the ecosystem, whose problem is reported
-    elif workspace.zone not in model.zones:
+    elif zone is not None and zone.builtin:
+        builtin_zone_used(
+            "workspace", workspace.name, source.at("metadata", "zone"), path, problems
+        )
+    elif zone is None:
         problems.error(
             "unknown-zone",
             f"workspace {workspace.name!r} names zone {workspace.zone!r}, which the "
