@@ -7,7 +7,7 @@ from typing import Any
 from app.ecosystem.changes import Change, ChangeKind, Differ, Impact, type_width
 from app.ecosystem.coltypes import Width
 from app.ecosystem.model import Datastore, Model
-from app.ecosystem.spec.datastore import Dataset
+from app.ecosystem.spec.datastore import Column, Dataset
 from app.ecosystem.spec.workspace import DatasetGroup, Sink
 
 ADDED, REMOVED, CHANGED = ChangeKind.ADDED, ChangeKind.REMOVED, ChangeKind.CHANGED
@@ -150,19 +150,10 @@ def _dataset(d: Differ, store: str, old: Dataset, new: Dataset) -> None:
             f"primary key ({', '.join(old_key)}) → ({', '.join(new_key)})",
             reach,
         )
-    if old.classification != new.classification:
-        d.emit(
-            CHANGED,
-            path,
-            "classification-changed",
-            f"classification {old.classification} → {new.classification}",
-            reach,
-        )
+    _classification_and_description(d, path, old, new, reach)
     if old.deprecated != new.deprecated:
         rule = "deprecated" if new.deprecated else "undeprecated"
         d.emit(CHANGED, path, rule, f"dataset {rule}", reach)
-    if old.description != new.description:
-        d.emit(CHANGED, path, "description-changed", "description changed")
     old_columns, new_columns = {c.name: c for c in old.columns}, {c.name: c for c in new.columns}
     removed, added, both = _names(old_columns, new_columns)
     for name in removed:
@@ -179,7 +170,7 @@ def _dataset(d: Differ, store: str, old: Dataset, new: Dataset) -> None:
         _column(d, store, old.name, old_columns[name], new_columns[name])
 
 
-def _column(d: Differ, store: str, dataset: str, old: Any, new: Any) -> None:
+def _column(d: Differ, store: str, dataset: str, old: Column, new: Column) -> None:
     path, reach = (
         f"Datastore/{store}/datasets/{dataset}/columns/{old.name}",
         (store, dataset, old.name),
@@ -191,6 +182,16 @@ def _column(d: Differ, store: str, dataset: str, old: Any, new: Any) -> None:
     if old.is_nullable != new.is_nullable:
         rule = "column-made-nullable" if new.is_nullable else "column-made-not-null"
         d.emit(CHANGED, path, rule, "nullable" if new.is_nullable else "not null", reach)
+    _classification_and_description(d, path, old, new, reach)
+
+
+def _classification_and_description(
+    d: Differ,
+    path: str,
+    old: Dataset | Column,
+    new: Dataset | Column,
+    reach: tuple[str, str, str | None],
+) -> None:
     if old.classification != new.classification:
         d.emit(
             CHANGED,
