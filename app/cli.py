@@ -15,6 +15,15 @@ from app.ecosystem.model import Model
 from app.ecosystem.spec.documents import json_schema
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
+GENERATOR_HELP = {
+    "datastores": "ingested datastores",
+    "datasets_per_datastore": "datasets in each datastore",
+    "columns_per_dataset": "columns in each dataset, the primary key included",
+    "workspaces": "workspaces",
+    "sinks_per_workspace": "sinks in each workspace, in dataset groups of 8",
+    "transformers": "workspaces (the first ones) that have a transformer; at most --workspaces",
+    "seed": "random seed: the same seed writes the same model",
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -33,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="ecoplane", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
     validate = commands.add_parser("validate", help="load and validate a model directory")
-    validate.add_argument("directory", type=Path)
+    validate.add_argument("directory", type=Path, help="the model root")
     validate.add_argument("--format", choices=("text", "json"), default="text")
     validate.set_defaults(handler=_validate)
     diff = commands.add_parser("diff", help="list the changes between two model directories")
@@ -48,10 +57,15 @@ def _parser() -> argparse.ArgumentParser:
     generate = example_commands.add_parser(
         "generate", help="write a synthetic, valid model of any size"
     )
-    generate.add_argument("out", type=Path)
+    generate.add_argument("out", type=Path, help="directory to write the model into")
     for name, default in GeneratorSize.defaults().items():
         generate.add_argument(
-            f"--{name.replace('_', '-')}", type=_count, default=default, dest=name
+            f"--{name.replace('_', '-')}",
+            type=_count,
+            default=default,
+            dest=name,
+            metavar="N",
+            help=f"{GENERATOR_HELP[name]} (default {default})",
         )
     generate.set_defaults(handler=_generate)
     return parser
@@ -106,6 +120,9 @@ def _schema(args: argparse.Namespace) -> int:
 
 def _generate(args: argparse.Namespace) -> int:
     size = GeneratorSize(**{name: getattr(args, name) for name in GeneratorSize.defaults()})
+    if size.transformers > size.workspaces:
+        print("ecoplane: --transformers may not exceed --workspaces", file=sys.stderr)
+        return EXIT_UNREADABLE
     written = generate_model(args.out, size)
     print(f"wrote {written} files to {args.out}", file=sys.stderr)
     return EXIT_OK

@@ -174,3 +174,14 @@ def test_console_script_runs_as_a_process() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)["errors"] == 0
+
+
+def test_generate_refuses_more_transformers_than_workspaces(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert (
+        main(["example", "generate", str(tmp_path), "--workspaces", "2", "--transformers", "3"])
+        == 2
+    )
+    assert "--transformers may not exceed --workspaces" in capsys.readouterr().err
+    assert not (tmp_path / "ecosystem.yaml").exists()
