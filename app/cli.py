@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -35,6 +36,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelUnreadableError as error:
         print(f"ecoplane: cannot read the model: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
+    except BrokenPipeError:  # the reader (e.g. `| head`) has gone: stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     return status
 
 
@@ -102,10 +106,16 @@ def _diff(args: argparse.Namespace) -> int:
     old, new = load_directory(args.old), load_directory(args.new)
     changes = diff_models(old, new)
     breaking = sum(1 for c in changes if c.severity == "breaking")
+    for label, model, where in (("OLD", old, args.old), ("NEW", new, args.new)):
+        if model.errors:
+            print(
+                f"ecoplane: {label} has {model.errors} validation error(s): documents that failed "
+                f"to load look removed; see `ecoplane validate {where}`",
+                file=sys.stderr,
+            )
     if args.format == "json":
-        print(
-            json.dumps({"breaking": breaking, "changes": [c.as_dict() for c in changes]}, indent=2)
-        )
+        report = {"breaking": breaking, "oldErrors": old.errors, "newErrors": new.errors}
+        print(json.dumps({**report, "changes": [c.as_dict() for c in changes]}, indent=2))
     else:
         for change in changes:
             print(change.as_line())

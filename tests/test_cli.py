@@ -20,6 +20,7 @@ kind: Ecosystem
 metadata: {name: Tiny}
 spec:
   classifications: [pub]
+  platforms: [{name: Lake, dataPlatforms: [{name: LakeLive, retention: live-only}]}]
   zones: [{name: Z}]
 ---
 apiVersion: ecoplane.io/v1
@@ -64,7 +65,7 @@ def test_validate_text_names_file_line_column(
     assert main(["validate", str(model)]) == 1
     out = capsys.readouterr().out.splitlines()
     assert out == [
-        "model.yaml:26:31: error invalid-column-type: column 'price' has type 'money', which does not "
+        "model.yaml:27:31: error invalid-column-type: column 'price' has type 'money', which does not "
         "parse (unknown type 'money'); accepted: " + out[0].split("accepted: ")[1]
     ]
 
@@ -78,7 +79,7 @@ def test_validate_json_counts_and_fields(
     assert report["errors"] == 1 and report["warnings"] == 0
     (problem,) = report["problems"]
     assert problem["code"] == "invalid-column-type"
-    assert (problem["file"], problem["line"], problem["column"]) == ("model.yaml", 26, 31)
+    assert (problem["file"], problem["line"], problem["column"]) == ("model.yaml", 27, 31)
     assert problem["path"] == "Datastore/Store/datasets/items/columns/price"
     assert problem["severity"] == "error"
 
@@ -116,7 +117,7 @@ metadata: {name: Reader, zone: Z, team: T}
 spec:
   datasetGroups:
     - name: main
-      requirements: {}
+      platform: {name: LakeLive}
       sinks: [{datastore: Store, dataset: items}]
 """
 
@@ -185,3 +186,20 @@ def test_generate_refuses_more_transformers_than_workspaces(
     )
     assert "--transformers may not exceed --workspaces" in capsys.readouterr().err
     assert not (tmp_path / "ecosystem.yaml").exists()
+
+
+def test_generate_with_empty_datastores_still_writes_a_valid_model(tmp_path: Path) -> None:
+    assert main(["example", "generate", str(tmp_path), "--datasets-per-datastore", "0"]) == 0
+    assert main(["validate", str(tmp_path)]) == 0
+
+
+def test_diff_says_when_a_model_has_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    old = _write(tmp_path / "old", BROKEN.replace("money", "text") + SINK)
+    new = _write(tmp_path / "new", BROKEN + SINK)
+    main(["diff", str(old), str(new), "--format", "json"])
+    out, err = capsys.readouterr()
+    report = json.loads(out)
+    assert (report["oldErrors"], report["newErrors"]) == (0, 1)
+    assert "NEW has 1 validation error(s)" in err

@@ -192,7 +192,7 @@ def _classification_and_description(
     new: Dataset | Column,
     reach: tuple[str, str, str | None],
 ) -> None:
-    if old.classification != new.classification:
+    if set(old.classification) != set(new.classification):  # order carries no meaning
         d.emit(
             CHANGED,
             path,

@@ -85,7 +85,10 @@ def _field_problem(
     if kind == "extra_forbidden":
         allowed = allowed_fields(document_type, loc[:-1])
         hint = difflib.get_close_matches(str(loc[-1]), allowed, n=1)
-        suggestion = f"; did you mean {hint[0]!r}?" if hint else f"; allowed: {', '.join(allowed)}"
+        if hint:
+            suggestion = f"; did you mean {hint[0]!r}?"
+        else:
+            suggestion = f"; allowed: {', '.join(allowed)}" if allowed else "; it takes no fields"
         if any(mark in str(loc[-1]) for mark in ")>"):
             suggestion += (
                 "; inside {...} a value with a comma, such as decimal(18,4), must be quoted"

@@ -117,7 +117,8 @@ def _datastore(
         f"kind: Datastore\nmetadata: {{name: {name}, zone: zone{zone}, team: team{team}}}\nspec:\n",
         "  productionStatus: production\n  ingestion:\n    kind: sql-snapshot\n",
         f"    source: {{host: db{rng.randrange(100)}.internal, port: 5432, database: {name}}}\n",
-        f'    trigger: {{cron: "*/{rng.choice((5, 10, 15, 30))} * * * *"}}\n  datasets:\n',
+        f'    trigger: {{cron: "*/{rng.choice((5, 10, 15, 30))} * * * *"}}\n',
+        "  datasets:\n" if datasets else "  datasets: []\n",
     ]
     lines += _datasets(datasets, size.columns_per_dataset, rng, indent="    ")
     return "".join(lines)
@@ -176,6 +177,7 @@ def _sinks(
     candidates: list[tuple[str, list[str]]], count: int, rng: random.Random
 ) -> list[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
+    candidates = [(store, datasets) for store, datasets in candidates if datasets]
     total = sum(len(d) for _, d in candidates)
     while len(pairs) < min(count, total):
         store, datasets = rng.choice(candidates)

@@ -49,23 +49,26 @@ def find_files(root: Path, problems: Problems) -> list[Path]:
     found: list[Path] = []
     for folder, dirs, files in os.walk(root, onerror=_raise_unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for name in [d for d in dirs if Path(folder, d).is_symlink()]:
+            dirs.remove(name)  # a link could lead out of the model (git keeps links as links)
+            _skipped_link(root, Path(folder, name), problems)
         for name in sorted(files):
             if name.startswith(".") or not name.endswith((".yaml", ".yml")):
                 continue
             path = Path(folder, name)
             if path.is_symlink():
-                relative = path.relative_to(root).as_posix()
-                problems.warning(
-                    "symlink-skipped",
-                    f"{relative} is a symbolic link and was skipped",
-                    Source(relative),
-                    relative,
-                )
-                continue
-            found.append(path)
+                _skipped_link(root, path, problems)
+            else:
+                found.append(path)
     if not found:
         raise ModelUnreadableError(f"{root}: no *.yaml or *.yml files found")
     return found
+
+
+def _skipped_link(root: Path, path: Path, problems: Problems) -> None:
+    relative = path.relative_to(root).as_posix()
+    message = f"{relative} is a symbolic link and was skipped"
+    problems.warning("symlink-skipped", message, Source(relative), relative)
 
 
 def _raise_unreadable(error: OSError) -> None:

@@ -134,9 +134,13 @@ def test_hostile_names_are_invalid_names(name: str) -> None:
 def test_symlinks_and_hidden_folders_are_skipped(tmp_path: Path) -> None:
     root = _write(tmp_path, {".github/workflows/ci.yaml": "on: push\n", ".gitlab-ci.yml": "x: [\n"})
     os.symlink("/etc/passwd", root / "passwd.yaml")
+    os.symlink("/etc", root / "outside")
     model = load_directory(root)
-    assert [(p.code, p.file) for p in model.problems] == [("symlink-skipped", "passwd.yaml")]
-    assert model.problems[0].severity == "warning"
+    found = [(p.code, p.file, p.severity.value) for p in model.problems]
+    assert found == [
+        ("symlink-skipped", "outside", "warning"),
+        ("symlink-skipped", "passwd.yaml", "warning"),
+    ]
 
 
 def test_unreadable_directory_raises_a_clean_error(tmp_path: Path) -> None:

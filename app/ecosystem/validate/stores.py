@@ -207,11 +207,11 @@ def _dataset(
         )
     if store.production and not dataset.classification and (unclassified or not dataset.columns):
         shown = ", ".join(unclassified[:5]) + (", ..." if len(unclassified) > 5 else "")
+        columns = f", nor do its columns {shown}" if shown else " and no columns"
         problems.error(
             "missing-classification",
             f"dataset {dataset.name!r} of production datastore "
-            f"{store.name!r} has no classification, nor do its columns {shown}; classify the "
-            "dataset or every column",
+            f"{store.name!r} has no classification{columns}; classify the dataset or every column",
             at.at("name"),
             path,
         )
