@@ -6,7 +6,7 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from app.ecosystem.diff import diff_models
@@ -36,10 +36,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModelUnreadableError as error:
         print(f"ecoplane: cannot read the model: {error}", file=sys.stderr)
         return EXIT_UNREADABLE
-    except BrokenPipeError:  # the reader (e.g. `| head`) has gone: stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return EXIT_OK
     return status
+
+
+def _output(lines: Iterable[str]) -> None:
+    """Print lines to stdout; when the reader has gone (e.g. `| head`), stop quietly."""
+    try:
+        for line in lines:
+            print(line)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -85,10 +92,9 @@ def _count(text: str) -> int:
 def _validate(args: argparse.Namespace) -> int:
     model = load_directory(args.directory)
     if args.format == "json":
-        print(json.dumps(problem_report(model), indent=2))
+        _output([json.dumps(problem_report(model), indent=2)])
     else:
-        for problem in model.problems:
-            print(problem.as_line())
+        _output(problem.as_line() for problem in model.problems)
         print(f"{model.errors} error(s), {model.warnings} warning(s)", file=sys.stderr)
     return EXIT_PROBLEMS if model.errors else EXIT_OK
 
@@ -115,16 +121,15 @@ def _diff(args: argparse.Namespace) -> int:
             )
     if args.format == "json":
         report = {"breaking": breaking, "oldErrors": old.errors, "newErrors": new.errors}
-        print(json.dumps({**report, "changes": [c.as_dict() for c in changes]}, indent=2))
+        _output([json.dumps({**report, "changes": [c.as_dict() for c in changes]}, indent=2)])
     else:
-        for change in changes:
-            print(change.as_line())
+        _output(change.as_line() for change in changes)
         print(f"{len(changes)} change(s), {breaking} breaking", file=sys.stderr)
     return EXIT_PROBLEMS if breaking else EXIT_OK
 
 
 def _schema(args: argparse.Namespace) -> int:
-    print(json.dumps(json_schema(), indent=2, sort_keys=True))
+    _output([json.dumps(json_schema(), indent=2, sort_keys=True)])
     return EXIT_OK
 
 

@@ -203,3 +203,20 @@ def test_diff_says_when_a_model_has_errors(
     report = json.loads(out)
     assert (report["oldErrors"], report["newErrors"]) == (0, 1)
     assert "NEW has 1 validation error(s)" in err
+
+
+def test_a_closed_pipe_ends_quietly_with_the_real_status(tmp_path: Path) -> None:
+    assert main(["example", "generate", str(tmp_path), "--datastores", "300"]) == 0
+    for path in tmp_path.rglob("store_*.yaml"):  # about 1,200 errors: more than a pipe buffers
+        path.write_text(path.read_text().replace("classification: [", "classification: [zz, "))
+    reader = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "validate", str(tmp_path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert reader.stdout is not None and reader.stderr is not None
+    assert "unknown-classification" in reader.stdout.readline()
+    reader.stdout.close()  # like `| head -1`
+    assert reader.wait(timeout=60) == 1
+    assert "Traceback" not in reader.stderr.read()
