@@ -1,0 +1,33 @@
+"""docs/model.md stays in step with the code: every problem code and diff rule is documented."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from app.ecosystem.changes import RULES
+
+ROOT = Path(__file__).resolve().parents[1]
+DOC = (ROOT / "docs" / "model.md").read_text()
+REPORTED = re.compile(
+    r"""problems\.(?:error|warning|add)\(\s*(?:[\w.]+,\s*)?"([a-z]+(?:-[a-z]+)+)\""""
+)
+
+
+def _codes_in_code() -> set[str]:
+    codes: set[str] = set()
+    for path in (ROOT / "app" / "ecosystem").rglob("*.py"):
+        codes |= set(REPORTED.findall(path.read_text()))
+    return codes
+
+
+def test_every_problem_code_is_documented() -> None:
+    codes = _codes_in_code()
+    assert len(codes) > 40, "the pattern no longer finds the codes"
+    missing = sorted(code for code in codes if f"`{code}`" not in DOC)
+    assert missing == []
+
+
+def test_every_diff_rule_is_documented() -> None:
+    missing = sorted(rule for rule in RULES if f"`{rule}`" not in DOC)
+    assert missing == []
