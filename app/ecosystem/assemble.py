@@ -136,8 +136,20 @@ class Assembler:
                 )
                 continue
             model.vendors[vendor.name] = vendor
-            self._locations(vendor.name, "", vendor.locations)
+            at = source.at("spec", "vendors", i)
+            self._locations(
+                vendor.name, "", vendor.locations, at, f"Ecosystem/vendors/{vendor.name}"
+            )
         for i, provider in enumerate(doc.spec.platforms):
+            if provider.name in model.providers:
+                self._duplicate(
+                    "platform provider",
+                    provider.name,
+                    source.at("spec", "platforms", i, "name"),
+                    f"Ecosystem/platforms/{provider.name}",
+                )
+                continue
+            model.providers[provider.name] = provider
             for j, platform in enumerate(provider.data_platforms):
                 if platform.name in model.data_platforms:
                     self._duplicate(
@@ -150,11 +162,17 @@ class Assembler:
                 model.data_platforms[platform.name] = platform
                 model.platform_providers[platform.name] = provider.name
 
-    def _locations(self, vendor: str, prefix: str, locations: list[Location]) -> None:
-        for location in locations:
-            path = f"{prefix}{location.name}"
-            self.model.locations[f"{vendor}:{path}"] = vendor
-            self._locations(vendor, path + "/", location.locations)
+    def _locations(
+        self, vendor: str, prefix: str, locations: list[Location], at: Source, path: str
+    ) -> None:
+        for i, location in enumerate(locations):
+            here, where = at.at("locations", i), f"{path}/locations/{location.name}"
+            key = f"{vendor}:{prefix}{location.name}"
+            if key in self.model.locations:
+                self._duplicate("location", location.name, here.at("name"), where)
+                continue
+            self.model.locations[key] = location
+            self._locations(vendor, f"{prefix}{location.name}/", location.locations, here, where)
 
     def _rejected(self, kind: str, name: str) -> None:
         """Remember a rejected definition, so references to its name are not reported again."""

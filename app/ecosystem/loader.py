@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import hashlib
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -108,7 +109,16 @@ def _build(
     with timings.phase("positions"):
         resolve_positions(problems.items, texts)
         model.problems = sorted(problems.items, key=sort_key)
+    model.content_hash = content_hash(texts)
     return model
+
+
+def content_hash(texts: dict[str, str]) -> str:
+    """sha256 over the model files (paths and texts): equal content, equal hash."""
+    digest = hashlib.sha256()
+    for path in sorted(texts):
+        digest.update(path.encode() + b"\0" + texts[path].encode() + b"\0")
+    return digest.hexdigest()
 
 
 def _builtin(data: dict[str, object]) -> Document:

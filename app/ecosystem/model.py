@@ -8,7 +8,14 @@ from app.ecosystem.problems import Problem, Source
 from app.ecosystem.spec.base import ProductionStatus
 from app.ecosystem.spec.datastore import Dataset, Ingestion, StoreBody
 from app.ecosystem.spec.documents import EcosystemDocument
-from app.ecosystem.spec.governance import DataPlatform, Vendor, ZoneDeclaration, ZoneSpec
+from app.ecosystem.spec.governance import (
+    DataPlatform,
+    Location,
+    PlatformProvider,
+    Vendor,
+    ZoneDeclaration,
+    ZoneSpec,
+)
 from app.ecosystem.spec.workspace import TransformerSpec, WorkspaceSpec
 
 
@@ -122,10 +129,12 @@ class Model:
     workspaces: dict[str, Workspace] = field(default_factory=dict)
     transformers: dict[str, Transformer] = field(default_factory=dict)
     vendors: dict[str, Vendor] = field(default_factory=dict)
-    locations: dict[str, str] = field(default_factory=dict)  # "Vendor:path" -> vendor
+    locations: dict[str, Location] = field(default_factory=dict)  # by "Vendor:path/to/it"
+    providers: dict[str, PlatformProvider] = field(default_factory=dict)
     data_platforms: dict[str, DataPlatform] = field(default_factory=dict)
     platform_providers: dict[str, str] = field(default_factory=dict)  # data platform -> provider
     classifications: frozenset[str] = frozenset()  # the vocabulary
+    content_hash: str = ""  # sha256 of the files the model was read from
     problems: list[Problem] = field(default_factory=list)
     broken: set[tuple[str, str]] = field(default_factory=set)  # (kind, name) of invalid documents
 

@@ -1,21 +1,19 @@
-"""The `ecoplane` command line: validate, diff, schema and example generation."""
+"""Commands on model directories: validate, diff, schema and example generation."""
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from app.cli.output import EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, Commands, output
 from app.ecosystem.diff import diff_models
 from app.ecosystem.generate import GeneratorSize, generate_model
-from app.ecosystem.loader import ModelUnreadableError, load_directory
+from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
 from app.ecosystem.spec.documents import json_schema
 
-EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
 GENERATOR_HELP = {
     "datastores": "ingested datastores",
     "datasets_per_datastore": "datasets in each datastore",
@@ -27,31 +25,8 @@ GENERATOR_HELP = {
 }
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit status."""
-    parser = _parser()
-    args = parser.parse_args(argv)
-    try:
-        status: int = args.handler(args)
-    except ModelUnreadableError as error:
-        print(f"ecoplane: cannot read the model: {error}", file=sys.stderr)
-        return EXIT_UNREADABLE
-    return status
-
-
-def _output(lines: Iterable[str]) -> None:
-    """Print lines to stdout; when the reader has gone (e.g. `| head`), stop quietly."""
-    try:
-        for line in lines:
-            print(line)
-        sys.stdout.flush()
-    except BrokenPipeError:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-
-
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ecoplane", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
+def register(commands: Commands) -> None:
+    """Add validate, diff, schema and example generate."""
     validate = commands.add_parser("validate", help="load and validate a model directory")
     validate.add_argument("directory", type=Path, help="the model root")
     validate.add_argument("--format", choices=("text", "json"), default="text")
@@ -79,7 +54,6 @@ def _parser() -> argparse.ArgumentParser:
             help=f"{GENERATOR_HELP[name]} (default {default})",
         )
     generate.set_defaults(handler=_generate)
-    return parser
 
 
 def _count(text: str) -> int:
@@ -92,9 +66,9 @@ def _count(text: str) -> int:
 def _validate(args: argparse.Namespace) -> int:
     model = load_directory(args.directory)
     if args.format == "json":
-        _output([json.dumps(problem_report(model), indent=2)])
+        output([json.dumps(problem_report(model), indent=2)])
     else:
-        _output(problem.as_line() for problem in model.problems)
+        output(problem.as_line() for problem in model.problems)
         print(f"{model.errors} error(s), {model.warnings} warning(s)", file=sys.stderr)
     return EXIT_PROBLEMS if model.errors else EXIT_OK
 
@@ -121,15 +95,15 @@ def _diff(args: argparse.Namespace) -> int:
             )
     if args.format == "json":
         report = {"breaking": breaking, "oldErrors": old.errors, "newErrors": new.errors}
-        _output([json.dumps({**report, "changes": [c.as_dict() for c in changes]}, indent=2)])
+        output([json.dumps({**report, "changes": [c.as_dict() for c in changes]}, indent=2)])
     else:
-        _output(change.as_line() for change in changes)
+        output(change.as_line() for change in changes)
         print(f"{len(changes)} change(s), {breaking} breaking", file=sys.stderr)
     return EXIT_PROBLEMS if breaking else EXIT_OK
 
 
 def _schema(args: argparse.Namespace) -> int:
-    _output([json.dumps(json_schema(), indent=2, sort_keys=True)])
+    output([json.dumps(json_schema(), indent=2, sort_keys=True)])
     return EXIT_OK
 
 
@@ -141,7 +115,3 @@ def _generate(args: argparse.Namespace) -> int:
     written = generate_model(args.out, size)
     print(f"wrote {written} files to {args.out}", file=sys.stderr)
     return EXIT_OK
-
-
-if __name__ == "__main__":
-    sys.exit(main())

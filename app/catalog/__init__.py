@@ -1,0 +1,1 @@
+"""Model ↔ database: externalize a model version, activate it atomically, keep the newest."""

@@ -1,0 +1,76 @@
+"""Housekeeping of model versions: drop the oldest beyond the kept number, fail interrupted loads."""
+
+from __future__ import annotations
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.store import LOCK_SPACE, partition_name
+from app.db.engine import driver_connection
+from app.db.tables import ENTITY_PREFIX
+from app.ecosystem.model_tables import MODEL_TABLES
+
+INTERRUPTED = "interrupted: the process storing this version stopped before it finished"
+
+
+async def fail_interrupted(engine: AsyncEngine) -> list[int]:
+    """Mark versions left `loading` by a process that died as failed; return their ids.
+
+    A version still being stored is skipped: its loader holds the version's advisory lock.
+    """
+    failed: list[int] = []
+    async with engine.connect() as handle:
+        connection = await driver_connection(handle)
+        for version_id in await connection.fetchval(
+            "SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM model_versions WHERE state = 'loading'"
+        ):
+            if await connection.fetchval(
+                "SELECT pg_try_advisory_lock($1, $2)", LOCK_SPACE, version_id
+            ):
+                try:
+                    await connection.execute(
+                        "UPDATE model_versions SET state = 'failed', failure = $2 WHERE id = $1 AND state = 'loading'",
+                        version_id,
+                        INTERRUPTED,
+                    )
+                    failed.append(version_id)
+                finally:
+                    await connection.execute(
+                        "SELECT pg_advisory_unlock($1, $2)", LOCK_SPACE, version_id
+                    )
+    return failed
+
+
+async def apply_retention(engine: AsyncEngine, keep: int) -> list[int]:
+    """Delete all but the newest `keep` finished versions (never the active one); return their ids.
+
+    Partitions are detached CONCURRENTLY, so readers of other versions are never blocked.
+    """
+    async with engine.connect() as handle:
+        connection = await driver_connection(handle)
+        doomed: list[int] = await connection.fetchval(
+            "SELECT coalesce(array_agg(id ORDER BY id), '{}') FROM ("
+            "  SELECT id FROM model_versions WHERE state IN ('superseded', 'rejected', 'failed')"
+            "  ORDER BY id DESC OFFSET greatest($1 - (SELECT count(*) FROM model_versions"
+            "    WHERE state IN ('active', 'loading')), 0)) AS old",
+            keep,
+        )
+        for version_id in doomed:
+            await _drop_version(connection, version_id)
+    return doomed
+
+
+async def _drop_version(connection: asyncpg.Connection, version_id: int) -> None:
+    for table in MODEL_TABLES:
+        partition = partition_name(table, version_id)
+        attached = await connection.fetchval(
+            "SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1)", partition
+        )
+        if (
+            attached
+        ):  # outside a transaction: CONCURRENTLY waits for readers instead of blocking them
+            await connection.execute(
+                f"ALTER TABLE {ENTITY_PREFIX}{table} DETACH PARTITION {partition} CONCURRENTLY"
+            )
+        await connection.execute(f"DROP TABLE IF EXISTS {partition}")
+    await connection.execute("DELETE FROM model_versions WHERE id = $1", version_id)

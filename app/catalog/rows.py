@@ -1,0 +1,189 @@
+"""A loaded model as rows of the model tables, in the column order of MODEL_TABLES (pure)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from app.ecosystem.coltypes import ColumnTypeError, parse_type
+from app.ecosystem.model import Model
+
+Row = tuple[Any, ...]
+
+
+def _ecosystems(model: Model) -> Iterator[Row]:
+    if model.ecosystem is not None:
+        meta, spec = model.ecosystem.metadata, model.ecosystem.spec
+        yield (meta.name, meta.description, list(spec.classifications))
+
+
+def _vendors(model: Model) -> Iterator[Row]:
+    for vendor in model.vendors.values():
+        yield (vendor.name, vendor.cloud.value, vendor.description)
+
+
+def _locations(model: Model) -> Iterator[Row]:
+    for key, location in model.locations.items():
+        vendor, _, path = key.partition(":")
+        parent = path.rpartition("/")[0] or None
+        yield (vendor, path, location.name, parent, location.description)
+
+
+def _platform_providers(model: Model) -> Iterator[Row]:
+    for provider in model.providers.values():
+        yield (provider.name, provider.description)
+
+
+def _data_platforms(model: Model) -> Iterator[Row]:
+    for name, platform in model.data_platforms.items():
+        provider = model.platform_providers[name]
+        yield (
+            name,
+            provider,
+            platform.retention.value,
+            platform.latency.value,
+            platform.description,
+        )
+
+
+def _zones(model: Model) -> Iterator[Row]:
+    for zone in model.zones.values():
+        owners = list(zone.declaration.owners) if zone.declaration else []
+        policies = zone.spec.policies if zone.spec else None
+        deny = list(policies.consumers.deny_classifications) if policies else []
+        vendors = list(policies.storage.vendors) if policies else []
+        locations = list(policies.storage.locations) if policies else []
+        yield (zone.name, zone.description, owners, deny, vendors, locations, zone.builtin)
+
+
+def _teams(model: Model) -> Iterator[Row]:
+    for zone in model.zones.values():
+        for team in zone.teams.values():
+            yield (zone.name, team.name, team.description, list(team.owners), team.builtin)
+
+
+def _datastores(model: Model) -> Iterator[Row]:
+    for store in model.datastores.values():
+        ingestion, body = store.ingestion, store.body
+        trigger = ingestion.trigger if ingestion else None
+        trigger_kind = (
+            None if trigger is None else ("cron" if trigger.cron is not None else "external")
+        )
+        yield (
+            store.name, store.zone, store.team, store.description, body.production_status.value,
+            body.deprecated, body.deprecation_reason, ingestion.kind.value if ingestion else None,
+            trigger_kind, trigger.cron if trigger else None, body.approval_required, store.producer,
+            json.dumps(store.labels), store.builtin,
+        )  # fmt: skip
+
+
+def _datasets(model: Model) -> Iterator[Row]:
+    for store in model.datastores.values():
+        for dataset in store.body.datasets:
+            key = [c.name for c in dataset.columns if c.primary_key]
+            yield (
+                store.name, dataset.name, dataset.description, list(dataset.classification),
+                dataset.deprecated, dataset.deprecation_reason, key,
+            )  # fmt: skip
+
+
+def _canonical(type_text: str) -> str:
+    try:
+        return str(parse_type(type_text))
+    except ColumnTypeError:
+        return type_text
+
+
+def _columns(model: Model) -> Iterator[Row]:
+    for store in model.datastores.values():
+        for dataset in store.body.datasets:
+            for ordinal, column in enumerate(dataset.columns, start=1):
+                yield (
+                    store.name, dataset.name, column.name, ordinal, _canonical(column.type),
+                    column.is_nullable, column.primary_key, list(column.classification), column.description,
+                )  # fmt: skip
+
+
+def _approvals(model: Model) -> Iterator[Row]:
+    for store in model.datastores.values():
+        seen = set()
+        for approval in store.body.approvals:
+            key = (store.name, approval.workspace, approval.dataset_group, approval.dataset)
+            if key not in seen:  # the same approval twice grants nothing more
+                seen.add(key)
+                yield key
+
+
+def _workspaces(model: Model) -> Iterator[Row]:
+    for workspace in model.workspaces.values():
+        spec = workspace.spec
+        transformer = spec.transformer.name if spec.transformer else None
+        yield (
+            workspace.name, workspace.zone, workspace.team, workspace.description,
+            spec.production_status.value, spec.priority.value, transformer,
+            json.dumps(workspace.labels), workspace.builtin,
+        )  # fmt: skip
+
+
+def _dataset_groups(model: Model) -> Iterator[Row]:
+    for workspace in model.workspaces.values():
+        for group in workspace.spec.dataset_groups:
+            platform, wanted = group.platform, group.requirements
+            yield (
+                workspace.name, group.name, platform.name if platform else None,
+                platform.status.value if platform else None,
+                wanted.retention.value if wanted and wanted.retention else None,
+                wanted.latency.value if wanted and wanted.latency else None,
+            )  # fmt: skip
+
+
+def _sinks(model: Model) -> Iterator[Row]:
+    for workspace in model.workspaces.values():
+        for group in workspace.spec.dataset_groups:
+            for ordinal, sink in enumerate(group.sinks, start=1):
+                columns = list(sink.columns) if sink.columns is not None else None
+                yield (
+                    workspace.name, group.name, ordinal, sink.datastore, sink.dataset, columns,
+                    sink.allow_deprecated,
+                )  # fmt: skip
+
+
+def _transformers(model: Model) -> Iterator[Row]:
+    for transformer in model.transformers.values():
+        spec = transformer.spec
+        code, resources = spec.code, spec.resources
+        yield (
+            transformer.name, transformer.workspace, spec.description, spec.trigger.kind, spec.trigger.cron,
+            code.kind, code.container.image if code.container else None,
+            code.python.module if code.python else None, code.builtin, resources.cpu, resources.memory,
+            spec.timeout_seconds, spec.retries, spec.output.name, transformer.builtin,
+        )  # fmt: skip
+
+
+def _problems(model: Model) -> Iterator[Row]:
+    for ordinal, problem in enumerate(model.problems, start=1):
+        yield (
+            ordinal, problem.severity.value, problem.code, problem.message, problem.file,
+            problem.line, problem.column, problem.path,
+        )  # fmt: skip
+
+
+ROWS: dict[str, Callable[[Model], Iterator[Row]]] = {
+    "ecosystems": _ecosystems,
+    "vendors": _vendors,
+    "locations": _locations,
+    "platform_providers": _platform_providers,
+    "data_platforms": _data_platforms,
+    "zones": _zones,
+    "teams": _teams,
+    "datastores": _datastores,
+    "datasets": _datasets,
+    "columns": _columns,
+    "approvals": _approvals,
+    "workspaces": _workspaces,
+    "dataset_groups": _dataset_groups,
+    "sinks": _sinks,
+    "transformers": _transformers,
+    "problems": _problems,
+}

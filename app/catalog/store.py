@@ -1,0 +1,221 @@
+"""Store a loaded model as a new model version and make it active, atomically.
+
+A version is written in one transaction: each model table gets a new partition, created as a
+standalone table, filled with COPY, then attached; the version row flips to active (and the
+previous one to superseded) in the same transaction. Readers therefore see the old version or
+the new one, never a part. While a version loads, its row says `loading` and the loading
+session holds an advisory lock on it, so a crashed load is told from one still running.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.rows import ROWS, Row
+from app.db.engine import driver_connection
+from app.db.tables import ENTITY_PREFIX, VersionState
+from app.ecosystem.model import Model
+from app.ecosystem.model_tables import MODEL_TABLES
+from app.errors import AppError
+
+
+class CatalogError(AppError):
+    """Storing or reading model versions failed in the database."""
+
+    status = 503
+    type = "catalog-error"
+
+
+LOCK_SPACE = 0x45C0  # advisory locks of the catalog: (LOCK_SPACE, version id); 0 serialises loads
+Progress = Callable[[str, int], None]  # (table, rows written since the last call)
+PROGRESS_EVERY = 20_000
+
+
+@dataclass(slots=True)
+class StoredVersion:
+    """The outcome of storing a model."""
+
+    id: int
+    state: VersionState
+    created: bool  # False when a version with the same content already existed
+    counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def partition_name(table: str, version_id: int) -> str:
+    """The partition of a model table holding one version."""
+    return f"{ENTITY_PREFIX}{table}_v{version_id}"
+
+
+async def store_model(
+    engine: AsyncEngine,
+    model: Model,
+    *,
+    source: str,
+    commit_sha: str | None = None,
+    progress: Progress | None = None,
+) -> StoredVersion:
+    """Store a model as a version: active when it has no errors, rejected otherwise."""
+    async with engine.connect() as handle:
+        connection = await driver_connection(handle)
+        existing = await _existing(connection, model.content_hash)
+        if existing is not None:
+            return await _reuse(connection, existing, source, commit_sha)
+        version_id = await connection.fetchval(
+            "INSERT INTO model_versions (source, commit_sha, content_hash, state, errors, warnings, counts, timings)"
+            " VALUES ($1, $2, $3, 'loading', $4, $5, '{}', '{}') RETURNING id",
+            source, commit_sha, model.content_hash, model.errors, model.warnings,
+        )  # fmt: skip
+        await connection.execute("SELECT pg_advisory_lock($1, $2)", LOCK_SPACE, version_id)
+        try:
+            return await _write(connection, model, version_id, source, commit_sha, progress)
+        except (asyncpg.PostgresError, OSError) as error:
+            await connection.execute(
+                "UPDATE model_versions SET state = 'failed', failure = $2 WHERE id = $1",
+                version_id, f"{type(error).__name__}: {error}"[:1000],
+            )  # fmt: skip
+            raise CatalogError(f"storing model version {version_id} failed: {error}") from error
+        finally:
+            await connection.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_SPACE, version_id)
+
+
+async def _existing(connection: asyncpg.Connection, content_hash: str) -> asyncpg.Record | None:
+    return await connection.fetchrow(
+        "SELECT id, state, counts, timings FROM model_versions WHERE content_hash = $1"
+        " AND state IN ('active', 'superseded', 'rejected') ORDER BY id DESC LIMIT 1",
+        content_hash,
+    )
+
+
+async def _reuse(
+    connection: asyncpg.Connection, existing: asyncpg.Record, source: str, commit_sha: str | None
+) -> StoredVersion:
+    """Record the commit against the version that has its content; bring it back if superseded."""
+    state = VersionState(existing["state"])
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
+        await _record_commit(connection, existing["id"], source, commit_sha)
+        if state is VersionState.SUPERSEDED:
+            await _activate(connection, existing["id"])
+            state = VersionState.ACTIVE
+    return StoredVersion(
+        existing["id"],
+        state,
+        False,
+        _decoded(existing["counts"]),
+        _decoded(existing["timings"]),
+    )
+
+
+def _decoded(value: object) -> dict[str, Any]:
+    """A jsonb value: decoded by the engine's codec already, or text from a bare connection."""
+    decoded = json.loads(value) if isinstance(value, str) else value
+    return dict(decoded) if isinstance(decoded, dict) else {}
+
+
+async def _write(
+    connection: asyncpg.Connection,
+    model: Model,
+    version_id: int,
+    source: str,
+    commit_sha: str | None,
+    progress: Progress | None,
+) -> StoredVersion:
+    accepted = model.errors == 0
+    tables = list(MODEL_TABLES) if accepted else ["problems"]  # a rejected model keeps its problems
+    counts: dict[str, int] = {}
+    started = time.perf_counter()
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
+        for table in tables:
+            counts[table] = await _write_table(connection, table, version_id, model, progress)
+        written = time.perf_counter()
+        state = VersionState.ACTIVE if accepted else VersionState.REJECTED
+        timings = {"write": round(written - started, 3)}
+        await connection.execute(
+            "UPDATE model_versions SET counts = $2, timings = $3 WHERE id = $1",
+            version_id, json.dumps(counts), json.dumps(timings),
+        )  # fmt: skip
+        if accepted:
+            await _activate(connection, version_id)
+        else:
+            await connection.execute(
+                "UPDATE model_versions SET state = 'rejected' WHERE id = $1", version_id
+            )
+        await _record_commit(connection, version_id, source, commit_sha)
+    timings["total"] = round(time.perf_counter() - started, 3)
+    await connection.execute(
+        "UPDATE model_versions SET timings = $2 WHERE id = $1", version_id, json.dumps(timings)
+    )
+    return StoredVersion(version_id, state, True, counts, timings)
+
+
+def _counted(table: str, rows: Iterator[Row], progress: Progress | None) -> Iterator[Row]:
+    """The rows, telling progress every PROGRESS_EVERY rows (and at the end)."""
+    if progress is None:
+        yield from rows
+        return
+    pending = 0
+    for row in rows:
+        yield row
+        pending += 1
+        if pending == PROGRESS_EVERY:
+            progress(table, pending)
+            pending = 0
+    progress(table, pending)
+
+
+async def _write_table(
+    connection: asyncpg.Connection,
+    table: str,
+    version_id: int,
+    model: Model,
+    progress: Progress | None,
+) -> int:
+    """Fill a new partition with COPY, then attach it; the partition's indexes are built on attach."""
+    parent, partition = f"{ENTITY_PREFIX}{table}", partition_name(table, version_id)
+    await connection.execute(
+        f"CREATE TABLE {partition} (LIKE {parent} INCLUDING DEFAULTS,"
+        f" CONSTRAINT {partition}_version CHECK (version_id = {int(version_id)}))"
+    )
+    # every row of the partition has this version: a column default saves sending it per row
+    await connection.execute(
+        f"ALTER TABLE {partition} ALTER COLUMN version_id SET DEFAULT {int(version_id)}"
+    )
+    columns = [c.name for c in MODEL_TABLES[table].columns]
+    result = await connection.copy_records_to_table(
+        partition, records=_counted(table, ROWS[table](model), progress), columns=columns
+    )
+    await connection.execute(
+        f"ALTER TABLE {parent} ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})"
+    )
+    return int(result.split()[-1])
+
+
+async def _activate(connection: asyncpg.Connection, version_id: int) -> None:
+    await connection.execute(
+        "UPDATE model_versions SET state = 'superseded', superseded_at = now() WHERE state = 'active' AND id <> $1",
+        version_id,
+    )
+    await connection.execute(
+        "UPDATE model_versions SET state = 'active', activated_at = now(), superseded_at = NULL WHERE id = $1",
+        version_id,
+    )
+
+
+async def _record_commit(
+    connection: asyncpg.Connection, version_id: int, source: str, commit_sha: str | None
+) -> None:
+    if commit_sha:
+        await connection.execute(
+            "INSERT INTO model_version_commits (version_id, commit_sha, source) VALUES ($1, $2, $3)"
+            " ON CONFLICT DO NOTHING",
+            version_id, commit_sha, source,
+        )  # fmt: skip

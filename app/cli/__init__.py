@@ -1,0 +1,29 @@
+"""The `ecoplane` command line."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+
+from app.cli import database_commands, model_commands
+from app.cli.output import EXIT_UNREADABLE, fail
+from app.ecosystem.loader import ModelUnreadableError
+from app.errors import AppError
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit status."""
+    parser = argparse.ArgumentParser(
+        prog="ecoplane", description="The control plane of a data ecosystem."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    model_commands.register(commands)
+    database_commands.register(commands)
+    args = parser.parse_args(argv)
+    try:
+        status: int = args.handler(args)
+    except ModelUnreadableError as error:
+        return fail(f"cannot read the model: {error}")
+    except AppError as error:
+        return fail(error.detail, EXIT_UNREADABLE)
+    return status

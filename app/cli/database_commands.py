@@ -1,0 +1,111 @@
+"""Commands on the database: migrations, the dashboard role, and loading a model version."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from tqdm import tqdm
+
+from app.catalog.dashboard import DASHBOARD_ROLE, grant_dashboard
+from app.catalog.retention import apply_retention, fail_interrupted
+from app.catalog.store import store_model
+from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, fail, note, output
+from app.db.engine import open_engine
+from app.db.migrate import current_revision, downgrade, upgrade
+from app.ecosystem.loader import Timings, load_directory
+from app.settings import Settings
+
+
+def register(commands: Commands) -> None:
+    """Add `db ...` and `load`."""
+    db = commands.add_parser("db", help="the control-plane database")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    up = db_commands.add_parser("upgrade", help="apply migrations (default: up to the newest)")
+    up.add_argument("revision", nargs="?", default="head")
+    up.set_defaults(handler=lambda args: _run(_upgrade(args.revision)))
+    down = db_commands.add_parser("downgrade", help="revert migrations, e.g. `-1` or `base`")
+    down.add_argument("revision")
+    down.set_defaults(handler=lambda args: _run(_downgrade(args.revision)))
+    grant = db_commands.add_parser(
+        "grant-dashboard", help=f"create the read-only role {DASHBOARD_ROLE} for dashboards"
+    )
+    grant.add_argument(
+        "--password-file", type=Path, required=True, help="file holding its password"
+    )
+    grant.set_defaults(handler=lambda args: _run(_grant(args.password_file)))
+    load = commands.add_parser("load", help="validate, store and activate the model in a directory")
+    load.add_argument("directory", type=Path, help="the model root")
+    load.add_argument("--source", help="where the model comes from (default: the directory)")
+    load.add_argument("--commit", help="the git commit of the model")
+    load.set_defaults(handler=lambda args: _run(_load(args.directory, args.source, args.commit)))
+
+
+def _run(work: object) -> int:
+    status: int = asyncio.run(work)  # type: ignore[arg-type]
+    return status
+
+
+async def _upgrade(revision: str) -> int:
+    async with open_engine(Settings()) as engine:
+        await upgrade(engine, revision)
+        note(f"database at revision {await current_revision(engine)}")
+    return EXIT_OK
+
+
+async def _downgrade(revision: str) -> int:
+    async with open_engine(Settings()) as engine:
+        await downgrade(engine, revision)
+        note(f"database at revision {await current_revision(engine)}")
+    return EXIT_OK
+
+
+async def _grant(password_file: Path) -> int:
+    try:
+        password = password_file.read_text().strip()
+    except OSError as error:
+        return fail(f"cannot read {password_file}: {error.strerror}")
+    if not password:
+        return fail(f"{password_file} is empty")
+    async with open_engine(Settings()) as engine:
+        await grant_dashboard(engine, password)
+    note(f"role {DASHBOARD_ROLE} can read the model tables and views")
+    return EXIT_OK
+
+
+async def _load(directory: Path, source: str | None, commit: str | None) -> int:
+    settings = Settings()
+    timings = Timings()
+    note(f"reading {directory} ...")
+    model = load_directory(directory, timings=timings)
+    note(f"read {directory}: {model.errors} error(s), {model.warnings} warning(s)")
+    async with open_engine(settings) as engine:
+        await upgrade(engine)
+        await fail_interrupted(engine)
+        with tqdm(desc="storing", unit=" rows", unit_scale=True, disable=None, leave=False) as bar:
+
+            def progress(table: str, rows: int) -> None:
+                bar.set_postfix_str(table, refresh=False)
+                bar.update(rows)
+
+            stored = await store_model(
+                engine,
+                model,
+                source=source or str(directory.resolve()),
+                commit_sha=commit,
+                progress=progress,
+            )
+        removed = await apply_retention(engine, settings.keep_versions)
+    report = {
+        "version": stored.id,
+        "state": stored.state.value,
+        "new": stored.created,
+        "errors": model.errors,
+        "warnings": model.warnings,
+        "counts": stored.counts,
+        "timings": {**{k: round(v, 3) for k, v in timings.items()}, **stored.timings},
+        "removedVersions": removed,
+    }
+    output([json.dumps(report, indent=2)])
+    return EXIT_PROBLEMS if model.errors else EXIT_OK

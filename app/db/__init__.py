@@ -1,0 +1,1 @@
+"""The control-plane database: engine, tables, migrations and the embedded Postgres."""

@@ -1,0 +1,43 @@
+"""The control-plane database: where it is (configured or embedded) and the async engine."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from app.db.embedded import CONTROL_DATABASE, ensure_database, start_embedded
+from app.db.urls import sqlalchemy_url
+from app.settings import Settings
+
+
+async def database_url(settings: Settings) -> str:
+    """The configured database URL, or the embedded server's (started if needed)."""
+    if settings.database_url:
+        return settings.database_url
+    server = start_embedded(settings.data_dir)
+    return await ensure_database(server, CONTROL_DATABASE)
+
+
+def create_engine(url: str, *, pool_size: int = 5) -> AsyncEngine:
+    """An async engine (asyncpg) for the database at url."""
+    return create_async_engine(sqlalchemy_url(url), pool_size=pool_size, pool_pre_ping=True)
+
+
+@asynccontextmanager
+async def open_engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
+    """An engine for the configured (or embedded) database, disposed of at the end."""
+    engine = create_engine(await database_url(settings))
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+async def driver_connection(handle: AsyncConnection) -> asyncpg.Connection:
+    """The asyncpg connection under a SQLAlchemy connection, for COPY and session locks."""
+    raw = await handle.get_raw_connection()
+    connection: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
+    return connection

@@ -1,0 +1,40 @@
+"""The `current_<table>` views over the active model version, with comments for BI tools."""
+
+from __future__ import annotations
+
+from app.db.tables import ENTITY_PREFIX, VIEW_PREFIX
+from app.ecosystem.model_tables import MODEL_TABLES
+
+ACTIVE = "(SELECT id FROM model_versions WHERE state = 'active')"
+
+
+def literal(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
+
+
+def view_statements() -> list[str]:
+    """CREATE VIEW and COMMENT statements for every model table, and the active version view."""
+    statements = [
+        "CREATE VIEW current_model_version AS SELECT * FROM model_versions WHERE state = 'active'",
+        "COMMENT ON VIEW current_model_version IS 'The active model version (one row, or none).'",
+    ]
+    for name, table in MODEL_TABLES.items():
+        view = f"{VIEW_PREFIX}{name}"
+        columns = ", ".join(c.name for c in table.columns)
+        statements.append(
+            f"CREATE VIEW {view} AS SELECT {columns} FROM {ENTITY_PREFIX}{name} WHERE version_id = {ACTIVE}"
+        )
+        statements.append(
+            f"COMMENT ON VIEW {view} IS {literal(table.description + ' (active version)')}"
+        )
+        statements += [
+            f"COMMENT ON COLUMN {view}.{c.name} IS {literal(c.description)}" for c in table.columns
+        ]
+    return statements
+
+
+def drop_statements() -> list[str]:
+    """DROP VIEW statements for every view of `view_statements`."""
+    names = ["current_model_version", *(f"{VIEW_PREFIX}{name}" for name in MODEL_TABLES)]
+    return [f"DROP VIEW IF EXISTS {name}" for name in names]
