@@ -84,13 +84,21 @@ class ModelVersion(SQLModel, table=True):
         sa_type=Text,
         sa_column_kwargs={"comment": "loading, active, superseded, rejected or failed"},
     )
-    errors: int = Field(default=0, sa_column_kwargs={"comment": "validation errors"})
-    warnings: int = Field(default=0, sa_column_kwargs={"comment": "validation warnings"})
+    errors: int = Field(
+        default=0, sa_column_kwargs={"comment": "validation errors", "server_default": text("0")}
+    )
+    warnings: int = Field(
+        default=0, sa_column_kwargs={"comment": "validation warnings", "server_default": text("0")}
+    )
     counts: dict[str, int] = Field(
-        default_factory=dict, sa_type=JSONB, sa_column_kwargs={"comment": "rows per model table"}
+        default_factory=dict,
+        sa_type=JSONB,
+        sa_column_kwargs={"comment": "rows per model table", "server_default": text("'{}'")},
     )
     timings: dict[str, float] = Field(
-        default_factory=dict, sa_type=JSONB, sa_column_kwargs={"comment": "seconds per phase"}
+        default_factory=dict,
+        sa_type=JSONB,
+        sa_column_kwargs={"comment": "seconds per phase", "server_default": text("'{}'")},
     )
     failure: str | None = Field(
         sa_type=Text, default=None, sa_column_kwargs={"comment": "why a failed version failed"}

@@ -1,0 +1,89 @@
+"""Shared fixtures: a real Postgres for the tests that need one.
+
+By default an embedded PostgreSQL (the same server ecoplane embeds) is started once for the
+session in a temporary directory; with ECOPLANE_TEST_DATABASE_URL set (e.g.
+postgresql://postgres@127.0.0.1:5432/postgres) that server is used instead. Every test gets a
+fresh database copied from a migrated template, and it is dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db.embedded import start_embedded
+from app.db.engine import create_engine
+from app.db.migrate import upgrade
+from app.db.urls import asyncpg_dsn, with_database
+
+DB_FIXTURES = {"server_url", "database_url", "engine"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that uses the database, so `pytest -m db` runs just those."""
+    for item in items:
+        if DB_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.db)
+
+
+async def _admin(server_url: str, *statements: str) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        for statement in statements:
+            await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A URL of a Postgres server on which tests may create databases and roles."""
+    configured = os.environ.get("ECOPLANE_TEST_DATABASE_URL")
+    if configured:
+        return configured
+    return start_embedded(tmp_path_factory.mktemp("embedded"))
+
+
+@pytest.fixture(scope="session")
+def template_database(server_url: str) -> Iterator[str]:
+    """A migrated database that each test's database is copied from."""
+    name = f"ecoplane_template_{uuid.uuid4().hex[:8]}"
+
+    async def create() -> None:
+        await _admin(server_url, f'CREATE DATABASE "{name}"')
+        engine = create_engine(with_database(server_url, name))
+        try:
+            await upgrade(engine)
+        finally:
+            await engine.dispose()
+
+    asyncio.run(create())
+    yield name
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+def database_url(server_url: str, template_database: str) -> Iterator[str]:
+    """The URL of a fresh, migrated database of this test's own."""
+    name = f"ecoplane_test_{uuid.uuid4().hex[:12]}"
+    asyncio.run(_admin(server_url, f'CREATE DATABASE "{name}" TEMPLATE "{template_database}"'))
+    yield with_database(server_url, name)
+    asyncio.run(_admin(server_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on this test's database."""
+    created = create_engine(database_url)
+    yield created
+    await created.dispose()
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
