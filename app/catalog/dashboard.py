@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.catalog.schema import ENTITY_PREFIX, VIEW_PREFIX
 from app.db.engine import driver_connection
-from app.db.tables import ENTITY_PREFIX, VIEW_PREFIX
 from app.ecosystem.model_tables import MODEL_TABLES
 
 DASHBOARD_ROLE = "ecoplane_dashboard"

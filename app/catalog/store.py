@@ -19,8 +19,9 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.rows import ROWS, Row
+from app.catalog.schema import ENTITY_PREFIX
 from app.db.engine import driver_connection
-from app.db.tables import ENTITY_PREFIX, VersionState
+from app.db.tables import VersionState
 from app.ecosystem.model import Model
 from app.ecosystem.model_tables import MODEL_TABLES
 from app.errors import AppError
@@ -133,16 +134,18 @@ async def _write(
     counts: dict[str, int] = {}
     started = time.perf_counter()
     async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
         for table in tables:
             counts[table] = await _write_table(connection, table, version_id, model, progress)
-        written = time.perf_counter()
-        state = VersionState.ACTIVE if accepted else VersionState.REJECTED
-        timings = {"write": round(written - started, 3)}
         await connection.execute(
-            "UPDATE model_versions SET counts = $2, timings = $3 WHERE id = $1",
-            version_id, json.dumps(counts), json.dumps(timings),
-        )  # fmt: skip
+            "UPDATE model_versions SET counts = $2 WHERE id = $1", version_id, json.dumps(counts)
+        )
+    written = time.perf_counter()
+    # Activation is a transaction of its own: by the time a reader can see the new version id,
+    # the partitions holding it have been committed a whole transaction earlier, so no reader
+    # can pair the new id with a table whose partition list predates them.
+    state = VersionState.ACTIVE if accepted else VersionState.REJECTED
+    async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
         if accepted:
             await _activate(connection, version_id)
         else:
@@ -150,6 +153,10 @@ async def _write(
                 "UPDATE model_versions SET state = 'rejected' WHERE id = $1", version_id
             )
         await _record_commit(connection, version_id, source, commit_sha)
+    timings = {
+        "write": round(written - started, 3),
+        "activate": round(time.perf_counter() - written, 3),
+    }
     timings["total"] = round(time.perf_counter() - started, 3)
     await connection.execute(
         "UPDATE model_versions SET timings = $2 WHERE id = $1", version_id, json.dumps(timings)

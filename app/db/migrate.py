@@ -8,17 +8,20 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection
+from sqlalchemy import Connection, MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
-def alembic_config(connection: Connection | None = None) -> Config:
-    """An Alembic configuration for our migrations, optionally bound to a connection."""
+def alembic_config(
+    connection: Connection | None = None, metadata: MetaData | None = None
+) -> Config:
+    """An Alembic configuration for our migrations, optionally bound to a connection and metadata."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
+    config.attributes["metadata"] = metadata
     return config
 
 

@@ -24,6 +24,16 @@ async def _connect(database_url: str) -> asyncpg.Connection:
     return await asyncpg.connect(asyncpg_dsn(database_url))
 
 
+async def _row(connection: asyncpg.Connection, query: str, *args: object) -> asyncpg.Record:
+    row = await connection.fetchrow(query, *args)
+    assert row is not None, query
+    return row
+
+
+async def _pairs(connection: asyncpg.Connection, query: str) -> dict[object, object]:
+    return {r[0]: r[1] for r in await connection.fetch(query)}
+
+
 def _acme() -> Model:
     model = load_directory(ACME)
     assert model.errors == 0
@@ -92,11 +102,11 @@ async def test_acme_round_trip(engine: AsyncEngine, database_url: str) -> None:
             None,
         )
         assert groups[("FraudMonitoring", "realtime")] == (None, None, "seconds")
-        builtin = await db.fetchrow(
-            "SELECT builtin, producer FROM current_datastores WHERE name = 'ecoplane_model'"
+        builtin = await _row(
+            db, "SELECT builtin, producer FROM current_datastores WHERE name = 'ecoplane_model'"
         )
         assert builtin["builtin"] and builtin["producer"] == "externalize_model"
-        version = await db.fetchrow("SELECT * FROM current_model_version")
+        version = await _row(db, "SELECT * FROM current_model_version")
         assert (version["id"], version["commit_sha"], version["content_hash"]) == (
             stored.id,
             "c1",
@@ -117,9 +127,7 @@ async def test_rejected_model_keeps_its_problems_and_the_active_version(
     db = await _connect(database_url)
     try:
         assert await db.fetchval("SELECT id FROM current_model_version") == good.id
-        problem = await db.fetchrow(
-            "SELECT * FROM model_problems WHERE version_id = $1", rejected.id
-        )
+        problem = await _row(db, "SELECT * FROM model_problems WHERE version_id = $1", rejected.id)
         assert (problem["code"], problem["file"], problem["line"]) == (
             "unknown-kind",
             "extra.yaml",
@@ -149,7 +157,7 @@ async def test_same_content_is_stored_once_and_commits_are_recorded(
     assert again.counts == first.counts
     db = await _connect(database_url)
     try:
-        states = dict(await db.fetch("SELECT id, state FROM model_versions ORDER BY id"))
+        states = await _pairs(db, "SELECT id, state FROM model_versions ORDER BY id")
         assert states == {first.id: "active", other.id: "superseded"}
         commits = await db.fetch(
             "SELECT commit_sha FROM model_version_commits WHERE version_id = $1", first.id
@@ -207,7 +215,7 @@ async def test_interrupted_load_is_marked_failed_but_a_running_one_is_not(
         running = await db.fetchval(insert, "running")
         await holder.execute("SELECT pg_advisory_lock($1, $2)", LOCK_SPACE, running)
         assert await fail_interrupted(engine) == [dead]
-        rows = dict(await db.fetch("SELECT id, state FROM model_versions"))
+        rows = await _pairs(db, "SELECT id, state FROM model_versions")
         assert rows == {dead: "failed", running: "loading"}
         assert (
             await db.fetchval("SELECT failure FROM model_versions WHERE id = $1", dead)

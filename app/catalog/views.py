@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.db.tables import ENTITY_PREFIX, VIEW_PREFIX
+from app.catalog.schema import ENTITY_PREFIX, VIEW_PREFIX
+from app.db.tables import ModelVersion
 from app.ecosystem.model_tables import MODEL_TABLES
 
 ACTIVE = "(SELECT id FROM model_versions WHERE state = 'active')"
@@ -18,6 +19,10 @@ def view_statements() -> list[str]:
     statements = [
         "CREATE VIEW current_model_version AS SELECT * FROM model_versions WHERE state = 'active'",
         "COMMENT ON VIEW current_model_version IS 'The active model version (one row, or none).'",
+    ]
+    statements += [
+        f"COMMENT ON COLUMN current_model_version.{column.name} IS {literal(column.comment or '')}"
+        for column in ModelVersion.__table__.columns  # type: ignore[attr-defined]
     ]
     for name, table in MODEL_TABLES.items():
         view = f"{VIEW_PREFIX}{name}"

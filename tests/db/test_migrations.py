@@ -1,0 +1,95 @@
+"""Migrations: upgrade from empty, downgrade of the latest revision, no drift from the tables."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import asyncpg
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.schema import ENTITY_TABLES
+from app.db.engine import create_engine
+from app.db.migrate import current_revision, downgrade, head_revision, upgrade
+from app.db.tables import metadata
+from app.db.urls import asyncpg_dsn, with_database
+from app.ecosystem.model_tables import MODEL_TABLES
+
+
+@pytest.fixture
+async def empty(server_url: str) -> AsyncIterator[tuple[AsyncEngine, str]]:
+    """An empty database (no migrations applied)."""
+    name = f"ecoplane_empty_{uuid.uuid4().hex[:10]}"
+    admin = await asyncpg.connect(asyncpg_dsn(server_url))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    url = with_database(server_url, name)
+    engine = create_engine(url)
+    yield engine, url
+    await engine.dispose()
+    await admin.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    await admin.close()
+
+
+async def _relations(url: str) -> set[str]:
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        rows = await connection.fetch(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p', 'v')"
+        )
+        return {r["relname"] for r in rows}
+    finally:
+        await connection.close()
+
+
+async def test_upgrade_from_empty_then_downgrade_and_again(empty: tuple[AsyncEngine, str]) -> None:
+    engine, url = empty
+    assert await current_revision(engine) is None
+    await upgrade(engine)
+    assert await current_revision(engine) == head_revision()
+    created = await _relations(url)
+    assert {f"model_{t}" for t in MODEL_TABLES} | {f"current_{t}" for t in MODEL_TABLES} <= created
+    assert {"model_versions", "model_version_commits", "current_model_version"} <= created
+    await downgrade(engine, "-1")
+    assert await current_revision(engine) is None
+    assert await _relations(url) == {"alembic_version"}
+    await upgrade(engine)
+    assert await _relations(url) == created
+
+
+async def test_tables_and_migrations_do_not_drift(engine: AsyncEngine) -> None:
+    assert all(table.metadata is metadata for table in ENTITY_TABLES.values())
+    async with engine.connect() as connection:
+        diffs = await connection.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), metadata)
+        )
+    assert diffs == []
+
+
+async def test_views_have_the_model_columns_and_everything_has_a_comment(database_url: str) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        for name, table in MODEL_TABLES.items():
+            columns = await connection.fetch(
+                "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 ORDER BY attnum",
+                f"current_{name}",
+            )
+            assert [c["attname"] for c in columns] == [c.name for c in table.columns]
+        uncommented = await connection.fetch(
+            """
+            SELECT c.relname, a.attname FROM pg_class c
+            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('p', 'v', 'r')
+              AND c.relname <> 'alembic_version' AND col_description(c.oid, a.attnum) IS NULL
+            """
+        )
+        assert [tuple(r) for r in uncommented] == []
+        tables = await connection.fetch(
+            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+            " AND relkind IN ('p', 'v', 'r') AND relname <> 'alembic_version' AND obj_description(oid) IS NULL"
+        )
+        assert [r["relname"] for r in tables] == []
+    finally:
+        await connection.close()
