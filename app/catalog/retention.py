@@ -6,11 +6,10 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.schema import ENTITY_PREFIX
-from app.catalog.store import LOCK_SPACE, partition_name
+from app.catalog.store import LOCK_SPACE
 from app.db.engine import driver_connection
 from app.ecosystem.model_tables import MODEL_TABLES
 
-LOCK_TIMEOUT = "5s"  # a retention that cannot get its lock gives up; the next one retries
 INTERRUPTED = "interrupted: the process storing this version stopped before it finished"
 
 
@@ -53,32 +52,16 @@ async def apply_retention(engine: AsyncEngine, keep: int) -> list[int]:
             "    WHERE state IN ('active', 'loading')), 0)) AS old",
             keep,
         )
-        removed: list[int] = []
         for version_id in doomed:
-            try:
-                await _drop_version(connection, version_id)
-            except asyncpg.LockNotAvailableError:
-                break  # readers hold the tables: the next retention tries again
-            removed.append(version_id)
-    return removed
+            await _drop_version(connection, version_id)
+    return doomed
 
 
 async def _drop_version(connection: asyncpg.Connection, version_id: int) -> None:
-    """Detach and drop a version's partitions and its row, in one transaction.
-
-    DETACH takes a short exclusive lock on each model table (it waits for running readers and
-    holds new ones back for milliseconds). DETACH ... CONCURRENTLY would avoid that, but a
-    reader running during a concurrent detach was seen to plan with a stale partition list.
-    """
+    """Delete a version's rows and its version row, in one transaction."""
     async with connection.transaction():
-        await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         for table in MODEL_TABLES:
-            partition = partition_name(table, version_id)
-            if await connection.fetchval(
-                "SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1)", partition
-            ):
-                await connection.execute(
-                    f"ALTER TABLE {ENTITY_PREFIX}{table} DETACH PARTITION {partition}"
-                )
-            await connection.execute(f"DROP TABLE IF EXISTS {partition}")
+            await connection.execute(
+                f"DELETE FROM {ENTITY_PREFIX}{table} WHERE version_id = $1", version_id
+            )
         await connection.execute("DELETE FROM model_versions WHERE id = $1", version_id)

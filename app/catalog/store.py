@@ -1,10 +1,12 @@
 """Store a loaded model as a new model version and make it active, atomically.
 
-A version is written in one transaction: each model table gets a new partition, created as a
-standalone table, filled with COPY, then attached; the version row flips to active (and the
-previous one to superseded) in the same transaction. Readers therefore see the old version or
-the new one, never a part. While a version loads, its row says `loading` and the loading
-session holds an advisory lock on it, so a crashed load is told from one still running.
+A version is written in one transaction: its rows go into the model tables with COPY, keyed
+by the new version id, and the version row flips to active (the previous one to superseded)
+in the same transaction. Readers see the old version or the new one, never a part: MVCC alone
+decides, with no DDL for a concurrent reader to race (a partition per version, attached at the
+end, was tried first: readers were seen pairing the new version id with a partition list that
+lacked its partitions). While a version loads, its row says `loading` and the loading session
+holds an advisory lock on it, so a crashed load is told from one still running.
 """
 
 from __future__ import annotations
@@ -48,11 +50,6 @@ class StoredVersion:
     created: bool  # False when a version with the same content already existed
     counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
-
-
-def partition_name(table: str, version_id: int) -> str:
-    """The partition of a model table holding one version."""
-    return f"{ENTITY_PREFIX}{table}_v{version_id}"
 
 
 async def store_model(
@@ -133,19 +130,14 @@ async def _write(
     tables = list(MODEL_TABLES) if accepted else ["problems"]  # a rejected model keeps its problems
     counts: dict[str, int] = {}
     started = time.perf_counter()
+    state = VersionState.ACTIVE if accepted else VersionState.REJECTED
     async with connection.transaction():
         for table in tables:
             counts[table] = await _write_table(connection, table, version_id, model, progress)
+        written = time.perf_counter()
         await connection.execute(
-            "UPDATE model_versions SET counts = $2 WHERE id = $1", version_id, json.dumps(counts)
-        )
-    written = time.perf_counter()
-    # Activation is a transaction of its own: by the time a reader can see the new version id,
-    # the partitions holding it have been committed a whole transaction earlier, so no reader
-    # can pair the new id with a table whose partition list predates them.
-    state = VersionState.ACTIVE if accepted else VersionState.REJECTED
-    async with connection.transaction():
-        await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
+            "SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE
+        )  # one activation at a time
         if accepted:
             await _activate(connection, version_id)
         else:
@@ -153,30 +145,29 @@ async def _write(
                 "UPDATE model_versions SET state = 'rejected' WHERE id = $1", version_id
             )
         await _record_commit(connection, version_id, source, commit_sha)
-    timings = {
-        "write": round(written - started, 3),
-        "activate": round(time.perf_counter() - written, 3),
-    }
+        timings = {
+            "write": round(written - started, 3),
+            "activate": round(time.perf_counter() - written, 3),
+        }
+        await connection.execute(
+            "UPDATE model_versions SET counts = $2, timings = $3 WHERE id = $1",
+            version_id, json.dumps(counts), json.dumps(timings),
+        )  # fmt: skip
     timings["total"] = round(time.perf_counter() - started, 3)
-    await connection.execute(
-        "UPDATE model_versions SET timings = $2 WHERE id = $1", version_id, json.dumps(timings)
-    )
     return StoredVersion(version_id, state, True, counts, timings)
 
 
-def _counted(table: str, rows: Iterator[Row], progress: Progress | None) -> Iterator[Row]:
-    """The rows, telling progress every PROGRESS_EVERY rows (and at the end)."""
-    if progress is None:
-        yield from rows
-        return
+def _rows(table: str, model: Model, version_id: int, progress: Progress | None) -> Iterator[Row]:
+    """The table's rows keyed by the version, telling progress every PROGRESS_EVERY rows."""
     pending = 0
-    for row in rows:
-        yield row
+    for row in ROWS[table](model):
+        yield (version_id, *row)
         pending += 1
-        if pending == PROGRESS_EVERY:
+        if pending == PROGRESS_EVERY and progress is not None:
             progress(table, pending)
             pending = 0
-    progress(table, pending)
+    if progress is not None:
+        progress(table, pending)
 
 
 async def _write_table(
@@ -186,22 +177,12 @@ async def _write_table(
     model: Model,
     progress: Progress | None,
 ) -> int:
-    """Fill a new partition with COPY, then attach it; the partition's indexes are built on attach."""
-    parent, partition = f"{ENTITY_PREFIX}{table}", partition_name(table, version_id)
-    await connection.execute(
-        f"CREATE TABLE {partition} (LIKE {parent} INCLUDING DEFAULTS,"
-        f" CONSTRAINT {partition}_version CHECK (version_id = {int(version_id)}))"
-    )
-    # every row of the partition has this version: a column default saves sending it per row
-    await connection.execute(
-        f"ALTER TABLE {partition} ALTER COLUMN version_id SET DEFAULT {int(version_id)}"
-    )
-    columns = [c.name for c in MODEL_TABLES[table].columns]
+    """COPY the version's rows into a model table; returns how many."""
+    columns = ["version_id", *(c.name for c in MODEL_TABLES[table].columns)]
     result = await connection.copy_records_to_table(
-        partition, records=_counted(table, ROWS[table](model), progress), columns=columns
-    )
-    await connection.execute(
-        f"ALTER TABLE {parent} ATTACH PARTITION {partition} FOR VALUES IN ({int(version_id)})"
+        f"{ENTITY_PREFIX}{table}",
+        records=_rows(table, model, version_id, progress),
+        columns=columns,
     )
     return int(result.split()[-1])
 

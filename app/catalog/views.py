@@ -31,7 +31,7 @@ def view_statements() -> list[str]:
             f"CREATE VIEW {view} AS SELECT {columns} FROM {ENTITY_PREFIX}{name} WHERE version_id = {ACTIVE}"
         )
         statements.append(
-            f"COMMENT ON VIEW {view} IS {literal(table.description + ' (active version)')}"
+            f"COMMENT ON VIEW {view} IS {literal(table.description + ' Rows of the active model version.')}"
         )
         statements += [
             f"COMMENT ON COLUMN {view}.{c.name} IS {literal(c.description)}" for c in table.columns

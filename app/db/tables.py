@@ -1,6 +1,6 @@
 """The bookkeeping tables of the control-plane database: model versions and their commits.
 
-The model tables themselves (`model_<name>`, one partition per version) are defined by
+The model tables themselves (`model_<name>`, rows keyed by version) are defined by
 `app.catalog.schema` on the same metadata.
 """
 

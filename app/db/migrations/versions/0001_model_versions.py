@@ -37,35 +37,35 @@ VIEWS = [
     "COMMENT ON COLUMN current_model_version.activated_at IS 'when it became active'",
     "COMMENT ON COLUMN current_model_version.superseded_at IS 'when another version replaced it'",
     "CREATE VIEW current_ecosystems AS SELECT name, description, classifications FROM model_ecosystems WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_ecosystems IS 'The ecosystem: one row per model version. (active version)'",
+    "COMMENT ON VIEW current_ecosystems IS 'The ecosystem: one row per model version. Rows of the active model version.'",
     "COMMENT ON COLUMN current_ecosystems.name IS 'the ecosystem''s name'",
     "COMMENT ON COLUMN current_ecosystems.description IS 'the description written in the model'",
     "COMMENT ON COLUMN current_ecosystems.classifications IS 'the classification vocabulary'",
     "CREATE VIEW current_vendors AS SELECT name, cloud, description FROM model_vendors WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_vendors IS 'Infrastructure vendors where data may live. (active version)'",
+    "COMMENT ON VIEW current_vendors IS 'Infrastructure vendors where data may live. Rows of the active model version.'",
     "COMMENT ON COLUMN current_vendors.name IS 'vendor name'",
     "COMMENT ON COLUMN current_vendors.cloud IS 'aws, azure, gcp, ibm, oracle, alibaba or private'",
     "COMMENT ON COLUMN current_vendors.description IS 'the description written in the model'",
     "CREATE VIEW current_locations AS SELECT vendor, path, name, parent_path, description FROM model_locations WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_locations IS 'Locations of a vendor, nested: regions, data centres, zones. (active version)'",
+    "COMMENT ON VIEW current_locations IS 'Locations of a vendor, nested: regions, data centres, zones. Rows of the active model version.'",
     "COMMENT ON COLUMN current_locations.vendor IS 'the vendor'",
     "COMMENT ON COLUMN current_locations.path IS 'the full path, names joined with ''/'''",
     "COMMENT ON COLUMN current_locations.name IS 'the location''s own name'",
     "COMMENT ON COLUMN current_locations.parent_path IS 'the path of the enclosing location; null at the top'",
     "COMMENT ON COLUMN current_locations.description IS 'the description written in the model'",
     "CREATE VIEW current_platform_providers AS SELECT name, description FROM model_platform_providers WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_platform_providers IS 'Platform services providers. (active version)'",
+    "COMMENT ON VIEW current_platform_providers IS 'Platform services providers. Rows of the active model version.'",
     "COMMENT ON COLUMN current_platform_providers.name IS 'provider name'",
     "COMMENT ON COLUMN current_platform_providers.description IS 'the description written in the model'",
     "CREATE VIEW current_data_platforms AS SELECT name, provider, retention, latency, description FROM model_data_platforms WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_data_platforms IS 'Data platforms that realise the pipelines of dataset groups. (active version)'",
+    "COMMENT ON VIEW current_data_platforms IS 'Data platforms that realise the pipelines of dataset groups. Rows of the active model version.'",
     "COMMENT ON COLUMN current_data_platforms.name IS 'data platform name'",
     "COMMENT ON COLUMN current_data_platforms.provider IS 'its platform services provider'",
     "COMMENT ON COLUMN current_data_platforms.retention IS 'live-only or forensic'",
     "COMMENT ON COLUMN current_data_platforms.latency IS 'seconds, minutes, hours or days'",
     "COMMENT ON COLUMN current_data_platforms.description IS 'the description written in the model'",
     "CREATE VIEW current_zones AS SELECT name, description, owners, deny_classifications, storage_vendors, storage_locations, builtin FROM model_zones WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_zones IS 'Governance zones with their policies. (active version)'",
+    "COMMENT ON VIEW current_zones IS 'Governance zones with their policies. Rows of the active model version.'",
     "COMMENT ON COLUMN current_zones.name IS 'zone name'",
     "COMMENT ON COLUMN current_zones.description IS 'the description written in the model'",
     "COMMENT ON COLUMN current_zones.owners IS 'owners written in the model'",
@@ -74,14 +74,14 @@ VIEWS = [
     "COMMENT ON COLUMN current_zones.storage_locations IS '''Vendor:path'' locations the zone''s data may be stored in'",
     "COMMENT ON COLUMN current_zones.builtin IS 'true for what ecoplane adds to every model'",
     "CREATE VIEW current_teams AS SELECT zone, name, description, owners, builtin FROM model_teams WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_teams IS 'Teams of a zone: they own datastores and workspaces. (active version)'",
+    "COMMENT ON VIEW current_teams IS 'Teams of a zone: they own datastores and workspaces. Rows of the active model version.'",
     "COMMENT ON COLUMN current_teams.zone IS 'the zone'",
     "COMMENT ON COLUMN current_teams.name IS 'team name'",
     "COMMENT ON COLUMN current_teams.description IS 'the description written in the model'",
     "COMMENT ON COLUMN current_teams.owners IS 'owners written in the model'",
     "COMMENT ON COLUMN current_teams.builtin IS 'true for what ecoplane adds to every model'",
     "CREATE VIEW current_datastores AS SELECT name, zone, team, description, production_status, deprecated, deprecation_reason, ingestion_kind, trigger_kind, trigger_cron, approval_required, producer, labels, builtin FROM model_datastores WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_datastores IS 'Datastores: ingested by a producer, or written by a transformer (producer set). (active version)'",
+    "COMMENT ON VIEW current_datastores IS 'Datastores: ingested by a producer, or written by a transformer (producer set). Rows of the active model version.'",
     "COMMENT ON COLUMN current_datastores.name IS 'datastore name'",
     "COMMENT ON COLUMN current_datastores.zone IS 'the owning zone'",
     "COMMENT ON COLUMN current_datastores.team IS 'the owning team'",
@@ -97,7 +97,7 @@ VIEWS = [
     "COMMENT ON COLUMN current_datastores.labels IS 'labels written in the model, as a JSON object'",
     "COMMENT ON COLUMN current_datastores.builtin IS 'true for what ecoplane adds to every model'",
     "CREATE VIEW current_datasets AS SELECT datastore, name, description, classification, deprecated, deprecation_reason, primary_key FROM model_datasets WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_datasets IS 'Datasets (tables) of a datastore. (active version)'",
+    "COMMENT ON VIEW current_datasets IS 'Datasets (tables) of a datastore. Rows of the active model version.'",
     "COMMENT ON COLUMN current_datasets.datastore IS 'the datastore'",
     "COMMENT ON COLUMN current_datasets.name IS 'dataset name'",
     "COMMENT ON COLUMN current_datasets.description IS 'the description written in the model'",
@@ -106,7 +106,7 @@ VIEWS = [
     "COMMENT ON COLUMN current_datasets.deprecation_reason IS 'why it is deprecated'",
     "COMMENT ON COLUMN current_datasets.primary_key IS 'the primary-key columns, in declaration order'",
     "CREATE VIEW current_columns AS SELECT datastore, dataset, name, ordinal, type, nullable, primary_key, classification, description FROM model_columns WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_columns IS 'Columns of a dataset, in declaration order. (active version)'",
+    "COMMENT ON VIEW current_columns IS 'Columns of a dataset, in declaration order. Rows of the active model version.'",
     "COMMENT ON COLUMN current_columns.datastore IS 'the datastore'",
     "COMMENT ON COLUMN current_columns.dataset IS 'the dataset'",
     "COMMENT ON COLUMN current_columns.name IS 'column name'",
@@ -117,13 +117,13 @@ VIEWS = [
     "COMMENT ON COLUMN current_columns.classification IS 'the column''s own classifications'",
     "COMMENT ON COLUMN current_columns.description IS 'the description written in the model'",
     "CREATE VIEW current_approvals AS SELECT datastore, workspace, dataset_group, dataset FROM model_approvals WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_approvals IS 'Approvals of approval-required datastores: who may sink which dataset. (active version)'",
+    "COMMENT ON VIEW current_approvals IS 'Approvals of approval-required datastores: who may sink which dataset. Rows of the active model version.'",
     "COMMENT ON COLUMN current_approvals.datastore IS 'the datastore'",
     "COMMENT ON COLUMN current_approvals.workspace IS 'the approved workspace'",
     "COMMENT ON COLUMN current_approvals.dataset_group IS 'the approved dataset group'",
     "COMMENT ON COLUMN current_approvals.dataset IS 'the approved dataset'",
     "CREATE VIEW current_workspaces AS SELECT name, zone, team, description, production_status, priority, transformer, labels, builtin FROM model_workspaces WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_workspaces IS 'Workspaces: a consumer''s view of data. (active version)'",
+    "COMMENT ON VIEW current_workspaces IS 'Workspaces: a consumer''s view of data. Rows of the active model version.'",
     "COMMENT ON COLUMN current_workspaces.name IS 'workspace name'",
     "COMMENT ON COLUMN current_workspaces.zone IS 'the owning zone'",
     "COMMENT ON COLUMN current_workspaces.team IS 'the owning team'",
@@ -134,7 +134,7 @@ VIEWS = [
     "COMMENT ON COLUMN current_workspaces.labels IS 'labels written in the model, as a JSON object'",
     "COMMENT ON COLUMN current_workspaces.builtin IS 'true for what ecoplane adds to every model'",
     "CREATE VIEW current_dataset_groups AS SELECT workspace, name, platform, platform_status, required_retention, required_latency FROM model_dataset_groups WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_dataset_groups IS 'Dataset groups of a workspace, with their platform assignment or requirements. (active version)'",
+    "COMMENT ON VIEW current_dataset_groups IS 'Dataset groups of a workspace, with their platform assignment or requirements. Rows of the active model version.'",
     "COMMENT ON COLUMN current_dataset_groups.workspace IS 'the workspace'",
     "COMMENT ON COLUMN current_dataset_groups.name IS 'dataset group name'",
     "COMMENT ON COLUMN current_dataset_groups.platform IS 'the assigned data platform; null when chosen by requirements'",
@@ -142,7 +142,7 @@ VIEWS = [
     "COMMENT ON COLUMN current_dataset_groups.required_retention IS 'live-only or forensic, when chosen by requirements'",
     "COMMENT ON COLUMN current_dataset_groups.required_latency IS 'seconds, minutes, hours or days, when chosen by requirements'",
     "CREATE VIEW current_sinks AS SELECT workspace, dataset_group, ordinal, datastore, dataset, columns, allow_deprecated FROM model_sinks WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_sinks IS 'Sinks: a workspace''s reference to one dataset of a datastore. (active version)'",
+    "COMMENT ON VIEW current_sinks IS 'Sinks: a workspace''s reference to one dataset of a datastore. Rows of the active model version.'",
     "COMMENT ON COLUMN current_sinks.workspace IS 'the workspace'",
     "COMMENT ON COLUMN current_sinks.dataset_group IS 'the dataset group'",
     "COMMENT ON COLUMN current_sinks.ordinal IS 'position in the dataset group, from 1'",
@@ -151,7 +151,7 @@ VIEWS = [
     "COMMENT ON COLUMN current_sinks.columns IS 'the sunk columns; null means every column'",
     "COMMENT ON COLUMN current_sinks.allow_deprecated IS 'whether a deprecated dataset is accepted'",
     "CREATE VIEW current_transformers AS SELECT name, workspace, description, trigger_kind, trigger_cron, code_kind, image, module, builtin_code, cpu, memory, timeout_seconds, retries, output_datastore, builtin FROM model_transformers WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_transformers IS 'Data transformers: code that reads its workspace and writes its output datastore. (active version)'",
+    "COMMENT ON VIEW current_transformers IS 'Data transformers: code that reads its workspace and writes its output datastore. Rows of the active model version.'",
     "COMMENT ON COLUMN current_transformers.name IS 'transformer name'",
     "COMMENT ON COLUMN current_transformers.workspace IS 'the workspace it reads'",
     "COMMENT ON COLUMN current_transformers.description IS 'the description written in the model'",
@@ -168,7 +168,7 @@ VIEWS = [
     "COMMENT ON COLUMN current_transformers.output_datastore IS 'the datastore it writes'",
     "COMMENT ON COLUMN current_transformers.builtin IS 'true for what ecoplane adds to every model'",
     "CREATE VIEW current_problems AS SELECT ordinal, severity, code, message, file, line, column_number, path FROM model_problems WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
-    "COMMENT ON VIEW current_problems IS 'Validation problems of the version. (active version)'",
+    "COMMENT ON VIEW current_problems IS 'Validation problems of the version. Rows of the active model version.'",
     "COMMENT ON COLUMN current_problems.ordinal IS 'position in the sorted list, from 1'",
     "COMMENT ON COLUMN current_problems.severity IS 'error or warning'",
     "COMMENT ON COLUMN current_problems.code IS 'the stable problem code'",
@@ -217,7 +217,6 @@ def upgrade() -> None:
             name="model_approvals_pkey",
         ),
         comment="Approvals of approval-required datastores: who may sink which dataset.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_columns",
@@ -256,7 +255,6 @@ def upgrade() -> None:
             "version_id", "datastore", "dataset", "name", name="model_columns_pkey"
         ),
         comment="Columns of a dataset, in declaration order.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_data_platforms",
@@ -270,7 +268,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_data_platforms_pkey"),
         comment="Data platforms that realise the pipelines of dataset groups.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_dataset_groups",
@@ -305,7 +302,6 @@ def upgrade() -> None:
             "version_id", "workspace", "name", name="model_dataset_groups_pkey"
         ),
         comment="Dataset groups of a workspace, with their platform assignment or requirements.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_datasets",
@@ -333,7 +329,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "datastore", "name", name="model_datasets_pkey"),
         comment="Datasets (tables) of a datastore.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_datastores",
@@ -398,7 +393,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_datastores_pkey"),
         comment="Datastores: ingested by a producer, or written by a transformer (producer set).",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_index(
         "model_datastores_by_zone_team",
@@ -421,7 +415,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_ecosystems_pkey"),
         comment="The ecosystem: one row per model version.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_locations",
@@ -442,7 +435,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "vendor", "path", name="model_locations_pkey"),
         comment="Locations of a vendor, nested: regions, data centres, zones.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_platform_providers",
@@ -453,7 +445,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_platform_providers_pkey"),
         comment="Platform services providers.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_problems",
@@ -479,7 +470,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "ordinal", name="model_problems_pkey"),
         comment="Validation problems of the version.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_index(
         "model_problems_by_code", "model_problems", ["version_id", "code"], unique=False
@@ -510,7 +500,6 @@ def upgrade() -> None:
             "version_id", "workspace", "dataset_group", "ordinal", name="model_sinks_pkey"
         ),
         comment="Sinks: a workspace's reference to one dataset of a datastore.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_index(
         "model_sinks_by_datastore_dataset",
@@ -540,7 +529,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "zone", "name", name="model_teams_pkey"),
         comment="Teams of a zone: they own datastores and workspaces.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_transformers",
@@ -585,7 +573,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_transformers_pkey"),
         comment="Data transformers: code that reads its workspace and writes its output datastore.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_index(
         "model_transformers_by_output_datastore",
@@ -614,7 +601,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_vendors_pkey"),
         comment="Infrastructure vendors where data may live.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_versions",
@@ -730,7 +716,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_workspaces_pkey"),
         comment="Workspaces: a consumer's view of data.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_index(
         "model_workspaces_by_zone_team",
@@ -777,7 +762,6 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_zones_pkey"),
         comment="Governance zones with their policies.",
-        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_version_commits",
