@@ -28,10 +28,10 @@ ENTITY_PREFIX = "model_"
 VIEW_PREFIX = "current_"
 
 
-def column_type(model_type: str) -> TypeEngine[Any]:
-    """The Postgres type of a model-table column type."""
+def column_type(model_type: str, *, key: bool = False) -> TypeEngine[Any]:
+    """The Postgres type of a model-table column type; key text sorts by code point ("C")."""
     types: dict[str, TypeEngine[Any]] = {
-        "text": Text(),
+        "text": Text(collation="C") if key else Text(),
         "boolean": Boolean(),
         "integer": Integer(),
         "json": JSONB(),
@@ -54,7 +54,12 @@ def _entity_table(name: str) -> Table:
     table = MODEL_TABLES[name]
     columns = [Column("version_id", BigInteger, nullable=False, comment="the model version")]
     columns += [
-        Column(c.name, column_type(c.type), nullable=c.nullable, comment=c.description)
+        Column(
+            c.name,
+            column_type(c.type, key=c.primary_key),
+            nullable=c.nullable,
+            comment=c.description,
+        )
         for c in table.columns
     ]
     key = ["version_id", *(c.name for c in table.columns if c.primary_key)]

@@ -24,6 +24,7 @@ from app.catalog.rows import ROWS, Row
 from app.catalog.schema import ENTITY_PREFIX
 from app.db.engine import driver_connection
 from app.db.tables import VersionState
+from app.ecosystem.loader import collector_paused
 from app.ecosystem.model import Model
 from app.ecosystem.model_tables import MODEL_TABLES
 from app.errors import AppError
@@ -132,8 +133,9 @@ async def _write(
     started = time.perf_counter()
     state = VersionState.ACTIVE if accepted else VersionState.REJECTED
     async with connection.transaction():
-        for table in tables:
-            counts[table] = await _write_table(connection, table, version_id, model, progress)
+        with collector_paused():  # millions of short-lived tuples: no full collections meanwhile
+            for table in tables:
+                counts[table] = await _write_table(connection, table, version_id, model, progress)
         written = time.perf_counter()
         await connection.execute(
             "SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE

@@ -26,7 +26,7 @@ from app.ecosystem.sources import (
 from app.ecosystem.spec.documents import DOCUMENT_TYPES, Document
 from app.ecosystem.validate import validate
 
-__all__ = ["ModelUnreadableError", "Timings", "load_directory", "load_texts"]
+__all__ = ["ModelUnreadableError", "Timings", "collector_paused", "load_directory", "load_texts"]
 
 
 def load_directory(
@@ -35,7 +35,7 @@ def load_directory(
     """Load and validate the model under a directory; raise ModelUnreadableError if it cannot be read."""
     problems = Problems()
     timings = timings if timings is not None else Timings()
-    with _collector_paused():
+    with collector_paused():
         with timings.phase("parse"):
             files = read_model(root, problems, max_file_bytes)
         return _build(files.documents, files.texts, problems, timings)
@@ -56,7 +56,7 @@ def load_texts(files: dict[str, str | bytes]) -> Model:
             documents.extend(parse_documents(text, name, problems))
     if not texts and not problems.items:
         raise ModelUnreadableError("no *.yaml or *.yml files given")
-    with _collector_paused():
+    with collector_paused():
         return _build(documents, texts, problems, Timings())
 
 
@@ -74,7 +74,7 @@ class Timings(dict[str, float]):
 
 
 @contextmanager
-def _collector_paused() -> Iterator[None]:
+def collector_paused() -> Iterator[None]:
     """Pause the cyclic garbage collector while a model is built.
 
     Building creates millions of acyclic objects; every full collection would rescan all of

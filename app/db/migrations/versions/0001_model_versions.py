@@ -204,10 +204,19 @@ def upgrade() -> None:
     op.create_table(
         "model_approvals",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("datastore", sa.Text(), nullable=False, comment="the datastore"),
-        sa.Column("workspace", sa.Text(), nullable=False, comment="the approved workspace"),
-        sa.Column("dataset_group", sa.Text(), nullable=False, comment="the approved dataset group"),
-        sa.Column("dataset", sa.Text(), nullable=False, comment="the approved dataset"),
+        sa.Column("datastore", sa.Text(collation="C"), nullable=False, comment="the datastore"),
+        sa.Column(
+            "workspace", sa.Text(collation="C"), nullable=False, comment="the approved workspace"
+        ),
+        sa.Column(
+            "dataset_group",
+            sa.Text(collation="C"),
+            nullable=False,
+            comment="the approved dataset group",
+        ),
+        sa.Column(
+            "dataset", sa.Text(collation="C"), nullable=False, comment="the approved dataset"
+        ),
         sa.PrimaryKeyConstraint(
             "version_id",
             "datastore",
@@ -221,9 +230,9 @@ def upgrade() -> None:
     op.create_table(
         "model_columns",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("datastore", sa.Text(), nullable=False, comment="the datastore"),
-        sa.Column("dataset", sa.Text(), nullable=False, comment="the dataset"),
-        sa.Column("name", sa.Text(), nullable=False, comment="column name"),
+        sa.Column("datastore", sa.Text(collation="C"), nullable=False, comment="the datastore"),
+        sa.Column("dataset", sa.Text(collation="C"), nullable=False, comment="the dataset"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="column name"),
         sa.Column(
             "ordinal", sa.Integer(), nullable=False, comment="position in the dataset, from 1"
         ),
@@ -259,7 +268,7 @@ def upgrade() -> None:
     op.create_table(
         "model_data_platforms",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("name", sa.Text(), nullable=False, comment="data platform name"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="data platform name"),
         sa.Column("provider", sa.Text(), nullable=False, comment="its platform services provider"),
         sa.Column("retention", sa.Text(), nullable=False, comment="live-only or forensic"),
         sa.Column("latency", sa.Text(), nullable=False, comment="seconds, minutes, hours or days"),
@@ -272,8 +281,8 @@ def upgrade() -> None:
     op.create_table(
         "model_dataset_groups",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("workspace", sa.Text(), nullable=False, comment="the workspace"),
-        sa.Column("name", sa.Text(), nullable=False, comment="dataset group name"),
+        sa.Column("workspace", sa.Text(collation="C"), nullable=False, comment="the workspace"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="dataset group name"),
         sa.Column(
             "platform",
             sa.Text(),
@@ -306,8 +315,8 @@ def upgrade() -> None:
     op.create_table(
         "model_datasets",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("datastore", sa.Text(), nullable=False, comment="the datastore"),
-        sa.Column("name", sa.Text(), nullable=False, comment="dataset name"),
+        sa.Column("datastore", sa.Text(collation="C"), nullable=False, comment="the datastore"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="dataset name"),
         sa.Column(
             "description", sa.Text(), nullable=True, comment="the description written in the model"
         ),
@@ -333,7 +342,7 @@ def upgrade() -> None:
     op.create_table(
         "model_datastores",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("name", sa.Text(), nullable=False, comment="datastore name"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="datastore name"),
         sa.Column("zone", sa.Text(), nullable=False, comment="the owning zone"),
         sa.Column("team", sa.Text(), nullable=False, comment="the owning team"),
         sa.Column(
@@ -403,7 +412,7 @@ def upgrade() -> None:
     op.create_table(
         "model_ecosystems",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("name", sa.Text(), nullable=False, comment="the ecosystem's name"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="the ecosystem's name"),
         sa.Column(
             "description", sa.Text(), nullable=True, comment="the description written in the model"
         ),
@@ -419,9 +428,12 @@ def upgrade() -> None:
     op.create_table(
         "model_locations",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("vendor", sa.Text(), nullable=False, comment="the vendor"),
+        sa.Column("vendor", sa.Text(collation="C"), nullable=False, comment="the vendor"),
         sa.Column(
-            "path", sa.Text(), nullable=False, comment="the full path, names joined with '/'"
+            "path",
+            sa.Text(collation="C"),
+            nullable=False,
+            comment="the full path, names joined with '/'",
         ),
         sa.Column("name", sa.Text(), nullable=False, comment="the location's own name"),
         sa.Column(
@@ -439,7 +451,7 @@ def upgrade() -> None:
     op.create_table(
         "model_platform_providers",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("name", sa.Text(), nullable=False, comment="provider name"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="provider name"),
         sa.Column(
             "description", sa.Text(), nullable=True, comment="the description written in the model"
         ),
@@ -477,8 +489,10 @@ def upgrade() -> None:
     op.create_table(
         "model_sinks",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("workspace", sa.Text(), nullable=False, comment="the workspace"),
-        sa.Column("dataset_group", sa.Text(), nullable=False, comment="the dataset group"),
+        sa.Column("workspace", sa.Text(collation="C"), nullable=False, comment="the workspace"),
+        sa.Column(
+            "dataset_group", sa.Text(collation="C"), nullable=False, comment="the dataset group"
+        ),
         sa.Column(
             "ordinal", sa.Integer(), nullable=False, comment="position in the dataset group, from 1"
         ),
@@ -510,8 +524,8 @@ def upgrade() -> None:
     op.create_table(
         "model_teams",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("zone", sa.Text(), nullable=False, comment="the zone"),
-        sa.Column("name", sa.Text(), nullable=False, comment="team name"),
+        sa.Column("zone", sa.Text(collation="C"), nullable=False, comment="the zone"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="team name"),
         sa.Column(
             "description", sa.Text(), nullable=True, comment="the description written in the model"
         ),
@@ -533,7 +547,7 @@ def upgrade() -> None:
     op.create_table(
         "model_transformers",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("name", sa.Text(), nullable=False, comment="transformer name"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="transformer name"),
         sa.Column("workspace", sa.Text(), nullable=False, comment="the workspace it reads"),
         sa.Column(
             "description", sa.Text(), nullable=True, comment="the description written in the model"
@@ -589,7 +603,7 @@ def upgrade() -> None:
     op.create_table(
         "model_vendors",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("name", sa.Text(), nullable=False, comment="vendor name"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="vendor name"),
         sa.Column(
             "cloud",
             sa.Text(),
@@ -689,7 +703,7 @@ def upgrade() -> None:
     op.create_table(
         "model_workspaces",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("name", sa.Text(), nullable=False, comment="workspace name"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="workspace name"),
         sa.Column("zone", sa.Text(), nullable=False, comment="the owning zone"),
         sa.Column("team", sa.Text(), nullable=False, comment="the owning team"),
         sa.Column(
@@ -726,7 +740,7 @@ def upgrade() -> None:
     op.create_table(
         "model_zones",
         sa.Column("version_id", sa.BigInteger(), nullable=False, comment="the model version"),
-        sa.Column("name", sa.Text(), nullable=False, comment="zone name"),
+        sa.Column("name", sa.Text(collation="C"), nullable=False, comment="zone name"),
         sa.Column(
             "description", sa.Text(), nullable=True, comment="the description written in the model"
         ),
