@@ -8,7 +8,8 @@ an embedded Postgres (or ECOPLANE_BENCH_DATABASE_URL's server):
   bare COPY    asyncpg copy_records_to_table of prepared rows into plain tables, one transaction
   executemany  SQLAlchemy Core execute(insert(table), rows) (what DataSurface's externalizer does)
 
-Prints the three times, both ratios and the peak RSS; exit status 1 when a target is missed
+Each method runs --runs times (default 3) into a fresh database; prints the median times,
+both ratios and the peak RSS; exit status 1 when a target is missed
 (ecoplane within 2x of bare COPY, and at least 5x faster than executemany).
 
     .venv/bin/python bench/externalize.py [--keep DIR]
@@ -20,6 +21,7 @@ import argparse
 import asyncio
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,9 +50,11 @@ MAX_VS_COPY, MIN_VS_EXECUTEMANY = 2.0, 5.0
 
 
 async def _fresh_database(server: str) -> str:
+    """A new database; a checkpoint first, so no run pays for the previous run's writes."""
     name = f"bench_{uuid.uuid4().hex[:8]}"
     admin = await asyncpg.connect(asyncpg_dsn(server))
     await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.execute("CHECKPOINT")
     await admin.close()
     return with_database(server, name)
 
@@ -64,7 +68,10 @@ def _plain_tables() -> MetaData:
             f"plain_{name}",
             metadata,
             Column("version_id", column_type("integer"), nullable=False),
-            *(Column(c.name, column_type(c.type), nullable=c.nullable) for c in table.columns),
+            *(
+                Column(c.name, column_type(c.type, key=c.primary_key), nullable=c.nullable)
+                for c in table.columns
+            ),
             PrimaryKeyConstraint(*key),
         )
     return metadata
@@ -132,6 +139,9 @@ async def main() -> int:
     parser.add_argument(
         "--keep", type=Path, help="generate the model into (or reuse) this directory"
     )
+    parser.add_argument(
+        "--runs", type=int, default=3, help="runs of each method; medians are printed"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         model_dir = args.keep or Path(scratch, "model")
@@ -145,11 +155,19 @@ async def main() -> int:
         # the same rows for the baselines, prepared before their clocks start
         rows = {name: [(1, *row) for row in build(model)] for name, build in ROWS.items()}
         total_rows = sum(len(r) for r in rows.values())
-        ours = await _ecoplane(server, model)
-        copy = await _bare_copy(server, rows)
-        many = await _executemany(server, rows)
+        runs = [
+            (
+                await _ecoplane(server, model),
+                await _bare_copy(server, rows),
+                await _executemany(server, rows),
+            )
+            for _ in range(args.runs)
+        ]
+        ours, copy, many = (statistics.median(r[i] for r in runs) for i in range(3))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"rows: {total_rows} in {len(rows)} tables ({model.errors} errors)")
+    print(
+        f"rows: {total_rows} in {len(rows)} tables ({model.errors} errors); medians of {args.runs} runs"
+    )
     print(f"ecoplane store+activate: {ours:.2f} s ({total_rows / ours:,.0f} rows/s)")
     print(f"bare COPY:               {copy:.2f} s ({total_rows / copy:,.0f} rows/s)")
     print(f"executemany (Core):      {many:.2f} s ({total_rows / many:,.0f} rows/s)")

@@ -6,10 +6,11 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.schema import ENTITY_PREFIX
-from app.catalog.store import LOCK_SPACE
+from app.catalog.store import LOCK_SPACE, partition_name
 from app.db.engine import driver_connection
 from app.ecosystem.model_tables import MODEL_TABLES
 
+LOCK_TIMEOUT = "10s"  # a retention that cannot get its locks gives up; the next one retries
 INTERRUPTED = "interrupted: the process storing this version stopped before it finished"
 
 
@@ -52,16 +53,32 @@ async def apply_retention(engine: AsyncEngine, keep: int) -> list[int]:
             "    WHERE state IN ('active', 'loading')), 0)) AS old",
             keep,
         )
+        removed: list[int] = []
         for version_id in doomed:
-            await _drop_version(connection, version_id)
-    return doomed
+            try:
+                await _drop_version(connection, version_id)
+            except asyncpg.LockNotAvailableError:
+                break  # long-running readers hold the tables: the next retention tries again
+            removed.append(version_id)
+    return removed
 
 
 async def _drop_version(connection: asyncpg.Connection, version_id: int) -> None:
-    """Delete a version's rows and its version row, in one transaction."""
+    """Detach and drop a version's partitions and delete its row, in one transaction.
+
+    DETACH waits for readers of the model table and holds new ones back for milliseconds; the
+    versions dropped are never active, so no `current_*` view reads them.
+    """
     async with connection.transaction():
+        await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
+        await connection.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
         for table in MODEL_TABLES:
-            await connection.execute(
-                f"DELETE FROM {ENTITY_PREFIX}{table} WHERE version_id = $1", version_id
-            )
+            partition = partition_name(table, version_id)
+            if await connection.fetchval(
+                "SELECT 1 FROM pg_inherits WHERE inhrelid = to_regclass($1)", partition
+            ):
+                await connection.execute(
+                    f"ALTER TABLE {ENTITY_PREFIX}{table} DETACH PARTITION {partition}"
+                )
+            await connection.execute(f"DROP TABLE IF EXISTS {partition}")
         await connection.execute("DELETE FROM model_versions WHERE id = $1", version_id)

@@ -111,19 +111,22 @@ def _canonical(type_text: str) -> str:
 
 
 def _columns(model: Model) -> Iterator[Row]:
+    # the hot loop (a third of a million rows for a large model): Column.is_nullable is inlined,
+    # and an empty classification goes as null, since encoding empty arrays took a fifth of the time
     canonical = _canonical
-    for store in model.datastores.values():
+    for store in _by_name(model.datastores.values()):
         name = store.name
-        for dataset in store.body.datasets:
+        for dataset in _by_name(store.body.datasets):
+            rows = []
             for ordinal, column in enumerate(dataset.columns, start=1):
                 key = column.primary_key
-                nullable = (
-                    (not key) if column.nullable is None else column.nullable
-                )  # is_nullable, inlined
-                yield (
+                nullable = (not key) if column.nullable is None else column.nullable
+                rows.append((
                     name, dataset.name, column.name, ordinal, canonical(column.type), nullable, key,
-                    column.classification, column.description,
-                )  # fmt: skip
+                    column.classification or None, column.description,
+                ))  # fmt: skip
+            rows.sort(key=_third)
+            yield from rows
 
 
 def _approvals(model: Model) -> Iterator[Row]:

@@ -1,4 +1,4 @@
-"""The model tables: one per entity of MODEL_TABLES, every row keyed by its model version.
+"""The model tables: one per entity of MODEL_TABLES, partitioned by version (one partition each).
 
 They are built from `app.ecosystem.model_tables`, the one description of the externalized
 model that the builtin `ecoplane_model` datastore also uses.
@@ -74,6 +74,7 @@ def _entity_table(name: str) -> Table:
         PrimaryKeyConstraint(*key, name=f"{ENTITY_PREFIX}{name}_pkey"),
         *indexes,
         comment=table.description,
+        postgresql_partition_by="LIST (version_id)",
     )
 
 

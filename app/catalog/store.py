@@ -1,12 +1,17 @@
 """Store a loaded model as a new model version and make it active, atomically.
 
-A version is written in one transaction: its rows go into the model tables with COPY, keyed
-by the new version id, and the version row flips to active (the previous one to superseded)
-in the same transaction. Readers see the old version or the new one, never a part: MVCC alone
-decides, with no DDL for a concurrent reader to race (a partition per version, attached at the
-end, was tried first: readers were seen pairing the new version id with a partition list that
-lacked its partitions). While a version loads, its row says `loading` and the loading session
-holds an advisory lock on it, so a crashed load is told from one still running.
+A version is written in one transaction. Each model table gets a new partition: created as a
+standalone table, filled with COPY (no index to maintain row by row), then attached, which
+builds its indexes in bulk. At the end the transaction takes model_versions in ACCESS
+EXCLUSIVE mode and flips the active version. Every `current_*` view reads model_versions, so
+a reader holds it from parsing to the end of its statement: the flip waits for readers that
+planned against the old partition list, and readers that come later plan against the new
+one. (Without that lock a reader was seen pairing the new version id with a partition list
+that lacked its partitions.) A reader therefore sees the old version or the new one, never a
+part; the lock is held for milliseconds, at commit.
+
+While a version loads, its row says `loading` and the loading session holds an advisory lock
+on it, so a crashed load is told from one still running.
 """
 
 from __future__ import annotations
@@ -37,6 +42,7 @@ class CatalogError(AppError):
     type = "catalog-error"
 
 
+ACTIVATION_LOCK_TIMEOUT = "30s"  # how long the flip may wait for running readers of the views
 LOCK_SPACE = 0x45C0  # advisory locks of the catalog: (LOCK_SPACE, version id); 0 serialises loads
 Progress = Callable[[str, int], None]  # (table, rows written since the last call)
 PROGRESS_EVERY = 20_000
@@ -133,13 +139,14 @@ async def _write(
     started = time.perf_counter()
     state = VersionState.ACTIVE if accepted else VersionState.REJECTED
     async with connection.transaction():
+        # one load or retention at a time: they attach and detach partitions of the same tables
+        await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
         with collector_paused():  # millions of short-lived tuples: no full collections meanwhile
             for table in tables:
                 counts[table] = await _write_table(connection, table, version_id, model, progress)
         written = time.perf_counter()
-        await connection.execute(
-            "SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE
-        )  # one activation at a time
+        await connection.execute(f"SET LOCAL lock_timeout = '{ACTIVATION_LOCK_TIMEOUT}'")
+        await connection.execute("LOCK TABLE model_versions IN ACCESS EXCLUSIVE MODE")
         if accepted:
             await _activate(connection, version_id)
         else:
@@ -159,17 +166,24 @@ async def _write(
     return StoredVersion(version_id, state, True, counts, timings)
 
 
-def _rows(table: str, model: Model, version_id: int, progress: Progress | None) -> Iterator[Row]:
-    """The table's rows keyed by the version, telling progress every PROGRESS_EVERY rows."""
+def partition_name(table: str, version_id: int) -> str:
+    """The partition of a model table holding one version."""
+    return f"{ENTITY_PREFIX}{table}_v{int(version_id)}"
+
+
+def _rows(table: str, model: Model, progress: Progress | None) -> Iterator[Row]:
+    """The table's rows, telling progress every PROGRESS_EVERY rows."""
+    if progress is None:
+        yield from ROWS[table](model)
+        return
     pending = 0
     for row in ROWS[table](model):
-        yield (version_id, *row)
+        yield row
         pending += 1
-        if pending == PROGRESS_EVERY and progress is not None:
+        if pending == PROGRESS_EVERY:
             progress(table, pending)
             pending = 0
-    if progress is not None:
-        progress(table, pending)
+    progress(table, pending)
 
 
 async def _write_table(
@@ -179,12 +193,24 @@ async def _write_table(
     model: Model,
     progress: Progress | None,
 ) -> int:
-    """COPY the version's rows into a model table; returns how many."""
-    columns = ["version_id", *(c.name for c in MODEL_TABLES[table].columns)]
-    result = await connection.copy_records_to_table(
+    """Fill a new partition with COPY, then attach it (which builds its indexes); returns the rows."""
+    parent, partition, version = (
         f"{ENTITY_PREFIX}{table}",
-        records=_rows(table, model, version_id, progress),
-        columns=columns,
+        partition_name(table, version_id),
+        int(version_id),
+    )
+    # every row of the partition has this version: a column default saves sending it per row
+    await connection.execute(
+        f"CREATE TABLE {partition} (LIKE {parent} INCLUDING DEFAULTS,"
+        f" CONSTRAINT {partition}_version CHECK (version_id = {version}));"
+        f" ALTER TABLE {partition} ALTER COLUMN version_id SET DEFAULT {version}"
+    )
+    columns = [c.name for c in MODEL_TABLES[table].columns]
+    result = await connection.copy_records_to_table(
+        partition, records=_rows(table, model, progress), columns=columns
+    )
+    await connection.execute(
+        f"ALTER TABLE {parent} ATTACH PARTITION {partition} FOR VALUES IN ({version})"
     )
     return int(result.split()[-1])
 

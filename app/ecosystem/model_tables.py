@@ -157,7 +157,7 @@ MODEL_TABLES: dict[str, ModelTable] = {
                 "boolean",
                 required=True,
             ),
-            col("classification", "the column's own classifications", TEXTS),
+            col("classification", "the column's own classifications; null when it has none", TEXTS),
             DESCRIPTION,
         ),
     ),

@@ -46,7 +46,7 @@ async def test_reader_during_a_load_sees_the_old_version_until_commit(
 
     async def write_then_look(*args: object, **kwargs: object) -> int:
         rows = await real_write_table(*args, **kwargs)  # type: ignore[arg-type]
-        # this table's rows are written, the transaction still open
+        # this table's partition is filled and attached, the transaction still open
         seen_mid_load.append(await _counts(reader))
         return rows
 
@@ -102,7 +102,7 @@ KILLED_LOADER = textwrap.dedent(
 
     async def write_then_hang(*args, **kwargs):
         rows = await real(*args, **kwargs)
-        print("written", flush=True)  # one table's rows written, the transaction open
+        print("written", flush=True)  # one partition filled and attached, the transaction open
         await asyncio.sleep(3600)
         return rows
 
@@ -153,6 +153,10 @@ async def test_a_killed_load_leaves_the_previous_version_and_no_rows(
             for t in MODEL_TABLES
         ]
         assert leftovers == [0] * len(MODEL_TABLES)
+        partitions = await db.fetchval(
+            "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname LIKE $1", f"model\\_%\\_v{doomed}"
+        )
+        assert partitions == 0
         assert (
             await db.fetchval("SELECT state FROM model_versions WHERE id = $1", doomed) == "loading"
         )

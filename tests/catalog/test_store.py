@@ -194,6 +194,13 @@ async def test_retention_keeps_the_newest_and_the_active(
         ]
         kept = await db.fetchval("SELECT array_agg(DISTINCT version_id) FROM model_columns")
         assert sorted(kept) == [ids[0], ids[4]]
+        partitions = await db.fetch(
+            "SELECT relname FROM pg_class WHERE relkind = 'r' AND relname LIKE 'model\\_columns\\_v%'"
+        )
+        assert sorted(r["relname"] for r in partitions) == [
+            f"model_columns_v{ids[0]}",
+            f"model_columns_v{ids[4]}",
+        ]
         assert await db.fetchval("SELECT count(*) FROM current_datastores") == 3
     finally:
         await db.close()

@@ -114,7 +114,7 @@ VIEWS = [
     "COMMENT ON COLUMN current_columns.type IS 'the column type, canonical (e.g. varchar(255))'",
     "COMMENT ON COLUMN current_columns.nullable IS 'whether the column may hold nulls'",
     "COMMENT ON COLUMN current_columns.primary_key IS 'whether the column is part of the primary key'",
-    "COMMENT ON COLUMN current_columns.classification IS 'the column''s own classifications'",
+    "COMMENT ON COLUMN current_columns.classification IS 'the column''s own classifications; null when it has none'",
     "COMMENT ON COLUMN current_columns.description IS 'the description written in the model'",
     "CREATE VIEW current_approvals AS SELECT datastore, workspace, dataset_group, dataset FROM model_approvals WHERE version_id = (SELECT id FROM model_versions WHERE state = 'active')",
     "COMMENT ON VIEW current_approvals IS 'Approvals of approval-required datastores: who may sink which dataset. Rows of the active model version.'",
@@ -226,6 +226,7 @@ def upgrade() -> None:
             name="model_approvals_pkey",
         ),
         comment="Approvals of approval-required datastores: who may sink which dataset.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_columns",
@@ -255,7 +256,7 @@ def upgrade() -> None:
             "classification",
             postgresql.ARRAY(sa.Text()),
             nullable=True,
-            comment="the column's own classifications",
+            comment="the column's own classifications; null when it has none",
         ),
         sa.Column(
             "description", sa.Text(), nullable=True, comment="the description written in the model"
@@ -264,6 +265,7 @@ def upgrade() -> None:
             "version_id", "datastore", "dataset", "name", name="model_columns_pkey"
         ),
         comment="Columns of a dataset, in declaration order.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_data_platforms",
@@ -277,6 +279,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_data_platforms_pkey"),
         comment="Data platforms that realise the pipelines of dataset groups.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_dataset_groups",
@@ -311,6 +314,7 @@ def upgrade() -> None:
             "version_id", "workspace", "name", name="model_dataset_groups_pkey"
         ),
         comment="Dataset groups of a workspace, with their platform assignment or requirements.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_datasets",
@@ -338,6 +342,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "datastore", "name", name="model_datasets_pkey"),
         comment="Datasets (tables) of a datastore.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_datastores",
@@ -402,6 +407,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_datastores_pkey"),
         comment="Datastores: ingested by a producer, or written by a transformer (producer set).",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_index(
         "model_datastores_by_zone_team",
@@ -424,6 +430,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_ecosystems_pkey"),
         comment="The ecosystem: one row per model version.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_locations",
@@ -447,6 +454,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "vendor", "path", name="model_locations_pkey"),
         comment="Locations of a vendor, nested: regions, data centres, zones.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_platform_providers",
@@ -457,6 +465,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_platform_providers_pkey"),
         comment="Platform services providers.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_problems",
@@ -482,6 +491,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "ordinal", name="model_problems_pkey"),
         comment="Validation problems of the version.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_index(
         "model_problems_by_code", "model_problems", ["version_id", "code"], unique=False
@@ -514,6 +524,7 @@ def upgrade() -> None:
             "version_id", "workspace", "dataset_group", "ordinal", name="model_sinks_pkey"
         ),
         comment="Sinks: a workspace's reference to one dataset of a datastore.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_index(
         "model_sinks_by_datastore_dataset",
@@ -543,6 +554,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "zone", "name", name="model_teams_pkey"),
         comment="Teams of a zone: they own datastores and workspaces.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_transformers",
@@ -587,6 +599,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_transformers_pkey"),
         comment="Data transformers: code that reads its workspace and writes its output datastore.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_index(
         "model_transformers_by_output_datastore",
@@ -615,6 +628,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_vendors_pkey"),
         comment="Infrastructure vendors where data may live.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_versions",
@@ -730,6 +744,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_workspaces_pkey"),
         comment="Workspaces: a consumer's view of data.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_index(
         "model_workspaces_by_zone_team",
@@ -776,6 +791,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("version_id", "name", name="model_zones_pkey"),
         comment="Governance zones with their policies.",
+        postgresql_partition_by="LIST (version_id)",
     )
     op.create_table(
         "model_version_commits",
