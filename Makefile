@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint typecheck imports unit bench clean
+.PHONY: run test test-pg lint typecheck imports unit bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +33,14 @@ imports: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
+# the database tests again, on another Postgres server (CI: the machine's PostgreSQL 15)
+PG_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
+test-pg: $(STAMP)
+	ECOPLANE_TEST_DATABASE_URL=$(PG_URL) $(BIN)/pytest -q -m db
+
 bench: $(STAMP)
 	$(BIN)/python bench/model_load.py
+	$(BIN)/python bench/externalize.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -69,6 +69,7 @@ async def _grant(password_file: Path) -> int:
     if not password:
         return fail(f"{password_file} is empty")
     async with open_engine(Settings()) as engine:
+        await upgrade(engine)  # the role is granted the tables of the newest schema
         await grant_dashboard(engine, password)
     note(f"role {DASHBOARD_ROLE} can read the model tables and views")
     return EXIT_OK

@@ -154,7 +154,8 @@ async def test_a_killed_load_leaves_the_previous_version_and_no_rows(
         ]
         assert leftovers == [0] * len(MODEL_TABLES)
         partitions = await db.fetchval(
-            "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname LIKE $1", f"model\\_%\\_v{doomed}"
+            "SELECT count(*) FROM pg_class WHERE relkind = 'r' AND relname LIKE $1",
+            f"model\\_%\\_v{doomed}",
         )
         assert partitions == 0
         assert (

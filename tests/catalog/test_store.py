@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import asyncpg
-import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.retention import INTERRUPTED, apply_retention, fail_interrupted
@@ -229,18 +226,3 @@ async def test_interrupted_load_is_marked_failed_but_a_running_one_is_not(
     finally:
         await holder.close()
         await db.close()
-
-
-@pytest.mark.parametrize("keep", [0])
-def test_keep_must_be_positive(keep: int) -> None:
-    from pydantic import ValidationError
-
-    from app.settings import Settings
-
-    with pytest.raises(ValidationError, match="keep_versions"):
-        Settings(keep_versions=keep)
-
-
-def test_acme_fixture_path() -> None:
-    assert (ACME / "ecosystem.yaml").is_file()
-    assert isinstance(Path(ACME), Path)
