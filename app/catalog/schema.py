@@ -26,6 +26,9 @@ from app.ecosystem.model_tables import MODEL_TABLES
 
 ENTITY_PREFIX = "model_"
 VIEW_PREFIX = "current_"
+PARTITION_SCHEMA = (
+    "model_partitions"  # one partition per table and version: read them via the parents
+)
 
 
 def column_type(model_type: str, *, key: bool = False) -> TypeEngine[Any]:

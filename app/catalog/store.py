@@ -26,7 +26,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.rows import ROWS, Row
-from app.catalog.schema import ENTITY_PREFIX
+from app.catalog.schema import ENTITY_PREFIX, PARTITION_SCHEMA
 from app.db.engine import driver_connection
 from app.db.tables import VersionState
 from app.ecosystem.loader import collector_paused
@@ -167,8 +167,8 @@ async def _write(
 
 
 def partition_name(table: str, version_id: int) -> str:
-    """The partition of a model table holding one version."""
-    return f"{ENTITY_PREFIX}{table}_v{int(version_id)}"
+    """The partition of a model table holding one version (in its own schema, out of BI tools' way)."""
+    return f"{PARTITION_SCHEMA}.{ENTITY_PREFIX}{table}_v{int(version_id)}"
 
 
 def _rows(table: str, model: Model, progress: Progress | None) -> Iterator[Row]:
@@ -202,12 +202,15 @@ async def _write_table(
     # every row of the partition has this version: a column default saves sending it per row
     await connection.execute(
         f"CREATE TABLE {partition} (LIKE {parent} INCLUDING DEFAULTS,"
-        f" CONSTRAINT {partition}_version CHECK (version_id = {version}));"
+        f" CONSTRAINT version_{version} CHECK (version_id = {version}));"
         f" ALTER TABLE {partition} ALTER COLUMN version_id SET DEFAULT {version}"
     )
     columns = [c.name for c in MODEL_TABLES[table].columns]
     result = await connection.copy_records_to_table(
-        partition, records=_rows(table, model, progress), columns=columns
+        partition.partition(".")[2],
+        schema_name=PARTITION_SCHEMA,
+        records=_rows(table, model, progress),
+        columns=columns,
     )
     await connection.execute(
         f"ALTER TABLE {parent} ATTACH PARTITION {partition} FOR VALUES IN ({version})"

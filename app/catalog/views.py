@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.catalog.schema import ENTITY_PREFIX, VIEW_PREFIX
+from app.catalog.schema import ENTITY_PREFIX, PARTITION_SCHEMA, VIEW_PREFIX
 from app.db.tables import ModelVersion
 from app.ecosystem.model_tables import MODEL_TABLES
 
@@ -17,6 +17,9 @@ def literal(text: str) -> str:
 def view_statements() -> list[str]:
     """CREATE VIEW and COMMENT statements for every model table, and the active version view."""
     statements = [
+        f"CREATE SCHEMA {PARTITION_SCHEMA}",
+        f"COMMENT ON SCHEMA {PARTITION_SCHEMA} IS 'One partition per model table and version;"
+        " read them through the model_<name> tables.'",
         "CREATE VIEW current_model_version AS SELECT * FROM model_versions WHERE state = 'active'",
         "COMMENT ON VIEW current_model_version IS 'The active model version (one row, or none).'",
     ]
@@ -42,4 +45,6 @@ def view_statements() -> list[str]:
 def drop_statements() -> list[str]:
     """DROP VIEW statements for every view of `view_statements`."""
     names = ["current_model_version", *(f"{VIEW_PREFIX}{name}" for name in MODEL_TABLES)]
-    return [f"DROP VIEW IF EXISTS {name}" for name in names]
+    return [f"DROP VIEW IF EXISTS {name}" for name in names] + [
+        f"DROP SCHEMA {PARTITION_SCHEMA} CASCADE"
+    ]

@@ -21,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 # the views over the active version (frozen here: a later change needs a new migration)
 VIEWS = [
+    "CREATE SCHEMA model_partitions",
+    "COMMENT ON SCHEMA model_partitions IS 'One partition per model table and version; read them through the model_<name> tables.'",
     "CREATE VIEW current_model_version AS SELECT * FROM model_versions WHERE state = 'active'",
     "COMMENT ON VIEW current_model_version IS 'The active model version (one row, or none).'",
     "COMMENT ON COLUMN current_model_version.id IS 'the version id'",
@@ -196,6 +198,7 @@ DROP_VIEWS = [
     "DROP VIEW IF EXISTS current_sinks",
     "DROP VIEW IF EXISTS current_transformers",
     "DROP VIEW IF EXISTS current_problems",
+    "DROP SCHEMA model_partitions CASCADE",
 ]
 
 
