@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ecoplane validate examples/acme
+	$(BIN)/ecoplane load examples/acme
 
 test: $(STAMP) lint typecheck imports unit
 
