@@ -10,10 +10,11 @@ from tqdm import tqdm
 
 from app.catalog.dashboard import DASHBOARD_ROLE, grant_dashboard
 from app.catalog.retention import apply_retention, fail_interrupted
+from app.catalog.schema import ENTITY_TABLES
 from app.catalog.store import store_model
 from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, fail, note, output
 from app.db.engine import open_engine
-from app.db.migrate import current_revision, downgrade, upgrade
+from app.db.migrate import current_revision, downgrade, new_revision, upgrade
 from app.ecosystem.loader import Timings, load_directory
 from app.settings import Settings
 
@@ -28,6 +29,11 @@ def register(commands: Commands) -> None:
     down = db_commands.add_parser("downgrade", help="revert migrations, e.g. `-1` or `base`")
     down.add_argument("revision")
     down.set_defaults(handler=lambda args: _run(_downgrade(args.revision)))
+    revision = db_commands.add_parser(
+        "revision", help="write a migration for what the table definitions changed (developers)"
+    )
+    revision.add_argument("--message", "-m", required=True)
+    revision.set_defaults(handler=lambda args: _run(_revision(args.message)))
     grant = db_commands.add_parser(
         "grant-dashboard", help=f"create the read-only role {DASHBOARD_ROLE} for dashboards"
     )
@@ -58,6 +64,13 @@ async def _downgrade(revision: str) -> int:
     async with open_engine(Settings()) as engine:
         await downgrade(engine, revision)
         note(f"database at revision {await current_revision(engine)}")
+    return EXIT_OK
+
+
+async def _revision(message: str) -> int:
+    async with open_engine(Settings()) as engine:
+        await new_revision(engine, message, ENTITY_TABLES["columns"].metadata)
+    note("wrote a migration under app/db/migrations/versions: review it before committing")
     return EXIT_OK
 
 

@@ -48,3 +48,17 @@ async def current_revision(engine: AsyncEngine) -> str | None:
 def head_revision() -> str | None:
     """The newest revision of the code."""
     return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
+async def new_revision(engine: AsyncEngine, message: str, metadata: MetaData) -> None:
+    """Write a migration for the difference between the database (migrated first) and metadata.
+
+    Views are not compared: a change to them is written into the migration by hand.
+    """
+    await upgrade(engine)
+    async with engine.begin() as connection:
+        await connection.run_sync(
+            lambda sync: command.revision(
+                alembic_config(sync, metadata), message=message, autogenerate=True
+            )
+        )
