@@ -31,6 +31,7 @@ from pathlib import Path
 
 import asyncpg
 from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, Table, insert
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.rows import ROWS
 from app.catalog.schema import column_type
@@ -89,20 +90,29 @@ async def _ecoplane(server: str, model: Model) -> float:
     return elapsed
 
 
-async def _bare_copy(server: str, rows: dict[str, list[tuple[object, ...]]]) -> float:
-    url = await _fresh_database(server)
-    engine = create_engine(url)
+async def _plain_database(server: str) -> tuple[AsyncEngine, MetaData]:
+    """A fresh database with the baselines' plain tables, and an engine on it."""
+    engine = create_engine(await _fresh_database(server))
     metadata = _plain_tables()
     async with engine.begin() as connection:
         await connection.run_sync(metadata.create_all)
+    return engine, metadata
+
+
+def _names(table: str) -> list[str]:
+    return ["version_id", *(c.name for c in MODEL_TABLES[table].columns)]
+
+
+async def _bare_copy(server: str, rows: dict[str, list[tuple[object, ...]]]) -> float:
+    engine, _ = await _plain_database(server)
+    url = engine.url.render_as_string(hide_password=False)
     await engine.dispose()
     connection = await asyncpg.connect(asyncpg_dsn(url))
     start = time.perf_counter()
     async with connection.transaction():
         for name, records in rows.items():
-            columns = ["version_id", *(c.name for c in MODEL_TABLES[name].columns)]
             await connection.copy_records_to_table(
-                f"plain_{name}", records=records, columns=columns
+                f"plain_{name}", records=records, columns=_names(name)
             )
     elapsed = time.perf_counter() - start
     await connection.close()
@@ -110,16 +120,9 @@ async def _bare_copy(server: str, rows: dict[str, list[tuple[object, ...]]]) -> 
 
 
 async def _executemany(server: str, rows: dict[str, list[tuple[object, ...]]]) -> float:
-    url = await _fresh_database(server)
-    engine = create_engine(url)
-    metadata = _plain_tables()
-    async with engine.begin() as connection:
-        await connection.run_sync(metadata.create_all)
+    engine, metadata = await _plain_database(server)
     dicts = {
-        name: [
-            dict(zip(["version_id", *(c.name for c in MODEL_TABLES[name].columns)], r, strict=True))
-            for r in records
-        ]
+        name: [dict(zip(_names(name), r, strict=True)) for r in records]
         for name, records in rows.items()
     }
     start = time.perf_counter()
