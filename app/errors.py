@@ -26,3 +26,49 @@ class ConflictError(AppError):
 
     status = 409
     type = "conflict"
+
+
+class NotFoundError(AppError):
+    """A name or version that does not exist."""
+
+    status = 404
+    type = "not-found"
+
+
+class InvalidParameterError(AppError):
+    """A request parameter that cannot be used; `parameter` names it."""
+
+    status = 422
+    type = "invalid-parameter"
+
+    def __init__(self, parameter: str, detail: str) -> None:
+        super().__init__(detail)
+        self.parameter = parameter
+
+
+class PayloadTooLargeError(AppError):
+    """A request body over the configured size."""
+
+    status = 413
+    type = "payload-too-large"
+
+
+class NoActiveModelError(AppError):
+    """No model version is active yet."""
+
+    status = 503
+    type = "no-active-model"
+
+
+class UnauthorizedError(AppError):
+    """No credentials, or credentials that match no token."""
+
+    status = 401
+    type = "unauthorized"
+
+
+class ForbiddenError(AppError):
+    """Valid credentials without the scope a route needs."""
+
+    status = 403
+    type = "forbidden"

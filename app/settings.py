@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Scope = Literal["read", "operate", "admin"]
+
+
+class TokenEntry(BaseModel):
+    """A configured API token: only the sha256 hex digest of the token is kept."""
+
+    name: str
+    sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
+    scopes: list[Scope]
 
 
 class Settings(BaseSettings):
@@ -24,3 +35,28 @@ class Settings(BaseSettings):
     keep_versions: int = Field(
         default=20, ge=1, description="how many model versions to keep (the active one always)"
     )
+    tokens: list[TokenEntry] = Field(
+        default_factory=list,
+        description='API tokens as JSON: [{"name": ..., "sha256": ..., "scopes": [...]}]',
+    )
+    anonymous_read: bool | None = Field(
+        default=None,
+        description="allow reads without a token; unset: on with the embedded database, off otherwise",
+    )
+    max_upload_bytes: int = Field(
+        default=64 * 1024 * 1024, ge=1024, description="largest /validate upload"
+    )
+    load_example: bool = Field(
+        default=True,
+        description="with the embedded database and no active model, load examples/acme at start",
+    )
+
+    @property
+    def embedded(self) -> bool:
+        """Whether ecoplane runs its own embedded PostgreSQL."""
+        return not self.database_url
+
+    @property
+    def reads_open(self) -> bool:
+        """Whether anonymous callers may read."""
+        return self.embedded if self.anonymous_read is None else self.anonymous_read

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -9,7 +10,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.db.embedded import CONTROL_DATABASE, ensure_database, start_embedded
-from app.db.urls import sqlalchemy_url
+from app.db.urls import asyncpg_dsn, sqlalchemy_url
 from app.settings import Settings
 
 
@@ -41,3 +42,16 @@ async def driver_connection(handle: AsyncConnection) -> asyncpg.Connection:
     raw = await handle.get_raw_connection()
     connection: asyncpg.Connection = raw.driver_connection  # type: ignore[assignment]
     return connection
+
+
+async def _codecs(connection: asyncpg.Connection) -> None:
+    await connection.set_type_codec(
+        "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+    )
+
+
+async def create_pool(url: str, *, size: int = 10) -> asyncpg.Pool:
+    """An asyncpg pool for the read paths of the API (jsonb decoded to Python values)."""
+    pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=size, init=_codecs)
+    assert pool is not None
+    return pool

@@ -1,0 +1,75 @@
+"""Cursor paging: `limit` and an opaque `cursor`; a page says `items` and `nextCursor`."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Query
+from pydantic import BaseModel, Field
+
+from app.errors import InvalidParameterError
+
+T = TypeVar("T")
+DEFAULT_LIMIT, MAX_LIMIT = 50, 500
+
+Limit = Annotated[
+    int,
+    Query(
+        ge=1, le=MAX_LIMIT, description=f"items per page (default {DEFAULT_LIMIT}, max {MAX_LIMIT})"
+    ),
+]
+Cursor = Annotated[str | None, Query(description="the `nextCursor` of the previous page")]
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list."""
+
+    items: list[T]
+    next_cursor: str | None = Field(alias="nextCursor", description="null on the last page")
+
+    model_config = {"populate_by_name": True}
+
+
+def encode_cursor(key: Any) -> str:
+    """An opaque cursor for the last key of a page."""
+    return (
+        base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode())
+        .decode()
+        .rstrip("=")
+    )
+
+
+def decode_cursor(cursor: str | None) -> Any:
+    """The key a cursor stands for, or None without one; a bad cursor is a 422 naming `cursor`."""
+    if cursor is None:
+        return None
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise InvalidParameterError("cursor", "cursor is not one this API gave out") from error
+
+
+def page(rows: list[dict[str, Any]], limit: int, key: str) -> dict[str, Any]:
+    """A page from up to limit+1 rows: the extra row only says there is a next page."""
+    more = len(rows) > limit
+    items = rows[:limit]
+    return {"items": items, "nextCursor": encode_cursor(items[-1][key]) if more and items else None}
+
+
+def text_after(cursor: str | None) -> str | None:
+    """The name a cursor continues after."""
+    key = decode_cursor(cursor)
+    if key is not None and not isinstance(key, str):
+        raise InvalidParameterError("cursor", "cursor does not belong to this list")
+    return key
+
+
+def number_after(cursor: str | None) -> int | None:
+    """The number (id, ordinal) a cursor continues after."""
+    key = decode_cursor(cursor)
+    if key is not None and (not isinstance(key, int) or isinstance(key, bool)):
+        raise InvalidParameterError("cursor", "cursor does not belong to this list")
+    return key

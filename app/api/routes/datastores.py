@@ -1,0 +1,68 @@
+"""Datastores and their datasets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import Connection, Version, require
+from app.api.paging import Cursor, Limit, page, text_after
+from app.api.schemas import DatasetOut, DatastoreOut, DatastorePage
+from app.catalog.datastores import DatastoreFilter, get_dataset, get_datastore, list_datastores
+
+router = APIRouter(tags=["datastores"], dependencies=[require("read")])
+Name = Annotated[str, Path(max_length=200, description="the datastore's name (case-sensitive)")]
+
+
+@router.get("/datastores", summary="Datastores, filtered", response_model=DatastorePage)
+async def datastores(
+    db: Connection,
+    version: Version,
+    zone: Annotated[str | None, Query(max_length=200, description="only this zone")] = None,
+    team: Annotated[str | None, Query(max_length=200, description="only this team")] = None,
+    production_status: Annotated[
+        Literal["production", "not-production"] | None, Query(alias="productionStatus")
+    ] = None,
+    deprecated: Annotated[
+        bool | None, Query(description="only (non-)deprecated datastores")
+    ] = None,
+    classification: Annotated[
+        str | None,
+        Query(max_length=200, description="with a dataset or column of this classification"),
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="substring of the name or description")
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Any:
+    """Datastores of the version by name, ingested and transformer outputs alike."""
+    where = DatastoreFilter(zone, team, production_status, deprecated, classification, q)
+    rows = await list_datastores(db, version.id, where, text_after(cursor), limit)
+    return page(rows, limit, "name")
+
+
+@router.get(
+    "/datastores/{name}",
+    summary="A datastore with datasets and columns",
+    response_model=DatastoreOut,
+)
+async def datastore(db: Connection, version: Version, name: Name) -> Any:
+    """Datasets with columns, ingestion, trigger, status, and who produces it."""
+    return await get_datastore(db, version.id, name)
+
+
+@router.get(
+    "/datastores/{name}/datasets/{dataset}",
+    summary="One dataset with its columns",
+    response_model=DatasetOut,
+)
+async def dataset(
+    db: Connection,
+    version: Version,
+    name: Name,
+    dataset: Annotated[str, Path(max_length=200, description="the dataset's name")],
+) -> Any:
+    """One dataset with its columns and classifications."""
+    return await get_dataset(db, version.id, name, dataset)

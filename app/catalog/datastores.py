@@ -1,0 +1,113 @@
+"""Reading datastores and datasets of a version, with the filters of the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from app.errors import NotFoundError
+
+STORE_FIELDS = (
+    "d.name, d.zone, d.team, d.description, d.production_status, d.deprecated, d.deprecation_reason,"
+    " d.ingestion_kind, d.trigger_kind, d.trigger_cron, d.approval_required, d.producer, d.labels, d.builtin"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class DatastoreFilter:
+    """The filters of GET /datastores; None means no filter."""
+
+    zone: str | None = None
+    team: str | None = None
+    production_status: str | None = None
+    deprecated: bool | None = None
+    classification: str | None = None
+    q: str | None = None
+
+
+async def list_datastores(
+    connection: asyncpg.Connection,
+    version_id: int,
+    where: DatastoreFilter,
+    after: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Datastores by name after a name (limit+1 rows, so the caller can tell a next page)."""
+    rows = await connection.fetch(
+        f"SELECT {STORE_FIELDS}, (SELECT count(*) FROM model_datasets s"
+        "   WHERE s.version_id = d.version_id AND s.datastore = d.name) AS datasets"
+        " FROM model_datastores d WHERE d.version_id = $1"
+        " AND ($2::text IS NULL OR d.zone = $2) AND ($3::text IS NULL OR d.team = $3)"
+        " AND ($4::text IS NULL OR d.production_status = $4) AND ($5::bool IS NULL OR d.deprecated = $5)"
+        " AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM model_datasets s WHERE s.version_id = d.version_id"
+        "   AND s.datastore = d.name AND $6 = ANY (s.classification))"
+        "   OR EXISTS (SELECT 1 FROM model_columns c WHERE c.version_id = d.version_id"
+        "   AND c.datastore = d.name AND $6 = ANY (c.classification)))"
+        " AND ($7::text IS NULL OR strpos(lower(d.name), lower($7)) > 0"
+        "   OR strpos(lower(coalesce(d.description, '')), lower($7)) > 0)"
+        " AND ($8::text IS NULL OR d.name > $8) ORDER BY d.name LIMIT $9",
+        version_id, where.zone, where.team, where.production_status, where.deprecated,
+        where.classification, where.q, after, limit + 1,
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def get_datastore(
+    connection: asyncpg.Connection, version_id: int, name: str
+) -> dict[str, Any]:
+    """A datastore with its datasets and their columns."""
+    row = await connection.fetchrow(
+        f"SELECT {STORE_FIELDS} FROM model_datastores d WHERE d.version_id = $1 AND d.name = $2",
+        version_id,
+        name,
+    )
+    if row is None:
+        raise NotFoundError(f"datastore {name!r} does not exist in model version {version_id}")
+    datasets = await _datasets(connection, version_id, name, None)
+    return {**dict(row), "datasets": datasets}
+
+
+async def get_dataset(
+    connection: asyncpg.Connection, version_id: int, store: str, dataset: str
+) -> dict[str, Any]:
+    """One dataset with its columns."""
+    found = await _datasets(connection, version_id, store, dataset)
+    if not found:
+        if not await connection.fetchval(
+            "SELECT 1 FROM model_datastores WHERE version_id = $1 AND name = $2", version_id, store
+        ):
+            raise NotFoundError(f"datastore {store!r} does not exist in model version {version_id}")
+        raise NotFoundError(
+            f"datastore {store!r} has no dataset {dataset!r} in model version {version_id}"
+        )
+    return found[0]
+
+
+async def _datasets(
+    connection: asyncpg.Connection, version_id: int, store: str, only: str | None
+) -> list[dict[str, Any]]:
+    datasets = await connection.fetch(
+        "SELECT name, description, classification, deprecated, deprecation_reason, primary_key FROM model_datasets"
+        " WHERE version_id = $1 AND datastore = $2 AND ($3::text IS NULL OR name = $3) ORDER BY name",
+        version_id, store, only,
+    )  # fmt: skip
+    columns = await connection.fetch(
+        "SELECT dataset, name, ordinal, type, nullable, primary_key, classification, description FROM model_columns"
+        " WHERE version_id = $1 AND datastore = $2 AND ($3::text IS NULL OR dataset = $3) ORDER BY dataset, ordinal",
+        version_id, store, only,
+    )  # fmt: skip
+    by_dataset: dict[str, list[dict[str, Any]]] = {}
+    for column in columns:
+        entry = dict(column)
+        entry["classification"] = entry["classification"] or []
+        by_dataset.setdefault(entry.pop("dataset"), []).append(entry)
+    return [
+        {
+            **dict(d),
+            "classification": d["classification"] or [],
+            "columns": by_dataset.get(d["name"], []),
+        }
+        for d in datasets
+    ]

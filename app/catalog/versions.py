@@ -1,0 +1,113 @@
+"""Reading model versions: which one a request means, the list, one version, its problems."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from app.errors import InvalidParameterError, NoActiveModelError, NotFoundError
+
+SHA = re.compile(r"[0-9a-fA-F]{4,40}")
+VERSION_COLUMNS = (
+    "id, state, commit_sha, source, content_hash, errors, warnings, counts, timings, failure,"
+    " created_at, activated_at, superseded_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class VersionRef:
+    """The version a read is answered from."""
+
+    id: int
+    state: str
+
+
+async def resolve_version(
+    connection: asyncpg.Connection, ref: str | None, *, stored: bool = True
+) -> VersionRef:
+    """The version named by `?version=` (an id or a commit sha), or the active one.
+
+    With `stored`, only versions whose model is stored (active or superseded) qualify; a
+    rejected version has its problems only.
+    """
+    if ref is None:
+        row = await connection.fetchrow(
+            "SELECT id, state FROM model_versions WHERE state = 'active'"
+        )
+        if row is None:
+            raise NoActiveModelError(
+                "no model version is active yet; load one (ecoplane load or an ingest)"
+            )
+        return VersionRef(row["id"], row["state"])
+    row = await _by_ref(connection, ref.strip())
+    if row is None:
+        raise NotFoundError(f"model version {ref!r} does not exist")
+    if stored and row["state"] not in ("active", "superseded"):
+        raise NotFoundError(f"model version {ref!r} is {row['state']}: its model is not stored")
+    return VersionRef(row["id"], row["state"])
+
+
+async def _by_ref(connection: asyncpg.Connection, ref: str) -> asyncpg.Record | None:
+    if ref.isdigit() and len(ref) < 19:
+        return await connection.fetchrow(
+            "SELECT id, state FROM model_versions WHERE id = $1", int(ref)
+        )
+    if not SHA.fullmatch(ref):
+        raise InvalidParameterError(
+            "version", f"version {ref!r} is neither a version id nor a commit sha"
+        )
+    rows = await connection.fetch(
+        "SELECT DISTINCT v.id, v.state FROM model_versions v"
+        " LEFT JOIN model_version_commits c ON c.version_id = v.id"
+        " WHERE v.commit_sha LIKE $1 || '%' OR c.commit_sha LIKE $1 || '%' ORDER BY v.id DESC",
+        ref.lower(),
+    )
+    if len(rows) > 1:
+        raise InvalidParameterError(
+            "version", f"commit {ref!r} is ambiguous: it matches versions {[r['id'] for r in rows]}"
+        )
+    return rows[0] if rows else None
+
+
+async def list_versions(
+    connection: asyncpg.Connection, limit: int, before: int | None
+) -> list[dict[str, Any]]:
+    """Versions, newest first, below an id (for paging)."""
+    rows = await connection.fetch(
+        f"SELECT {VERSION_COLUMNS} FROM model_versions WHERE $1::bigint IS NULL OR id < $1 ORDER BY id DESC LIMIT $2",
+        before,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def get_version(connection: asyncpg.Connection, version_id: int) -> dict[str, Any]:
+    """One version with the commits recorded against it."""
+    row = await connection.fetchrow(
+        f"SELECT {VERSION_COLUMNS} FROM model_versions WHERE id = $1", version_id
+    )
+    if row is None:
+        raise NotFoundError(f"model version {version_id} does not exist")
+    commits = await connection.fetch(
+        "SELECT commit_sha, source, recorded_at FROM model_version_commits WHERE version_id = $1 ORDER BY recorded_at",
+        version_id,
+    )
+    return {**dict(row), "commits": [dict(c) for c in commits]}
+
+
+async def version_problems(
+    connection: asyncpg.Connection, version_id: int, limit: int, after: int | None
+) -> list[dict[str, Any]]:
+    """The validation problems of a version, in order, after an ordinal (for paging)."""
+    await get_version(connection, version_id)
+    rows = await connection.fetch(
+        "SELECT ordinal, severity, code, message, file, line, column_number AS column, path FROM model_problems"
+        " WHERE version_id = $1 AND ($2::int IS NULL OR ordinal > $2) ORDER BY ordinal LIMIT $3",
+        version_id,
+        after,
+        limit,
+    )
+    return [dict(r) for r in rows]

@@ -1,0 +1,78 @@
+"""The composition root: create_app() builds the service; its lifespan builds the resources."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from app.api import problems
+from app.api.deps import Resources
+from app.api.routes import datastores, diffs, governance, health, lineage, versions, workspaces
+from app.catalog.retention import apply_retention, fail_interrupted
+from app.catalog.store import store_model
+from app.db.engine import create_engine, create_pool, database_url
+from app.db.migrate import upgrade
+from app.ecosystem.loader import load_directory
+from app.settings import Settings
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme"
+log = logging.getLogger("ecoplane")
+
+
+async def _prepare(settings: Settings) -> Resources:
+    """Database ready: migrated, interrupted loads failed, the example loaded on a fresh embedded one."""
+    url = await database_url(settings)
+    engine = create_engine(url)
+    await upgrade(engine)
+    failed = await fail_interrupted(engine)
+    if failed:
+        log.warning(
+            "model versions %s were interrupted while loading and are marked failed", failed
+        )
+    pool = await create_pool(url)
+    example = settings.embedded and settings.load_example and EXAMPLE.is_dir()
+    if (
+        example
+        and await pool.fetchval("SELECT id FROM model_versions WHERE state = 'active'") is None
+    ):
+        stored = await store_model(engine, load_directory(EXAMPLE), source=str(EXAMPLE))
+        log.info("loaded the example model as version %s", stored.id)
+    await apply_retention(engine, settings.keep_versions)
+    return Resources(settings, engine, pool)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """The ecoplane service."""
+    settings = settings or Settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.resources = await _prepare(settings)
+        try:
+            yield
+        finally:
+            await app.state.resources.pool.close()
+            await app.state.resources.engine.dispose()
+
+    app = FastAPI(
+        title="ecoplane",
+        version="1",
+        summary="The control plane of a data ecosystem: its model, versions, lineage and impact.",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(health.router)
+    for router in (
+        versions.router,
+        governance.router,
+        datastores.router,
+        workspaces.router,
+        lineage.router,
+        diffs.router,
+    ):
+        app.include_router(router, prefix="/api/v1")
+    return app

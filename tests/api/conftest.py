@@ -1,0 +1,54 @@
+"""An API client on the ASGI app, over a real database of its own."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.store import StoredVersion, store_model
+from app.ecosystem.loader import load_directory
+from app.main import create_app
+from app.settings import Settings, TokenEntry
+from tests.conftest import EXAMPLES
+
+TOKENS = {"reader": "r-token", "operator": "o-token", "admin": "a-token"}
+
+
+def token_entries() -> list[TokenEntry]:
+    """The test tokens as settings hold them (digests only)."""
+    scopes = {"reader": ["read"], "operator": ["operate"], "admin": ["admin"]}
+    return [
+        TokenEntry(
+            name=name, sha256=hashlib.sha256(token.encode()).hexdigest(), scopes=scopes[name]
+        )  # type: ignore[arg-type]
+        for name, token in TOKENS.items()
+    ]
+
+
+async def client_for(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """A client on a started app (its lifespan ran)."""
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as client:
+            yield client
+
+
+@pytest.fixture
+async def api(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    """A client with anonymous reads on and the test tokens configured; no model loaded."""
+    settings = Settings(database_url=database_url, anonymous_read=True, tokens=token_entries())
+    async for client in client_for(settings):
+        yield client
+
+
+@pytest.fixture
+async def acme(engine: AsyncEngine) -> StoredVersion:
+    """examples/acme stored and active."""
+    return await store_model(
+        engine, load_directory(EXAMPLES / "acme"), source="acme", commit_sha="a1b2c3d4"
+    )
