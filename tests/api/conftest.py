@@ -24,7 +24,7 @@ def token_entries() -> list[TokenEntry]:
     return [
         TokenEntry(
             name=name, sha256=hashlib.sha256(token.encode()).hexdigest(), scopes=scopes[name]
-        )  # type: ignore[arg-type]
+        )
         for name, token in TOKENS.items()
     ]
 
