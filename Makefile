@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 	touch $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/ecoplane load examples/acme
+	$(BIN)/ecoplane serve
 
 test: $(STAMP) lint typecheck imports unit
 

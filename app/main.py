@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi_offline import FastAPIOffline
 
 from app.api import problems
 from app.api.deps import Resources
@@ -58,11 +59,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await app.state.resources.pool.close()
             await app.state.resources.engine.dispose()
 
-    app = FastAPI(
+    app = FastAPIOffline(  # Swagger UI and ReDoc served from the installed package, no CDN
         title="ecoplane",
         version="1",
         summary="The control plane of a data ecosystem: its model, versions, lineage and impact.",
         lifespan=lifespan,
+        # operationIds are the route functions' names: stable, and readable in generated clients
+        generate_unique_id_function=lambda route: route.name,
     )
     problems.install(app)
     app.include_router(health.router)

@@ -1,0 +1,72 @@
+"""Commands of the service: serve, openapi, token create."""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import secrets
+from pathlib import Path
+
+import uvicorn
+
+from app.cli.output import EXIT_OK, Commands, note, output
+from app.main import create_app
+
+OPENAPI = Path("openapi/openapi.json")
+
+
+def register(commands: Commands) -> None:
+    """Add serve, openapi and token."""
+    serve = commands.add_parser("serve", help="run the service (embedded database by default)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(handler=_serve)
+    spec = commands.add_parser("openapi", help=f"write the OpenAPI document (default {OPENAPI})")
+    spec.add_argument("--output", type=Path, default=OPENAPI, help="a file, or - for stdout")
+    spec.set_defaults(handler=_openapi)
+    token = commands.add_parser("token", help="API tokens")
+    token_commands = token.add_subparsers(dest="token_command", required=True)
+    create = token_commands.add_parser(
+        "create", help="a new random token and its ECOPLANE_TOKENS entry"
+    )
+    create.add_argument("--name", required=True)
+    create.add_argument(
+        "--scope", action="append", choices=("read", "operate", "admin"), required=True
+    )
+    create.set_defaults(handler=_token)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    return EXIT_OK
+
+
+def openapi_document() -> str:
+    """The app's OpenAPI document, with a stable key order."""
+    return json.dumps(create_app().openapi(), indent=2, sort_keys=True) + "\n"
+
+
+def _openapi(args: argparse.Namespace) -> int:
+    document = openapi_document()
+    if str(args.output) == "-":
+        output([document.rstrip("\n")])
+    else:
+        args.output.parent.mkdir(parents=True, exist_ok=True)
+        args.output.write_text(document)
+        note(f"wrote {args.output}")
+    return EXIT_OK
+
+
+def _token(args: argparse.Namespace) -> int:
+    token = secrets.token_urlsafe(32)
+    entry = {
+        "name": args.name,
+        "sha256": hashlib.sha256(token.encode()).hexdigest(),
+        "scopes": sorted(set(args.scope)),
+    }
+    note("the token (shown once; keep it secret):")
+    output([token])
+    note("its entry for ECOPLANE_TOKENS (a JSON list of such entries):")
+    output([json.dumps(entry)])
+    return EXIT_OK
