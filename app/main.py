@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 
 from app.api import problems
 from app.api.deps import Resources
+from app.api.observability import Metrics, Observe
 from app.api.routes import datastores, diffs, governance, health, lineage, versions, workspaces
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # operationIds are the route functions' names: stable, and readable in generated clients
         generate_unique_id_function=lambda route: route.name,
     )
+    app.state.metrics = Metrics()
+    app.add_middleware(Observe, metrics=app.state.metrics)
     problems.install(app)
     app.include_router(health.router)
     for router in (

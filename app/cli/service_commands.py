@@ -11,6 +11,7 @@ from pathlib import Path
 import uvicorn
 
 from app.cli.output import EXIT_OK, Commands, note, output
+from app.logs import configure_logging
 from app.main import create_app
 
 OPENAPI = Path("openapi/openapi.json")
@@ -38,7 +39,9 @@ def register(commands: Commands) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    uvicorn.run(create_app(), host=args.host, port=args.port, log_level="info")
+    configure_logging()
+    # our middleware logs every request with its id: uvicorn's own access log would repeat it
+    uvicorn.run(create_app(), host=args.host, port=args.port, access_log=False, log_config=None)
     return EXIT_OK
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import asyncpg
-from fastapi import APIRouter, Depends
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from app.api.deps import Resources, resources
+from app.api.observability import Metrics
 
 router = APIRouter(tags=["operations"])
 
@@ -39,3 +41,23 @@ async def readyz(res: Annotated[Resources, Depends(resources)]) -> Any:
             {"status": "unavailable", "reason": "no model version is active"}, status_code=503
         )
     return {"status": "ready", "activeVersion": active}
+
+
+@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+async def metrics(
+    request: Request, res: Annotated[Resources, Depends(resources)]
+) -> PlainTextResponse:
+    """Request counts and latency histograms by route template, the active version, versions stored."""
+    collected: Metrics = request.app.state.metrics
+    async with res.pool.acquire() as connection:
+        rows = await connection.fetch(
+            "SELECT state, count(*) AS n, max(id) AS newest FROM model_versions GROUP BY state"
+        )
+    by_state = {row["state"]: row for row in rows}
+    active = by_state.get("active")
+    collected.active_version.set(active["newest"] if active else 0)
+    for state in ("loading", "active", "superseded", "rejected", "failed"):
+        collected.versions.labels(state).set(by_state[state]["n"] if state in by_state else 0)
+    return PlainTextResponse(
+        generate_latest(collected.registry).decode(), media_type=CONTENT_TYPE_LATEST
+    )

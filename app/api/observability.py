@@ -1,0 +1,104 @@
+"""Request ids, access logs and Prometheus metrics for every request (a plain ASGI middleware)."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from typing import Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.logs import request_id
+
+log = logging.getLogger("ecoplane.access")
+BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+
+
+class Metrics:
+    """The service's metrics, in a registry of its own (one per app)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Counter(
+            "ecoplane_http_requests", "HTTP requests by route template", ["method", "route", "status"],
+            registry=self.registry,
+        )  # fmt: skip
+        self.latency = Histogram(
+            "ecoplane_http_request_duration_seconds", "HTTP request latency by route template",
+            ["method", "route"], buckets=BUCKETS, registry=self.registry,
+        )  # fmt: skip
+        self.active_version = Gauge(
+            "ecoplane_active_model_version",
+            "id of the active model version (0: none)",
+            registry=self.registry,
+        )
+        self.versions = Gauge(
+            "ecoplane_model_versions",
+            "model versions stored, by state",
+            ["state"],
+            registry=self.registry,
+        )
+
+
+PREFIXES = frozenset({"", "/api/v1"})  # where routers are included
+
+
+def route_template(scope: Scope) -> str:
+    """The matched route's path template, prefix included; "unmatched" when none matched.
+
+    An included router's route knows only its own path, so the prefix is what precedes it in
+    the request path (path parameters are single segments). Only known prefixes are accepted:
+    a label must never carry what a caller sent.
+    """
+    route: Any = scope.get("route")
+    path = getattr(route, "path", None)
+    if not isinstance(path, str):
+        return "unmatched"
+    segments = path.count("/")
+    prefix = "/".join(scope["path"].split("/")[:-segments]) if segments else scope["path"]
+    return prefix + path if prefix in PREFIXES else "unmatched"
+
+
+class Observe:
+    """Gives each request an id (X-Request-ID, echoed), logs it, and counts it by route template."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64]
+        rid = given if given.isprintable() and given else uuid.uuid4().hex
+        token = request_id.set(rid)
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [
+                    *message.get("headers", []),
+                    (b"x-request-id", rid.encode("latin-1")),
+                ]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            self._record(scope, status, time.perf_counter() - started)
+            request_id.reset(token)
+
+    def _record(self, scope: Scope, status: int, seconds: float) -> None:
+        template = route_template(scope)
+        method = scope["method"]
+        self.metrics.requests.labels(method, template, str(status)).inc()
+        self.metrics.latency.labels(method, template).observe(seconds)
+        log.info(
+            "%s %s %s", method, scope["path"], status,
+            extra={"method": method, "route": template, "status": status, "durationMs": round(seconds * 1000, 2)},
+        )  # fmt: skip
