@@ -2,8 +2,67 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-from app.api.deps import require
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import Connection, Version, require
+from app.api.paging import Cursor, Limit, decode_cursor, page, text_after
+from app.api.schemas_workspaces import TeamOut, TeamPage, ZoneOut, ZonePage
+from app.catalog.governance import get_team, get_zone, list_teams, list_zones
+from app.errors import InvalidParameterError
 
 router = APIRouter(tags=["governance"], dependencies=[require("read")])
+ZoneName = Annotated[str, Path(max_length=200, description="the zone's name (case-sensitive)")]
+
+
+def team_after(cursor: str | None) -> tuple[str, str] | None:
+    """The (zone, team) a cursor of the team list continues after."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    if not (isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key)):
+        raise InvalidParameterError("cursor", "cursor does not belong to this list")
+    return key[0], key[1]
+
+
+@router.get("/zones", summary="Governance zones with policies", response_model=ZonePage)
+async def zones(db: Connection, version: Version, limit: Limit = 50, cursor: Cursor = None) -> Any:
+    """Zones by name, with owners, consumer and storage policies, and their teams' names."""
+    rows = await list_zones(db, version.id, text_after(cursor), limit)
+    return page(rows, limit, "name")
+
+
+@router.get("/zones/{zone}", summary="A zone with policies and teams", response_model=ZoneOut)
+async def zone(db: Connection, version: Version, zone: ZoneName) -> Any:
+    """One zone: owners, the classifications its workspaces may not sink, where its data may live, its teams."""
+    return await get_zone(db, version.id, zone)
+
+
+@router.get("/teams", summary="Teams of every zone", response_model=TeamPage)
+async def teams(
+    db: Connection,
+    version: Version,
+    zone: Annotated[str | None, Query(max_length=200, description="only this zone")] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Any:
+    """Teams by zone and name, with how many datastores and workspaces each owns."""
+    rows = await list_teams(db, version.id, zone, team_after(cursor), limit)
+    keyed = [{**row, "key": [row["zone"], row["name"]]} for row in rows]
+    return page(keyed, limit, "key")
+
+
+@router.get(
+    "/zones/{zone}/teams/{team}",
+    summary="A team with its datastores and workspaces",
+    response_model=TeamOut,
+)
+async def team(
+    db: Connection,
+    version: Version,
+    zone: ZoneName,
+    team: Annotated[str, Path(max_length=200, description="the team's name (case-sensitive)")],
+) -> Any:
+    """One team of a zone, with the names of the datastores and workspaces it owns."""
+    return await get_team(db, version.id, zone, team)

@@ -2,8 +2,106 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any, Literal
 
-from app.api.deps import require
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import Connection, Version, require
+from app.api.paging import Cursor, Limit, page, text_after
+from app.api.schemas_workspaces import (
+    TransformerOut,
+    TransformerPage,
+    WorkspaceOut,
+    WorkspacePage,
+)
+from app.catalog.workspaces import (
+    TransformerFilter,
+    WorkspaceFilter,
+    get_transformer,
+    get_workspace,
+    list_transformers,
+    list_workspaces,
+)
 
 router = APIRouter(tags=["workspaces"], dependencies=[require("read")])
+ZoneQuery = Annotated[str | None, Query(max_length=200, description="only this zone")]
+TeamQuery = Annotated[str | None, Query(max_length=200, description="only this team")]
+
+
+@router.get("/workspaces", summary="Workspaces, filtered", response_model=WorkspacePage)
+async def workspaces(
+    db: Connection,
+    version: Version,
+    zone: ZoneQuery = None,
+    team: TeamQuery = None,
+    production_status: Annotated[
+        Literal["production", "not-production"] | None,
+        Query(alias="productionStatus", description="only workspaces of this production status"),
+    ] = None,
+    priority: Annotated[
+        Literal["critical", "high", "medium", "low", "unknown"] | None,
+        Query(description="only workspaces of this priority"),
+    ] = None,
+    q: Annotated[
+        str | None, Query(max_length=200, description="substring of the name or description")
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Any:
+    """Workspaces of the version by name, with counts of their dataset groups and sinks."""
+    where = WorkspaceFilter(zone, team, production_status, priority, q)
+    rows = await list_workspaces(db, version.id, where, text_after(cursor), limit)
+    return page(rows, limit, "name")
+
+
+@router.get(
+    "/workspaces/{name}",
+    summary="A workspace with dataset groups and sinks",
+    response_model=WorkspaceOut,
+)
+async def workspace(
+    db: Connection,
+    version: Version,
+    name: Annotated[str, Path(max_length=200, description="the workspace's name (case-sensitive)")],
+) -> Any:
+    """Dataset groups with their platform assignment or requirements and their sinks; the transformer."""
+    return await get_workspace(db, version.id, name)
+
+
+@router.get("/transformers", summary="Transformers, filtered", response_model=TransformerPage)
+async def transformers(
+    db: Connection,
+    version: Version,
+    zone: Annotated[
+        str | None, Query(max_length=200, description="only this workspace zone")
+    ] = None,
+    team: Annotated[
+        str | None, Query(max_length=200, description="only this workspace team")
+    ] = None,
+    trigger_kind: Annotated[
+        Literal["cron", "on-input-change", "on-model-change", "external"] | None,
+        Query(alias="triggerKind", description="only transformers with this kind of trigger"),
+    ] = None,
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Any:
+    """Transformers of the version by name; zone and team are those of the workspace each reads."""
+    where = TransformerFilter(zone, team, trigger_kind)
+    rows = await list_transformers(db, version.id, where, text_after(cursor), limit)
+    return page(rows, limit, "name")
+
+
+@router.get(
+    "/transformers/{name}",
+    summary="A transformer with code, trigger and output",
+    response_model=TransformerOut,
+)
+async def transformer(
+    db: Connection,
+    version: Version,
+    name: Annotated[
+        str, Path(max_length=200, description="the transformer's name (case-sensitive)")
+    ],
+) -> Any:
+    """Code, trigger, resources, timeout, retries, workspace, output; `lastRun` null until runs exist."""
+    return await get_transformer(db, version.id, name)

@@ -1,0 +1,149 @@
+"""Reading workspaces (dataset groups, sinks) and transformers of a version, with the API's filters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from app.errors import NotFoundError
+
+WORKSPACE_FIELDS = (
+    "w.name, w.zone, w.team, w.description, w.production_status, w.priority, w.transformer,"
+    " coalesce(w.labels, '{}') AS labels, w.builtin"
+)
+TRANSFORMER_FIELDS = (
+    "t.name, t.workspace, w.zone, w.team, t.description, t.trigger_kind, t.trigger_cron,"
+    " t.code_kind, t.output_datastore, t.builtin"
+)
+TRANSFORMER_DETAIL_FIELDS = (
+    f"{TRANSFORMER_FIELDS}, t.image, t.module, t.builtin_code, t.cpu, t.memory,"
+    " t.timeout_seconds, t.retries"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkspaceFilter:
+    """The filters of GET /workspaces; None means no filter."""
+
+    zone: str | None = None
+    team: str | None = None
+    production_status: str | None = None
+    priority: str | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TransformerFilter:
+    """The filters of GET /transformers (zone and team are its workspace's); None means no filter."""
+
+    zone: str | None = None
+    team: str | None = None
+    trigger_kind: str | None = None
+
+
+async def list_workspaces(
+    connection: asyncpg.Connection,
+    version_id: int,
+    where: WorkspaceFilter,
+    after: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Workspaces by name after a name, with counts of dataset groups and sinks (limit+1 rows)."""
+    rows = await connection.fetch(
+        f"SELECT {WORKSPACE_FIELDS},"
+        " (SELECT count(*) FROM model_dataset_groups g WHERE g.version_id = $1"
+        "   AND g.workspace = w.name) AS dataset_groups,"
+        " (SELECT count(*) FROM model_sinks s WHERE s.version_id = $1 AND s.workspace = w.name) AS sinks"
+        " FROM model_workspaces w WHERE w.version_id = $1"
+        " AND ($2::text IS NULL OR w.zone = $2) AND ($3::text IS NULL OR w.team = $3)"
+        " AND ($4::text IS NULL OR w.production_status = $4) AND ($5::text IS NULL OR w.priority = $5)"
+        " AND ($6::text IS NULL OR strpos(lower(w.name), lower($6)) > 0"
+        "   OR strpos(lower(coalesce(w.description, '')), lower($6)) > 0)"
+        " AND ($7::text IS NULL OR w.name > $7) ORDER BY w.name LIMIT $8",
+        version_id, where.zone, where.team, where.production_status, where.priority, where.q,
+        after, limit + 1,
+    )  # fmt: skip
+    return [dict(row) for row in rows]
+
+
+async def get_workspace(
+    connection: asyncpg.Connection, version_id: int, name: str
+) -> dict[str, Any]:
+    """A workspace with its dataset groups, their platform or requirements, and their sinks."""
+    row = await connection.fetchrow(
+        f"SELECT {WORKSPACE_FIELDS} FROM model_workspaces w WHERE w.version_id = $1 AND w.name = $2",
+        version_id,
+        name,
+    )
+    if row is None:
+        raise NotFoundError(f"workspace {name!r} does not exist in model version {version_id}")
+    return {**dict(row), "dataset_groups": await _dataset_groups(connection, version_id, name)}
+
+
+async def _dataset_groups(
+    connection: asyncpg.Connection, version_id: int, workspace: str
+) -> list[dict[str, Any]]:
+    groups = await connection.fetch(
+        "SELECT name, platform, platform_status, required_retention, required_latency"
+        " FROM model_dataset_groups WHERE version_id = $1 AND workspace = $2 ORDER BY name",
+        version_id, workspace,
+    )  # fmt: skip
+    sinks = await connection.fetch(
+        "SELECT dataset_group, datastore, dataset, columns, allow_deprecated FROM model_sinks"
+        " WHERE version_id = $1 AND workspace = $2 ORDER BY dataset_group, ordinal",
+        version_id, workspace,
+    )  # fmt: skip
+    by_group: dict[str, list[dict[str, Any]]] = {}
+    for sink in sinks:
+        entry = dict(sink)
+        by_group.setdefault(entry.pop("dataset_group"), []).append(entry)
+    return [_dataset_group(group, by_group.get(group["name"], [])) for group in groups]
+
+
+def _dataset_group(row: asyncpg.Record, sinks: list[dict[str, Any]]) -> dict[str, Any]:
+    """A dataset group shaped like the model: a platform assignment or requirements."""
+    platform = None
+    if row["platform"] is not None:
+        platform = {"name": row["platform"], "status": row["platform_status"]}
+    requirements = None
+    if platform is None:
+        requirements = {"retention": row["required_retention"], "latency": row["required_latency"]}
+    return {"name": row["name"], "platform": platform, "requirements": requirements, "sinks": sinks}
+
+
+async def list_transformers(
+    connection: asyncpg.Connection,
+    version_id: int,
+    where: TransformerFilter,
+    after: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Transformers by name after a name, with their workspace's zone and team (limit+1 rows)."""
+    rows = await connection.fetch(
+        f"SELECT {TRANSFORMER_FIELDS} FROM model_transformers t"
+        " JOIN model_workspaces w ON w.version_id = $1 AND w.name = t.workspace"
+        " WHERE t.version_id = $1 AND ($2::text IS NULL OR w.zone = $2)"
+        " AND ($3::text IS NULL OR w.team = $3) AND ($4::text IS NULL OR t.trigger_kind = $4)"
+        " AND ($5::text IS NULL OR t.name > $5) ORDER BY t.name LIMIT $6",
+        version_id, where.zone, where.team, where.trigger_kind, after, limit + 1,
+    )  # fmt: skip
+    return [dict(row) for row in rows]
+
+
+async def get_transformer(
+    connection: asyncpg.Connection, version_id: int, name: str
+) -> dict[str, Any]:
+    """A transformer with its code, trigger, resources, limits and output datastore."""
+    row = await connection.fetchrow(
+        f"SELECT {TRANSFORMER_DETAIL_FIELDS} FROM model_transformers t"
+        " JOIN model_workspaces w ON w.version_id = $1 AND w.name = t.workspace"
+        " WHERE t.version_id = $1 AND t.name = $2",
+        version_id, name,
+    )  # fmt: skip
+    if row is None:
+        raise NotFoundError(f"transformer {name!r} does not exist in model version {version_id}")
+    found = dict(row)
+    found["resources"] = {"cpu": found.pop("cpu"), "memory": found.pop("memory")}
+    return found
