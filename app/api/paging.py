@@ -52,11 +52,20 @@ def decode_cursor(cursor: str | None) -> Any:
         raise InvalidParameterError("cursor", "cursor is not one this API gave out") from error
 
 
-def page(rows: list[dict[str, Any]], limit: int, key: str) -> dict[str, Any]:
-    """A page from up to limit+1 rows: the extra row only says there is a next page."""
+def page(rows: list[dict[str, Any]], limit: int, *key: str) -> dict[str, Any]:
+    """A page from up to limit+1 rows: the extra row only says there is a next page.
+
+    The cursor holds the last item's key: one field, or a list of several.
+    """
     more = len(rows) > limit
     items = rows[:limit]
-    return {"items": items, "nextCursor": encode_cursor(items[-1][key]) if more and items else None}
+    if not (more and items):
+        return {"items": items, "nextCursor": None}
+    last = items[-1]
+    return {
+        "items": items,
+        "nextCursor": encode_cursor(last[key[0]] if len(key) == 1 else [last[k] for k in key]),
+    }
 
 
 def text_after(cursor: str | None) -> str | None:
@@ -73,3 +82,13 @@ def number_after(cursor: str | None) -> int | None:
     if key is not None and (not isinstance(key, int) or isinstance(key, bool)):
         raise InvalidParameterError("cursor", "cursor does not belong to this list")
     return key
+
+
+def pair_after(cursor: str | None) -> tuple[str, str] | None:
+    """The two-part name (e.g. zone and team) a cursor continues after."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    if not (isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key)):
+        raise InvalidParameterError("cursor", "cursor does not belong to this list")
+    return key[0], key[1]

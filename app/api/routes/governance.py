@@ -7,23 +7,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query
 
 from app.api.deps import Connection, Version, require
-from app.api.paging import Cursor, Limit, decode_cursor, page, text_after
+from app.api.paging import Cursor, Limit, page, pair_after, text_after
 from app.api.schemas_workspaces import TeamOut, TeamPage, ZoneOut, ZonePage
 from app.catalog.governance import get_team, get_zone, list_teams, list_zones
-from app.errors import InvalidParameterError
 
 router = APIRouter(tags=["governance"], dependencies=[require("read")])
 ZoneName = Annotated[str, Path(max_length=200, description="the zone's name (case-sensitive)")]
-
-
-def team_after(cursor: str | None) -> tuple[str, str] | None:
-    """The (zone, team) a cursor of the team list continues after."""
-    key = decode_cursor(cursor)
-    if key is None:
-        return None
-    if not (isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key)):
-        raise InvalidParameterError("cursor", "cursor does not belong to this list")
-    return key[0], key[1]
 
 
 @router.get("/zones", summary="Governance zones with policies", response_model=ZonePage)
@@ -48,9 +37,8 @@ async def teams(
     cursor: Cursor = None,
 ) -> Any:
     """Teams by zone and name, with how many datastores and workspaces each owns."""
-    rows = await list_teams(db, version.id, zone, team_after(cursor), limit)
-    keyed = [{**row, "key": [row["zone"], row["name"]]} for row in rows]
-    return page(keyed, limit, "key")
+    rows = await list_teams(db, version.id, zone, pair_after(cursor), limit)
+    return page(rows, limit, "zone", "name")
 
 
 @router.get(
