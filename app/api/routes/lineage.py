@@ -2,8 +2,78 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated, Any
 
-from app.api.deps import require
+from fastapi import APIRouter, Path, Query
+
+from app.api.deps import Connection, Version, require
+from app.api.paging import Cursor, Limit, decode_cursor, encode_cursor
+from app.api.schemas_lineage import ConsumerPage, LineageOut
+from app.catalog.lineage import DEPTH_CAP, consumers, lineage, parse_node
+from app.ecosystem.graph import Direction
+from app.errors import InvalidParameterError
 
 router = APIRouter(tags=["lineage"], dependencies=[require("read")])
+
+
+def _consumer_after(cursor: str | None) -> tuple[int, str] | None:
+    """The (degree, workspace) a consumers cursor continues after."""
+    key = decode_cursor(cursor)
+    if key is None:
+        return None
+    match key:
+        case [int(degree), str(workspace)] if not isinstance(degree, bool):
+            return degree, workspace
+    raise InvalidParameterError("cursor", "cursor does not belong to this list")
+
+
+def _consumer_page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
+    """A page from up to limit+1 consumers; the cursor holds the last one's degree and name."""
+    items = rows[:limit]
+    last = items[-1] if len(rows) > limit and items else None
+    cursor = encode_cursor([last["degree"], last["workspace"]]) if last else None
+    return {"items": items, "nextCursor": cursor}
+
+
+@router.get(
+    "/datastores/{name}/consumers",
+    summary="The workspaces consuming a datastore",
+    response_model=ConsumerPage,
+)
+async def datastore_consumers(
+    db: Connection,
+    version: Version,
+    name: Annotated[str, Path(max_length=200, description="the datastore's name (case-sensitive)")],
+    limit: Limit = 50,
+    cursor: Cursor = None,
+) -> Any:
+    """Workspaces sinking the datastore (degree 1) or a transformer output fed by it (2, 3, ...)."""
+    rows = await consumers(db, version.id, name, _consumer_after(cursor), limit)
+    return _consumer_page(rows, limit)
+
+
+@router.get("/lineage", summary="The lineage graph around a node", response_model=LineageOut)
+async def lineage_graph(
+    db: Connection,
+    version: Version,
+    node: Annotated[
+        str,
+        Query(
+            max_length=300,
+            description="`<kind>:<name>`, kind datastore, dataset, workspace or transformer;"
+            " a dataset is `dataset:Store.dataset`",
+            examples=["datastore:Positions"],
+        ),
+    ],
+    direction: Annotated[
+        Direction, Query(description="follow the data downstream, upstream, or both")
+    ] = Direction.BOTH,
+    depth: Annotated[
+        int,
+        Query(
+            ge=1, description=f"hops to walk, at least 1; more than {DEPTH_CAP} walks {DEPTH_CAP}"
+        ),
+    ] = 1,
+) -> Any:
+    """Nodes and edges within `depth` hops; over the cap (10) it walks 10, saying `depthCapped`."""
+    return await lineage(db, version.id, parse_node(node), direction, depth)
