@@ -16,6 +16,7 @@ from app.api.observability import Metrics, Observe
 from app.api.routes import datastores, diffs, governance, health, lineage, versions, workspaces
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
+from app.db.embedded import stop_embedded
 from app.db.engine import create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.ecosystem.loader import load_directory
@@ -59,6 +60,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             await app.state.resources.pool.close()
             await app.state.resources.engine.dispose()
+            if settings.embedded:
+                stop_embedded()
 
     app = FastAPIOffline(  # Swagger UI and ReDoc served from the installed package, no CDN
         title="ecoplane",

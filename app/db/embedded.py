@@ -10,6 +10,7 @@ import logging
 import os
 import warnings
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 
@@ -19,6 +20,7 @@ from app.errors import DatabaseUnavailableError
 CONTROL_DATABASE = "ecoplane"
 WAREHOUSE_DATABASE = "warehouse"
 log = logging.getLogger(__name__)
+_started: list[Any] = []  # pgserver handles started by this process
 
 
 def start_embedded(data_dir: Path) -> str:
@@ -33,9 +35,20 @@ def start_embedded(data_dir: Path) -> str:
         server = get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
     except Exception as error:  # pgserver raises plain exceptions from pg_ctl and initdb
         raise DatabaseUnavailableError(f"the embedded Postgres did not start: {error}") from error
+    _started.append(server)
     uri: str = server.get_uri()
     log.info("embedded Postgres running under %s", data_dir / "postgres")
     return uri
+
+
+def stop_embedded() -> None:
+    """Let go of the embedded servers this process started; the last user stops a server.
+
+    pgserver also does this at exit, but a process ended by a signal (uvicorn re-raises
+    SIGTERM after its graceful shutdown) skips exit handlers: the service calls this itself.
+    """
+    while _started:
+        _started.pop().cleanup()
 
 
 async def ensure_database(server_url: str, database: str) -> str:

@@ -99,3 +99,34 @@ async def test_docs_are_served_without_a_cdn(api: httpx.AsyncClient) -> None:
     script = await api.get("/static-offline-docs/swagger-ui-bundle.js")
     assert script.status_code == 200 and len(script.content) > 100_000
     assert (await api.get("/openapi.json")).json()["info"]["title"] == "ecoplane"
+
+
+def test_embedded_default_loads_the_example_and_stops_its_postgres(tmp_path: Path) -> None:
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if k != "ECOPLANE_DATABASE_URL"}
+    env["ECOPLANE_DATA_DIR"] = str(tmp_path / "data")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(tmp_path / "serve.log").open("w"),
+    )
+    pid_file = tmp_path / "data" / "postgres" / "postmaster.pid"
+    try:
+        base = f"http://127.0.0.1:{port}"
+        for _ in range(600):  # bounded: 60 s for a first start (initdb, migrations, the example)
+            try:
+                if httpx.get(f"{base}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        ecosystem = httpx.get(
+            f"{base}/api/v1/ecosystem"
+        ).json()  # anonymous reads: on when embedded
+        assert ecosystem["name"] == "Acme"
+        assert pid_file.exists()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    assert not pid_file.exists(), "the embedded Postgres stopped with the service"
