@@ -72,3 +72,10 @@ class ForbiddenError(AppError):
 
     status = 403
     type = "forbidden"
+
+
+class UnsupportedMediaTypeError(AppError):
+    """A request body in a media type the route does not read."""
+
+    status = 415
+    type = "unsupported-media-type"

@@ -105,9 +105,10 @@ def _store(d: Differ, old: Datastore, new: Datastore) -> None:
         d.emit(CHANGED, path, rule, f"datastore {rule}", everyone)
     if old.ingestion != new.ingestion:
         d.emit(CHANGED, f"{path}/ingestion", "ingestion-changed", "ingestion changed")
-    if (old.body.approval_required, old.body.approvals) != (
+    # approvals are a set: their order, or one listed twice, grants nothing different
+    if (old.body.approval_required, set(old.body.approvals)) != (
         new.body.approval_required,
-        new.body.approvals,
+        set(new.body.approvals),
     ):
         d.emit(CHANGED, f"{path}/approvals", "approval-changed", "approvals changed", everyone)
     _text_changes(d, path, (old.description, old.labels), (new.description, new.labels))

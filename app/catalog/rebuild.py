@@ -1,0 +1,143 @@
+"""Rebuild a stored model version as a Model, from its rows in the model tables.
+
+The rows are read with one query per table, turned back into the user's documents
+(`app.catalog.row_documents`), validated with the document types and assembled like the
+loader does (builtin rows are skipped: ecoplane adds its builtins again). `diff_models`
+between the loaded model and the rebuilt one is empty but for what the tables do not store,
+which a rebuilt model lacks (`as_stored` leaves it out of a loaded model too):
+
+- a datastore's ingestion `source` and `credential` (only its kind and trigger are stored);
+- a container transformer's `command`, `args` and `env` (only its image is stored);
+- the order and repetition of a datastore's `approvals` (stored as a sorted set);
+- the order of datasets, dataset groups, vendors, locations, platforms, zones and teams
+  (stored by name; columns and sinks keep theirs), the Ecosystem document's labels, which
+  teams had a Team document and which zones only were declared, and where anything was
+  written (problems keep their file, line and column; entities get the version as source).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+import asyncpg
+from pydantic import ValidationError
+
+from app.catalog.row_documents import Rows, model_documents
+from app.catalog.rows import ROWS
+from app.catalog.schema import ENTITY_PREFIX
+from app.catalog.store import CatalogError
+from app.ecosystem.assemble import Assembler, Placed
+from app.ecosystem.builtins import builtin_documents
+from app.ecosystem.loader import collector_paused
+from app.ecosystem.model import Model
+from app.ecosystem.model_tables import MODEL_TABLES
+from app.ecosystem.problems import BUILTIN_SOURCE, Problem, Problems, Severity, Source
+from app.ecosystem.spec.documents import DOCUMENT_TYPES, Document
+from app.errors import NotFoundError
+
+COLUMN_NAMES = {table: [c.name for c in t.columns] for table, t in MODEL_TABLES.items()}
+ORDER_BY = {"columns": ("datastore", "dataset", "ordinal")}  # the others: their primary key
+STORED_STATES = ("active", "superseded")
+
+
+async def model_of_version(connection: asyncpg.Connection, version_id: int) -> Model:
+    """The model of a stored version, rebuilt from its rows (builtins added, problems kept)."""
+    if connection.is_in_transaction():
+        version, records = await _read(connection, version_id)
+    else:  # one snapshot for every table
+        async with connection.transaction(isolation="repeatable_read", readonly=True):
+            version, records = await _read(connection, version_id)
+    model = await asyncio.to_thread(_rebuild, f"model version {version_id}", records)
+    model.content_hash = version["content_hash"]
+    return model
+
+
+def _rebuild(origin: str, records: dict[str, list[asyncpg.Record]]) -> Model:
+    """The rows as a model, with their problems (CPU-bound: run off the event loop)."""
+    with collector_paused():
+        rows = {table: [dict(r) for r in found] for table, found in records.items()}
+        model = _assemble(origin, rows)
+    model.problems = [_problem(row) for row in rows["problems"]]
+    return model
+
+
+async def _read(
+    connection: asyncpg.Connection, version_id: int
+) -> tuple[asyncpg.Record, dict[str, list[asyncpg.Record]]]:
+    version = await connection.fetchrow(
+        "SELECT state, content_hash FROM model_versions WHERE id = $1", version_id
+    )
+    if version is None:
+        raise NotFoundError(f"model version {version_id} does not exist")
+    if version["state"] not in STORED_STATES:
+        raise NotFoundError(
+            f"model version {version_id} is {version['state']}: its model is not stored"
+        )
+    rows = {table: await _table(connection, table, version_id) for table in MODEL_TABLES}
+    return version, rows
+
+
+async def _table(
+    connection: asyncpg.Connection, table: str, version_id: int
+) -> list[asyncpg.Record]:
+    """A table's rows of the version, in primary-key order."""
+    columns = MODEL_TABLES[table].columns
+    order = ORDER_BY.get(table) or tuple(c.name for c in columns if c.primary_key)
+    return await connection.fetch(
+        f"SELECT {_quoted(COLUMN_NAMES[table])} FROM {ENTITY_PREFIX}{table}"
+        f" WHERE version_id = $1 ORDER BY {_quoted(order)}",
+        version_id,
+    )
+
+
+def _quoted(names: Iterable[str]) -> str:
+    return ", ".join(f'"{name}"' for name in names)
+
+
+def as_stored(model: Model) -> Model:
+    """The model as a stored version of it rebuilds: what the tables do not carry left out.
+
+    A loaded model compared with a stored one goes through this first, so that the diff
+    shows changes, not what storing loses (CPU-bound, like loading).
+    """
+    with collector_paused():
+        rows = {
+            table: [dict(zip(names, row, strict=True)) for row in ROWS[table](model)]
+            for table, names in COLUMN_NAMES.items()
+        }
+        stored = _assemble("<as stored>", rows)
+    stored.problems, stored.content_hash = model.problems, model.content_hash
+    return stored
+
+
+def _assemble(origin: str, rows: Rows) -> Model:
+    """Documents from the rows, validated and assembled with the builtins (CPU-bound)."""
+    placed = [Placed(_typed(data), BUILTIN_SOURCE, builtin=True) for data in builtin_documents()]
+    for index, data in enumerate(model_documents(rows)):
+        try:
+            placed.append(Placed(_typed(data), Source(origin, index)))
+        except ValidationError as error:
+            raise CatalogError(
+                f"{origin} cannot be rebuilt: {data['kind']} "
+                f"{data['metadata'].get('name')!r} does not validate: {error}"
+            ) from error
+    return Assembler(Problems()).add_all(placed)
+
+
+def _typed(data: dict[str, Any]) -> Document:
+    document: Document = DOCUMENT_TYPES[str(data["kind"])].model_validate(data)  # type: ignore[assignment]
+    return document
+
+
+def _problem(row: dict[str, Any]) -> Problem:
+    return Problem(
+        Severity(row["severity"]),
+        row["code"],
+        row["message"],
+        row["file"],
+        row["path"] or "",
+        row["line"] or 0,
+        row["column_number"] or 0,
+    )
