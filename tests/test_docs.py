@@ -31,3 +31,15 @@ def test_every_problem_code_is_documented() -> None:
 def test_every_diff_rule_is_documented() -> None:
     missing = sorted(rule for rule in RULES if f"`{rule}`" not in DOC)
     assert missing == []
+
+
+def test_every_model_table_column_is_documented() -> None:
+    from app.ecosystem.model_tables import MODEL_TABLES
+
+    builtins = DOC[
+        DOC.index("| dataset | primary key | other columns |") :
+    ]  # the table in Builtins
+    for name, table in MODEL_TABLES.items():
+        line = next((row for row in builtins.splitlines() if row.startswith(f"| `{name}` |")), "")
+        missing = [c.name for c in table.columns if c.name not in line]
+        assert line and missing == [], (name, missing)

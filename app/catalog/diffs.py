@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from app.catalog.rebuild import as_stored, model_of_version
+from app.catalog.rebuild import model_of_version
 from app.catalog.versions import VersionRef, resolve_version
 from app.ecosystem.changes import Change, Impact
 from app.ecosystem.diff import diff_models
@@ -46,9 +46,7 @@ async def validation_report(
     active = await connection.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
     if active is not None:
         old_model = await model_of_version(connection, active)
-        # both sides as the tables carry them, so what storing loses does not show as a change
-        new_model = await asyncio.to_thread(as_stored, model)
-        changes = await asyncio.to_thread(diff_models, old_model, new_model)
+        changes = await asyncio.to_thread(diff_models, old_model, model)
         report["diff"] = {"from": await _brief(connection, active), **change_list(changes)}
     return report
 

@@ -3,16 +3,11 @@
 The rows are read with one query per table, turned back into the user's documents
 (`app.catalog.row_documents`), validated with the document types and assembled like the
 loader does (builtin rows are skipped: ecoplane adds its builtins again). `diff_models`
-between the loaded model and the rebuilt one is empty but for what the tables do not store,
-which a rebuilt model lacks (`as_stored` leaves it out of a loaded model too):
-
-- a datastore's ingestion `source` and `credential` (only its kind and trigger are stored);
-- a container transformer's `command`, `args` and `env` (only its image is stored);
-- the order and repetition of a datastore's `approvals` (stored as a sorted set);
-- the order of datasets, dataset groups, vendors, locations, platforms, zones and teams
-  (stored by name; columns and sinks keep theirs), the Ecosystem document's labels, which
-  teams had a Team document and which zones only were declared, and where anything was
-  written (problems keep their file, line and column; entities get the version as source).
+between the loaded model and the rebuilt one is empty, both ways round. What the tables do
+not keep is what no change check looks at: the order of datasets, dataset groups, vendors,
+locations, platforms, zones and teams (stored by name; columns and sinks keep theirs), the
+repetition of an approval, the Ecosystem document's labels, which teams had a Team document,
+and where anything was written (problems keep their file, line and column).
 """
 
 from __future__ import annotations
@@ -25,7 +20,6 @@ import asyncpg
 from pydantic import ValidationError
 
 from app.catalog.row_documents import Rows, model_documents
-from app.catalog.rows import ROWS
 from app.catalog.schema import ENTITY_PREFIX
 from app.catalog.store import CatalogError
 from app.ecosystem.assemble import Assembler, Placed
@@ -94,22 +88,6 @@ async def _table(
 
 def _quoted(names: Iterable[str]) -> str:
     return ", ".join(f'"{name}"' for name in names)
-
-
-def as_stored(model: Model) -> Model:
-    """The model as a stored version of it rebuilds: what the tables do not carry left out.
-
-    A loaded model compared with a stored one goes through this first, so that the diff
-    shows changes, not what storing loses (CPU-bound, like loading).
-    """
-    with collector_paused():
-        rows = {
-            table: [dict(zip(names, row, strict=True)) for row in ROWS[table](model)]
-            for table, names in COLUMN_NAMES.items()
-        }
-        stored = _assemble("<as stored>", rows)
-    stored.problems, stored.content_hash = model.problems, model.content_hash
-    return stored
 
 
 def _assemble(origin: str, rows: Rows) -> Model:

@@ -67,7 +67,7 @@ def _owned(row: Doc) -> Doc:
 
 def _labels(value: object) -> dict[str, str]:
     """Labels from jsonb: decoded by a connection's codec already, or JSON text."""
-    decoded = json.loads(value) if isinstance(value, str) else value
+    decoded = _json(value)
     return dict(decoded) if isinstance(decoded, dict) else {}
 
 
@@ -160,7 +160,15 @@ def _stores(rows: Rows) -> tuple[dict[str, Doc], dict[str, str]]:
 def _ingestion(row: Doc) -> Doc:
     triggers = {"cron": {"cron": row["trigger_cron"]}, "external": {"external": True}}
     trigger = triggers.get(row["trigger_kind"])
-    return {"kind": row["ingestion_kind"]} | ({"trigger": trigger} if trigger else {})
+    ingestion: Doc = {"kind": row["ingestion_kind"], "source": _json(row["ingestion_source"]) or {}}
+    if row["ingestion_credential"] is not None:
+        ingestion["credential"] = row["ingestion_credential"]
+    return ingestion | ({"trigger": trigger} if trigger else {})
+
+
+def _json(value: Any) -> Any:
+    """A jsonb value: decoded by a connection's codec already, or JSON text (rows.py)."""
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _dataset(row: Doc, columns: list[Doc]) -> Doc:
@@ -217,7 +225,14 @@ def _group(row: Doc, sinks: list[Doc]) -> Doc:
 
 def _transformer(row: Doc, stores: dict[str, Doc], outputs: dict[str, str]) -> Doc:
     code = {
-        "container": {"container": {"image": row["image"]}},
+        "container": {
+            "container": {
+                "image": row["image"],
+                "command": row["command"] or [],
+                "args": row["args"] or [],
+                "env": _json(row["env"]) or {},
+            }
+        },
         "python": {"python": {"module": row["module"]}},
         "builtin": {"builtin": row["builtin_code"]},
     }[row["code_kind"]]

@@ -87,6 +87,7 @@ def _datastores(model: Model) -> Iterator[Row]:
         yield (
             store.name, store.zone, store.team, store.description, body.production_status.value,
             body.deprecated, body.deprecation_reason, ingestion.kind.value if ingestion else None,
+            json.dumps(ingestion.source) if ingestion else None, ingestion.credential if ingestion else None,
             trigger_kind, trigger.cron if trigger else None, body.approval_required, store.producer,
             json.dumps(store.labels), store.builtin,
         )  # fmt: skip
@@ -173,10 +174,11 @@ def _sinks(model: Model) -> Iterator[Row]:
 def _transformers(model: Model) -> Iterator[Row]:
     for transformer in _by_name(model.transformers.values()):
         spec = transformer.spec
-        code, resources = spec.code, spec.resources
+        code, resources, container = spec.code, spec.resources, spec.code.container
         yield (
             transformer.name, transformer.workspace, spec.description, spec.trigger.kind, spec.trigger.cron,
-            code.kind, code.container.image if code.container else None,
+            code.kind, container.image if container else None, container.command if container else None,
+            container.args if container else None, json.dumps(container.env) if container else None,
             code.python.module if code.python else None, code.builtin, resources.cpu, resources.memory,
             spec.timeout_seconds, spec.retries, spec.output.name, transformer.builtin,
         )  # fmt: skip
