@@ -5,13 +5,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Annotated, Any, cast
 
 import asyncpg
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.catalog.version_graph import GraphCache
 from app.catalog.versions import VersionRef, resolve_version
 from app.errors import ForbiddenError, UnauthorizedError
 from app.settings import Scope, Settings
@@ -19,17 +20,21 @@ from app.settings import Scope, Settings
 
 @dataclass(slots=True)
 class Resources:
-    """What the lifespan built: settings, the engine (writes) and the pool (reads)."""
+    """What the lifespan built: settings, the engine (writes), the pool (reads), version graphs."""
 
     settings: Settings
     engine: AsyncEngine
     pool: asyncpg.Pool
+    graphs: GraphCache = field(default_factory=GraphCache)
 
 
 def resources(request: Request) -> Resources:
     """The app's resources."""
     found: Resources = request.app.state.resources
     return found
+
+
+Res = Annotated[Resources, Depends(resources)]
 
 
 async def connection(

@@ -6,8 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import Connection, Version, require
-from app.api.paging import Cursor, Limit, decode_cursor, encode_cursor
+from app.api.deps import Connection, Res, Version, require
+from app.api.paging import Cursor, Limit, decode_cursor, page
 from app.api.schemas_lineage import ConsumerPage, LineageOut
 from app.catalog.lineage import DEPTH_CAP, consumers, lineage, parse_node
 from app.ecosystem.graph import Direction
@@ -27,14 +27,6 @@ def _consumer_after(cursor: str | None) -> tuple[int, str] | None:
     raise InvalidParameterError("cursor", "cursor does not belong to this list")
 
 
-def _consumer_page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
-    """A page from up to limit+1 consumers; the cursor holds the last one's degree and name."""
-    items = rows[:limit]
-    last = items[-1] if len(rows) > limit and items else None
-    cursor = encode_cursor([last["degree"], last["workspace"]]) if last else None
-    return {"items": items, "nextCursor": cursor}
-
-
 @router.get(
     "/datastores/{name}/consumers",
     summary="The workspaces consuming a datastore",
@@ -42,19 +34,21 @@ def _consumer_page(rows: list[dict[str, Any]], limit: int) -> dict[str, Any]:
 )
 async def datastore_consumers(
     db: Connection,
+    res: Res,
     version: Version,
     name: Annotated[str, Path(max_length=200, description="the datastore's name (case-sensitive)")],
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Any:
     """Workspaces sinking the datastore (degree 1) or a transformer output fed by it (2, 3, ...)."""
-    rows = await consumers(db, version.id, name, _consumer_after(cursor), limit)
-    return _consumer_page(rows, limit)
+    rows = await consumers(res.graphs, db, version.id, name, _consumer_after(cursor), limit)
+    return page(rows, limit, "degree", "workspace")
 
 
 @router.get("/lineage", summary="The lineage graph around a node", response_model=LineageOut)
 async def lineage_graph(
     db: Connection,
+    res: Res,
     version: Version,
     node: Annotated[
         str,
@@ -76,4 +70,4 @@ async def lineage_graph(
     ] = 1,
 ) -> Any:
     """Nodes and edges within `depth` hops; over the cap (10) it walks 10, saying `depthCapped`."""
-    return await lineage(db, version.id, parse_node(node), direction, depth)
+    return await lineage(res.graphs, db, version.id, parse_node(node), direction, depth)

@@ -1,0 +1,167 @@
+"""The lineage graph of a stored version, held in memory: consumers and walks in microseconds.
+
+A version never changes once stored, so its graph is built once (five queries) and kept for
+the few versions last asked about. It is the graph of app.ecosystem.graph, built from rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import OrderedDict, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from app.ecosystem.graph import Graph, node_id
+
+CACHED_VERSIONS = 4
+
+
+@dataclass(slots=True)
+class VersionGraph:
+    """The graph of one version and the indexes consumers need."""
+
+    graph: Graph = field(default_factory=Graph)
+    readers: dict[str, dict[str, set[str]]] = field(default_factory=lambda: defaultdict(dict))
+    transformer_of: dict[str, str] = field(default_factory=dict)  # workspace -> its transformer
+    output_of: dict[str, str] = field(default_factory=dict)  # transformer -> its output datastore
+    owner: dict[str, tuple[str, str]] = field(default_factory=dict)  # workspace -> (zone, team)
+    consumers: OrderedDict[str, list[dict[str, Any]]] = field(default_factory=OrderedDict)
+
+
+CACHED_CONSUMERS = 256  # consumer lists kept per version: paging through one asks again and again
+
+
+class GraphCache:
+    """The graphs of the versions last asked about (one cache per service)."""
+
+    def __init__(self, size: int = CACHED_VERSIONS) -> None:
+        self.size = size
+        self.graphs: OrderedDict[int, VersionGraph] = OrderedDict()
+        self.building: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def get(self, connection: asyncpg.Connection, version_id: int) -> VersionGraph:
+        """The graph of a version, built on first use (once, however many ask at the same time)."""
+        async with self.building[version_id]:
+            found = self.graphs.get(version_id)
+            if found is None:
+                found = self.graphs[version_id] = await _build(connection, version_id)
+                while len(self.graphs) > self.size:
+                    evicted, _ = self.graphs.popitem(last=False)
+                    self.building.pop(evicted, None)
+            self.graphs.move_to_end(version_id)
+            return found
+
+
+async def _build(connection: asyncpg.Connection, version_id: int) -> VersionGraph:
+    """Five queries in one snapshot, then the graph as build_graph draws it."""
+    built = VersionGraph()
+    graph = built.graph
+    async with connection.transaction(isolation="repeatable_read", readonly=True):
+        stores = await connection.fetch(
+            "SELECT name, producer FROM model_datastores WHERE version_id = $1", version_id
+        )
+        datasets = await connection.fetch(
+            "SELECT datastore, name FROM model_datasets WHERE version_id = $1", version_id
+        )
+        workspaces = await connection.fetch(
+            "SELECT name, zone, team FROM model_workspaces WHERE version_id = $1", version_id
+        )
+        sinks = await connection.fetch(
+            "SELECT workspace, datastore, dataset FROM model_sinks WHERE version_id = $1",
+            version_id,
+        )
+        transformers = await connection.fetch(
+            "SELECT name, workspace, output_datastore FROM model_transformers WHERE version_id = $1",
+            version_id,
+        )
+    for store in stores:
+        graph.nodes.add(node_id("datastore", store["name"]))
+        if store["producer"]:
+            graph.add(
+                node_id("transformer", store["producer"]),
+                node_id("datastore", store["name"]),
+                "writes",
+            )
+    for dataset in datasets:
+        store = dataset["datastore"]
+        graph.add(
+            node_id("datastore", store),
+            node_id("dataset", f"{store}.{dataset['name']}"),
+            "contains",
+        )
+    for workspace in workspaces:
+        graph.nodes.add(node_id("workspace", workspace["name"]))
+        built.owner[workspace["name"]] = (workspace["zone"], workspace["team"])
+    known = {s["name"] for s in stores}
+    for sink in sinks:
+        if sink["datastore"] in known:
+            target = node_id("workspace", sink["workspace"])
+            graph.add(
+                node_id("dataset", f"{sink['datastore']}.{sink['dataset']}"), target, "sunk-by"
+            )
+            built.readers[sink["datastore"]].setdefault(sink["workspace"], set()).add(
+                sink["dataset"]
+            )
+    for transformer in transformers:
+        graph.add(
+            node_id("workspace", transformer["workspace"]),
+            node_id("transformer", transformer["name"]),
+            "input-of",
+        )
+        built.transformer_of[transformer["workspace"]] = transformer["name"]
+        built.output_of[transformer["name"]] = transformer["output_datastore"]
+    return built
+
+
+def consumers_of(built: VersionGraph, datastore: str) -> list[dict[str, Any]]:
+    """Workspaces reading a datastore, by degree and name (computed once, then kept)."""
+    found = built.consumers.get(datastore)
+    if found is None:
+        found = built.consumers[datastore] = _consumers(built, datastore)
+        while len(built.consumers) > CACHED_CONSUMERS:
+            built.consumers.popitem(last=False)
+    built.consumers.move_to_end(datastore)
+    return found
+
+
+def _consumers(built: VersionGraph, datastore: str) -> list[dict[str, Any]]:
+    """Workspaces reading a datastore: degree 1 directly, +1 through each transformer.
+
+    Each gets its lowest degree and, among chains of that degree, the first by (chain, store).
+    An output already reached is not followed again, so cycles end the walk.
+    """
+    nearest: dict[str, tuple[int, list[str], str]] = {}
+    reached: dict[str, list[str]] = {datastore: []}  # store -> the chain that reached it
+    seen = {datastore}
+    degree = 1
+    while reached:
+        following: dict[str, list[str]] = {}
+        for store, via in reached.items():
+            for workspace in built.readers.get(store, {}):
+                best = nearest.get(workspace)
+                if best is None or (degree, via, store) < best:
+                    nearest[workspace] = (degree, via, store)
+                transformer = built.transformer_of.get(workspace)
+                output = built.output_of.get(transformer or "")
+                if output is not None and output not in seen:
+                    chain = [*via, transformer or ""]
+                    if output not in following or chain < following[output]:
+                        following[output] = chain
+        seen.update(following)
+        reached, degree = following, degree + 1
+    return [
+        {
+            "workspace": workspace,
+            "degree": degree,
+            "zone": built.owner.get(workspace, ("", ""))[0],
+            "team": built.owner.get(workspace, ("", ""))[1],
+            "datastore": store,
+            "via": via,
+            "datasets": sorted(built.readers[store][workspace]),
+        }
+        for workspace, (degree, via, store) in sorted(
+            nearest.items(), key=lambda item: (item[1][0], item[0])
+        )
+    ]
