@@ -5,31 +5,20 @@ from __future__ import annotations
 import httpx
 
 from app.catalog.store import StoredVersion
+from tests.api.pages import names
 
 BASE = "/api/v1"
 
 
 async def _all_names(api: httpx.AsyncClient, query: str, limit: int = 7) -> list[str]:
-    names: list[str] = []
-    cursor = None
-    for _ in range(100):
-        params = f"{query}&limit={limit}" + (f"&cursor={cursor}" if cursor else "")
-        response = await api.get(f"{BASE}/datastores?{params}")
-        assert response.status_code == 200, response.text
-        body = response.json()
-        assert len(body["items"]) <= limit
-        names += [item["name"] for item in body["items"]]
-        cursor = body["nextCursor"]
-        if cursor is None:
-            return names
-    raise AssertionError("paging did not end")
+    return await names(api, f"{BASE}/datastores", query, limit)
 
 
 async def test_paging_walks_every_datastore_once_in_order(
     api: httpx.AsyncClient, acme: StoredVersion
 ) -> None:
-    names = await _all_names(api, "q=")
-    assert len(names) == 23 and names == sorted(names) and len(set(names)) == 23
+    found = await _all_names(api, "q=")
+    assert len(found) == 23 and found == sorted(found) and len(set(found)) == 23
 
 
 async def test_filters(api: httpx.AsyncClient, acme: StoredVersion) -> None:

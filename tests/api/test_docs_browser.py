@@ -6,17 +6,12 @@ screenshot is kept as a test artifact in test-artifacts/docs.png.
 
 from __future__ import annotations
 
-import os
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from pathlib import Path
 
-import httpx
-
 from app.catalog.store import StoredVersion
+from tests.api.server import running_service
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -29,33 +24,15 @@ FLAGS = [
 ]  # fmt: skip
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def test_swagger_ui_renders_the_operations_offline(
     database_url: str, acme: StoredVersion, tmp_path: Path
 ) -> None:
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "Chromium is missing: `make browser` installs Debian's package"
-    port = _free_port()
-    env = {**os.environ, "ECOPLANE_DATABASE_URL": database_url, "ECOPLANE_ANONYMOUS_READ": "true"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}/docs"
     profile = ["--user-data-dir=" + str(tmp_path / "profile")]
-    try:
-        for _ in range(300):
-            try:
-                if httpx.get(url, timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.1)
+    env = {"ECOPLANE_DATABASE_URL": database_url, "ECOPLANE_ANONYMOUS_READ": "true"}
+    with running_service(env, tmp_path / "serve.log", ready="/readyz") as base:
+        url = f"{base}/docs"
         dom = subprocess.run(
             [chromium, *FLAGS, *profile, "--dump-dom", url],
             capture_output=True,
@@ -68,9 +45,6 @@ def test_swagger_ui_renders_the_operations_offline(
             [chromium, *FLAGS, *profile, f"--screenshot={ARTIFACTS / 'docs.png'}", url],
             capture_output=True, timeout=120, check=False,
         )  # fmt: skip
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
     assert "swagger-ui" in dom
     assert dom.count('class="opblock ') >= 5, "Swagger UI rendered the operations"
     assert "/api/v1/datastores/{name}" in dom
