@@ -6,7 +6,9 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import cast
 
+import asyncpg
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
@@ -45,7 +47,14 @@ async def _prepare(settings: Settings) -> Resources:
         stored = await store_model(engine, load_directory(EXAMPLE), source=str(EXAMPLE))
         log.info("loaded the example model as version %s", stored.id)
     await apply_retention(engine, settings.keep_versions)
-    return Resources(settings, engine, pool)
+    resources = Resources(settings, engine, pool)
+    async with (
+        pool.acquire() as connection
+    ):  # the active version's graph, before the first question
+        active = await connection.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
+        if active is not None:
+            await resources.graphs.get(cast(asyncpg.Connection, connection), active)
+    return resources
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

@@ -46,6 +46,11 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(
         default=64 * 1024 * 1024, ge=1024, description="largest /validate upload"
     )
+    active_version_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="how long the API may answer from a version after another one is activated",
+    )
     load_example: bool = Field(
         default=True,
         description="with the embedded database and no active model, load examples/acme at start",

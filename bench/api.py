@@ -108,6 +108,10 @@ def main() -> int:
                     time.sleep(0.1)
             subprocess.run([cli, "load", str(model)], env=env, check=True, capture_output=True)
             assert httpx.get(f"{base}/readyz").status_code == 200
+            for (
+                path
+            ) in ROUTES.values():  # one request each first: caches (the version's graph) fill
+                httpx.get(base + path, timeout=120).raise_for_status()
             results = {label: _wrk(base + path, args.seconds) for label, path in ROUTES.items()}
             rss = _peak_rss_mb(server.pid)
         finally:

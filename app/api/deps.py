@@ -13,7 +13,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.version_graph import GraphCache
-from app.catalog.versions import VersionRef, resolve_version
+from app.catalog.versions import ActiveVersion, VersionRef, resolve_version
 from app.errors import ForbiddenError, UnauthorizedError
 from app.settings import Scope, Settings
 
@@ -26,9 +26,10 @@ class Resources:
     engine: AsyncEngine
     pool: asyncpg.Pool
     graphs: GraphCache = field(default_factory=GraphCache)
+    active: ActiveVersion = field(default_factory=ActiveVersion)
 
 
-def resources(request: Request) -> Resources:
+async def resources(request: Request) -> Resources:
     """The app's resources."""
     found: Resources = request.app.state.resources
     return found
@@ -56,7 +57,7 @@ class Caller:
     scopes: frozenset[str]
 
 
-def caller(request: Request, res: Annotated[Resources, Depends(resources)]) -> Caller:
+async def caller(request: Request, res: Annotated[Resources, Depends(resources)]) -> Caller:
     """The caller named by the bearer token; anonymous without one."""
     header = request.headers.get("authorization")
     if header is None:
@@ -82,7 +83,7 @@ def caller(request: Request, res: Annotated[Resources, Depends(resources)]) -> C
 def require(scope: Scope) -> Any:
     """A dependency that lets only callers with this scope through."""
 
-    def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
+    async def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
         if scope not in who.scopes:
             if who.name == "anonymous":
                 raise UnauthorizedError(f"this needs a token with the {scope!r} scope")
@@ -100,9 +101,11 @@ VersionQuery = Annotated[
 ]
 
 
-async def version(db: Connection, ref: VersionQuery = None) -> VersionRef:
-    """The version a read is answered from."""
-    return await resolve_version(db, ref)
+async def version(db: Connection, res: Res, ref: VersionQuery = None) -> VersionRef:
+    """The version a read is answered from: the active one is remembered for a moment."""
+    if ref is not None:
+        return await resolve_version(db, ref)
+    return await res.active.get(db, res.settings.active_version_seconds)
 
 
 Version = Annotated[VersionRef, Depends(version)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,6 +49,26 @@ async def resolve_version(
     if stored and row["state"] not in ("active", "superseded"):
         raise NotFoundError(f"model version {ref!r} is {row['state']}: its model is not stored")
     return VersionRef(row["id"], row["state"])
+
+
+class ActiveVersion:
+    """The active version, read at most once per `seconds` (a request then needs no query for it).
+
+    A new version becomes visible to this process within that time; each answer is still
+    read entirely from one version, named by id.
+    """
+
+    def __init__(self) -> None:
+        self.ref: VersionRef | None = None
+        self.read_at = float("-inf")
+
+    async def get(self, connection: asyncpg.Connection, seconds: float) -> VersionRef:
+        """The active version, from memory while it is fresh."""
+        now = time.monotonic()
+        if self.ref is None or now - self.read_at >= seconds:
+            self.ref = await resolve_version(connection, None)
+            self.read_at = now
+        return self.ref
 
 
 async def _by_ref(connection: asyncpg.Connection, ref: str) -> asyncpg.Record | None:

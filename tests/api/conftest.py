@@ -41,7 +41,12 @@ async def client_for(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def api(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client with anonymous reads on and the test tokens configured; no model loaded."""
-    settings = Settings(database_url=database_url, anonymous_read=True, tokens=token_entries())
+    settings = Settings(
+        database_url=database_url,
+        anonymous_read=True,
+        tokens=token_entries(),
+        active_version_seconds=0,
+    )
     async for client in client_for(settings):
         yield client
 

@@ -20,7 +20,12 @@ DATASTORES = "/api/v1/datastores"
 @pytest.fixture
 async def closed(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
     """A client on an app whose reads need a token."""
-    settings = Settings(database_url=database_url, anonymous_read=False, tokens=token_entries())
+    settings = Settings(
+        database_url=database_url,
+        anonymous_read=False,
+        tokens=token_entries(),
+        active_version_seconds=0,
+    )
     async for client in client_for(settings):
         yield client
 

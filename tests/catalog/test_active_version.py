@@ -1,0 +1,29 @@
+"""The API remembers the active version for a moment, and no longer."""
+
+from __future__ import annotations
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.store import store_model
+from app.catalog.versions import ActiveVersion
+from app.db.urls import asyncpg_dsn
+from app.ecosystem.loader import load_texts
+from tests.ecosystem.modeltext import BASE
+
+
+async def test_active_version_is_remembered_for_the_given_seconds(
+    engine: AsyncEngine, database_url: str
+) -> None:
+    first = await store_model(engine, load_texts(dict(BASE)), source="one")
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        remembered = ActiveVersion()
+        assert (await remembered.get(connection, 3600)).id == first.id
+        second = await store_model(
+            engine, load_texts({**BASE, "note.yaml": "# two\n"}), source="two"
+        )
+        assert (await remembered.get(connection, 3600)).id == first.id  # still fresh: no query
+        assert (await remembered.get(connection, 0)).id == second.id  # expired: read again
+    finally:
+        await connection.close()
