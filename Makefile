@@ -47,6 +47,8 @@ test-pg: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/model_load.py
 	$(BIN)/python bench/externalize.py
+	$(BIN)/python bench/read_consistency.py
+	$(BIN)/python bench/api.py   # needs wrk (Debian package)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
