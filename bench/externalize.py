@@ -8,7 +8,7 @@ an embedded Postgres (or ECOPLANE_BENCH_DATABASE_URL's server):
   bare COPY    asyncpg copy_records_to_table of prepared rows into plain tables, one transaction
   executemany  SQLAlchemy Core execute(insert(table), rows) (what DataSurface's externalizer does)
 
-Each method runs --runs times (default 3) into a fresh database; prints the median times,
+Each method runs --runs times (default 5) into a fresh database; prints the median times,
 both ratios and the peak RSS; exit status 1 when a target is missed
 (ecoplane within 2x of bare COPY, and at least 5x faster than executemany).
 
