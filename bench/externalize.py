@@ -143,7 +143,7 @@ async def main() -> int:
         "--keep", type=Path, help="generate the model into (or reuse) this directory"
     )
     parser.add_argument(
-        "--runs", type=int, default=3, help="runs of each method; medians are printed"
+        "--runs", type=int, default=5, help="runs of each method; medians are printed"
     )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
