@@ -60,27 +60,26 @@ class GraphCache:
 
 async def _build(connection: asyncpg.Connection, version_id: int) -> VersionGraph:
     """Five queries in one snapshot, then the graph as build_graph draws it."""
+    async with connection.transaction(isolation="repeatable_read", readonly=True):
+        rows = {
+            name: await connection.fetch(query, version_id) for name, query in GRAPH_ROWS.items()
+        }
+    return _draw(rows)
+
+
+GRAPH_ROWS = {
+    "stores": "SELECT name, producer FROM model_datastores WHERE version_id = $1",
+    "datasets": "SELECT datastore, name FROM model_datasets WHERE version_id = $1",
+    "workspaces": "SELECT name, zone, team FROM model_workspaces WHERE version_id = $1",
+    "sinks": "SELECT workspace, datastore, dataset FROM model_sinks WHERE version_id = $1",
+    "transformers": "SELECT name, workspace, output_datastore FROM model_transformers WHERE version_id = $1",
+}
+
+
+def _draw(rows: dict[str, list[asyncpg.Record]]) -> VersionGraph:
     built = VersionGraph()
     graph = built.graph
-    async with connection.transaction(isolation="repeatable_read", readonly=True):
-        stores = await connection.fetch(
-            "SELECT name, producer FROM model_datastores WHERE version_id = $1", version_id
-        )
-        datasets = await connection.fetch(
-            "SELECT datastore, name FROM model_datasets WHERE version_id = $1", version_id
-        )
-        workspaces = await connection.fetch(
-            "SELECT name, zone, team FROM model_workspaces WHERE version_id = $1", version_id
-        )
-        sinks = await connection.fetch(
-            "SELECT workspace, datastore, dataset FROM model_sinks WHERE version_id = $1",
-            version_id,
-        )
-        transformers = await connection.fetch(
-            "SELECT name, workspace, output_datastore FROM model_transformers WHERE version_id = $1",
-            version_id,
-        )
-    for store in stores:
+    for store in rows["stores"]:
         graph.nodes.add(node_id("datastore", store["name"]))
         if store["producer"]:
             graph.add(
@@ -88,18 +87,18 @@ async def _build(connection: asyncpg.Connection, version_id: int) -> VersionGrap
                 node_id("datastore", store["name"]),
                 "writes",
             )
-    for dataset in datasets:
+    for dataset in rows["datasets"]:
         store = dataset["datastore"]
         graph.add(
             node_id("datastore", store),
             node_id("dataset", f"{store}.{dataset['name']}"),
             "contains",
         )
-    for workspace in workspaces:
+    for workspace in rows["workspaces"]:
         graph.nodes.add(node_id("workspace", workspace["name"]))
         built.owner[workspace["name"]] = (workspace["zone"], workspace["team"])
-    known = {s["name"] for s in stores}
-    for sink in sinks:
+    known = {s["name"] for s in rows["stores"]}
+    for sink in rows["sinks"]:
         if sink["datastore"] in known:
             target = node_id("workspace", sink["workspace"])
             graph.add(
@@ -108,7 +107,7 @@ async def _build(connection: asyncpg.Connection, version_id: int) -> VersionGrap
             built.readers[sink["datastore"]].setdefault(sink["workspace"], set()).add(
                 sink["dataset"]
             )
-    for transformer in transformers:
+    for transformer in rows["transformers"]:
         graph.add(
             node_id("workspace", transformer["workspace"]),
             node_id("transformer", transformer["name"]),

@@ -57,7 +57,7 @@ class _SinkChecker:
     def sink(
         self, workspace: Workspace, place: SinkPlace, sink: Sink, denied: frozenset[str]
     ) -> None:
-        problems, at, group = self.problems, place.at, place.group
+        problems, at = self.problems, place.at
         store = self.model.datastores.get(sink.datastore)
         if store is None:
             if ("Datastore", sink.datastore) not in self.model.broken:  # else already reported
@@ -78,38 +78,14 @@ class _SinkChecker:
                 place.path,
             )
             return
-        if sink.columns == []:
-            problems.error(
-                "sink-no-columns",
-                "sink lists no columns; omit 'columns' to sink every column",
-                at("columns"),
-                place.path,
-            )
-        if sink.columns:
-            columns = {c.name for c in dataset.columns}
-            for k, name in enumerate(sink.columns):
-                if name not in columns:
-                    problems.error(
-                        "sink-unknown-column",
-                        f"dataset {store.name}.{dataset.name} has no column {name!r}",
-                        at("columns", k),
-                        place.path,
-                    )
+        if sink.columns is not None:
+            _columns(store, dataset, sink, place, problems)
         if denied and not denied.isdisjoint(self._classes(dataset)):
             self._denied(workspace, store, dataset, sink, denied, place)
         if store.body.deprecated or dataset.deprecated:
             _deprecated(store, dataset, sink, place, problems)
-        if store.body.approval_required and not any(
-            a.workspace == workspace.name and a.dataset_group == group and a.dataset == dataset.name
-            for a in store.body.approvals
-        ):
-            problems.error(
-                "approval-missing",
-                f"datastore {store.name!r} requires approval and has none for "
-                f"workspace {workspace.name!r}, dataset group {group!r}, dataset {dataset.name!r}",
-                at(),
-                place.path,
-            )
+        if store.body.approval_required:
+            _approval(workspace, store, dataset, place, problems)
         if workspace.production and not store.production:
             problems.warning(
                 "production-sinks-non-production",
@@ -177,6 +153,47 @@ def _deprecated(
         problems.error(
             "sink-deprecated",
             f"sink uses deprecated {what}{because}; set allowDeprecated: true to accept it",
+            place.at(),
+            place.path,
+        )
+
+
+def _columns(
+    store: Datastore, dataset: Dataset, sink: Sink, place: SinkPlace, problems: Problems
+) -> None:
+    """A sink's column list: not empty, and naming columns the dataset has."""
+    if not sink.columns:
+        problems.error(
+            "sink-no-columns",
+            "sink lists no columns; omit 'columns' to sink every column",
+            place.at("columns"),
+            place.path,
+        )
+        return
+    columns = {c.name for c in dataset.columns}
+    for k, name in enumerate(sink.columns):
+        if name not in columns:
+            problems.error(
+                "sink-unknown-column",
+                f"dataset {store.name}.{dataset.name} has no column {name!r}",
+                place.at("columns", k),
+                place.path,
+            )
+
+
+def _approval(
+    workspace: Workspace, store: Datastore, dataset: Dataset, place: SinkPlace, problems: Problems
+) -> None:
+    """A sink on an approval-required datastore needs an approval naming it."""
+    group = place.group
+    if not any(
+        a.workspace == workspace.name and a.dataset_group == group and a.dataset == dataset.name
+        for a in store.body.approvals
+    ):
+        problems.error(
+            "approval-missing",
+            f"datastore {store.name!r} requires approval and has none for "
+            f"workspace {workspace.name!r}, dataset group {group!r}, dataset {dataset.name!r}",
             place.at(),
             place.path,
         )

@@ -7,7 +7,7 @@ from app.ecosystem.cron import CronError, parse_cron
 from app.ecosystem.model import Datastore, Model
 from app.ecosystem.names import identifier_problem
 from app.ecosystem.problems import Problems, Source
-from app.ecosystem.spec.datastore import Dataset
+from app.ecosystem.spec.datastore import Column, Dataset
 from app.ecosystem.validate.governance import unknown_classification
 
 
@@ -156,48 +156,9 @@ def _dataset(
     seen: set[str] = set()
     unclassified: list[str] = []
     for i, column in enumerate(dataset.columns):
-        # the common case (nothing wrong) must stay cheap: sources and paths are built on a problem only
-        if identifier_problem(column.name):
-            identifier(
-                column.name, at.at("columns", i, "name"), f"{path}/columns/{column.name}", problems
-            )
-        folded = column.name.lower()
-        if folded in seen:
-            problems.error(
-                "duplicate-name",
-                f"column {column.name!r} appears more than once in dataset {dataset.name!r}",
-                at.at("columns", i, "name"),
-                f"{path}/columns/{column.name}",
-            )
-        seen.add(folded)
-        try:
-            parse_type(column.type)
-        except ColumnTypeError as error:
-            problems.error(
-                "invalid-column-type",
-                f"column {column.name!r} has type {column.type!r}, which "
-                f"does not parse ({error}); accepted: {ACCEPTED_FORMS}",
-                at.at("columns", i, "type"),
-                f"{path}/columns/{column.name}",
-            )
-        if column.primary_key and column.is_nullable:
-            problems.error(
-                "nullable-primary-key",
-                f"column {column.name!r} is part of the primary key and cannot be nullable",
-                at.at("columns", i, "nullable"),
-                f"{path}/columns/{column.name}",
-            )
+        _column(model, dataset, column, i, seen, at, path, problems)
         if not column.classification:
             unclassified.append(column.name)
-        elif checked_vocabulary and not vocabulary.issuperset(column.classification):
-            for j, name in enumerate(column.classification):
-                if name not in vocabulary:
-                    problems.error(
-                        "unknown-classification",
-                        unknown_classification(model, name),
-                        at.at("columns", i, "classification", j),
-                        f"{path}/columns/{column.name}",
-                    )
     if not any(c.primary_key for c in dataset.columns):
         problems.warning(
             "no-primary-key",
@@ -215,3 +176,56 @@ def _dataset(
             at.at("name"),
             path,
         )
+
+
+def _column(
+    model: Model,
+    dataset: Dataset,
+    column: Column,
+    index: int,
+    seen: set[str],
+    at: Source,
+    path: str,
+    problems: Problems,
+) -> None:
+    """The rules on one column; the common case (nothing wrong) builds no source or path."""
+    if identifier_problem(column.name):
+        identifier(
+            column.name, at.at("columns", index, "name"), f"{path}/columns/{column.name}", problems
+        )
+    folded = column.name.lower()
+    if folded in seen:
+        problems.error(
+            "duplicate-name",
+            f"column {column.name!r} appears more than once in dataset {dataset.name!r}",
+            at.at("columns", index, "name"),
+            f"{path}/columns/{column.name}",
+        )
+    seen.add(folded)
+    try:
+        parse_type(column.type)
+    except ColumnTypeError as error:
+        problems.error(
+            "invalid-column-type",
+            f"column {column.name!r} has type {column.type!r}, which does not parse ({error});"
+            f" accepted: {ACCEPTED_FORMS}",
+            at.at("columns", index, "type"),
+            f"{path}/columns/{column.name}",
+        )
+    if column.primary_key and column.is_nullable:
+        problems.error(
+            "nullable-primary-key",
+            f"column {column.name!r} is part of the primary key and cannot be nullable",
+            at.at("columns", index, "nullable"),
+            f"{path}/columns/{column.name}",
+        )
+    vocabulary = model.classifications
+    if model.ecosystem is not None and not vocabulary.issuperset(column.classification):
+        for j, name in enumerate(column.classification):
+            if name not in vocabulary:
+                problems.error(
+                    "unknown-classification",
+                    unknown_classification(model, name),
+                    at.at("columns", index, "classification", j),
+                    f"{path}/columns/{column.name}",
+                )
