@@ -117,46 +117,43 @@ class Assembler:
             return
         model.ecosystem, model.ecosystem_source = doc, source
         model.classifications = frozenset(doc.spec.classifications)
+        self._declared_zones(doc, source)
+        self._vendors(doc, source)
+        self._platforms(doc, source)
+
+    def _declared_zones(self, doc: EcosystemDocument, source: Source) -> None:
         for i, zone in enumerate(doc.spec.zones):
             at = source.at("spec", "zones", i)
             if ("zone", zone.name.lower()) in self.builtin_names:
                 self._redefined("zone", zone.name, at.at("name"), f"Ecosystem/zones/{zone.name}")
                 continue
-            if zone.name in model.zones:
+            if zone.name in self.model.zones:
                 self._duplicate("zone", zone.name, at.at("name"), f"Ecosystem/zones/{zone.name}")
                 continue
-            model.zones[zone.name] = Zone(zone.name, zone, at, description=zone.description)
+            self.model.zones[zone.name] = Zone(zone.name, zone, at, description=zone.description)
+
+    def _vendors(self, doc: EcosystemDocument, source: Source) -> None:
         for i, vendor in enumerate(doc.spec.vendors):
-            if vendor.name in model.vendors:
-                self._duplicate(
-                    "vendor",
-                    vendor.name,
-                    source.at("spec", "vendors", i, "name"),
-                    f"Ecosystem/vendors/{vendor.name}",
-                )
+            at, path = source.at("spec", "vendors", i), f"Ecosystem/vendors/{vendor.name}"
+            if vendor.name in self.model.vendors:
+                self._duplicate("vendor", vendor.name, at.at("name"), path)
                 continue
-            model.vendors[vendor.name] = vendor
-            at = source.at("spec", "vendors", i)
-            self._locations(
-                vendor.name, "", vendor.locations, at, f"Ecosystem/vendors/{vendor.name}"
-            )
+            self.model.vendors[vendor.name] = vendor
+            self._locations(vendor.name, "", vendor.locations, at, path)
+
+    def _platforms(self, doc: EcosystemDocument, source: Source) -> None:
+        model = self.model
         for i, provider in enumerate(doc.spec.platforms):
+            at, path = source.at("spec", "platforms", i), f"Ecosystem/platforms/{provider.name}"
             if provider.name in model.providers:
-                self._duplicate(
-                    "platform provider",
-                    provider.name,
-                    source.at("spec", "platforms", i, "name"),
-                    f"Ecosystem/platforms/{provider.name}",
-                )
+                self._duplicate("platform provider", provider.name, at.at("name"), path)
                 continue
             model.providers[provider.name] = provider
             for j, platform in enumerate(provider.data_platforms):
                 if platform.name in model.data_platforms:
+                    where = f"{path}/dataPlatforms/{platform.name}"
                     self._duplicate(
-                        "data platform",
-                        platform.name,
-                        source.at("spec", "platforms", i, "dataPlatforms", j, "name"),
-                        f"Ecosystem/platforms/{provider.name}/dataPlatforms/{platform.name}",
+                        "data platform", platform.name, at.at("dataPlatforms", j, "name"), where
                     )
                     continue
                 model.data_platforms[platform.name] = platform
