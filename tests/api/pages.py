@@ -27,3 +27,10 @@ async def walk(api: httpx.AsyncClient, path: str, query: str = "", limit: int = 
 async def names(api: httpx.AsyncClient, path: str, query: str = "", limit: int = 50) -> list[str]:
     """The names of every item of a list."""
     return [item["name"] for item in await walk(api, path, query, limit)]
+
+
+async def assert_names_parameter(api: httpx.AsyncClient, url: str, parameter: str) -> None:
+    """The request is refused with 422, naming the parameter at fault first."""
+    response = await api.get(url)
+    assert response.status_code == 422, response.text
+    assert response.json()["errors"][0]["parameter"] == parameter

@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import StoredVersion, store_model
 from app.ecosystem.loader import load_texts
-from tests.api.pages import names, walk
+from tests.api.pages import assert_names_parameter, names, walk
 from tests.ecosystem.modeltext import BASE as SMALL_MODEL
 
 BASE = "/api/v1"
@@ -135,9 +135,7 @@ async def test_not_found_names_what_is_missing(api: httpx.AsyncClient, acme: Sto
 async def test_bad_parameters_are_named(
     api: httpx.AsyncClient, acme: StoredVersion, path: str, parameter: str
 ) -> None:
-    response = await api.get(f"{BASE}{path}")
-    assert response.status_code == 422, response.text
-    assert response.json()["errors"][0]["parameter"] == parameter
+    await assert_names_parameter(api, f"{BASE}{path}", parameter)
 
 
 async def test_an_older_version_by_id_and_by_commit(
