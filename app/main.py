@@ -16,11 +16,13 @@ from app.api import problems
 from app.api.deps import Resources
 from app.api.observability import Metrics, Observe
 from app.api.routes import datastores, diffs, governance, health, lineage, versions, workspaces
+from app.catalog.activation import ActivationListener
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
 from app.db.embedded import stop_embedded
 from app.db.engine import create_engine, create_pool, database_url
 from app.db.migrate import upgrade
+from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
 from app.settings import Settings
 
@@ -47,13 +49,15 @@ async def _prepare(settings: Settings) -> Resources:
         stored = await store_model(engine, load_directory(EXAMPLE), source=str(EXAMPLE))
         log.info("loaded the example model as version %s", stored.id)
     await apply_retention(engine, settings.keep_versions)
-    resources = Resources(settings, engine, pool)
+    resources = Resources(settings, engine, pool, ActivationListener(asyncpg_dsn(url)))
+    resources.activation.subscribe(resources.active.forget)
     async with (
         pool.acquire() as connection
     ):  # the active version's graph, before the first question
         active = await connection.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
         if active is not None:
             await resources.graphs.get(cast(asyncpg.Connection, connection), active)
+    await resources.activation.start(active)
     return resources
 
 
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.resources.activation.stop()
             await app.state.resources.pool.close()
             await app.state.resources.engine.dispose()
             if settings.embedded:

@@ -12,6 +12,7 @@ import asyncpg
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.catalog.activation import ActivationListener
 from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion, VersionRef, resolve_version
 from app.errors import ForbiddenError, UnauthorizedError
@@ -20,11 +21,12 @@ from app.settings import Scope, Settings
 
 @dataclass(slots=True)
 class Resources:
-    """What the lifespan built: settings, the engine (writes), the pool (reads), version graphs."""
+    """What the lifespan built: settings, engine (writes), pool (reads), activation hook, graphs."""
 
     settings: Settings
     engine: AsyncEngine
     pool: asyncpg.Pool
+    activation: ActivationListener
     graphs: GraphCache = field(default_factory=GraphCache)
     active: ActiveVersion = field(default_factory=ActiveVersion)
 

@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.catalog.activation import notify_activated
 from app.catalog.rows import ROWS, Row
 from app.catalog.schema import ENTITY_PREFIX, PARTITION_SCHEMA
 from app.db.engine import driver_connection
@@ -227,6 +228,7 @@ async def _activate(connection: asyncpg.Connection, version_id: int) -> None:
         "UPDATE model_versions SET state = 'active', activated_at = now(), superseded_at = NULL WHERE id = $1",
         version_id,
     )
+    await notify_activated(connection, version_id)  # delivered when the transaction commits
 
 
 async def _record_commit(

@@ -70,6 +70,10 @@ class ActiveVersion:
             self.read_at = now
         return self.ref
 
+    async def forget(self, _version_id: int | None = None) -> None:
+        """Read the active version again at the next request (an activation subscriber)."""
+        self.ref = None
+
 
 async def _by_ref(connection: asyncpg.Connection, ref: str) -> asyncpg.Record | None:
     if ref.isdigit() and len(ref) < 19:

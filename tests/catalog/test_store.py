@@ -11,6 +11,7 @@ from app.db.tables import VersionState
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory, load_texts
 from app.ecosystem.model import Model
+from tests.catalog.variants import variant
 from tests.conftest import EXAMPLES
 from tests.ecosystem.modeltext import BASE
 
@@ -164,22 +165,12 @@ async def test_same_content_is_stored_once_and_commits_are_recorded(
         await db.close()
 
 
-def _variant(n: int) -> Model:
-    """A valid model whose content differs by n (a label)."""
-    text = BASE["zones/usa/customers.yaml"].replace(
-        "  team: FrontOffice\n", f"  team: FrontOffice\n  labels: {{v: '{n}'}}\n"
-    )
-    model = load_texts({**BASE, "zones/usa/customers.yaml": text})
-    assert model.errors == 0
-    return model
-
-
 async def test_retention_keeps_the_newest_and_the_active(
     engine: AsyncEngine, database_url: str
 ) -> None:
-    ids = [(await store_model(engine, _variant(n), source="repo")).id for n in range(5)]
+    ids = [(await store_model(engine, variant(n), source="repo")).id for n in range(5)]
     # bring the oldest content back: it is active again, but it is also the oldest id
-    again = await store_model(engine, _variant(0), source="repo")
+    again = await store_model(engine, variant(0), source="repo")
     assert again.id == ids[0] and again.state is VersionState.ACTIVE
     removed = await apply_retention(engine, keep=2)
     assert removed == ids[1:4]
