@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Scope = Literal["read", "operate", "admin"]
@@ -54,6 +54,50 @@ class Settings(BaseSettings):
     load_example: bool = Field(
         default=True,
         description="with the embedded database and no active model, load examples/acme at start",
+    )
+
+    model_repo: str | None = Field(
+        default=None,
+        description="the model repository to follow: a git URL or a local path; unset: none",
+    )
+    model_branch: str = Field(default="main", description="the branch whose pushes are ingested")
+    model_subdir: str = Field(default=".", description="the model root inside the repository")
+    model_repo_name: str | None = Field(
+        default=None,
+        description="e.g. acme/data-model: pushes from other repositories are ignored",
+    )
+    git_token: SecretStr | None = Field(
+        default=None,
+        description="token for https access to the repository (never logged or shown)",
+    )
+    git_username: str = Field(
+        default="x-access-token",
+        description="user name sent with the token (GitLab: oauth2)",
+    )
+    webhook_secret_github: SecretStr | None = Field(
+        default=None, description="secret of the GitHub webhook; unset: its pushes are refused"
+    )
+    webhook_secret_gitlab: SecretStr | None = Field(
+        default=None, description="secret token of the GitLab webhook; unset: refused"
+    )
+    webhook_secret_gitea: SecretStr | None = Field(
+        default=None, description="secret of the Gitea webhook; unset: refused"
+    )
+    webhook_max_bytes: int = Field(
+        default=5 * 1024 * 1024, ge=1024, description="the largest webhook body read"
+    )
+    poll_seconds: float = Field(
+        default=300,
+        ge=0,
+        description="how often to compare the branch head with the last ingest; 0: never",
+    )
+    git_timeout_seconds: float = Field(
+        default=120, gt=0, description="how long one git command may run"
+    )
+    max_commit_bytes: int = Field(
+        default=256 * 1024 * 1024,
+        ge=1024,
+        description="the largest model subtree of a commit that is ingested",
     )
 
     @property

@@ -129,3 +129,8 @@ class ModelVersionCommit(SQLModel, table=True):
         sa_type=DateTime(timezone=True),
         sa_column_kwargs={"server_default": func.now(), "comment": "when it was read"},
     )
+
+
+from app.db import ingest_table  # noqa: E402  # registers the ingest queue on the same metadata
+
+__all__ = ["ModelVersion", "ModelVersionCommit", "VersionState", "ingest_table", "metadata"]
