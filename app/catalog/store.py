@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +46,10 @@ class CatalogError(AppError):
 ACTIVATION_LOCK_TIMEOUT = "30s"  # how long the flip may wait for running readers of the views
 LOCK_SPACE = 0x45C0  # advisory locks of the catalog: (LOCK_SPACE, version id); 0 serialises loads
 Progress = Callable[[str, int], None]  # (table, rows written since the last call)
+# Called inside the activating transaction, after every other activation is locked out, with
+# the version about to be activated: returns why it must not be (it is then kept as
+# superseded), or None to go ahead; it may record the activation in the same transaction.
+ActivationGuard = Callable[[asyncpg.Connection, int], Awaitable[str | None]]
 PROGRESS_EVERY = 20_000
 
 
@@ -58,6 +62,7 @@ class StoredVersion:
     created: bool  # False when a version with the same content already existed
     counts: dict[str, int] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    held_back: str | None = None  # why an accepted model was not activated (the guard's reason)
 
 
 async def store_model(
@@ -67,13 +72,14 @@ async def store_model(
     source: str,
     commit_sha: str | None = None,
     progress: Progress | None = None,
+    guard: ActivationGuard | None = None,
 ) -> StoredVersion:
-    """Store a model as a version: active when it has no errors, rejected otherwise."""
+    """Store a model as a version: active when it has no errors (and the guard agrees), rejected otherwise."""
     async with engine.connect() as handle:
         connection = await driver_connection(handle)
         existing = await _existing(connection, model.content_hash)
         if existing is not None:
-            return await _reuse(connection, existing, source, commit_sha)
+            return await _reuse(connection, existing, source, commit_sha, guard)
         version_id = await connection.fetchval(
             "INSERT INTO model_versions (source, commit_sha, content_hash, state, errors, warnings, counts, timings)"
             " VALUES ($1, $2, $3, 'loading', $4, $5, '{}', '{}') RETURNING id",
@@ -81,7 +87,8 @@ async def store_model(
         )  # fmt: skip
         await connection.execute("SELECT pg_advisory_lock($1, $2)", LOCK_SPACE, version_id)
         try:
-            return await _write(connection, model, version_id, source, commit_sha, progress)
+            written = _Written(version_id, source, commit_sha)
+            return await _write(connection, model, written, progress, guard)
         except (asyncpg.PostgresError, OSError) as error:
             await connection.execute(
                 "UPDATE model_versions SET state = 'failed', failure = $2 WHERE id = $1",
@@ -101,22 +108,30 @@ async def _existing(connection: asyncpg.Connection, content_hash: str) -> asyncp
 
 
 async def _reuse(
-    connection: asyncpg.Connection, existing: asyncpg.Record, source: str, commit_sha: str | None
+    connection: asyncpg.Connection,
+    existing: asyncpg.Record,
+    source: str,
+    commit_sha: str | None,
+    guard: ActivationGuard | None,
 ) -> StoredVersion:
     """Record the commit against the version that has its content; bring it back if superseded."""
     state = VersionState(existing["state"])
+    held_back = None
     async with connection.transaction():
         await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
         await _record_commit(connection, existing["id"], source, commit_sha)
         if state is VersionState.SUPERSEDED:
-            await _activate(connection, existing["id"])
-            state = VersionState.ACTIVE
+            held_back = await guard(connection, existing["id"]) if guard else None
+            if held_back is None:
+                await _activate(connection, existing["id"])
+                state = VersionState.ACTIVE
     return StoredVersion(
         existing["id"],
         state,
         False,
         _decoded(existing["counts"]),
         _decoded(existing["timings"]),
+        held_back,
     )
 
 
@@ -126,19 +141,27 @@ def _decoded(value: object) -> dict[str, Any]:
     return dict(decoded) if isinstance(decoded, dict) else {}
 
 
+@dataclass(frozen=True, slots=True)
+class _Written:
+    """The version being written and where its model came from."""
+
+    id: int
+    source: str
+    commit_sha: str | None
+
+
 async def _write(
     connection: asyncpg.Connection,
     model: Model,
-    version_id: int,
-    source: str,
-    commit_sha: str | None,
+    version: _Written,
     progress: Progress | None,
+    guard: ActivationGuard | None,
 ) -> StoredVersion:
+    version_id = version.id
     accepted = model.errors == 0
     tables = list(MODEL_TABLES) if accepted else ["problems"]  # a rejected model keeps its problems
     counts: dict[str, int] = {}
     started = time.perf_counter()
-    state = VersionState.ACTIVE if accepted else VersionState.REJECTED
     async with connection.transaction():
         # one load or retention at a time: they attach and detach partitions of the same tables
         await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
@@ -148,13 +171,8 @@ async def _write(
         written = time.perf_counter()
         await connection.execute(f"SET LOCAL lock_timeout = '{ACTIVATION_LOCK_TIMEOUT}'")
         await connection.execute("LOCK TABLE model_versions IN ACCESS EXCLUSIVE MODE")
-        if accepted:
-            await _activate(connection, version_id)
-        else:
-            await connection.execute(
-                "UPDATE model_versions SET state = 'rejected' WHERE id = $1", version_id
-            )
-        await _record_commit(connection, version_id, source, commit_sha)
+        state, held_back = await _settle(connection, version_id, accepted, guard)
+        await _record_commit(connection, version_id, version.source, version.commit_sha)
         timings = {
             "write": round(written - started, 3),
             "activate": round(time.perf_counter() - written, 3),
@@ -164,7 +182,27 @@ async def _write(
             version_id, json.dumps(counts), json.dumps(timings),
         )  # fmt: skip
     timings["total"] = round(time.perf_counter() - started, 3)
-    return StoredVersion(version_id, state, True, counts, timings)
+    return StoredVersion(version_id, state, True, counts, timings, held_back)
+
+
+async def _settle(
+    connection: asyncpg.Connection, version_id: int, accepted: bool, guard: ActivationGuard | None
+) -> tuple[VersionState, str | None]:
+    """Activate a written version, or keep it rejected, or (when the guard says so) superseded."""
+    if not accepted:
+        await connection.execute(
+            "UPDATE model_versions SET state = 'rejected' WHERE id = $1", version_id
+        )
+        return VersionState.REJECTED, None
+    held_back = await guard(connection, version_id) if guard else None
+    if held_back is not None:
+        await connection.execute(
+            "UPDATE model_versions SET state = 'superseded', superseded_at = now() WHERE id = $1",
+            version_id,
+        )
+        return VersionState.SUPERSEDED, held_back
+    await _activate(connection, version_id)
+    return VersionState.ACTIVE, None
 
 
 def partition_name(table: str, version_id: int) -> str:
