@@ -15,7 +15,17 @@ from fastapi_offline import FastAPIOffline
 from app.api import problems
 from app.api.deps import Resources
 from app.api.observability import Metrics, Observe
-from app.api.routes import datastores, diffs, governance, health, lineage, versions, workspaces
+from app.api.routes import (
+    datastores,
+    diffs,
+    governance,
+    health,
+    ingests,
+    lineage,
+    versions,
+    webhooks,
+    workspaces,
+)
 from app.catalog.activation import ActivationListener
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
@@ -24,6 +34,7 @@ from app.db.engine import create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
+from app.gitsource.service import build_ingestion
 from app.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme"
@@ -58,6 +69,8 @@ async def _prepare(settings: Settings) -> Resources:
         if active is not None:
             await resources.graphs.get(cast(asyncpg.Connection, connection), active)
     await resources.activation.start(active)
+    resources.ingestion = build_ingestion(engine, settings)
+    resources.ingestion.start()  # the worker resumes queued ingests, and recovers interrupted ones
     return resources
 
 
@@ -71,6 +84,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            if app.state.resources.ingestion is not None:
+                await app.state.resources.ingestion.stop()
             await app.state.resources.activation.stop()
             await app.state.resources.pool.close()
             await app.state.resources.engine.dispose()
@@ -96,6 +111,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workspaces.router,
         lineage.router,
         diffs.router,
+        ingests.router,
+        webhooks.router,
     ):
         app.include_router(router, prefix="/api/v1")
     return app

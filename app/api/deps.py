@@ -16,12 +16,14 @@ from app.catalog.activation import ActivationListener
 from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion, VersionRef, resolve_version
 from app.errors import ForbiddenError, UnauthorizedError
+from app.gitsource.service import Ingestion
 from app.settings import Scope, Settings
 
 
 @dataclass(slots=True)
 class Resources:
-    """What the lifespan built: settings, engine (writes), pool (reads), activation hook, graphs."""
+    """What the lifespan built: settings, engine (writes), pool (reads), activation hook, graphs,
+    and the ingestion that follows the model repository."""
 
     settings: Settings
     engine: AsyncEngine
@@ -29,6 +31,7 @@ class Resources:
     activation: ActivationListener
     graphs: GraphCache = field(default_factory=GraphCache)
     active: ActiveVersion = field(default_factory=ActiveVersion)
+    ingestion: Ingestion | None = None
 
 
 async def resources(request: Request) -> Resources:

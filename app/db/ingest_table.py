@@ -33,7 +33,8 @@ class Ingest(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(f"state IN ({STATES})", name="ingest_state_known"),
         CheckConstraint(
-            "trigger IN ('github', 'gitlab', 'gitea', 'manual', 'poll')", name="ingest_trigger_known"
+            "trigger IN ('github', 'gitlab', 'gitea', 'manual', 'poll')",
+            name="ingest_trigger_known",
         ),
         Index(
             "ingests_one_per_delivery",

@@ -1,0 +1,119 @@
+"""Push webhooks of GitHub, GitLab and Gitea: authenticated by signature, answered at once.
+
+A delivery only records an ingest request (the worker does the work), so the host gets its
+answer in milliseconds. A delivery id seen before records nothing new.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import asyncpg
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+
+from app.api.deps import Res
+from app.api.schemas_ingest import IngestOut, WebhookOut
+from app.errors import PayloadTooLargeError
+from app.gitsource.queue import queue_ingest
+from app.gitsource.webhooks import GITEA, GITHUB, GITLAB, Provider, ignored_because, read_push
+from app.gitsource.webhooks import verify as verify_signature
+
+router = APIRouter(tags=["webhooks"])
+PUSH_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {"type": "object", "description": "the host's push event payload"},
+            "example": {
+                "ref": "refs/heads/main",
+                "after": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+                "repository": {"full_name": "acme/data-model"},
+            },
+        }
+    },
+}
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"description": "a ping, a redelivery, or a push that is not followed (with the reason)"},
+    401: {"description": "the signature (or GitLab token) is missing or wrong"},
+    413: {"description": "the body is larger than ECOPLANE_WEBHOOK_MAX_BYTES"},
+    422: {"description": "a signed push event that cannot be read"},
+}
+
+
+async def _body(request: Request, limit: int) -> bytes:
+    """The raw body (the signature covers exactly these bytes), at most `limit` of them."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise PayloadTooLargeError(f"the body has {declared} bytes; at most {limit} are read")
+    chunks, received = [], 0
+    async for chunk in request.stream():
+        received += len(chunk)
+        if received > limit:
+            raise PayloadTooLargeError(f"the body has more than {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _secret(provider: Provider, res: Res) -> str | None:
+    configured = getattr(res.settings, f"webhook_secret_{provider.name}")
+    return configured.get_secret_value() if configured is not None else None
+
+
+async def _delivery(provider: Provider, request: Request, res: Res) -> Any:
+    """Check, read and record one delivery."""
+    body = await _body(request, res.settings.webhook_max_bytes)
+    verify_signature(provider, body, request.headers, _secret(provider, res))
+    event = request.headers.get(provider.event_header, "")
+    if event in provider.ping_events:
+        return WebhookOut(status="pong")
+    if event not in provider.push_events:
+        return WebhookOut(status="ignored", reason=f"the event {event[:80]!r} is not a push")
+    push = read_push(body)
+    reason = ignored_because(push, res.settings.model_branch, res.settings.model_repo_name)
+    if reason is None and not res.settings.model_repo:
+        reason = "no model repository is configured (ECOPLANE_MODEL_REPO)"
+    if reason is not None:
+        return WebhookOut(status="ignored", reason=reason)
+    delivery = request.headers.get(provider.delivery_header, "").strip()[:200] or None
+    async with res.pool.acquire() as db:  # taken once the body is in: a slow sender holds none
+        ingest, created = await queue_ingest(
+            cast(asyncpg.Connection, db), trigger=provider.name, ref=res.settings.model_branch,
+            commit_sha=push.after, delivery_id=delivery, requested_by=push.pushed_by,
+        )  # fmt: skip
+    if not created:
+        return WebhookOut(status="duplicate", ingest=IngestOut.model_validate(ingest))
+    if res.ingestion is not None:
+        res.ingestion.worker.wake()
+    answer = WebhookOut(status="queued", ingest=IngestOut.model_validate(ingest))
+    return JSONResponse(answer.model_dump(mode="json", by_alias=True), status_code=202)
+
+
+def _route(provider: Provider) -> dict[str, Any]:
+    return {
+        "summary": f"A {provider.title} push webhook",
+        "response_model": WebhookOut,
+        "responses": {
+            202: {"description": "an ingest was queued", "model": WebhookOut},
+            **RESPONSES,
+        },
+        "openapi_extra": {"requestBody": PUSH_BODY},
+    }
+
+
+@router.post("/webhooks/github", **_route(GITHUB))
+async def github_webhook(request: Request, res: Res) -> Any:
+    """A GitHub delivery (push, ping), signed in X-Hub-Signature-256; X-GitHub-Delivery names it."""
+    return await _delivery(GITHUB, request, res)
+
+
+@router.post("/webhooks/gitlab", **_route(GITLAB))
+async def gitlab_webhook(request: Request, res: Res) -> Any:
+    """A GitLab delivery (Push Hook), with the secret in X-Gitlab-Token; X-Gitlab-Event-UUID names it."""
+    return await _delivery(GITLAB, request, res)
+
+
+@router.post("/webhooks/gitea", **_route(GITEA))
+async def gitea_webhook(request: Request, res: Res) -> Any:
+    """A Gitea delivery (push), signed in X-Gitea-Signature; X-Gitea-Delivery names it."""
+    return await _delivery(GITEA, request, res)

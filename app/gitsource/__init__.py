@@ -1,0 +1,1 @@
+"""Model sources: the git repository, its webhooks, and the ingest pipeline that follows it."""

@@ -1,0 +1,169 @@
+"""One ingest: fetch → load → validate → store → activate, each step recorded on the ingest.
+
+An older commit never replaces a newer active one: before storing, the commits that descend
+from the ingested one are listed from the mirror, and the catalog's activation guard (asked
+under the activation lock) keeps the version back when the active version's commit is one of
+them. The same guard marks the ingest active in the activating transaction itself.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.store import ActivationGuard, StoredVersion, store_model
+from app.db.ingest_table import IngestState
+from app.ecosystem.loader import ModelUnreadableError, load_directory
+from app.ecosystem.model import Model
+from app.errors import AppError
+from app.gitsource import queue
+from app.gitsource.git import Repository
+from app.settings import Settings
+
+log = logging.getLogger("ecoplane.ingest")
+
+
+class Timings(dict[str, float]):
+    """Seconds per phase of an ingest."""
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        """Time a phase."""
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self[name] = round(time.perf_counter() - start, 3)
+
+
+class Pipeline:
+    """Runs claimed ingests against the repository and the catalog."""
+
+    def __init__(
+        self, engine: AsyncEngine, settings: Settings, repository: Repository | None
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.repository = repository
+
+    async def run(self, connection: asyncpg.Connection, ingest: dict[str, Any]) -> None:
+        """Take a claimed ingest to its final state; failures are recorded, never raised."""
+        timings = Timings()
+        try:
+            with timings.phase("total"):
+                await self._run(connection, ingest, timings)
+        except (AppError, ModelUnreadableError) as error:
+            detail = (
+                error.detail
+                if isinstance(error, AppError)
+                else f"the model cannot be read: {error}"
+            )
+            if self.repository is not None:
+                detail = self.repository.redact(detail)
+            log.warning("ingest %s failed: %s", ingest["id"], detail)
+            await queue.advance(connection, ingest["id"], IngestState.FAILED, detail=detail)
+        await queue.advance_timings(connection, ingest["id"], timings)
+
+    async def _run(
+        self, connection: asyncpg.Connection, ingest: dict[str, Any], timings: Timings
+    ) -> None:
+        repository = self.repository
+        if repository is None:
+            raise NotConfiguredError("no model repository is configured (ECOPLANE_MODEL_REPO)")
+        with timings.phase("fetch"):
+            await repository.fetch()
+            commit = await repository.resolve(ingest["commit_sha"] or ingest["ref"])
+        await queue.advance(connection, ingest["id"], IngestState.FETCHING, commit_sha=commit)
+        await self._supersede_older(connection, ingest["id"], commit)
+        if commit in await queue.active_commits(connection):
+            version = await queue.active_version(connection)
+            await queue.advance(
+                connection, ingest["id"], IngestState.ACTIVE,
+                version_id=version, detail=f"commit {commit[:12]} is already active: nothing new",
+            )  # fmt: skip
+            return
+        await queue.advance(connection, ingest["id"], IngestState.VALIDATING)
+        with timings.phase("load"):
+            model = await self._load(repository, commit)
+        await queue.advance(
+            connection,
+            ingest["id"],
+            IngestState.STORING,
+            errors=model.errors,
+            warnings=model.warnings,
+        )
+        newer = await repository.descendants(commit)
+        with timings.phase("store"):
+            stored = await store_model(
+                self.engine, model, source=repository.redact(repository.url), commit_sha=commit,
+                guard=_guard(ingest["id"], commit, newer),
+            )  # fmt: skip
+        await _finish(connection, ingest["id"], stored)
+
+    async def _load(self, repository: Repository, commit: str) -> Model:
+        async with repository.checkout(
+            commit, self.settings.model_subdir, self.settings.max_commit_bytes
+        ) as directory:
+            return await asyncio.to_thread(load_directory, directory)
+
+    async def _supersede_older(
+        self, connection: asyncpg.Connection, ingest_id: int, commit: str
+    ) -> None:
+        """Queued requests for this commit or one of its ancestors are replaced by this ingest."""
+        assert self.repository is not None
+        older = [
+            row["id"]
+            for row in await queue.queued_before(connection, ingest_id)
+            if row["commit_sha"] and await self.repository.is_ancestor(row["commit_sha"], commit)
+        ]
+        if older:
+            await queue.supersede(connection, older, ingest_id)
+
+
+class NotConfiguredError(AppError):
+    """Ingesting needs a model repository, and none is configured."""
+
+    status = 409
+    type = "no-model-repository"
+
+
+def _guard(ingest_id: int, commit: str, newer: set[str]) -> ActivationGuard:
+    """Keep the version back when the active one holds a newer commit; else mark the ingest active."""
+
+    async def guard(connection: asyncpg.Connection, version_id: int) -> str | None:
+        descendant = sorted(newer & await queue.active_commits(connection))
+        if descendant:
+            return f"commit {commit[:12]} is older than the active commit {descendant[0][:12]}"
+        await queue.advance(connection, ingest_id, IngestState.ACTIVE, version_id=version_id)
+        return None
+
+    return guard
+
+
+async def _finish(connection: asyncpg.Connection, ingest_id: int, stored: StoredVersion) -> None:
+    """Record how storing ended: active, rejected, superseded (held back), or the same content."""
+    if stored.state == "rejected":
+        detail = f"the model has errors: see /api/v1/model-versions/{stored.id}/problems"
+        await queue.advance(
+            connection, ingest_id, IngestState.REJECTED, version_id=stored.id, detail=detail
+        )
+    elif stored.state == "superseded":
+        await queue.advance(
+            connection,
+            ingest_id,
+            IngestState.SUPERSEDED,
+            version_id=stored.id,
+            detail=stored.held_back,
+        )
+    elif not stored.created:  # the same content as the active version: its commit is recorded
+        detail = f"same content as the active version {stored.id}: the commit was recorded"
+        await queue.advance(
+            connection, ingest_id, IngestState.ACTIVE, version_id=stored.id, detail=detail
+        )

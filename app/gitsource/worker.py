@@ -1,0 +1,110 @@
+"""The ingest worker: one ingest at a time across every replica, newest request first.
+
+A replica works on an ingest only while it holds a session advisory lock, so at most one ingest
+runs anywhere, and an ingest found in a running state by the lock's holder was interrupted (its
+process or connection died): it is marked failed and queued again once, unless a newer request
+exists that replaces it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from typing import Any
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.db.engine import driver_connection
+from app.gitsource import queue
+from app.gitsource.pipeline import Pipeline
+
+INGEST_LOCK = (0x45C1, 1)  # (space, key) of the advisory lock the worker holds while it works
+CHECK_SECONDS = 2.0  # how often an idle worker looks for requests queued by another replica
+log = logging.getLogger("ecoplane.ingest")
+
+
+class IngestWorker:
+    """Takes queued ingests and runs them; `run_once` is the unit tests and the CLI drive."""
+
+    def __init__(
+        self, engine: AsyncEngine, pipeline: Pipeline, *, check_seconds: float = CHECK_SECONDS
+    ) -> None:
+        self.engine = engine
+        self.pipeline = pipeline
+        self.check_seconds = check_seconds
+        self.woken = asyncio.Event()
+        self.task: asyncio.Task[None] | None = None
+
+    def wake(self) -> None:
+        """Look at the queue now (a request was just recorded)."""
+        self.woken.set()
+
+    async def run_once(self) -> int | None:
+        """Run the newest queued ingest to its end; its id, or None when idle or another worker works."""
+        async with self.engine.connect() as handle:
+            connection = await driver_connection(handle)
+            if not await connection.fetchval("SELECT pg_try_advisory_lock($1, $2)", *INGEST_LOCK):
+                return None
+            try:
+                await recover_interrupted(connection)
+                ingest = await queue.claim_newest(connection)
+                if ingest is None:
+                    return None
+                log.info(
+                    "ingest %s: %s %s",
+                    ingest["id"],
+                    ingest["trigger"],
+                    ingest["commit_sha"] or ingest["ref"],
+                )
+                await self.pipeline.run(connection, ingest)
+                return int(ingest["id"])
+            finally:
+                await connection.execute("SELECT pg_advisory_unlock($1, $2)", *INGEST_LOCK)
+
+    async def drain(self) -> list[int]:
+        """Run queued ingests until none is left (or another worker holds the lock)."""
+        done: list[int] = []
+        while (ingest_id := await self.run_once()) is not None:
+            done.append(ingest_id)
+        return done
+
+    def start(self) -> None:
+        """Work in the background until stopped."""
+        self.task = asyncio.create_task(self._loop(), name="ingest-worker")
+
+    async def stop(self) -> None:
+        """Stop working; an ingest cut short is found and failed by the next worker."""
+        if self.task is not None:
+            self.task.cancel()
+            await asyncio.gather(self.task, return_exceptions=True)
+            self.task = None
+
+    async def _loop(self) -> None:
+        while True:
+            self.woken.clear()
+            try:
+                await self.drain()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("the ingest worker cannot reach the database: %s", error)
+            except Exception:  # the worker must outlive a bug; the ingest is recovered next time
+                log.exception("the ingest worker failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.woken.wait(), self.check_seconds)
+
+
+async def recover_interrupted(connection: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Fail ingests a stopped worker left running; queue each again once unless a newer one exists."""
+    interrupted = await queue.fail_interrupted(connection)
+    newest = await queue.newest_id(connection)
+    for ingest in interrupted:
+        log.warning("ingest %s was interrupted", ingest["id"])
+        if ingest["retry_of"] is not None or ingest["id"] != newest:
+            continue  # retried once already, or a newer request replaces it
+        retry, _ = await queue.queue_ingest(
+            connection, trigger=ingest["trigger"], ref=ingest["ref"], commit_sha=ingest["commit_sha"],
+            requested_by=ingest["requested_by"], retry_of=ingest["id"],
+        )  # fmt: skip
+        log.info("ingest %s retries the interrupted ingest %s", retry["id"], ingest["id"])
+    return interrupted
