@@ -104,8 +104,8 @@ async def advance(
 async def supersede(connection: asyncpg.Connection, ids: list[int], by: int) -> None:
     """Mark queued ingests as replaced by the ingest of a newer commit."""
     await connection.execute(
-        "UPDATE ingests SET state = 'superseded', superseded_by = $2, finished_at = now(),"
-        " detail = 'a newer commit was requested: ingest ' || $2"
+        "UPDATE ingests SET state = 'superseded', superseded_by = $2::bigint, finished_at = now(),"
+        " detail = 'a newer commit was requested: ingest ' || $2::bigint"
         " WHERE id = ANY($1::bigint[]) AND state = 'queued'",
         ids,
         by,
