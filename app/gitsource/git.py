@@ -189,13 +189,11 @@ class Repository:
         if await self._commit(commit) is None:
             raise GitError(f"commit {commit} is not in the mirror")
         try:
-            await self.git(
-                "rev-parse", "--verify", "--quiet", f"{tree_of(commit, subdir)}^{{tree}}"
-            )
+            kind = (await self.git("cat-file", "-t", tree_of(commit, subdir))).strip()
         except GitError:
-            raise GitError(
-                f"the model directory {subdir!r} does not exist at commit {commit[:12]}"
-            ) from None
+            kind = b""
+        if kind != b"tree":
+            raise GitError(f"the model directory {subdir!r} does not exist at commit {commit[:12]}")
         size = await self.subtree_size(commit, subdir)
         if size > max_bytes:
             raise ModelTooLargeError(
@@ -216,7 +214,7 @@ def tree_of(commit: str, subdir: str) -> str:
     path = "" if path in ("", ".") else path.removeprefix("./")
     if ".." in path.split("/") or path.startswith("-"):
         raise GitError(f"the model directory {subdir!r} is not a path inside the repository")
-    return f"{commit}:{path}" if path else commit
+    return f"{commit}:{path}"  # `<commit>:` is the root tree
 
 
 def _extract(archive: bytes, target: Path) -> None:
