@@ -30,3 +30,35 @@ def test_keep_versions_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("ECOPLANE_KEEP_VERSIONS", "0")
     with pytest.raises(ValidationError, match="keep_versions"):
         Settings()
+
+
+def test_every_setting_is_in_the_readme_table() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    missing = [
+        name for name in Settings.model_fields if f"| `ECOPLANE_{name.upper()}` |" not in readme
+    ]
+    assert missing == []
+
+
+def test_secrets_are_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ECOPLANE_GIT_TOKEN", "glpat-abcdefghijklmnop1234")
+    monkeypatch.setenv("ECOPLANE_WEBHOOK_SECRET_GITHUB", "hook-secret-42")
+    settings = Settings()
+    assert settings.git_token is not None
+    assert settings.git_token.get_secret_value() == "glpat-abcdefghijklmnop1234"
+    for shown in (repr(settings), str(settings), settings.model_dump_json()):
+        assert "glpat-abcdefghijklmnop1234" not in shown and "hook-secret-42" not in shown
+
+
+def test_the_repository_settings_have_their_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ECOPLANE_MODEL_REPO", raising=False)
+    settings = Settings()
+    assert (settings.model_repo, settings.model_branch, settings.model_subdir) == (
+        None,
+        "main",
+        ".",
+    )
+    assert settings.poll_seconds == 300
+    monkeypatch.setenv("ECOPLANE_POLL_SECONDS", "-1")
+    with pytest.raises(ValidationError, match="poll_seconds"):
+        Settings()
