@@ -8,7 +8,6 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.catalog.retention import apply_retention
 from app.cli.output import EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, Commands, fail, note, output
 from app.db.engine import driver_connection, open_engine
 from app.db.ingest_table import FINISHED
@@ -49,8 +48,6 @@ async def _ingest(ref: str, queue_only: bool) -> int:
             )
         note(f"ingest {queued['id']} queued for {ref}")
         ingest = queued if queue_only else await _run_until_finished(engine, settings, queued["id"])
-        if ingest["state"] == "active":
-            await apply_retention(engine, settings.keep_versions)
     output([json.dumps(ingest, indent=2, default=str)])
     return EXIT_OK if queue_only else EXIT_STATUS.get(ingest["state"], EXIT_UNREADABLE)
 

@@ -16,6 +16,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.catalog.retention import apply_retention
 from app.db.engine import driver_connection
 from app.gitsource import queue
 from app.gitsource.pipeline import Pipeline
@@ -59,9 +60,10 @@ class IngestWorker:
                     ingest["commit_sha"] or ingest["ref"],
                 )
                 await self.pipeline.run(connection, ingest)
-                return int(ingest["id"])
             finally:
                 await connection.execute("SELECT pg_advisory_unlock($1, $2)", *INGEST_LOCK)
+        await apply_retention(self.engine, self.pipeline.settings.keep_versions)
+        return int(ingest["id"])
 
     async def drain(self) -> list[int]:
         """Run queued ingests until none is left (or another worker holds the lock)."""

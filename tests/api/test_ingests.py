@@ -147,6 +147,13 @@ async def test_bodies_over_the_limit_and_unreadable_pushes(hooked: httpx.AsyncCl
     assert answer.status_code == 413 and answer.json()["type"] == "payload-too-large"
     bad = await deliver(hooked, "github", b'{"ref": "refs/heads/main"}', "bad-1")
     assert bad.status_code == 422 and bad.json()["errors"][0]["parameter"] == "body"
+    form = b"payload=%7B%7D"
+    headers = {
+        **signed_headers("github", form, SECRET, "form-1"),
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
+    answer = await hooked.post("/api/v1/webhooks/github", content=form, headers=headers)
+    assert answer.status_code == 415 and "application/json" in answer.json()["detail"]
 
 
 async def test_a_manual_ingest_needs_operate_and_is_followed_to_its_end(

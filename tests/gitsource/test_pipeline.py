@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.gitsource.service import build_ingestion
 from app.gitsource.worker import IngestWorker
+from app.settings import Settings
 from tests.gitsource.conftest import active, ingest, request
 from tests.gitsource.repo import BROKEN, ModelRepo, labelled
 
@@ -106,3 +108,18 @@ async def test_a_branch_or_tag_name_is_resolved_and_an_unknown_ref_fails_clearly
     failed = await ingest(engine, missing)
     assert failed["state"] == "failed"
     assert "'no-such-branch' names no branch, tag or commit" in failed["detail"]
+
+
+async def test_old_versions_are_retired_after_ingests(
+    engine: AsyncEngine, repo: ModelRepo, settings: Settings
+) -> None:
+    worker = build_ingestion(
+        engine, Settings(**{**settings.model_dump(), "keep_versions": 2})
+    ).worker
+    for n in range(3):
+        await request(engine, "main", repo.commit(labelled(n)))
+        await worker.run_once()
+    async with engine.connect() as handle:
+        raw = await handle.get_raw_connection()
+        states = await raw.driver_connection.fetch("SELECT state FROM model_versions")  # type: ignore[union-attr]
+    assert sorted(s["state"] for s in states) == ["active", "superseded"]

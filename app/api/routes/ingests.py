@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
-from fastapi.responses import JSONResponse
 
 from app.api.deps import Caller, Connection, Res, require
 from app.api.paging import Cursor, Limit, number_after, page
@@ -40,9 +39,7 @@ async def ingest(
     created, _ = await queue_ingest(db, trigger="manual", ref=ref, requested_by=who.name)
     if res.ingestion is not None:
         res.ingestion.worker.wake()
-    return JSONResponse(
-        IngestOut.model_validate(created).model_dump(mode="json", by_alias=True), status_code=202
-    )
+    return created
 
 
 @router.get(

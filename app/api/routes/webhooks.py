@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 
 from app.api.deps import Res
 from app.api.schemas_ingest import IngestOut, WebhookOut
-from app.errors import PayloadTooLargeError
+from app.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from app.gitsource.queue import queue_ingest
 from app.gitsource.webhooks import GITEA, GITHUB, GITLAB, Provider, ignored_because, read_push
 from app.gitsource.webhooks import verify as verify_signature
@@ -37,6 +37,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "a ping, a redelivery, or a push that is not followed (with the reason)"},
     401: {"description": "the signature (or GitLab token) is missing or wrong"},
     413: {"description": "the body is larger than ECOPLANE_WEBHOOK_MAX_BYTES"},
+    415: {"description": "a signed delivery that is not application/json"},
     422: {"description": "a signed push event that cannot be read"},
 }
 
@@ -65,6 +66,11 @@ async def _delivery(provider: Provider, request: Request, res: Res) -> Any:
     body = await _body(request, res.settings.webhook_max_bytes)
     verify_signature(provider, body, request.headers, _secret(provider, res))
     event = request.headers.get(provider.event_header, "")
+    media = request.headers.get("content-type", "").partition(";")[0].strip().lower()
+    if media != "application/json":
+        raise UnsupportedMediaTypeError(
+            f"send deliveries as application/json (the webhook's content type), not {media[:80]!r}"
+        )
     if event in provider.ping_events:
         return WebhookOut(status="pong")
     if event not in provider.push_events:
