@@ -59,12 +59,8 @@ class Pipeline:
         try:
             with timings.phase("total"):
                 await self._run(connection, ingest, timings)
-        except (AppError, ModelUnreadableError) as error:
-            detail = (
-                error.detail
-                if isinstance(error, AppError)
-                else f"the model cannot be read: {error}"
-            )
+        except (AppError, ModelUnreadableError, OSError) as error:
+            detail = _failure(error)
             if self.repository is not None:
                 detail = self.repository.redact(detail)
             log.warning("ingest %s failed: %s", ingest["id"], detail)
@@ -125,6 +121,15 @@ class Pipeline:
         ]
         if older:
             await queue.supersede(connection, older, ingest_id)
+
+
+def _failure(error: Exception) -> str:
+    """What an ingest's failure says."""
+    if isinstance(error, AppError):
+        return error.detail
+    if isinstance(error, ModelUnreadableError):
+        return f"the model cannot be read: {error}"
+    return f"the model could not be materialised: {type(error).__name__}: {error}"
 
 
 class NotConfiguredError(AppError):

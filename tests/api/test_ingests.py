@@ -214,3 +214,19 @@ async def test_without_a_repository_manual_ingests_are_refused(api: httpx.AsyncC
         unsigned.status_code == 401
         and "ECOPLANE_WEBHOOK_SECRET_GITHUB" in unsigned.json()["detail"]
     )
+
+
+async def test_two_pushes_in_quick_succession_end_with_the_newer_commit_active(
+    hooked: httpx.AsyncClient, repo: ModelRepo
+) -> None:
+    from tests.gitsource.repo import labelled
+
+    older, newer = repo.commit(labelled(1)), repo.commit(labelled(2))
+    answers = [
+        await deliver(hooked, "github", push_payload("github", sha), f"quick-{n}")
+        for n, sha in enumerate((older, newer))
+    ]
+    states = [await finished(hooked, a.json()["ingest"]["id"]) for a in answers]
+    assert states[1]["state"] == "active"
+    assert states[0]["state"] in ("active", "superseded")  # ran first, or was replaced
+    assert (await hooked.get("/api/v1/ecosystem")).json()["version"]["commit"] == newer
