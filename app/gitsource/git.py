@@ -94,9 +94,11 @@ class Repository:
         try:
             out, err = await asyncio.wait_for(process.communicate(), limit)
         except TimeoutError:
-            process.kill()
-            await process.wait()
+            await _stop(process)
             raise GitError(f"git {args[0]} took longer than {limit:g} s and was stopped") from None
+        except asyncio.CancelledError:  # the worker is stopping: git must not outlive it
+            await _stop(process)
+            raise
         if process.returncode != 0:
             message = err.decode(errors="replace").strip().splitlines()
             raise GitError(self.redact(f"git {args[0]} failed: {' '.join(message[-3:])[:500]}"))
@@ -206,6 +208,13 @@ class Repository:
             yield target
         finally:
             await asyncio.to_thread(shutil.rmtree, target, True)
+
+
+async def _stop(process: asyncio.subprocess.Process) -> None:
+    """Kill a git process and reap it."""
+    if process.returncode is None:
+        process.kill()
+    await process.wait()
 
 
 def tree_of(commit: str, subdir: str) -> str:
