@@ -25,6 +25,8 @@ StateFilter = Annotated[IngestState | None, Query(description="only ingests in t
     status_code=202,
     response_model=IngestOut,
     responses={
+        401: {"description": "no token, or a token that is not valid"},
+        403: {"description": "the token lacks the operate scope"},
         409: {"description": "no model repository is configured"},
         422: {"description": "the ref is not a branch, tag or commit name"},
     },
