@@ -8,11 +8,13 @@ an askpass script that reads it from the child's environment: it never appears i
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import io
 import os
 import re
 import shutil
+import signal
 import stat
 import tarfile
 import tempfile
@@ -89,7 +91,7 @@ class Repository:
             "git", *args,
             cwd=str(where or self.mirror), env=self._environment(),
             stdin=asyncio.subprocess.DEVNULL, stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE, start_new_session=True,
         )  # fmt: skip
         try:
             out, err = await asyncio.wait_for(process.communicate(), limit)
@@ -106,6 +108,7 @@ class Repository:
 
     def _environment(self) -> dict[str, str]:
         env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+        env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")  # ssh never asks either
         if self.token:
             env.update(
                 GIT_ASKPASS=str(self._askpass()),
@@ -211,9 +214,9 @@ class Repository:
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
-    """Kill a git process and reap it."""
-    if process.returncode is None:
-        process.kill()
+    """Kill git and its helpers (its own process group: they hold its pipes), and reap it."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
     await process.wait()
 
 

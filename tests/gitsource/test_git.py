@@ -139,3 +139,15 @@ async def test_a_password_written_into_the_url_is_removed_from_errors(
         await repository.head("main")
     assert TOKEN not in raised.value.detail and TOKEN not in str(raised.value)
     assert os.environ.get("ECOPLANE_GIT_ASKPASS_TOKEN") is None  # only the child's environment
+
+
+async def test_a_git_command_that_hangs_is_stopped_at_the_timeout(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as silent:  # accepts connections and never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/acme/data-model.git"
+        repository = Repository(url=url, home=tmp_path / "git", timeout=1)
+        with pytest.raises(GitError, match="git ls-remote took longer than 1 s and was stopped"):
+            await repository.head("main")
