@@ -1,0 +1,122 @@
+"""The examples in the OpenAPI document are real answers of the service, recorded from acme.
+
+Each operation's example is what the service answers for `examples/acme` (lists cut to two
+items, times and timings fixed). When an answer changes, the test fails; to record the
+examples again after a deliberate change:
+
+    ECOPLANE_UPDATE_EXAMPLES=1 .venv/bin/pytest tests/api/test_examples.py
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.api.openapi_docs import EXAMPLES_FILE
+from app.catalog.store import store_model
+from app.ecosystem.loader import load_directory, load_texts
+from app.main import create_app
+from tests.api.test_diffs import acme_files
+from tests.conftest import EXAMPLES
+from tests.ecosystem.modeltext import BASE
+
+V1 = "/api/v1"
+GET = {
+    "ecosystem": f"{V1}/ecosystem",
+    "zones": f"{V1}/zones?limit=2",
+    "zone": f"{V1}/zones/EU",
+    "teams": f"{V1}/teams?limit=2",
+    "team": f"{V1}/zones/EU/teams/Analytics",
+    "datastores": f"{V1}/datastores?limit=2",
+    "datastore": f"{V1}/datastores/Customers",
+    "dataset": f"{V1}/datastores/Customers/datasets/customers",
+    "datastore_consumers": f"{V1}/datastores/Customers/consumers?limit=2",
+    "workspaces": f"{V1}/workspaces?limit=2",
+    "workspace": f"{V1}/workspaces/CustomerSegmentation",
+    "transformers": f"{V1}/transformers?limit=2",
+    "transformer": f"{V1}/transformers/segment_customers",
+    "lineage_graph": f"{V1}/lineage?node=datastore:Customers&direction=downstream",
+    "versions": f"{V1}/model-versions?limit=2",
+    "version": f"{V1}/model-versions/2",
+    "problems": f"{V1}/model-versions/3/problems?limit=2",
+    "diff": f"{V1}/model-versions/1/diff/2",
+    "healthz": "/healthz",
+    "readyz": "/readyz",
+}
+FIXED_TIME = "2026-11-26T09:30:00Z"
+TIMES = {"createdAt", "activatedAt", "supersededAt", "recordedAt"}
+
+
+def _example(value: Any) -> Any:
+    """An answer as an example: lists cut to two items, times and timings fixed."""
+    if isinstance(value, list):
+        return [_example(item) for item in value[:2]]
+    if isinstance(value, dict):
+        return {
+            key: FIXED_TIME if key in TIMES and item else
+            dict.fromkeys(item, 0.25) if key == "timings" else _example(item)
+            for key, item in value.items()
+        }  # fmt: skip
+    return value
+
+
+async def _record(api: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, Any]:
+    await store_model(
+        engine, load_directory(EXAMPLES / "acme"), source="acme", commit_sha="a1b2c3d4"
+    )
+    edited = load_texts(dict(acme_files(without_phone=True)))
+    await store_model(engine, edited, source="acme", commit_sha="e5f6a7b8")
+    broken = load_texts({**BASE, "extra.yaml": "apiVersion: ecoplane.io/v1\nkind: Nonsense\n"})
+    await store_model(engine, broken, source="acme", commit_sha="0badc0de")
+    recorded: dict[str, Any] = {}
+    for operation, url in GET.items():
+        response = await api.get(url)
+        assert response.status_code == 200, (url, response.text)
+        recorded[operation] = _example(response.json())
+    files = acme_files(without_phone=False)
+    response = await api.post(f"{V1}/validate", json={"files": files})
+    assert response.status_code == 200, response.text
+    recorded["validate"] = _example(response.json())
+    return recorded
+
+
+async def test_every_operation_has_a_recorded_example(
+    api: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    recorded = await _record(api, engine)
+    committed = json.loads(EXAMPLES_FILE.read_text())
+    committed_metrics = committed.pop("metrics", None)
+    if os.environ.get("ECOPLANE_UPDATE_EXAMPLES"):
+        text = json.dumps({**recorded, "metrics": committed_metrics}, indent=2, ensure_ascii=False)
+        EXAMPLES_FILE.write_text(text + "\n")
+        committed = recorded
+    assert committed == recorded
+    operations = {
+        op["operationId"]
+        for path in create_app().openapi()["paths"].values()
+        for op in path.values()
+    }
+    assert operations == {*recorded, "metrics"}
+    metrics = (await api.get("/metrics")).text
+    for line in committed_metrics.splitlines():  # the metrics example names real metrics
+        if line.startswith("# TYPE"):
+            assert line in metrics, line
+
+
+async def test_the_document_shows_examples_and_problem_answers() -> None:
+    document = create_app().openapi()
+    workspace = document["paths"]["/api/v1/workspaces/{name}"]["get"]["responses"]
+    assert workspace["200"]["content"]["application/json"]["example"]["name"] == (
+        "CustomerSegmentation"
+    )
+    missing = workspace["404"]["content"]["application/problem+json"]
+    assert missing["schema"] == {"$ref": "#/components/schemas/Problem"}
+    assert missing["example"]["type"] == "not-found"
+    assert set(workspace) == {"200", "401", "403", "404", "422", "503"}
+    upload = document["paths"]["/api/v1/validate"]["post"]["responses"]
+    assert {"413", "415"} <= set(upload)
+    assert "HTTPValidationError" not in document["components"]["schemas"]
