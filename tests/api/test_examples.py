@@ -120,3 +120,19 @@ async def test_the_document_shows_examples_and_problem_answers() -> None:
     upload = document["paths"]["/api/v1/validate"]["post"]["responses"]
     assert {"413", "415"} <= set(upload)
     assert "HTTPValidationError" not in document["components"]["schemas"]
+
+
+def test_every_operation_and_parameter_is_described() -> None:
+    undescribed = [
+        (path, method, parameter["name"])
+        for path, operations in create_app().openapi()["paths"].items()
+        for method, operation in operations.items()
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert undescribed == []
+    for path, operations in create_app().openapi()["paths"].items():
+        for operation in operations.values():
+            assert operation.get("summary") and operation.get("description"), path
+            success = next(v for k, v in operation["responses"].items() if k.startswith("2"))
+            assert all("example" in media for media in success["content"].values()), path

@@ -22,7 +22,8 @@ async def datastores(
     zone: Annotated[str | None, Query(max_length=200, description="only this zone")] = None,
     team: Annotated[str | None, Query(max_length=200, description="only this team")] = None,
     production_status: Annotated[
-        Literal["production", "not-production"] | None, Query(alias="productionStatus")
+        Literal["production", "not-production"] | None,
+        Query(alias="productionStatus", description="only datastores of this production status"),
     ] = None,
     deprecated: Annotated[
         bool | None, Query(description="only (non-)deprecated datastores")
