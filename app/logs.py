@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import contextvars
-import json
 import logging
 import sys
 from datetime import UTC, datetime
+
+import orjson
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 SKIPPED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -37,7 +38,7 @@ class JsonFormatter(logging.Formatter):
         entry.update({k: v for k, v in vars(record).items() if k not in SKIPPED})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+        return orjson.dumps(entry, default=str).decode()
 
 
 def configure_logging(level: str = "INFO") -> None:

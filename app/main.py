@@ -6,13 +6,11 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import cast
 
-import asyncpg
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app.api import problems
+from app.api import openapi_docs, problems
 from app.api.deps import Resources
 from app.api.observability import Metrics, Observe
 from app.api.routes import (
@@ -62,12 +60,9 @@ async def _prepare(settings: Settings) -> Resources:
     await apply_retention(engine, settings.keep_versions)
     resources = Resources(settings, engine, pool, ActivationListener(asyncpg_dsn(url)))
     resources.activation.subscribe(resources.active.forget)
-    async with (
-        pool.acquire() as connection
-    ):  # the active version's graph, before the first question
-        active = await connection.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
-        if active is not None:
-            await resources.graphs.get(cast(asyncpg.Connection, connection), active)
+    active = await pool.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
+    if active is not None:  # the active version's graph, before the first question
+        await resources.graphs.get(pool, active)
     await resources.activation.start(active)
     resources.ingestion = build_ingestion(engine, settings)
     resources.ingestion.start()  # the worker resumes queued ingests, and recovers interrupted ones
@@ -103,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics = Metrics()
     app.add_middleware(Observe, metrics=app.state.metrics)
     problems.install(app)
+    openapi_docs.install(app)
     app.include_router(health.router)
     for router in (
         versions.router,

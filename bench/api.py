@@ -4,8 +4,10 @@ Loads the model of bench/model_load.py into an embedded Postgres, starts `ecopla
 runs wrk (32 connections, bounded duration) against four routes and, as the baseline in the
 same run, /healthz (a constant JSON through the same stack). Prints requests/s, p50 and p99 of
 each, the ratios to the baseline, and the server's peak RSS. Exit status 1 when a target is
-missed: detail routes at least 35% of the baseline's throughput with p99 under 25 ms, and the
-server's peak RSS under 400 MB. Needs wrk (Debian's package `wrk`).
+missed: the detail routes (a workspace, consumers, lineage) at least 35% of the baseline's
+throughput with p99 under 25 ms, and the server's peak RSS under 400 MB. The 50-row list is
+measured and printed beside them; the issue sets it no target (MEASURED.md finds a 50-row list
+at ~0.3 of a constant JSON in a bare app). Needs wrk (Debian's package `wrk`).
 
     .venv/bin/python bench/api.py [--keep DIR] [--seconds 10]
 """
@@ -35,6 +37,11 @@ ROUTES = {
     "GET /datastores?limit=50": "/api/v1/datastores?limit=50",
     "GET /datastores/{name}/consumers": "/api/v1/datastores/store_00042/consumers",
     "GET /lineage depth=3": "/api/v1/lineage?node=datastore:store_00042&direction=downstream&depth=3",
+}
+DETAIL_ROUTES = {
+    "GET /workspaces/{name}",
+    "GET /datastores/{name}/consumers",
+    "GET /lineage depth=3",
 }
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
@@ -127,10 +134,12 @@ def _report(results: dict[str, tuple[float, float, float]], rss: float) -> int:
     for label, (rate, p50, p99) in results.items():
         share = rate / baseline
         print(f"{label:36} {rate:9.0f} {p50:8.2f} {p99:8.2f} {share:6.2f}")
-        if not label.startswith("baseline"):
+        if label in DETAIL_ROUTES:
             missed |= share < MIN_SHARE or p99 > MAX_P99_MS
     print(f"server peak RSS: {rss:.0f} MB (target < {MAX_RSS_MB:.0f} MB)")
-    print(f"targets: share >= {MIN_SHARE} of the baseline, p99 < {MAX_P99_MS} ms")
+    print(
+        f"targets of the detail routes: share >= {MIN_SHARE} of the baseline, p99 < {MAX_P99_MS} ms"
+    )
     print("RESULT:", "target missed" if missed else "within target")
     return 1 if missed else 0
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any, cast
 
@@ -15,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.catalog.activation import ActivationListener
 from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion, VersionRef, resolve_version
+from app.db.engine import POOL_SIZE
 from app.errors import ForbiddenError, UnauthorizedError
 from app.gitsource.service import Ingestion
 from app.settings import Scope, Settings
@@ -31,6 +34,9 @@ class Resources:
     activation: ActivationListener
     graphs: GraphCache = field(default_factory=GraphCache)
     active: ActiveVersion = field(default_factory=ActiveVersion)
+    # requests wait for a pooled connection in arrival order: the pool's own queue lets a
+    # newcomer overtake a woken waiter, and under load a few requests then wait for seconds
+    turns: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POOL_SIZE))
     ingestion: Ingestion | None = None
 
 
@@ -43,12 +49,17 @@ async def resources(request: Request) -> Resources:
 Res = Annotated[Resources, Depends(resources)]
 
 
-async def connection(
-    res: Annotated[Resources, Depends(resources)],
-) -> AsyncIterator[asyncpg.Connection]:
-    """A pooled connection for one request."""
-    async with res.pool.acquire() as acquired:
+@asynccontextmanager
+async def pooled(res: Resources) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of the read pool, taken in turn."""
+    async with res.turns, res.pool.acquire() as acquired:
         yield cast(asyncpg.Connection, acquired)  # the pool's proxy forwards every method
+
+
+async def connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
+    """A pooled connection for one request."""
+    async with pooled(request.app.state.resources) as acquired:  # not a dependency: each costs
+        yield acquired
 
 
 Connection = Annotated[asyncpg.Connection, Depends(connection)]
@@ -62,8 +73,9 @@ class Caller:
     scopes: frozenset[str]
 
 
-async def caller(request: Request, res: Annotated[Resources, Depends(resources)]) -> Caller:
+def caller(request: Request) -> Caller:
     """The caller named by the bearer token; anonymous without one."""
+    res: Resources = request.app.state.resources
     header = request.headers.get("authorization")
     if header is None:
         return Caller("anonymous", frozenset({"read"}) if res.settings.reads_open else frozenset())
@@ -88,14 +100,19 @@ async def caller(request: Request, res: Annotated[Resources, Depends(resources)]
 def require(scope: Scope) -> Any:
     """A dependency that lets only callers with this scope through."""
 
-    async def check(who: Annotated[Caller, Depends(caller)]) -> Caller:
-        if scope not in who.scopes:
-            if who.name == "anonymous":
-                raise UnauthorizedError(f"this needs a token with the {scope!r} scope")
-            raise ForbiddenError(f"token {who.name!r} lacks the {scope!r} scope")
-        return who
+    async def check(request: Request) -> Caller:
+        return _allow(caller(request), scope)
 
     return Depends(check)
+
+
+def _allow(who: Caller, scope: Scope) -> Caller:
+    """The caller, if it has the scope: 401 for anonymous callers, 403 for tokens."""
+    if scope not in who.scopes:
+        if who.name == "anonymous":
+            raise UnauthorizedError(f"this needs a token with the {scope!r} scope")
+        raise ForbiddenError(f"token {who.name!r} lacks the {scope!r} scope")
+    return who
 
 
 VersionQuery = Annotated[
@@ -106,11 +123,41 @@ VersionQuery = Annotated[
 ]
 
 
-async def version(db: Connection, res: Res, ref: VersionQuery = None) -> VersionRef:
+async def _version(res: Resources, ref: str | None) -> VersionRef:
     """The version a read is answered from: the active one is remembered for a moment."""
-    if ref is not None:
-        return await resolve_version(db, ref)
-    return await res.active.get(db, res.settings.active_version_seconds)
+    if ref is None:
+        return await res.active.get(res.pool, res.settings.active_version_seconds)
+    async with res.turns, res.pool.acquire() as db:
+        return await resolve_version(cast(asyncpg.Connection, db), ref)
 
 
-Version = Annotated[VersionRef, Depends(version)]
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """One read: the version it is answered from and what answers it (no connection held)."""
+
+    version: VersionRef
+    res: Resources
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        """The read pool, for answers that need the database only now and then."""
+        return self.res.pool
+
+    def connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:
+        """A pooled connection, for as long as the answer needs it."""
+        return pooled(self.res)
+
+    @property
+    def graphs(self) -> GraphCache:
+        """The versions' lineage graphs."""
+        return self.res.graphs
+
+
+async def reading(request: Request, ref: VersionQuery = None) -> Reading:
+    """A read by a caller with the `read` scope, of the active version or `?version=`."""
+    _allow(caller(request), "read")
+    res: Resources = request.app.state.resources
+    return Reading(await _version(res, ref), res)
+
+
+Read = Annotated[Reading, Depends(reading)]

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import logging
+import secrets
 import time
-import uuid
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
@@ -72,7 +72,7 @@ class Observe:
             await self.app(scope, receive, send)
             return
         given = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")[:64]
-        rid = given if given.isprintable() and given else uuid.uuid4().hex
+        rid = given if given.isprintable() and given else secrets.token_hex(16)
         token = request_id.set(rid)
         status = 500
         started = time.perf_counter()

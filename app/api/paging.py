@@ -10,6 +10,7 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import Query
 from pydantic import BaseModel, Field
 
+from app.catalog.json_sql import JsonPage
 from app.errors import InvalidParameterError
 
 T = TypeVar("T")
@@ -92,3 +93,9 @@ def pair_after(cursor: str | None) -> tuple[str, str] | None:
     if not (isinstance(key, list) and len(key) == 2 and all(isinstance(k, str) for k in key)):
         raise InvalidParameterError("cursor", "cursor does not belong to this list")
     return key[0], key[1]
+
+
+def json_page_body(found: JsonPage) -> str:
+    """The JSON of a page that Postgres rendered: its items and the cursor after the last."""
+    cursor = None if found.last is None else encode_cursor(found.last)
+    return f'{{"items":{found.items},"nextCursor":{json.dumps(cursor)}}}'

@@ -7,8 +7,15 @@ from typing import Any
 
 import asyncpg
 
+from app.catalog.json_sql import JsonPage, fetch_json_page, json_object, json_page
 from app.errors import NotFoundError
 
+# the columns of a datastore answer, as json_object takes them
+STORE_JSON = (
+    "name", "zone", "team", "description", "production_status", "deprecated",
+    "deprecation_reason", "ingestion_kind", "trigger_kind", "trigger_cron", "approval_required",
+    "producer", "builtin",
+)  # fmt: skip
 STORE_FIELDS = (
     "d.name, d.zone, d.team, d.description, d.production_status, d.deprecated, d.deprecation_reason,"
     " d.ingestion_kind, d.trigger_kind, d.trigger_cron, d.approval_required, d.producer, d.labels, d.builtin"
@@ -27,31 +34,38 @@ class DatastoreFilter:
     q: str | None = None
 
 
+STORE_LIST = json_page(
+    "SELECT d.*, (SELECT count(*) FROM model_datasets s"
+    "   WHERE s.version_id = d.version_id AND s.datastore = d.name) AS datasets"
+    " FROM model_datastores d WHERE d.version_id = $1"
+    " AND ($2::text IS NULL OR d.zone = $2) AND ($3::text IS NULL OR d.team = $3)"
+    " AND ($4::text IS NULL OR d.production_status = $4) AND ($5::bool IS NULL OR d.deprecated = $5)"
+    " AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM model_datasets s WHERE s.version_id = d.version_id"
+    "   AND s.datastore = d.name AND $6 = ANY (s.classification))"
+    "   OR EXISTS (SELECT 1 FROM model_columns c WHERE c.version_id = d.version_id"
+    "   AND c.datastore = d.name AND $6 = ANY (c.classification)))"
+    " AND ($7::text IS NULL OR strpos(lower(d.name), lower($7)) > 0"
+    "   OR strpos(lower(coalesce(d.description, '')), lower($7)) > 0)"
+    " AND ($8::text IS NULL OR d.name > $8) ORDER BY d.name LIMIT $9",
+    json_object("p", (*STORE_JSON, "datasets"), labels="coalesce(p.labels, '{}')"),
+    "name",
+    "$9",
+)
+
+
 async def list_datastores(
     connection: asyncpg.Connection,
     version_id: int,
     where: DatastoreFilter,
     after: str | None,
     limit: int,
-) -> list[dict[str, Any]]:
-    """Datastores by name after a name (limit+1 rows, so the caller can tell a next page)."""
-    rows = await connection.fetch(
-        f"SELECT {STORE_FIELDS}, (SELECT count(*) FROM model_datasets s"
-        "   WHERE s.version_id = d.version_id AND s.datastore = d.name) AS datasets"
-        " FROM model_datastores d WHERE d.version_id = $1"
-        " AND ($2::text IS NULL OR d.zone = $2) AND ($3::text IS NULL OR d.team = $3)"
-        " AND ($4::text IS NULL OR d.production_status = $4) AND ($5::bool IS NULL OR d.deprecated = $5)"
-        " AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM model_datasets s WHERE s.version_id = d.version_id"
-        "   AND s.datastore = d.name AND $6 = ANY (s.classification))"
-        "   OR EXISTS (SELECT 1 FROM model_columns c WHERE c.version_id = d.version_id"
-        "   AND c.datastore = d.name AND $6 = ANY (c.classification)))"
-        " AND ($7::text IS NULL OR strpos(lower(d.name), lower($7)) > 0"
-        "   OR strpos(lower(coalesce(d.description, '')), lower($7)) > 0)"
-        " AND ($8::text IS NULL OR d.name > $8) ORDER BY d.name LIMIT $9",
+) -> JsonPage:
+    """A page of datastores by name after a name, rendered as JSON by Postgres."""
+    return await fetch_json_page(
+        connection, STORE_LIST,
         version_id, where.zone, where.team, where.production_status, where.deprecated,
         where.classification, where.q, after, limit + 1,
     )  # fmt: skip
-    return [dict(r) for r in rows]
 
 
 async def get_datastore(

@@ -43,10 +43,10 @@ def parse_node(text: str) -> Node:
 
 
 async def require_datastore(
-    graphs: GraphCache, connection: asyncpg.Connection, version_id: int, name: str
+    graphs: GraphCache, pool: asyncpg.Pool, version_id: int, name: str
 ) -> VersionGraph:
     """The version's graph, if the datastore exists in it; a 404 naming it otherwise."""
-    built = await graphs.get(connection, version_id)
+    built = await graphs.get(pool, version_id)
     if node_id("datastore", name) not in built.graph.nodes:
         raise NotFoundError(f"datastore {name!r} does not exist in model version {version_id}")
     return built
@@ -54,14 +54,14 @@ async def require_datastore(
 
 async def consumers(
     graphs: GraphCache,
-    connection: asyncpg.Connection,
+    pool: asyncpg.Pool,
     version_id: int,
     datastore: str,
     after: tuple[int, str] | None,
     limit: int,
 ) -> list[dict[str, Any]]:
     """The workspaces consuming a datastore by degree, then name (limit+1 rows, for paging)."""
-    built = await require_datastore(graphs, connection, version_id, datastore)
+    built = await require_datastore(graphs, pool, version_id, datastore)
     rows = consumers_of(built, datastore)
     if after is not None:
         rows = [r for r in rows if (r["degree"], r["workspace"]) > after]
@@ -70,14 +70,14 @@ async def consumers(
 
 async def lineage(
     graphs: GraphCache,
-    connection: asyncpg.Connection,
+    pool: asyncpg.Pool,
     version_id: int,
     start: Node,
     direction: Direction,
     depth: int,
 ) -> dict[str, Any]:
     """The nodes and edges within `depth` hops (capped) of a node, as graph.walk finds them."""
-    built = await graphs.get(connection, version_id)
+    built = await graphs.get(pool, version_id)
     if start.id not in built.graph.nodes:
         raise NotFoundError(f"node {start.id!r} does not exist in model version {version_id}")
     walked = min(depth, DEPTH_CAP)
@@ -86,7 +86,7 @@ async def lineage(
         "node": start.id,
         "direction": direction.value,
         "depth": walked,
-        "depth_capped": depth > DEPTH_CAP,
+        "depthCapped": depth > DEPTH_CAP,
         "nodes": [_node_out(n) for n in sorted(nodes)],
         "edges": [
             {"source": e.source, "target": e.target, "relation": e.relation}

@@ -10,7 +10,7 @@ import asyncio
 import gc
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
@@ -42,12 +42,18 @@ class GraphCache:
         self.graphs: OrderedDict[int, VersionGraph] = OrderedDict()
         self.building: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
 
-    async def get(self, connection: asyncpg.Connection, version_id: int) -> VersionGraph:
+    async def get(self, pool: asyncpg.Pool, version_id: int) -> VersionGraph:
         """The graph of a version, built on first use (once, however many ask at the same time)."""
+        found = self.graphs.get(version_id)
+        if found is not None:  # the common case: no lock, no connection
+            self.graphs.move_to_end(version_id)
+            return found
         async with self.building[version_id]:
             found = self.graphs.get(version_id)
             if found is None:
-                found = self.graphs[version_id] = await _build(connection, version_id)
+                async with pool.acquire() as connection:
+                    found = await _build(cast(asyncpg.Connection, connection), version_id)
+                self.graphs[version_id] = found
                 # a large graph is a million long-lived objects: keep them out of the cyclic
                 # collector's scans, or every full collection stalls requests (p99 spikes)
                 gc.freeze()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 import asyncpg
 
@@ -62,11 +62,12 @@ class ActiveVersion:
         self.ref: VersionRef | None = None
         self.read_at = float("-inf")
 
-    async def get(self, connection: asyncpg.Connection, seconds: float) -> VersionRef:
-        """The active version, from memory while it is fresh."""
+    async def get(self, pool: asyncpg.Pool, seconds: float) -> VersionRef:
+        """The active version, from memory while it is fresh (no connection needed then)."""
         now = time.monotonic()
         if self.ref is None or now - self.read_at >= seconds:
-            self.ref = await resolve_version(connection, None)
+            async with pool.acquire() as connection:
+                self.ref = await resolve_version(cast(asyncpg.Connection, connection), None)
             self.read_at = now
         return self.ref
 

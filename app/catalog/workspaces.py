@@ -7,6 +7,7 @@ from typing import Any
 
 import asyncpg
 
+from app.catalog.json_sql import json_object
 from app.errors import NotFoundError
 
 WORKSPACE_FIELDS = (
@@ -68,49 +69,38 @@ async def list_workspaces(
     return [dict(row) for row in rows]
 
 
-async def get_workspace(
-    connection: asyncpg.Connection, version_id: int, name: str
-) -> dict[str, Any]:
-    """A workspace with its dataset groups, their platform or requirements, and their sinks."""
-    row = await connection.fetchrow(
-        f"SELECT {WORKSPACE_FIELDS} FROM model_workspaces w WHERE w.version_id = $1 AND w.name = $2",
-        version_id,
-        name,
+SINK_JSON = json_object("s", ("datastore", "dataset", "columns", "allow_deprecated"))
+GROUP_JSON = json_object(
+    "g",
+    ("name",),
+    platform="CASE WHEN g.platform IS NOT NULL"
+    " THEN json_build_object('name', g.platform, 'status', g.platform_status) END",
+    requirements="CASE WHEN g.platform IS NULL"
+    " THEN json_build_object('retention', g.required_retention, 'latency', g.required_latency) END",
+    sinks=f"coalesce((SELECT json_agg({SINK_JSON} ORDER BY s.ordinal) FROM model_sinks s"
+    " WHERE s.version_id = $1 AND s.workspace = g.workspace AND s.dataset_group = g.name), '[]')",
+)
+# a workspace with its dataset groups and their sinks: one query, the JSON of the answer
+WORKSPACE_DETAIL = (
+    "SELECT "
+    + json_object(
+        "w",
+        ("name", "zone", "team", "description", "production_status", "priority", "transformer"),
+        labels="coalesce(w.labels, '{}')",
+        builtin="w.builtin",
+        dataset_groups=f"coalesce((SELECT json_agg({GROUP_JSON} ORDER BY g.name)"
+        " FROM model_dataset_groups g WHERE g.version_id = $1 AND g.workspace = w.name), '[]')",
     )
-    if row is None:
+    + "::text FROM model_workspaces w WHERE w.version_id = $1 AND w.name = $2"
+)
+
+
+async def get_workspace(connection: asyncpg.Connection, version_id: int, name: str) -> str:
+    """The JSON of a workspace with its dataset groups (platform or requirements) and sinks."""
+    found: str | None = await connection.fetchval(WORKSPACE_DETAIL, version_id, name)
+    if found is None:
         raise NotFoundError(f"workspace {name!r} does not exist in model version {version_id}")
-    return {**dict(row), "dataset_groups": await _dataset_groups(connection, version_id, name)}
-
-
-async def _dataset_groups(
-    connection: asyncpg.Connection, version_id: int, workspace: str
-) -> list[dict[str, Any]]:
-    groups = await connection.fetch(
-        "SELECT name, platform, platform_status, required_retention, required_latency"
-        " FROM model_dataset_groups WHERE version_id = $1 AND workspace = $2 ORDER BY name",
-        version_id, workspace,
-    )  # fmt: skip
-    sinks = await connection.fetch(
-        "SELECT dataset_group, datastore, dataset, columns, allow_deprecated FROM model_sinks"
-        " WHERE version_id = $1 AND workspace = $2 ORDER BY dataset_group, ordinal",
-        version_id, workspace,
-    )  # fmt: skip
-    by_group: dict[str, list[dict[str, Any]]] = {}
-    for sink in sinks:
-        entry = dict(sink)
-        by_group.setdefault(entry.pop("dataset_group"), []).append(entry)
-    return [_dataset_group(group, by_group.get(group["name"], [])) for group in groups]
-
-
-def _dataset_group(row: asyncpg.Record, sinks: list[dict[str, Any]]) -> dict[str, Any]:
-    """A dataset group shaped like the model: a platform assignment or requirements."""
-    platform = None
-    if row["platform"] is not None:
-        platform = {"name": row["platform"], "status": row["platform_status"]}
-    requirements = None
-    if platform is None:
-        requirements = {"retention": row["required_retention"], "latency": row["required_latency"]}
-    return {"name": row["name"], "platform": platform, "requirements": requirements, "sinks": sinks}
+    return found
 
 
 async def list_transformers(

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import asyncpg
+import orjson
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app.db.embedded import CONTROL_DATABASE, ensure_database, start_embedded
@@ -44,14 +44,32 @@ async def driver_connection(handle: AsyncConnection) -> asyncpg.Connection:
     return connection
 
 
+def _json_text(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
 async def _codecs(connection: asyncpg.Connection) -> None:
     await connection.set_type_codec(
-        "jsonb", encoder=json.dumps, decoder=json.loads, schema="pg_catalog"
+        "jsonb", encoder=_json_text, decoder=orjson.loads, schema="pg_catalog"
     )
 
 
-async def create_pool(url: str, *, size: int = 10) -> asyncpg.Pool:
-    """An asyncpg pool for the read paths of the API (jsonb decoded to Python values)."""
-    pool = await asyncpg.create_pool(asyncpg_dsn(url), min_size=1, max_size=size, init=_codecs)
+async def _keep_session(connection: asyncpg.Connection) -> None:
+    """Return a connection to the pool as it is (an open transaction is still rolled back)."""
+
+
+POOL_SIZE = 10  # connections of the API's read pool
+
+
+async def create_pool(url: str, *, size: int = POOL_SIZE) -> asyncpg.Pool:
+    """An asyncpg pool for the read paths of the API (jsonb decoded to Python values).
+
+    Its connections are for reads only: nothing may leave session state on them (SET, session
+    advisory locks, LISTEN), because they are returned to the pool without the default
+    reset, which costs every request a round trip to the server.
+    """
+    pool = await asyncpg.create_pool(
+        asyncpg_dsn(url), min_size=1, max_size=size, init=_codecs, reset=_keep_session
+    )
     assert pool is not None
     return pool

@@ -16,14 +16,19 @@ async def test_active_version_is_remembered_for_the_given_seconds(
     engine: AsyncEngine, database_url: str
 ) -> None:
     first = await store_model(engine, load_texts(dict(BASE)), source="one")
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    pool = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=1)
     try:
         remembered = ActiveVersion()
-        assert (await remembered.get(connection, 3600)).id == first.id
+        assert (await remembered.get(pool, 3600)).id == first.id
         second = await store_model(
             engine, load_texts({**BASE, "note.yaml": "# two\n"}), source="two"
         )
-        assert (await remembered.get(connection, 3600)).id == first.id  # still fresh: no query
-        assert (await remembered.get(connection, 0)).id == second.id  # expired: read again
+        assert (await remembered.get(pool, 3600)).id == first.id  # still fresh: no query
+        assert (await remembered.get(pool, 0)).id == second.id  # expired: read again
+        third = await store_model(
+            engine, load_texts({**BASE, "note.yaml": "# three\n"}), source="three"
+        )
+        await remembered.forget(third.id)  # what the activation hook does on every replica
+        assert (await remembered.get(pool, 3600)).id == third.id
     finally:
-        await connection.close()
+        await pool.close()

@@ -6,23 +6,24 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import Connection, Version, require
-from app.api.paging import Cursor, Limit, page, text_after
+from app.api.deps import Read
+from app.api.json import PostgresJson
+from app.api.paging import Cursor, Limit, json_page_body, text_after
 from app.api.schemas import DatasetOut, DatastoreOut, DatastorePage
 from app.catalog.datastores import DatastoreFilter, get_dataset, get_datastore, list_datastores
 
-router = APIRouter(tags=["datastores"], dependencies=[require("read")])
+router = APIRouter(tags=["datastores"])
 Name = Annotated[str, Path(max_length=200, description="the datastore's name (case-sensitive)")]
 
 
 @router.get("/datastores", summary="Datastores, filtered", response_model=DatastorePage)
 async def datastores(
-    db: Connection,
-    version: Version,
+    read: Read,
     zone: Annotated[str | None, Query(max_length=200, description="only this zone")] = None,
     team: Annotated[str | None, Query(max_length=200, description="only this team")] = None,
     production_status: Annotated[
-        Literal["production", "not-production"] | None, Query(alias="productionStatus")
+        Literal["production", "not-production"] | None,
+        Query(alias="productionStatus", description="only datastores of this production status"),
     ] = None,
     deprecated: Annotated[
         bool | None, Query(description="only (non-)deprecated datastores")
@@ -39,8 +40,9 @@ async def datastores(
 ) -> Any:
     """Datastores of the version by name, ingested and transformer outputs alike."""
     where = DatastoreFilter(zone, team, production_status, deprecated, classification, q)
-    rows = await list_datastores(db, version.id, where, text_after(cursor), limit)
-    return page(rows, limit, "name")
+    async with read.connection() as db:
+        found = await list_datastores(db, read.version.id, where, text_after(cursor), limit)
+    return PostgresJson(json_page_body(found))
 
 
 @router.get(
@@ -48,9 +50,10 @@ async def datastores(
     summary="A datastore with datasets and columns",
     response_model=DatastoreOut,
 )
-async def datastore(db: Connection, version: Version, name: Name) -> Any:
+async def datastore(read: Read, name: Name) -> Any:
     """Datasets with columns, ingestion, trigger, status, and who produces it."""
-    return await get_datastore(db, version.id, name)
+    async with read.connection() as db:
+        return await get_datastore(db, read.version.id, name)
 
 
 @router.get(
@@ -59,10 +62,10 @@ async def datastore(db: Connection, version: Version, name: Name) -> Any:
     response_model=DatasetOut,
 )
 async def dataset(
-    db: Connection,
-    version: Version,
+    read: Read,
     name: Name,
     dataset: Annotated[str, Path(max_length=200, description="the dataset's name")],
 ) -> Any:
     """One dataset with its columns and classifications."""
-    return await get_dataset(db, version.id, name, dataset)
+    async with read.connection() as db:
+        return await get_dataset(db, read.version.id, name, dataset)

@@ -6,14 +6,15 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import Connection, Res, Version, require
+from app.api.deps import Read
+from app.api.json import Json
 from app.api.paging import Cursor, Limit, decode_cursor, page
 from app.api.schemas_lineage import ConsumerPage, LineageOut
 from app.catalog.lineage import DEPTH_CAP, consumers, lineage, parse_node
 from app.ecosystem.graph import Direction
 from app.errors import InvalidParameterError
 
-router = APIRouter(tags=["lineage"], dependencies=[require("read")])
+router = APIRouter(tags=["lineage"])
 
 
 def _consumer_after(cursor: str | None) -> tuple[int, str] | None:
@@ -33,23 +34,20 @@ def _consumer_after(cursor: str | None) -> tuple[int, str] | None:
     response_model=ConsumerPage,
 )
 async def datastore_consumers(
-    db: Connection,
-    res: Res,
-    version: Version,
+    read: Read,
     name: Annotated[str, Path(max_length=200, description="the datastore's name (case-sensitive)")],
     limit: Limit = 50,
     cursor: Cursor = None,
 ) -> Any:
     """Workspaces sinking the datastore (degree 1) or a transformer output fed by it (2, 3, ...)."""
-    rows = await consumers(res.graphs, db, version.id, name, _consumer_after(cursor), limit)
-    return page(rows, limit, "degree", "workspace")
+    after = _consumer_after(cursor)
+    rows = await consumers(read.graphs, read.pool, read.version.id, name, after, limit)
+    return Json(page(rows, limit, "degree", "workspace"))
 
 
 @router.get("/lineage", summary="The lineage graph around a node", response_model=LineageOut)
 async def lineage_graph(
-    db: Connection,
-    res: Res,
-    version: Version,
+    read: Read,
     node: Annotated[
         str,
         Query(
@@ -70,4 +68,7 @@ async def lineage_graph(
     ] = 1,
 ) -> Any:
     """Nodes and edges within `depth` hops; over the cap (10) it walks 10, saying `depthCapped`."""
-    return await lineage(res.graphs, db, version.id, parse_node(node), direction, depth)
+    found = await lineage(
+        read.graphs, read.pool, read.version.id, parse_node(node), direction, depth
+    )
+    return Json(found)

@@ -6,13 +6,14 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from app.api.deps import Connection, Version, require
+from app.api.deps import Connection, Read, require
 from app.api.paging import Cursor, Limit, number_after, page
 from app.api.schemas import EcosystemOut, ModelVersionOut, ModelVersionPage, ProblemPage
 from app.catalog.ecosystem import ecosystem_summary
 from app.catalog.versions import get_version, list_versions, version_problems
 
-router = APIRouter(tags=["model versions"], dependencies=[require("read")])
+router = APIRouter(tags=["model versions"])
+READ = [require("read")]
 VersionId = Annotated[int, Path(ge=1, le=2**62, description="a model version id")]
 
 
@@ -21,15 +22,17 @@ VersionId = Annotated[int, Path(ge=1, le=2**62, description="a model version id"
     summary="The ecosystem, its version and entity counts",
     response_model=EcosystemOut,
 )
-async def ecosystem(db: Connection, version: Version) -> Any:
+async def ecosystem(read: Read) -> Any:
     """Name, the version answered from (id, commit, activatedAt) and the count of every entity."""
-    return await ecosystem_summary(db, version.id)
+    async with read.connection() as db:
+        return await ecosystem_summary(db, read.version.id)
 
 
 @router.get(
     "/model-versions",
     summary="Stored model versions, newest first",
     response_model=ModelVersionPage,
+    dependencies=READ,
 )
 async def versions(db: Connection, limit: Limit = 50, cursor: Cursor = None) -> Any:
     """Every version ecoplane has read, with its commit, state, counts and problem totals."""
@@ -38,7 +41,10 @@ async def versions(db: Connection, limit: Limit = 50, cursor: Cursor = None) -> 
 
 
 @router.get(
-    "/model-versions/{version_id}", summary="One model version", response_model=ModelVersionOut
+    "/model-versions/{version_id}",
+    summary="One model version",
+    response_model=ModelVersionOut,
+    dependencies=READ,
 )
 async def version(db: Connection, version_id: VersionId) -> Any:
     """A version with the commits recorded against it."""
@@ -49,6 +55,7 @@ async def version(db: Connection, version_id: VersionId) -> Any:
     "/model-versions/{version_id}/problems",
     summary="Validation problems of a version",
     response_model=ProblemPage,
+    dependencies=READ,
 )
 async def problems(
     db: Connection, version_id: VersionId, limit: Limit = 50, cursor: Cursor = None

@@ -6,13 +6,12 @@ answer in milliseconds. A delivery id seen before records nothing new.
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
-import asyncpg
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from app.api.deps import Res
+from app.api.deps import Res, pooled
 from app.api.schemas_ingest import IngestOut, WebhookOut
 from app.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from app.gitsource.queue import queue_ingest
@@ -33,6 +32,18 @@ PUSH_BODY = {
         }
     },
 }
+QUEUED_EXAMPLE: dict[str, Any] = {
+    "status": "queued",
+    "reason": None,
+    "ingest": {
+        "id": 9, "trigger": "github", "ref": "main",
+        "commitSha": "9fceb02d0ae598e95dc970b74767f19372d61af8",
+        "deliveryId": "72d3162e-cc78-11e3-81ab-4c9367dc0958", "requestedBy": "alice",
+        "state": "queued", "versionId": None, "errors": 0, "warnings": 0, "detail": None,
+        "timings": {}, "retryOf": None, "supersededBy": None,
+        "createdAt": "2026-11-26T09:30:00Z", "startedAt": None, "finishedAt": None,
+    },
+}  # fmt: skip
 RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "a ping, a redelivery, or a push that is not followed (with the reason)"},
     401: {"description": "the signature (or GitLab token) is missing or wrong"},
@@ -82,9 +93,9 @@ async def _delivery(provider: Provider, request: Request, res: Res) -> Any:
     if reason is not None:
         return WebhookOut(status="ignored", reason=reason)
     delivery = request.headers.get(provider.delivery_header, "").strip()[:200] or None
-    async with res.pool.acquire() as db:  # taken once the body is in: a slow sender holds none
+    async with pooled(res) as db:  # taken once the body is in: a slow sender holds none
         ingest, created = await queue_ingest(
-            cast(asyncpg.Connection, db), trigger=provider.name, ref=res.settings.model_branch,
+            db, trigger=provider.name, ref=res.settings.model_branch,
             commit_sha=push.after, delivery_id=delivery, requested_by=push.pushed_by,
         )  # fmt: skip
     if not created:
@@ -100,7 +111,11 @@ def _route(provider: Provider) -> dict[str, Any]:
         "summary": f"A {provider.title} push webhook",
         "response_model": WebhookOut,
         "responses": {
-            202: {"description": "an ingest was queued", "model": WebhookOut},
+            202: {
+                "description": "a push to the followed branch: an ingest was queued",
+                "model": WebhookOut,
+                "content": {"application/json": {"example": QUEUED_EXAMPLE}},
+            },
             **RESPONSES,
         },
         "openapi_extra": {"requestBody": PUSH_BODY},

@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import Connection, Version, require
+from app.api.deps import Read
+from app.api.json import PostgresJson
 from app.api.paging import Cursor, Limit, page, text_after
 from app.api.schemas_workspaces import (
     TransformerOut,
@@ -23,15 +24,14 @@ from app.catalog.workspaces import (
     list_workspaces,
 )
 
-router = APIRouter(tags=["workspaces"], dependencies=[require("read")])
+router = APIRouter(tags=["workspaces"])
 ZoneQuery = Annotated[str | None, Query(max_length=200, description="only this zone")]
 TeamQuery = Annotated[str | None, Query(max_length=200, description="only this team")]
 
 
 @router.get("/workspaces", summary="Workspaces, filtered", response_model=WorkspacePage)
 async def workspaces(
-    db: Connection,
-    version: Version,
+    read: Read,
     zone: ZoneQuery = None,
     team: TeamQuery = None,
     production_status: Annotated[
@@ -50,7 +50,8 @@ async def workspaces(
 ) -> Any:
     """Workspaces of the version by name, with counts of their dataset groups and sinks."""
     where = WorkspaceFilter(zone, team, production_status, priority, q)
-    rows = await list_workspaces(db, version.id, where, text_after(cursor), limit)
+    async with read.connection() as db:
+        rows = await list_workspaces(db, read.version.id, where, text_after(cursor), limit)
     return page(rows, limit, "name")
 
 
@@ -60,18 +61,17 @@ async def workspaces(
     response_model=WorkspaceOut,
 )
 async def workspace(
-    db: Connection,
-    version: Version,
+    read: Read,
     name: Annotated[str, Path(max_length=200, description="the workspace's name (case-sensitive)")],
 ) -> Any:
     """Dataset groups with their platform assignment or requirements and their sinks; the transformer."""
-    return await get_workspace(db, version.id, name)
+    async with read.connection() as db:
+        return PostgresJson(await get_workspace(db, read.version.id, name))
 
 
 @router.get("/transformers", summary="Transformers, filtered", response_model=TransformerPage)
 async def transformers(
-    db: Connection,
-    version: Version,
+    read: Read,
     zone: Annotated[
         str | None, Query(max_length=200, description="only this workspace zone")
     ] = None,
@@ -87,7 +87,8 @@ async def transformers(
 ) -> Any:
     """Transformers of the version by name; zone and team are those of the workspace each reads."""
     where = TransformerFilter(zone, team, trigger_kind)
-    rows = await list_transformers(db, version.id, where, text_after(cursor), limit)
+    async with read.connection() as db:
+        rows = await list_transformers(db, read.version.id, where, text_after(cursor), limit)
     return page(rows, limit, "name")
 
 
@@ -97,11 +98,11 @@ async def transformers(
     response_model=TransformerOut,
 )
 async def transformer(
-    db: Connection,
-    version: Version,
+    read: Read,
     name: Annotated[
         str, Path(max_length=200, description="the transformer's name (case-sensitive)")
     ],
 ) -> Any:
     """Code, trigger, resources, timeout, retries, workspace, output; `lastRun` null until runs exist."""
-    return await get_transformer(db, version.id, name)
+    async with read.connection() as db:
+        return await get_transformer(db, read.version.id, name)

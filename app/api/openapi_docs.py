@@ -1,0 +1,128 @@
+"""What the OpenAPI document says beyond the routes: problem responses and real examples.
+
+Every operation gets an example answer recorded from `examples/acme` (app/api/examples.json,
+kept in step with the service by tests/api/test_examples.py) and the problem+json answers it
+can give, each with an example. The document is built once, on first request.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI
+from pydantic import BaseModel, Field
+
+from app.api.problems import PROBLEM
+
+EXAMPLES_FILE = Path(__file__).with_name("examples.json")
+
+
+class ParameterProblem(BaseModel):
+    """What is wrong with one parameter."""
+
+    parameter: str = Field(examples=["limit"])
+    in_: str | None = Field(default=None, alias="in", examples=["query"])
+    message: str = Field(examples=["Input should be less than or equal to 500"])
+
+
+class Problem(BaseModel):
+    """An error (RFC 9457): a stable `type`, a title, the status and what went wrong."""
+
+    type: str = Field(examples=["not-found"])
+    title: str = Field(examples=["Not found"])
+    status: int = Field(examples=[404])
+    detail: str = Field(examples=["workspace 'Nope' does not exist in model version 1"])
+    errors: list[ParameterProblem] | None = Field(
+        default=None, description="for invalid-parameter: each parameter and what is wrong"
+    )
+
+
+def _problem(status: int, type_: str, detail: str, **extra: Any) -> dict[str, Any]:
+    title = type_.replace("-", " ").capitalize()
+    return {"type": type_, "title": title, "status": status, "detail": detail, **extra}
+
+
+PROBLEMS: dict[int, tuple[str, dict[str, Any]]] = {
+    401: (
+        "No token, or not a valid one",
+        _problem(401, "unauthorized", "this needs a token with the 'read' scope"),
+    ),
+    403: (
+        "The token lacks the scope",
+        _problem(403, "forbidden", "token 'ci' lacks the 'operate' scope"),
+    ),
+    404: (
+        "A name or version that does not exist",
+        _problem(404, "not-found", "workspace 'Nope' does not exist in model version 1"),
+    ),
+    413: (
+        "The body is over the size limit",
+        _problem(413, "payload-too-large", "the body is over the limit of 67108864 bytes"),
+    ),
+    415: (
+        "A body that is neither JSON nor a multipart upload",
+        _problem(415, "unsupported-media-type", "send application/json or multipart/form-data"),
+    ),
+    422: (
+        "A parameter is invalid (each is named)",
+        _problem(
+            422,
+            "invalid-parameter",
+            "invalid parameter: limit",
+            errors=[{"parameter": "limit", "in": "query", "message": "Input should be ≤ 500"}],
+        ),
+    ),
+    503: (
+        "No model version is active yet, or the database is unavailable",
+        _problem(503, "no-active-model", "no model version is active yet; load one"),
+    ),
+}
+READ_PROBLEMS = (401, 403, 404, 422, 503)
+UPLOAD_PROBLEMS = (*READ_PROBLEMS, 413, 415)
+
+
+def install(app: FastAPI) -> None:
+    """Make app.openapi() add the examples and problem responses to what FastAPI generates."""
+    generate = app.openapi
+    examples: dict[str, Any] = json.loads(EXAMPLES_FILE.read_text())
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            _annotate(generate(), examples)
+        return app.openapi_schema  # type: ignore[return-value]  # set by generate()
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _annotate(schema: dict[str, Any], examples: dict[str, Any]) -> None:
+    schemas = schema.setdefault("components", {}).setdefault("schemas", {})
+    problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    schemas.update(problem.pop("$defs", {}))
+    schemas["Problem"] = problem
+    schemas.pop("HTTPValidationError", None)
+    schemas.pop("ValidationError", None)
+    for path, operations in schema["paths"].items():
+        for operation in operations.values():
+            _document(path, operation, examples.get(operation["operationId"]))
+
+
+def _document(path: str, operation: dict[str, Any], example: Any) -> None:
+    responses = operation["responses"]
+    success = next(code for code in responses if code.startswith("2"))
+    content = responses[success].setdefault("content", {})
+    if example is not None:
+        for media in content.values():
+            media["example"] = example
+    if not path.startswith("/api/"):
+        return
+    statuses = UPLOAD_PROBLEMS if operation.get("requestBody") else READ_PROBLEMS
+    for status in statuses:
+        description, body = PROBLEMS[status]
+        responses[str(status)] = {
+            "description": description,
+            "content": {
+                PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": body}
+            },
+        }
