@@ -38,3 +38,29 @@ async def test_a_missing_branch_queues_nothing(
     repository = repository_of(settings)
     assert repository is not None
     assert await poll_once(engine, repository, "no-such-branch") is None
+
+
+async def test_the_poller_queues_the_head_and_wakes_the_worker(
+    engine: AsyncEngine, repo: ModelRepo, settings: Settings
+) -> None:
+    import asyncio
+
+    from app.gitsource.poll import Poller
+    from app.gitsource.service import build_ingestion
+
+    assert build_ingestion(engine, settings).poller is not None  # the default: every 300 s
+    off = Settings(**{**settings.model_dump(), "poll_seconds": 0})
+    assert build_ingestion(engine, off).poller is None
+    repository = repository_of(settings)
+    assert repository is not None
+    woken = asyncio.Event()
+    poller = Poller(engine, repository, "main", 3600, woken.set)
+    poller.start()
+    try:
+        await asyncio.wait_for(woken.wait(), 60)  # the first poll runs at once
+    finally:
+        await poller.stop()
+    async with engine.connect() as handle:
+        raw = await handle.get_raw_connection()
+        rows = await raw.driver_connection.fetch("SELECT trigger, commit_sha FROM ingests")  # type: ignore[union-attr]
+    assert [tuple(r) for r in rows] == [("poll", repo.git("rev-parse", "HEAD"))]
