@@ -11,6 +11,8 @@ from sqlmodel import Field, SQLModel
 
 
 class IngestState(StrEnum):
+    """Where an ingest is: waiting, one of the three running steps, or how it ended."""
+
     QUEUED = "queued"
     FETCHING = "fetching"
     VALIDATING = "validating"

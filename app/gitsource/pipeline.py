@@ -143,6 +143,7 @@ def _guard(ingest_id: int, commit: str, newer: set[str]) -> ActivationGuard:
     """Keep the version back when the active one holds a newer commit; else mark the ingest active."""
 
     async def guard(connection: asyncpg.Connection, version_id: int) -> str | None:
+        """Why the version must not be activated, or None after marking the ingest active."""
         descendant = sorted(newer & await queue.active_commits(connection))
         if descendant:
             return f"commit {commit[:12]} is older than the active commit {descendant[0][:12]}"
