@@ -15,7 +15,16 @@ from fastapi_offline import FastAPIOffline
 from app.api import problems
 from app.api.deps import Resources
 from app.api.observability import Metrics, Observe
-from app.api.routes import datastores, diffs, governance, health, lineage, versions, workspaces
+from app.api.routes import (
+    datastores,
+    diffs,
+    governance,
+    health,
+    lineage,
+    runs,
+    versions,
+    workspaces,
+)
 from app.catalog.activation import ActivationListener
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
@@ -24,6 +33,10 @@ from app.db.engine import create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
+from app.jobs.leader import LeaderElection
+from app.jobs.runners import build_runner
+from app.jobs.scheduler import Scheduler
+from app.jobs.service import JobService
 from app.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme"
@@ -49,8 +62,21 @@ async def _prepare(settings: Settings) -> Resources:
         stored = await store_model(engine, load_directory(EXAMPLE), source=str(EXAMPLE))
         log.info("loaded the example model as version %s", stored.id)
     await apply_retention(engine, settings.keep_versions)
-    resources = Resources(settings, engine, pool, ActivationListener(asyncpg_dsn(url)))
+    jobs = JobService(pool, settings, build_runner(settings))
+    scheduler = Scheduler(jobs, pool, settings)
+    election = LeaderElection(
+        asyncpg_dsn(url),
+        scheduler.lead,
+        scheduler.step_down,
+        retry_seconds=settings.leader_retry_seconds,
+    )
+    activation = ActivationListener(asyncpg_dsn(url))
+    resources = Resources(settings, engine, pool, activation, jobs, scheduler, election)
     resources.activation.subscribe(resources.active.forget)
+    resources.activation.subscribe(scheduler.rebuild)
+    settled = await jobs.reconcile()  # runs left running by an earlier start
+    if settled:
+        log.info("runs %s ended while the service was away and are recorded", settled)
     async with (
         pool.acquire() as connection
     ):  # the active version's graph, before the first question
@@ -58,7 +84,19 @@ async def _prepare(settings: Settings) -> Resources:
         if active is not None:
             await resources.graphs.get(cast(asyncpg.Connection, connection), active)
     await resources.activation.start(active)
+    if settings.scheduler:
+        await election.start()
     return resources
+
+
+async def _release(resources: Resources) -> None:
+    """Stop scheduling and following runs, then close the connections."""
+    await resources.election.stop()
+    await resources.scheduler.step_down()
+    await resources.jobs.close()
+    await resources.activation.stop()
+    await resources.pool.close()
+    await resources.engine.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -71,9 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            await app.state.resources.activation.stop()
-            await app.state.resources.pool.close()
-            await app.state.resources.engine.dispose()
+            await _release(app.state.resources)
             if settings.embedded:
                 stop_embedded()
 
@@ -96,6 +132,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workspaces.router,
         lineage.router,
         diffs.router,
+        runs.router,
     ):
         app.include_router(router, prefix="/api/v1")
     return app

@@ -16,17 +16,23 @@ from app.catalog.activation import ActivationListener
 from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion, VersionRef, resolve_version
 from app.errors import ForbiddenError, UnauthorizedError
+from app.jobs.leader import LeaderElection
+from app.jobs.scheduler import Scheduler
+from app.jobs.service import JobService
 from app.settings import Scope, Settings
 
 
 @dataclass(slots=True)
 class Resources:
-    """What the lifespan built: settings, engine (writes), pool (reads), activation hook, graphs."""
+    """What the lifespan built: settings, engine, pool, activation hook, jobs, graphs."""
 
     settings: Settings
     engine: AsyncEngine
     pool: asyncpg.Pool
     activation: ActivationListener
+    jobs: JobService
+    scheduler: Scheduler
+    election: LeaderElection
     graphs: GraphCache = field(default_factory=GraphCache)
     active: ActiveVersion = field(default_factory=ActiveVersion)
 

@@ -1,0 +1,130 @@
+"""The local runner through the job service: a real Python module succeeds, fails, times out, is cancelled."""
+
+from __future__ import annotations
+
+import asyncpg
+import pytest
+
+from app.errors import ConflictError, NotFoundError
+from app.jobs.service import JobService
+from tests.jobs.conftest import run_of, until
+
+
+async def test_a_python_transformer_runs_with_the_contract_environment(
+    service: JobService, pool: asyncpg.Pool
+) -> None:
+    run, created = await service.start_transformer("chain_a", "manual", requested_by="test")
+    assert created and run["state"] == "queued"
+    await service.settled(run["id"])
+    done = await run_of(pool, run["id"])
+    assert done["state"] == "succeeded" and done["exit_code"] == 0
+    assert done["runner_ref"].startswith("local:") and done["attempts"] == 1
+    assert done["started_at"] is not None and done["finished_at"] is not None
+    lines = done["log_tail"].splitlines()
+    assert f"ECOPLANE_RUN_ID={run['id']}" in lines
+    assert "ECOPLANE_TRANSFORMER=chain_a" in lines and "ECOPLANE_WORKSPACE=ChainA" in lines
+    assert "ECOPLANE_INPUT_SCHEMA=ws_chaina" in lines
+    assert "ECOPLANE_OUTPUT_SCHEMA=out_chain_a" in lines
+    assert lines[-1] == "done"
+
+
+async def test_credentials_come_from_the_local_secret_store(
+    service: JobService, pool: asyncpg.Pool, settings: object
+) -> None:
+    secrets = service.settings.data_dir / "secrets"
+    secrets.mkdir()
+    (secrets / "ecoplane-dt-chain-a.json").write_text('{"PGUSER": "dt_chain_a"}')
+    run, _ = await service.start_transformer("chain_a", "manual")
+    await service.settled(run["id"])
+    assert "PGUSER=dt_chain_a" in (await run_of(pool, run["id"]))["log_tail"].splitlines()
+
+
+async def test_a_failing_transformer_records_its_exit_status_and_output(
+    service: JobService, pool: asyncpg.Pool
+) -> None:
+    run, _ = await service.start_transformer("fail_a", "manual")
+    await service.settled(run["id"])
+    done = await run_of(pool, run["id"])
+    assert done["state"] == "failed" and done["exit_code"] == 3
+    assert done["reason"] == "exited with status 3"
+    assert done["log_tail"].splitlines() == [
+        "reading the workspace",
+        "cannot write the output: out of luck",
+    ]
+
+
+async def test_a_run_past_its_timeout_is_killed_with_its_children(
+    service: JobService, pool: asyncpg.Pool
+) -> None:
+    run, _ = await service.start_transformer("sleepy", "manual")
+    await service.settled(run["id"])
+    done = await run_of(pool, run["id"])
+    assert done["state"] == "timed-out" and done["exit_code"] == -9
+    assert "timeout of 1 s" in done["reason"] and done["log_tail"] == "started"
+
+
+async def test_cancel_kills_the_process_group(service: JobService, pool: asyncpg.Pool) -> None:
+    run, _ = await service.start_transformer("sleepy", "manual")
+
+    async def running() -> bool:
+        return bool((await run_of(pool, run["id"]))["state"] == "running")
+
+    await until(running, "the run started")
+    cancelled = await service.cancel(run["id"])
+    assert cancelled["state"] == "cancelled"
+    await service.settled(run["id"])
+    done = await run_of(pool, run["id"])
+    assert done["state"] == "cancelled" and done["reason"] == "cancelled on request"
+    with pytest.raises(ConflictError, match="already ended: it is cancelled"):
+        await service.cancel(run["id"])
+
+
+async def test_one_active_run_per_transformer_and_the_idempotency_key(
+    service: JobService, pool: asyncpg.Pool
+) -> None:
+    first, created = await service.start_transformer("sleepy", "manual", key="k1")
+    again, created_again = await service.start_transformer("sleepy", "manual", key="k1")
+    assert created and not created_again and again["id"] == first["id"]
+    with pytest.raises(ConflictError, match=f"run {first['id']} is"):
+        await service.start_transformer("sleepy", "manual")
+    await service.cancel(first["id"])
+    await service.settled(first["id"])
+    second, created = await service.start_transformer("sleepy", "manual")
+    assert created and second["id"] != first["id"]
+    await service.cancel(second["id"])
+
+
+async def test_an_unknown_transformer_is_not_found(service: JobService) -> None:
+    with pytest.raises(NotFoundError, match="'nope' does not exist"):
+        await service.start_transformer("nope", "manual")
+
+
+async def test_container_code_is_refused_locally_with_the_reason(
+    service: JobService, pool: asyncpg.Pool
+) -> None:
+    run, _ = await service.start_transformer("MaskCustomers", "manual")
+    await service.settled(run["id"])
+    done = await run_of(pool, run["id"])
+    assert done["state"] == "failed" and done["exit_code"] is None
+    assert "ECOPLANE_LOCAL_CONTAINER_COMMANDS=true" in done["reason"]
+
+
+async def test_input_change_runs_after_success_and_not_after_failure(
+    service: JobService, pool: asyncpg.Pool
+) -> None:
+    run, _ = await service.start_transformer("chain_a", "manual")
+    await service.settled(run["id"])
+    failed, _ = await service.start_transformer("fail_a", "manual")
+    await service.settled(failed["id"])
+
+    async def chained() -> list[asyncpg.Record]:
+        return await pool.fetch(
+            "SELECT * FROM runs WHERE target = 'chain_b' AND state = 'succeeded'"
+        )
+
+    (after,) = await until(chained, "chain_b ran after chain_a")
+    assert (
+        after["trigger"] == "input-change" and after["idempotency_key"] == f"after-run-{run['id']}"
+    )
+    assert after["requested_by"] == f"run {run['id']}"
+    assert await pool.fetchval("SELECT count(*) FROM runs WHERE target = 'after_fail'") == 0
