@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from app.errors import InvalidParameterError
 from app.jobs.local import LocalRunner
 from app.jobs.runner import Runner
 from app.settings import Settings
@@ -11,5 +10,7 @@ from app.settings import Settings
 def build_runner(settings: Settings) -> Runner:
     """`ECOPLANE_RUNNER`: local (the embedded default) or kubernetes."""
     if settings.runner == "kubernetes":
-        raise InvalidParameterError("ECOPLANE_RUNNER", "the kubernetes runner is not built yet")
+        from app.jobs.kubernetes import KubernetesRunner  # the client loads only when used
+
+        return KubernetesRunner(settings)
     return LocalRunner(settings)
