@@ -36,6 +36,8 @@ class LeaderElection:
         self.key = key
         self.leading = asyncio.Event()
         self.terms = 0  # how many times this replica has become the leader
+        self.tries = 0  # how many times it asked for the lock
+        self.backend_pid: int | None = None  # the server process holding its lock connection
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -62,8 +64,10 @@ class LeaderElection:
             self.dsn, server_settings={"application_name": APPLICATION_NAME}
         )
         try:
+            self.tries += 1
             if not await connection.fetchval("SELECT pg_try_advisory_lock($1)", self.key):
                 return
+            self.backend_pid = connection.get_server_pid()
             await self._lead(connection)
         finally:
             if not connection.is_closed():

@@ -121,16 +121,14 @@ class LocalRunner:
     async def wait(self, spec: JobSpec, reference: str) -> Outcome:
         """Wait for the child (and its retries) to end; kill the group at the timeout."""
         child = self.children[reference]
-        try:
-            while True:
-                outcome = await self._attempt(spec, child)
-                if outcome.state != "failed" or child.attempts > spec.retries or child.cancelled:
-                    return outcome
-                child.attempts += 1
-                child.process = await self._start(spec)
-                child.reader = asyncio.create_task(_read_lines(child.process, child.tail))
-        finally:
-            self.children.pop(reference, None)
+        while True:  # interrupted, the child stays listed: close() still ends it
+            outcome = await self._attempt(spec, child)
+            if outcome.state != "failed" or child.attempts > spec.retries or child.cancelled:
+                self.children.pop(reference, None)
+                return outcome
+            child.attempts += 1
+            child.process = await self._start(spec)
+            child.reader = asyncio.create_task(_read_lines(child.process, child.tail))
 
     async def _attempt(self, spec: JobSpec, child: _Child) -> Outcome:
         timed_out = False

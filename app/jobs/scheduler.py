@@ -33,15 +33,18 @@ def cron_trigger(expression: str) -> CronTrigger:
     """An APScheduler trigger firing at the minutes a five-field cron expression allows (UTC)."""
     cron = parse_cron(expression)
 
-    def values(found: frozenset[int]) -> str:
-        return ",".join(str(v) for v in sorted(found))
+    def values(found: frozenset[int], every: int) -> str:
+        return "*" if len(found) == every else ",".join(str(v) for v in sorted(found))
 
+    days = (
+        "*" if len(cron.days_of_week) == 7 else ",".join(DAYS[d] for d in sorted(cron.days_of_week))
+    )
     return CronTrigger(
-        minute=values(cron.minutes),
-        hour=values(cron.hours),
-        day=values(cron.days_of_month),
-        month=values(cron.months),
-        day_of_week=",".join(DAYS[d] for d in sorted(cron.days_of_week)),
+        minute=values(cron.minutes, 60),
+        hour=values(cron.hours, 24),
+        day=values(cron.days_of_month, 31),
+        month=values(cron.months, 12),
+        day_of_week=days,
         timezone=UTC,
     )
 
@@ -89,35 +92,31 @@ class Scheduler:
 
     async def rebuild(self, version_id: int, *, announce: bool = True) -> None:
         """Schedule what a newly active version says (an activation hook subscriber)."""
-        self.version = version_id
         if self.apscheduler is None:
+            self.version = version_id
             return
         async with acquire(self.pool) as connection:
             found = await schedules(connection, version_id)
+        if self.apscheduler is None:  # stepped down meanwhile
+            return
+        self._schedule(found)
+        self.version = version_id  # scheduled as this version says from now on
+        if announce:
+            await self._model_changed(version_id, found)
+
+    def _schedule(self, found: list[Schedule]) -> None:
+        """Replace every scheduled job: cron transformers, the security sync, reconciliation."""
+        assert self.apscheduler is not None
         self.apscheduler.remove_all_jobs()
         for entry in found:
             if entry.kind == "cron" and entry.cron:
-                self._add(
-                    self.fire,
-                    cron_trigger(entry.cron),
-                    entry.transformer,
-                    f"cron:{entry.transformer}",
-                )
+                job_id = f"cron:{entry.transformer}"
+                self._add(self.fire, cron_trigger(entry.cron), entry.transformer, job_id)
         if self.settings.security_sync_cron:
-            self._add(
-                self.fire_security_sync,
-                cron_trigger(self.settings.security_sync_cron),
-                None,
-                "security-sync",
-            )
-        self._add(
-            self._reconcile,
-            IntervalTrigger(seconds=self.settings.reconcile_seconds),
-            None,
-            "reconcile",
-        )
-        if announce:
-            await self._model_changed(version_id, found)
+            trigger = cron_trigger(self.settings.security_sync_cron)
+            self._add(self.fire_security_sync, trigger, None, "security-sync")
+        interval = IntervalTrigger(seconds=self.settings.reconcile_seconds)
+        self._add(self._reconcile, interval, None, "reconcile")
 
     async def _model_changed(self, version_id: int, found: list[Schedule]) -> None:
         """Start the onModelChange transformers once per version (builtins once their worker exists)."""

@@ -56,12 +56,12 @@ def python(module: str) -> str:
     return f"{{python: {{module: {MODULES}.{module}}}}}"
 
 
-def jobs_model() -> Model:
+def jobs_model(chain_a_cron: str = "*/5 * * * *") -> Model:
     """The jobs test model, loaded (it has no errors)."""
     customers = [("Customers", "customers")]
     documents: dict[str, str | None] = {
         "jobs/a.yaml": workspace(
-            "ChainA", customers, "chain_a", '{cron: "*/5 * * * *"}', python("ok"), "ChainAOut"
+            "ChainA", customers, "chain_a", f'{{cron: "{chain_a_cron}"}}', python("ok"), "ChainAOut"
         ),
         "jobs/b.yaml": workspace(
             "ChainB",

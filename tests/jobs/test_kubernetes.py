@@ -166,11 +166,11 @@ async def test_a_dropped_watch_is_resumed_without_losing_the_end(
         )
 
     await until(resumed, "the watch was resumed")
+    assert _watcher(kube).lists == 1  # resumed from its resourceVersion, not listed again
     await double.finish(name, Finish(0, "finished after the drop"))
     await kube.settled(run["id"])
     done = await run_of(pool, run["id"])
     assert done["state"] == "succeeded" and done["log_tail"] == "finished after the drop"
-    assert _watcher(kube).lists == 1  # resumed from its resourceVersion, not listed again
 
 
 async def test_a_410_gone_lists_again_and_keeps_the_end(

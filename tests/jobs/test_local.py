@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import asyncpg
 import pytest
 
@@ -128,3 +130,22 @@ async def test_input_change_runs_after_success_and_not_after_failure(
     )
     assert after["requested_by"] == f"run {run['id']}"
     assert await pool.fetchval("SELECT count(*) FROM runs WHERE target = 'after_fail'") == 0
+
+
+async def test_reconciliation_loses_runs_whose_process_is_gone(
+    service: JobService, pool: asyncpg.Pool
+) -> None:
+    insert = (
+        "INSERT INTO runs (kind, target, trigger, state, runner_ref, created_at)"
+        " VALUES ('transformer', $1, 'manual', $2, $3, now() - make_interval(secs => $4)) RETURNING id"
+    )
+    gone = await pool.fetchval(insert, "chain_a", "running", "local:999999999", 1.0)
+    alive = await pool.fetchval(insert, "fail_a", "running", f"local:{os.getpid()}", 1.0)
+    unstarted = await pool.fetchval(insert, "sleepy", "queued", None, 600.0)
+    fresh = await pool.fetchval(insert, "chain_b", "queued", None, 1.0)
+    assert sorted(await service.reconcile()) == sorted([gone, unstarted])
+    assert (await run_of(pool, gone))["state"] == "lost"
+    assert "no trace of local:999999999" in (await run_of(pool, gone))["reason"]
+    assert (await run_of(pool, unstarted))["reason"] == "it was never started"
+    assert (await run_of(pool, alive))["state"] == "running"
+    assert (await run_of(pool, fresh))["state"] == "queued"
