@@ -177,10 +177,11 @@ async def active_runs(connection: asyncpg.Connection) -> list[dict[str, Any]]:
     return [dict(row) for row in rows]
 
 
-async def last_run(connection: asyncpg.Connection, kind: str, target: str) -> dict[str, Any] | None:
-    """The newest run of a target, or None."""
+async def last_run(connection: asyncpg.Connection, transformer: str) -> dict[str, Any] | None:
+    """The newest run of a transformer (of whatever kind its code is), or None."""
     row = await connection.fetchrow(
-        f"SELECT {FIELDS} FROM runs WHERE kind = $1 AND target = $2 ORDER BY id DESC LIMIT 1",
-        kind, target,
-    )  # fmt: skip
+        f"SELECT {FIELDS} FROM runs WHERE target = $1 AND kind <> 'security-sync'"
+        " ORDER BY id DESC LIMIT 1",
+        transformer,
+    )
     return dict(row) if row else None

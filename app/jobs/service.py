@@ -102,6 +102,13 @@ class JobService:
         if task is not None:
             await asyncio.shield(task)
 
+    async def idle(self) -> None:
+        """Wait until this process follows no run (chained runs included)."""
+        while self.following:
+            await asyncio.gather(
+                *map(asyncio.shield, self.following.values()), return_exceptions=True
+            )
+
     async def _carry(self, run_id: int, spec: JobSpec, reference: str | None) -> None:
         try:
             if reference is None:

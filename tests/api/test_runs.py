@@ -55,6 +55,10 @@ async def test_start_a_transformer_and_read_its_run(api: httpx.AsyncClient) -> N
     ended = await _ended(api, body["id"])
     assert ended["state"] == "succeeded" and ended["exitCode"] == 0
     assert ended["logTail"].endswith("done") and ended["runnerRef"].startswith("local:")
+    transformer = (await api.get("/api/v1/transformers/chain_a")).json()
+    assert transformer["lastRun"]["id"] == body["id"]
+    assert transformer["lastRun"]["state"] == "succeeded"
+    assert (await api.get("/api/v1/transformers/fail_a")).json()["lastRun"] is None
 
 
 async def test_the_idempotency_key_answers_with_the_same_run(api: httpx.AsyncClient) -> None:

@@ -22,6 +22,7 @@ from app.catalog.workspaces import (
     list_transformers,
     list_workspaces,
 )
+from app.jobs.runs import last_run
 
 router = APIRouter(tags=["workspaces"], dependencies=[require("read")])
 ZoneQuery = Annotated[str | None, Query(max_length=200, description="only this zone")]
@@ -103,5 +104,7 @@ async def transformer(
         str, Path(max_length=200, description="the transformer's name (case-sensitive)")
     ],
 ) -> Any:
-    """Code, trigger, resources, timeout, retries, workspace, output; `lastRun` null until runs exist."""
-    return await get_transformer(db, version.id, name)
+    """Code, trigger, resources, timeout, retries, workspace, output and its latest run."""
+    found = await get_transformer(db, version.id, name)
+    found["last_run"] = await last_run(db, name)
+    return found
