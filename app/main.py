@@ -34,6 +34,7 @@ from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
 from app.jobs.leader import LeaderElection
+from app.jobs.pooled import jobs_pool
 from app.jobs.runners import build_runner
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
@@ -62,8 +63,9 @@ async def _prepare(settings: Settings) -> Resources:
         stored = await store_model(engine, load_directory(EXAMPLE), source=str(EXAMPLE))
         log.info("loaded the example model as version %s", stored.id)
     await apply_retention(engine, settings.keep_versions)
-    jobs = JobService(pool, settings, build_runner(settings))
-    scheduler = Scheduler(jobs, pool, settings)
+    jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
+    jobs = JobService(jobs_db, settings, build_runner(settings))
+    scheduler = Scheduler(jobs, jobs_db, settings)
     election = LeaderElection(
         asyncpg_dsn(url),
         scheduler.lead,
@@ -94,6 +96,7 @@ async def _release(resources: Resources) -> None:
     await resources.election.stop()
     await resources.scheduler.step_down()
     await resources.jobs.close()
+    await resources.jobs.pool.close()
     await resources.activation.stop()
     await resources.pool.close()
     await resources.engine.dispose()

@@ -213,20 +213,16 @@ class JobWatcher:
             "listing Jobs", self.batch.list_namespaced_job, self.namespace, label_selector=SELECTOR
         )
         self.lists += 1
-        present = set()
         for job in found.get("items") or []:
-            present.add(job["metadata"]["name"])
             if finished(job):
                 self._settle(job["metadata"]["name"], job)
-        for name in list(self.waiters):
-            if name not in present and name not in self.ended:
-                log.debug("Job %s is not there yet or any more", name)
         return str(found["metadata"]["resourceVersion"])
 
     async def _run(self) -> None:
+        """Watch until stopped: one list at the start (and after 410), then resumes."""
         version: str | None = None
         delay = 0.05
-        while self.waiters:
+        while True:
             try:
                 if version is None:
                     version = await self._list()
@@ -240,7 +236,7 @@ class JobWatcher:
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 5.0)
 
-    async def _follow(self, version: str) -> str | None:
+    async def _follow(self, version: str) -> str:
         """Watch from a resourceVersion until the server ends; the version to resume from."""
         self.resumes += 1
         events = stream_lines(
@@ -256,8 +252,6 @@ class JobWatcher:
         async with contextlib.aclosing(events):
             async for event in events:
                 version = self._event(event, version)
-                if not self.waiters:
-                    break
         return version
 
     def _event(self, event: dict[str, Any], version: str) -> str:

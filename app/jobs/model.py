@@ -69,6 +69,25 @@ async def transformer_code(
     return _code(row)
 
 
+async def active_transformer_code(
+    connection: asyncpg.Connection, name: str
+) -> tuple[int, TransformerCode]:
+    """The active version and how to run its transformer (one query); NotFound or NoActiveModel."""
+    row = await connection.fetchrow(
+        f"SELECT v.id AS version_id, {CODE_FIELDS} FROM model_versions v"
+        " LEFT JOIN model_transformers t ON t.version_id = v.id AND t.name = $1"
+        " WHERE v.state = 'active'",
+        name,
+    )
+    if row is None:
+        raise NoActiveModelError("no model version is active yet: load one first")
+    if row["name"] is None:
+        raise NotFoundError(
+            f"transformer {name!r} does not exist in model version {row['version_id']}"
+        )
+    return int(row["version_id"]), _code(row)
+
+
 async def schedules(connection: asyncpg.Connection, version_id: int) -> list[Schedule]:
     """The trigger of every transformer of a version, by name."""
     rows = await connection.fetch(
@@ -81,16 +100,19 @@ async def schedules(connection: asyncpg.Connection, version_id: int) -> list[Sch
     ]
 
 
-async def input_change_dependents(
-    connection: asyncpg.Connection, version_id: int, transformer: str
-) -> list[str]:
-    """The onInputChange transformers whose workspace sinks this transformer's output."""
+async def input_change_chains(
+    connection: asyncpg.Connection, version_id: int
+) -> dict[str, list[str]]:
+    """Per transformer of a version, the onInputChange transformers that read its output."""
     rows = await connection.fetch(
-        "SELECT DISTINCT d.name FROM model_transformers t"
+        "SELECT DISTINCT t.name AS upstream, d.name AS downstream FROM model_transformers t"
         " JOIN model_sinks s ON s.version_id = $1 AND s.datastore = t.output_datastore"
         " JOIN model_transformers d ON d.version_id = $1 AND d.workspace = s.workspace"
-        " WHERE t.version_id = $1 AND t.name = $2 AND d.trigger_kind = 'on-input-change'"
-        " AND d.name <> t.name ORDER BY d.name",
-        version_id, transformer,
-    )  # fmt: skip
-    return [r["name"] for r in rows]
+        " WHERE t.version_id = $1 AND d.trigger_kind = 'on-input-change' AND d.name <> t.name"
+        " ORDER BY 1, 2",
+        version_id,
+    )
+    chains: dict[str, list[str]] = {}
+    for row in rows:
+        chains.setdefault(row["upstream"], []).append(row["downstream"])
+    return chains

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
 
-from app.errors import AppError, ConflictError, NoActiveModelError
-from app.jobs.model import active_version, input_change_dependents, transformer_code
+from app.errors import AppError, ConflictError
+from app.jobs.model import active_transformer_code, input_change_chains
 from app.jobs.pooled import acquire
 from app.jobs.runner import RUNNING, Outcome, Runner, RunRefusedError
 from app.jobs.runs import (
@@ -33,6 +34,7 @@ from app.jobs.spec import SECURITY_SYNC, JobSpec, security_sync_job, transformer
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.jobs")
+CACHED_VERSIONS = 4  # versions whose onInputChange chains are kept
 UNSTARTED_GRACE = timedelta(seconds=60)  # a queued run without a handle this old never started
 
 
@@ -45,6 +47,7 @@ class JobService:
         self.runner = runner
         self.following: dict[int, asyncio.Task[None]] = {}
         self.follows_elsewhere = getattr(runner, "follows_elsewhere", False)
+        self.chains: OrderedDict[int, dict[str, list[str]]] = OrderedDict()
 
     async def start_transformer(
         self,
@@ -56,8 +59,7 @@ class JobService:
     ) -> tuple[dict[str, Any], bool]:
         """A run of a transformer of the active version; False when the key's run already existed."""
         async with acquire(self.pool) as connection:
-            version = await active_version(connection)
-            code = await transformer_code(connection, version, name)
+            version, code = await active_transformer_code(connection, name)
             probe = transformer_job(code, 0, self.settings)
             request = RunRequest(probe.kind, name, trigger, version, key, requested_by)
             run, created = await create_run(connection, request)
@@ -82,8 +84,7 @@ class JobService:
             run, created = await self.start_transformer(name, trigger, key=key, requested_by=by)
         except ConflictError as error:
             async with acquire(self.pool) as connection:
-                version = await active_version(connection)
-                code = await transformer_code(connection, version, name)
+                version, code = await active_transformer_code(connection, name)
                 kind = transformer_job(code, 0, self.settings).kind
                 request = RunRequest(kind, name, trigger, version, None, by)
                 await record_skipped(connection, request, error.detail)
@@ -117,12 +118,20 @@ class JobService:
                 outcome = await self.runner.wait(spec, reference)
         except AppError as error:
             outcome = Outcome("failed", reason=f"the runner failed: {error.detail}", attempts=0)
+        except Exception as error:  # recorded, never left running: the details go to the log
+            log.exception("run %s failed inside ecoplane", run_id)
+            outcome = Outcome(
+                "failed", reason=f"ecoplane failed: {type(error).__name__}", attempts=0
+            )
         if outcome is None:
             return
         async with acquire(self.pool) as connection:
             finished = await finish_run(connection, run_id, outcome)
         if finished is not None and finished["state"] == "succeeded":
-            await self._start_dependents(finished)
+            try:
+                await self._start_dependents(finished)
+            except Exception:  # the run itself is recorded; its chain is logged as broken
+                log.exception("the transformers after run %s were not started", run_id)
 
     async def _launch_and_wait(self, run_id: int, spec: JobSpec) -> Outcome | None:
         planned = await self.runner.reference(spec)
@@ -141,18 +150,23 @@ class JobService:
         return await self.runner.wait(spec, reference)
 
     async def _start_dependents(self, run: dict[str, Any]) -> None:
-        if run["kind"] == SECURITY_SYNC:
+        """Start the onInputChange transformers reading the output of a run that succeeded."""
+        if run["kind"] == SECURITY_SYNC or run["version_id"] is None:
             return
-        try:
+        chains = self.chains.get(run["version_id"])
+        if chains is None:  # a version never changes: its chains are read once
             async with acquire(self.pool) as connection:
-                version = await active_version(connection)
-                names = await input_change_dependents(connection, version, run["target"])
-        except NoActiveModelError:
-            return
-        for name in names:
-            await self.start_or_skip(
-                name, "input-change", f"after-run-{run['id']}", f"run {run['id']}"
-            )
+                chains = await input_change_chains(connection, run["version_id"])
+            self.chains[run["version_id"]] = chains
+            while len(self.chains) > CACHED_VERSIONS:
+                self.chains.popitem(last=False)
+        for name in chains.get(run["target"], []):
+            try:
+                await self.start_or_skip(
+                    name, "input-change", f"after-run-{run['id']}", f"run {run['id']}"
+                )
+            except AppError as error:  # e.g. it left the model since
+                log.warning("%s not started after run %s: %s", name, run["id"], error.detail)
 
     async def cancel(self, run_id: int) -> dict[str, Any]:
         """Cancel an active run and stop it in the runner; ConflictError once it has ended."""
