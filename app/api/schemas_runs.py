@@ -31,7 +31,7 @@ class RunOut(Body):
     runner_ref: str | None = Field(
         default=None,
         examples=["ecoplane-transformer-segment-customers-42"],
-        description="the Job name (Kubernetes) or local:<pid>",
+        description="the Job name (Kubernetes) or local:<pid>:<run id>",
     )
     exit_code: int | None = Field(default=None, examples=[0])
     reason: str | None = Field(

@@ -201,7 +201,7 @@ class Run(SQLModel, table=True):
     runner_ref: str | None = Field(
         default=None,
         sa_type=Text,
-        sa_column_kwargs={"comment": "the runner's handle: a Job name, or local:<pid>"},
+        sa_column_kwargs={"comment": "the runner's handle: a Job name, or local:<pid>:<run id>"},
     )
     exit_code: int | None = Field(default=None, sa_column_kwargs={"comment": "the exit status"})
     reason: str | None = Field(

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 LOCK_KEY = int.from_bytes(b"ecoplane", "big") >> 1  # one bigint, the same for every replica
+STEP_ASIDE = 10  # retries a replica waits after losing the lead, so another one takes it
 APPLICATION_NAME = "ecoplane-leader"  # how the lock connection shows in pg_stat_activity
 log = logging.getLogger("ecoplane.leader")
 
@@ -53,11 +54,14 @@ class LeaderElection:
 
     async def _run(self) -> None:
         while True:
+            terms = self.terms
             try:
                 await self._campaign()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("leader election lost its connection: %s", error)
-            await asyncio.sleep(self.retry_seconds)
+            # a replica that just lost the lead lets the others take it first
+            stepped_down = self.terms != terms
+            await asyncio.sleep(self.retry_seconds * (STEP_ASIDE if stepped_down else 1))
 
     async def _campaign(self) -> None:
         connection = await asyncpg.connect(

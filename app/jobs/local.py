@@ -52,9 +52,20 @@ class _Child:
     attempts: int = 1
 
 
-def _kill_group(pid: int, signal_number: int = signal.SIGKILL) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signal_number)
+def _kill(process: asyncio.subprocess.Process) -> None:
+    """Kill a child's process group, unless the child was reaped (its pid may be reused)."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _ours(pid: int, run_id: str) -> bool:
+    """Whether pid is still the child started for this run (its environment says so)."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:  # gone, or no /proc: never signal a process we cannot recognise
+        return False
+    return f"ECOPLANE_RUN_ID={run_id}".encode() in environ.split(b"\0")
 
 
 class LocalRunner:
@@ -110,11 +121,11 @@ class LocalRunner:
         return process
 
     async def launch(self, spec: JobSpec) -> str:
-        """Start the child; the handle is `local:<pid>`."""
+        """Start the child; the handle is `local:<pid>:<run id>`."""
         process = await self._start(spec)
         tail: deque[str] = deque(maxlen=self.settings.log_tail_lines)
         reader = asyncio.create_task(_read_lines(process, tail))
-        reference = f"local:{process.pid}"
+        reference = f"local:{process.pid}:{spec.run_id}"
         self.children[reference] = _Child(process, tail, reader)
         return reference
 
@@ -136,7 +147,7 @@ class LocalRunner:
             await asyncio.wait_for(child.process.wait(), timeout=spec.timeout_seconds)
         except TimeoutError:
             timed_out = True
-            _kill_group(child.process.pid)
+            _kill(child.process)
             await child.process.wait()
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(asyncio.shield(child.reader), DRAIN_SECONDS)
@@ -153,45 +164,40 @@ class LocalRunner:
         return Outcome("failed", code, f"exited with status {code}", tail, child.attempts)
 
     async def cancel(self, reference: str) -> None:
-        """Kill the child's process group (a child of another process too, by its pid)."""
+        """Kill the child's process group (of another process's child too, once recognised)."""
         child = self.children.get(reference)
         if child is not None:
             child.cancelled = True
-            _kill_group(child.process.pid)
+            _kill(child.process)
             return
-        pid = _pid(reference)
-        if pid is not None:
-            _kill_group(pid)
+        found = _pid(reference)
+        if found is not None and _ours(*found):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(found[0], signal.SIGKILL)
 
     async def inspect(self, reference: str) -> Outcome | str | None:
-        """RUNNING while the child (or a process with its pid) lives; None once it is gone."""
+        """RUNNING while the run's child lives (here or in another process); None once gone."""
         if reference in self.children:
             return RUNNING
-        pid = _pid(reference)
-        if pid is None:
-            return None
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return None
-        except PermissionError:
-            return RUNNING
-        return RUNNING
+        found = _pid(reference)
+        return RUNNING if found is not None and _ours(*found) else None
 
     async def close(self) -> None:
         """Kill every child still running (the service is stopping)."""
         for child in list(self.children.values()):
             child.cancelled = True
-            _kill_group(child.process.pid)
+            _kill(child.process)
         for child in list(self.children.values()):
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(child.process.wait(), DRAIN_SECONDS)
                 await asyncio.wait_for(child.reader, DRAIN_SECONDS)  # the pipe closed: no leak
 
 
-def _pid(reference: str) -> int | None:
-    kind, _, number = reference.partition(":")
-    return int(number) if kind == "local" and number.isdigit() else None
+def _pid(reference: str) -> tuple[int, str] | None:
+    """The pid and run id of `local:<pid>:<run id>`."""
+    kind, _, rest = reference.partition(":")
+    pid, _, run_id = rest.partition(":")
+    return (int(pid), run_id) if kind == "local" and pid.isdigit() and run_id else None
 
 
 async def _read_lines(process: asyncio.subprocess.Process, tail: deque[str]) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
+import signal
+import subprocess
+import sys
 
 import asyncpg
 import pytest
@@ -136,16 +140,37 @@ async def test_reconciliation_loses_runs_whose_process_is_gone(
     service: JobService, pool: asyncpg.Pool
 ) -> None:
     insert = (
-        "INSERT INTO runs (kind, target, trigger, state, runner_ref, created_at)"
-        " VALUES ('transformer', $1, 'manual', $2, $3, now() - make_interval(secs => $4)) RETURNING id"
+        "INSERT INTO runs (kind, target, trigger, state, created_at)"
+        " VALUES ('transformer', $1, 'manual', $2, now() - make_interval(secs => $3)) RETURNING id"
     )
-    gone = await pool.fetchval(insert, "chain_a", "running", "local:999999999", 1.0)
-    alive = await pool.fetchval(insert, "fail_a", "running", f"local:{os.getpid()}", 1.0)
-    unstarted = await pool.fetchval(insert, "sleepy", "queued", None, 600.0)
-    fresh = await pool.fetchval(insert, "chain_b", "queued", None, 1.0)
-    assert sorted(await service.reconcile()) == sorted([gone, unstarted])
-    assert (await run_of(pool, gone))["state"] == "lost"
-    assert "no trace of local:999999999" in (await run_of(pool, gone))["reason"]
-    assert (await run_of(pool, unstarted))["reason"] == "it was never started"
-    assert (await run_of(pool, alive))["state"] == "running"
-    assert (await run_of(pool, fresh))["state"] == "queued"
+    gone = await pool.fetchval(insert, "chain_a", "running", 1.0)
+    alive = await pool.fetchval(insert, "fail_a", "running", 1.0)
+    reused = await pool.fetchval(insert, "after_fail", "running", 1.0)
+    unstarted = await pool.fetchval(insert, "sleepy", "queued", 600.0)
+    fresh = await pool.fetchval(insert, "chain_b", "queued", 1.0)
+    # a child another process started for `alive` (the environment names its run)
+    child = subprocess.Popen(
+        [sys.executable, "-c", "import time; time.sleep(600)"],
+        env={**os.environ, "ECOPLANE_RUN_ID": str(alive)},
+        start_new_session=True,
+    )
+    references = {
+        gone: "local:999999999:1",
+        alive: f"local:{child.pid}:{alive}",
+        reused: f"local:{os.getpid()}:{reused}",  # a pid now used by something else: not ours
+    }
+    for run_id, reference in references.items():
+        await pool.execute("UPDATE runs SET runner_ref = $2 WHERE id = $1", run_id, reference)
+    try:
+        assert sorted(await service.reconcile()) == sorted([gone, reused, unstarted])
+        assert (await run_of(pool, gone))["state"] == "lost"
+        assert "no trace of local:999999999:1" in (await run_of(pool, gone))["reason"]
+        assert (await run_of(pool, reused))["state"] == "lost"
+        assert (await run_of(pool, unstarted))["reason"] == "it was never started"
+        assert (await run_of(pool, alive))["state"] == "running"
+        assert (await run_of(pool, fresh))["state"] == "queued"
+        await service.cancel(alive)  # another process's child, recognised: its group is killed
+        assert await asyncio.to_thread(child.wait, 60) == -signal.SIGKILL
+    finally:
+        child.kill()
+        child.wait()

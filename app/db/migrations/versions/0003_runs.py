@@ -60,7 +60,7 @@ def upgrade() -> None:
             "runner_ref",
             sa.Text(),
             nullable=True,
-            comment="the runner's handle: a Job name, or local:<pid>",
+            comment="the runner's handle: a Job name, or local:<pid>:<run id>",
         ),
         sa.Column("exit_code", sa.Integer(), nullable=True, comment="the exit status"),
         sa.Column("reason", sa.Text(), nullable=True, comment="why it ended as it did"),
