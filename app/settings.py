@@ -67,6 +67,9 @@ class Settings(BaseSettings):
         default=None,
         description="kubeconfig used outside a cluster; unset: $KUBECONFIG or ~/.kube/config",
     )
+    kubernetes_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="how long one Kubernetes API call may take before a retry"
+    )
     jobs_image: str = Field(
         default="ghcr.io/ecoplane/ecoplane:latest",
         description="the service's own image: runs python and builtin code, and the security sync",

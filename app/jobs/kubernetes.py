@@ -57,6 +57,11 @@ class KubernetesRunner:
                 self.client = await api_client(self.settings.kubeconfig)
         return client.BatchV1Api(self.client), client.CoreV1Api(self.client)
 
+    async def _call(self, what: str, method: Any, *args: Any, **kwargs: Any) -> Any:
+        """One API call, bounded by ECOPLANE_KUBERNETES_TIMEOUT_SECONDS (then retried)."""
+        timeout = self.settings.kubernetes_timeout_seconds
+        return await call(what, method, *args, _request_timeout=timeout, **kwargs)
+
     async def reference(self, spec: JobSpec) -> str | None:
         """The Job name, known before the Job exists."""
         return spec.name
@@ -66,7 +71,7 @@ class KubernetesRunner:
         batch, _ = await self._apis()
         body = job_body(spec, self.namespace, self.settings.jobs_ttl_seconds)
         try:
-            await call(
+            await self._call(
                 f"creating Job {spec.name}", batch.create_namespaced_job, self.namespace, body
             )
         except KubeError as error:
@@ -78,7 +83,9 @@ class KubernetesRunner:
         """Follow the Job by the shared watch until it ends; then read its pod."""
         if self.watcher is None:
             batch, _ = await self._apis()
-            self.watcher = JobWatcher(batch, self.namespace)
+            self.watcher = JobWatcher(
+                batch, self.namespace, self.settings.kubernetes_timeout_seconds
+            )
         job = await self.watcher.wait(reference)
         if job is None:
             return Outcome("lost", reason=f"Job {reference} was deleted before it ended")
@@ -98,7 +105,7 @@ class KubernetesRunner:
     async def _pod(self, job_name: str) -> tuple[int | None, str | None]:
         """The exit code and log tail of the Job's newest pod (None, None without one)."""
         _, core = await self._apis()
-        pods = await call(
+        pods = await self._call(
             f"listing the pods of {job_name}",
             core.list_namespaced_pod,
             self.namespace,
@@ -116,7 +123,7 @@ class KubernetesRunner:
             if container.get("name") == CONTAINER and "exitCode" in terminated:
                 exit_code = int(terminated["exitCode"])
         try:
-            tail = await call(
+            tail = await self._call(
                 f"reading the log of {pod['metadata']['name']}",
                 core.read_namespaced_pod_log,
                 pod["metadata"]["name"],
@@ -132,7 +139,7 @@ class KubernetesRunner:
         """Delete the Job and, in the background, its pods."""
         batch, _ = await self._apis()
         try:
-            await call(
+            await self._call(
                 f"deleting Job {reference}",
                 batch.delete_namespaced_job,
                 reference,
@@ -147,7 +154,7 @@ class KubernetesRunner:
         """The Job's outcome, RUNNING, or None when no Job has this name."""
         batch, _ = await self._apis()
         try:
-            job = await call(
+            job = await self._call(
                 f"reading Job {reference}", batch.read_namespaced_job, reference, self.namespace
             )
         except KubeError as error:
@@ -167,9 +174,10 @@ class KubernetesRunner:
 class JobWatcher:
     """One watch over ecoplane's Jobs in a namespace; hands each waiter its Job once it ends."""
 
-    def __init__(self, batch: client.BatchV1Api, namespace: str) -> None:
+    def __init__(self, batch: client.BatchV1Api, namespace: str, timeout: float) -> None:
         self.batch = batch
         self.namespace = namespace
+        self.timeout = timeout
         self.waiters: dict[str, list[asyncio.Future[dict[str, Any] | None]]] = {}
         self.ended: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
         self.task: asyncio.Task[None] | None = None
@@ -210,7 +218,11 @@ class JobWatcher:
     async def _list(self) -> str:
         """List every Job, settle the ended ones, and return where a watch starts."""
         found = await call(
-            "listing Jobs", self.batch.list_namespaced_job, self.namespace, label_selector=SELECTOR
+            "listing Jobs",
+            self.batch.list_namespaced_job,
+            self.namespace,
+            label_selector=SELECTOR,
+            _request_timeout=self.timeout,
         )
         self.lists += 1
         for job in found.get("items") or []:
@@ -248,6 +260,7 @@ class JobWatcher:
             resource_version=version,
             allow_watch_bookmarks=True,
             timeout_seconds=WATCH_SECONDS,
+            _request_timeout=WATCH_SECONDS + self.timeout,  # a silent connection is noticed
         )
         async with contextlib.aclosing(events):
             async for event in events:

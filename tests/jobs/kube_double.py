@@ -79,6 +79,7 @@ class KubeDouble:
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
     runner: web.AppRunner | None = None
     pending: set[asyncio.Task[None]] = field(default_factory=set)
+    slow: dict[str, float] = field(default_factory=dict)
 
     async def start(self) -> Path:
         """Serve on 127.0.0.1 and write a kubeconfig pointing at it; returns its path."""
@@ -106,15 +107,23 @@ class KubeDouble:
             await self.runner.cleanup()
 
     async def _fault(self, verb: str) -> web.Response | None:
+        """An injected answer for this call, if any; a slow fault delays the answer instead."""
         self.calls[verb] = self.calls.get(verb, 0) + 1
         for fault in self.faults:
             if fault.verb == verb and fault.times > 0:
                 fault.times -= 1
                 if fault.delay:
-                    await asyncio.sleep(fault.delay)
+                    self.slow[verb] = fault.delay
                     return None
                 return _status(fault.status, "Injected", f"injected fault on {verb}")
         return None
+
+    async def _answer(self, verb: str, response: web.Response) -> web.Response:
+        """The answer, late when a slow fault says so (the work itself is already done)."""
+        delay = self.slow.pop(verb, 0.0)
+        if delay:
+            await asyncio.sleep(delay)
+        return response
 
     async def _record(self, kind: str, job: dict[str, Any]) -> None:
         self.version += 1
@@ -147,7 +156,7 @@ class KubeDouble:
             task = asyncio.get_running_loop().create_task(self.finish(name, outcome))
             self.pending.add(task)
             task.add_done_callback(self.pending.discard)
-        return web.json_response(body, status=201)
+        return await self._answer("create-job", web.json_response(body, status=201))
 
     def _check(self, body: dict[str, Any]) -> None:
         try:
@@ -197,7 +206,7 @@ class KubeDouble:
         job = self.jobs.get(request.match_info["name"])
         if job is None:
             return _status(404, "NotFound", f'jobs.batch "{request.match_info["name"]}" not found')
-        return web.json_response(job)
+        return await self._answer("get-job", web.json_response(job))
 
     async def _delete_job(self, request: web.Request) -> web.Response:
         if (fault := await self._fault("delete-job")) is not None:

@@ -225,3 +225,30 @@ async def test_reconciliation_records_ended_jobs_and_loses_vanished_ones(
     await double.finish("ecoplane-transformer-sleepy-92", Finish(0, "done"))
     await kube.settled(active)
     assert (await run_of(pool, active))["state"] == "succeeded"
+
+
+async def test_a_slow_create_is_retried_and_its_409_is_success(
+    pool: asyncpg.Pool, kube_settings: Settings, double: KubeDouble
+) -> None:
+    settings = kube_settings.model_copy(update={"kubernetes_timeout_seconds": 0.3})
+    service = JobService(pool, settings, KubernetesRunner(settings))
+    double.faults.append(Fault("create-job", delay=3.0))  # created, answered too late
+    double.rule = lambda job: Finish(0, "once")
+    try:
+        done = await _run(service, pool, "sleepy")  # no onInputChange after it
+    finally:
+        await service.close()
+    assert done["state"] == "succeeded" and done["log_tail"] == "once"
+    assert double.calls["create-job"] == 2 and list(double.jobs) == [done["runner_ref"]]
+
+
+async def test_no_kubernetes_configuration_fails_the_run_saying_so(
+    pool: asyncpg.Pool, kube_settings: Settings, tmp_path: Path
+) -> None:
+    settings = kube_settings.model_copy(update={"kubeconfig": tmp_path / "missing"})
+    service = JobService(pool, settings, KubernetesRunner(settings))
+    try:
+        done = await _run(service, pool, "chain_a")
+    finally:
+        await service.close()
+    assert done["state"] == "failed" and "no Kubernetes configuration" in done["reason"]

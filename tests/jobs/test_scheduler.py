@@ -14,6 +14,7 @@ from app.ecosystem.cron import parse_cron
 from app.jobs.scheduler import Scheduler, cron_trigger, tick_key
 from app.jobs.service import JobService
 from app.settings import Settings
+from tests.jobs.conftest import until
 from tests.jobs.model import jobs_model
 
 T = datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
@@ -111,3 +112,22 @@ async def test_only_the_leader_schedules(service: JobService, pool: asyncpg.Pool
     )
     await follower.rebuild(1)
     assert not follower.leading and follower.jobs() == {}
+
+
+async def test_the_scheduled_trigger_starts_the_tick(
+    scheduler: Scheduler, service: JobService, pool: asyncpg.Pool
+) -> None:
+    assert scheduler.apscheduler is not None
+    job = scheduler.apscheduler.get_job("cron:chain_a")
+    job.modify(next_run_time=datetime.now(UTC))  # the trigger is driven, not waited for
+    scheduler.apscheduler.wakeup()
+
+    async def started() -> asyncpg.Record | None:
+        return await pool.fetchrow(
+            "SELECT * FROM runs WHERE target = 'chain_a' AND trigger = 'schedule'"
+        )
+
+    run = await until(started, "the trigger started a run")
+    assert run["idempotency_key"].startswith("tick-") and run["requested_by"] == "scheduler"
+    await service.settled(run["id"])
+    assert job.next_run_time > datetime.now(UTC)  # back on its cron schedule
