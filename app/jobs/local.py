@@ -16,6 +16,7 @@ import signal
 import sys
 from collections import deque
 from dataclasses import dataclass
+from importlib.machinery import PathFinder
 from pathlib import Path
 
 from app.jobs.runner import RUNNING, Outcome, RunRefusedError
@@ -71,6 +72,8 @@ def _ours(pid: int, run_id: str) -> bool:
 class LocalRunner:
     """Runs specs as child processes with the timeout, output tail and cancel of a run."""
 
+    follows_elsewhere = False  # a child dies with the service that started it
+
     def __init__(self, settings: Settings, secrets: LocalSecrets | None = None) -> None:
         self.settings = settings
         self.secrets = secrets or LocalSecrets(settings.data_dir / "secrets")
@@ -83,6 +86,9 @@ class LocalRunner:
     def argv(self, spec: JobSpec) -> list[str]:
         """The command line of a spec on this machine."""
         if spec.module:
+            if _missing(spec.module):
+                top = spec.module.partition(".")[0]
+                raise RunRefusedError(f"cannot run {spec.module}: no Python package {top!r} here")
             return [sys.executable, "-m", spec.module]
         if not self.settings.local_container_commands:
             raise RunRefusedError(
@@ -191,6 +197,16 @@ class LocalRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(child.process.wait(), DRAIN_SECONDS)
                 await asyncio.wait_for(child.reader, DRAIN_SECONDS)  # the pipe closed: no leak
+
+
+def _missing(module: str) -> bool:
+    """Whether the child could not find the module's top package (searched, never imported)."""
+    top = module.partition(".")[0]
+    if not top.isidentifier():
+        return True
+    if top in sys.builtin_module_names:
+        return False
+    return PathFinder.find_spec(top, [os.getcwd(), *sys.path]) is None  # `-m` puts cwd first
 
 
 def _pid(reference: str) -> tuple[int, str] | None:

@@ -25,6 +25,8 @@ RUNNING = "running"  # what `inspect` answers for a run that has not ended
 class Runner(Protocol):
     """Starts job specs and follows them; `launch` is idempotent for the same spec."""
 
+    follows_elsewhere: bool  # a run outlives this process (a Job): any replica may follow it
+
     async def reference(self, spec: JobSpec) -> str | None:
         """The handle a spec will have before it starts (a Job name), if the runner knows it."""
         ...

@@ -46,7 +46,7 @@ class JobService:
         self.settings = settings
         self.runner = runner
         self.following: dict[int, asyncio.Task[None]] = {}
-        self.follows_elsewhere = getattr(runner, "follows_elsewhere", False)
+        self.follows_elsewhere = runner.follows_elsewhere
         self.chains: OrderedDict[int, dict[str, list[str]]] = OrderedDict()
 
     async def start_transformer(

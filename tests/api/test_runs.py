@@ -109,3 +109,20 @@ async def test_runs_are_listed_newest_first_with_filters_and_pages(api: httpx.As
     assert [r["id"] for r in everything] == sorted((r["id"] for r in everything), reverse=True)
     await assert_names_parameter(api, "/api/v1/runs?state=dreaming", "state")
     await assert_names_parameter(api, "/api/v1/runs?cursor=zz", "cursor")
+
+
+async def test_a_security_sync_run_is_recorded(api: httpx.AsyncClient) -> None:
+    headers = {**OPERATOR, "Idempotency-Key": "sync-1"}
+    started = await api.post("/api/v1/security/runs", headers=headers)
+    assert started.status_code == 202, started.text
+    run = started.json()
+    assert (run["kind"], run["target"], run["trigger"]) == (
+        "security-sync",
+        "security-sync",
+        "manual",
+    )
+    again = await api.post("/api/v1/security/runs", headers=headers)
+    assert again.status_code == 200 and again.json()["id"] == run["id"]
+    ended = await _ended(api, run["id"])  # its worker arrives with the security sync itself
+    assert ended["state"] == "failed" and "workers.security_sync" in ended["logTail"]
+    assert (await api.post("/api/v1/security/runs", headers=READER)).status_code == 403

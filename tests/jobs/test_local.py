@@ -12,7 +12,11 @@ import asyncpg
 import pytest
 
 from app.errors import ConflictError, NotFoundError
+from app.jobs.local import LocalRunner
+from app.jobs.runner import RunRefusedError
 from app.jobs.service import JobService
+from app.jobs.spec import TransformerCode, transformer_job
+from app.settings import Settings
 from tests.jobs.conftest import run_of, until
 
 
@@ -174,3 +178,20 @@ async def test_reconciliation_loses_runs_whose_process_is_gone(
     finally:
         child.kill()
         child.wait()
+
+
+async def test_a_builtin_whose_worker_is_missing_fails_with_pythons_word(
+    service: JobService, pool: asyncpg.Pool
+) -> None:
+    run, _ = await service.start_transformer("externalize_model", "manual")
+    await service.settled(run["id"])
+    done = await run_of(pool, run["id"])
+    assert done["kind"] == "externalize-model" and done["state"] == "failed"
+    assert done["exit_code"] == 1
+    assert "No module named workers.externalize_model" in done["log_tail"]
+
+
+def test_a_module_whose_package_is_not_there_is_refused(settings: Settings) -> None:
+    code = TransformerCode(name="t", workspace="W", code_kind="python", module="nosuch_pkg.run")
+    with pytest.raises(RunRefusedError, match="no Python package 'nosuch_pkg' here"):
+        LocalRunner(settings).argv(transformer_job(code, 1, settings))

@@ -13,6 +13,14 @@ from app.jobs.runs import RunFilter, get_run, list_runs
 
 router = APIRouter(tags=["runs"])
 RunId = Annotated[int, Path(ge=1, le=2**62, description="a run id")]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        max_length=200,
+        pattern=r"^[\x21-\x7e]+$",
+        description="repeat a request safely: the same key answers with the same run",
+    ),
+]
 State = Literal["queued", "running", "succeeded", "failed", "cancelled", "timed-out", "lost"]
 
 
@@ -71,14 +79,7 @@ async def start_transformer(
     name: Annotated[
         str, Path(max_length=200, description="the transformer's name (case-sensitive)")
     ],
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            max_length=200,
-            pattern=r"^[\x21-\x7e]+$",
-            description="repeat a request safely: the same key answers with the same run",
-        ),
-    ] = None,
+    idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """A queued run of the transformer of the active version (202); the runner starts it."""
     found, created = await res.jobs.start_transformer(
@@ -101,3 +102,28 @@ async def start_transformer(
 async def cancel(res: Res, run_id: RunId, who: Annotated[Caller, require("operate")]) -> Any:
     """Mark the run cancelled and stop it in the runner (a Job is deleted)."""
     return await res.jobs.cancel(run_id)
+
+
+@router.post(
+    "/security/runs",
+    summary="Start a security sync now",
+    response_model=RunOut,
+    status_code=202,
+    responses={
+        200: {"description": "a run made earlier with the same Idempotency-Key"},
+        409: {"description": "a security sync is queued or running already"},
+    },
+)
+async def start_security_sync(
+    res: Res,
+    response: Response,
+    who: Annotated[Caller, require("operate")],
+    idempotency_key: IdempotencyKey = None,
+) -> Any:
+    """A queued run of the security sync (plan, apply, verify); the runner starts it."""
+    found, created = await res.jobs.start_security_sync(
+        "manual", key=idempotency_key, requested_by=who.name
+    )
+    if not created:
+        response.status_code = 200
+    return found
