@@ -79,3 +79,10 @@ class UnsupportedMediaTypeError(AppError):
 
     status = 415
     type = "unsupported-media-type"
+
+
+class RunnerUnavailableError(AppError):
+    """The job runner (Kubernetes API, local process start) failed or cannot be reached."""
+
+    status = 502
+    type = "runner-unavailable"

@@ -20,6 +20,7 @@ from app.api.routes import (
     health,
     ingests,
     lineage,
+    runs,
     versions,
     webhooks,
     workspaces,
@@ -33,6 +34,11 @@ from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
 from app.gitsource.service import build_ingestion
+from app.jobs.leader import LeaderElection
+from app.jobs.pooled import jobs_pool
+from app.jobs.runners import build_runner
+from app.jobs.scheduler import Scheduler
+from app.jobs.service import JobService
 from app.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme"
@@ -58,15 +64,46 @@ async def _prepare(settings: Settings) -> Resources:
         stored = await store_model(engine, load_directory(EXAMPLE), source=str(EXAMPLE))
         log.info("loaded the example model as version %s", stored.id)
     await apply_retention(engine, settings.keep_versions)
-    resources = Resources(settings, engine, pool, ActivationListener(asyncpg_dsn(url)))
+    jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
+    jobs = JobService(jobs_db, settings, build_runner(settings))
+    scheduler = Scheduler(jobs, jobs_db, settings)
+    election = LeaderElection(
+        asyncpg_dsn(url),
+        scheduler.lead,
+        scheduler.step_down,
+        retry_seconds=settings.leader_retry_seconds,
+    )
+    activation = ActivationListener(asyncpg_dsn(url))
+    resources = Resources(settings, engine, pool, activation, jobs, scheduler, election)
     resources.activation.subscribe(resources.active.forget)
+    resources.activation.subscribe(scheduler.rebuild)
+    settled = await jobs.reconcile()  # runs left running by an earlier start
+    if settled:
+        log.info("runs %s ended while the service was away and are recorded", settled)
     active = await pool.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
     if active is not None:  # the active version's graph, before the first question
         await resources.graphs.get(pool, active)
     await resources.activation.start(active)
     resources.ingestion = build_ingestion(engine, settings)
     resources.ingestion.start()  # the worker resumes queued ingests, and recovers interrupted ones
+    if resources.ingestion.poller is not None:  # the leader polls, for every replica
+        scheduler.every("model-poll", settings.poll_seconds, resources.ingestion.poller.poll)
+    if settings.scheduler:
+        await election.start()
     return resources
+
+
+async def _release(resources: Resources) -> None:
+    """Stop ingesting, scheduling and following runs, then close the connections."""
+    if resources.ingestion is not None:
+        await resources.ingestion.stop()
+    await resources.election.stop()
+    await resources.scheduler.step_down()
+    await resources.jobs.close()
+    await resources.jobs.pool.close()
+    await resources.activation.stop()
+    await resources.pool.close()
+    await resources.engine.dispose()
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -79,11 +116,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
-            if app.state.resources.ingestion is not None:
-                await app.state.resources.ingestion.stop()
-            await app.state.resources.activation.stop()
-            await app.state.resources.pool.close()
-            await app.state.resources.engine.dispose()
+            await _release(app.state.resources)
             if settings.embedded:
                 stop_embedded()
 
@@ -109,6 +142,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         diffs.router,
         ingests.router,
         webhooks.router,
+        runs.router,
     ):
         app.include_router(router, prefix="/api/v1")
     return app

@@ -99,6 +99,57 @@ class Settings(BaseSettings):
         ge=1024,
         description="the largest model subtree of a commit that is ingested",
     )
+    runner: Literal["local", "kubernetes"] = Field(
+        default="local",
+        description="what runs jobs: local child processes, or Kubernetes Jobs",
+    )
+    jobs_namespace: str = Field(
+        default="ecoplane", description="the Kubernetes namespace the runner creates Jobs in"
+    )
+    kubeconfig: Path | None = Field(
+        default=None,
+        description="kubeconfig used outside a cluster; unset: $KUBECONFIG or ~/.kube/config",
+    )
+    kubernetes_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="how long one Kubernetes API call may take before a retry"
+    )
+    jobs_image: str = Field(
+        default="ghcr.io/ecoplane/ecoplane:latest",
+        description="the service's own image: runs python and builtin code, and the security sync",
+    )
+    transformer_service_account: str = Field(
+        default="ecoplane-transformer", description="the service account of transformer Jobs"
+    )
+    security_sync_service_account: str = Field(
+        default="ecoplane-security-sync",
+        description="the service account of security-sync Jobs (may carry an IRSA role)",
+    )
+    jobs_ttl_seconds: int = Field(
+        default=86400, ge=0, description="how long Kubernetes keeps a finished Job"
+    )
+    local_container_commands: bool = Field(
+        default=False,
+        description="let the local runner run a container transformer's command on this machine",
+    )
+    log_tail_lines: int = Field(
+        default=50, ge=1, le=10000, description="how many last lines of a run's output are kept"
+    )
+    security_sync_cron: str | None = Field(
+        default=None, description="when the security sync runs (cron); unset: only on request"
+    )
+    scheduler: bool = Field(
+        default=True, description="take part in the leader election and run the scheduler"
+    )
+    leader_retry_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="how often a replica that is not the leader tries to become it",
+    )
+    reconcile_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="how often the leader checks running runs against the runner",
+    )
 
     @property
     def embedded(self) -> bool:

@@ -20,18 +20,24 @@ from app.catalog.versions import ActiveVersion, VersionRef, resolve_version
 from app.db.engine import POOL_SIZE
 from app.errors import ForbiddenError, UnauthorizedError
 from app.gitsource.service import Ingestion
+from app.jobs.leader import LeaderElection
+from app.jobs.scheduler import Scheduler
+from app.jobs.service import JobService
 from app.settings import Scope, Settings
 
 
 @dataclass(slots=True)
 class Resources:
-    """What the lifespan built: settings, engine (writes), pool (reads), activation hook, graphs,
-    and the ingestion that follows the model repository."""
+    """What the lifespan built: settings, engine (writes), pool (reads), activation hook, jobs,
+    graphs, and the ingestion that follows the model repository."""
 
     settings: Settings
     engine: AsyncEngine
     pool: asyncpg.Pool
     activation: ActivationListener
+    jobs: JobService
+    scheduler: Scheduler
+    election: LeaderElection
     graphs: GraphCache = field(default_factory=GraphCache)
     active: ActiveVersion = field(default_factory=ActiveVersion)
     # requests wait for a pooled connection in arrival order: the pool's own queue lets a

@@ -57,6 +57,10 @@ PROBLEMS: dict[int, tuple[str, dict[str, Any]]] = {
         "A name or version that does not exist",
         _problem(404, "not-found", "workspace 'Nope' does not exist in model version 1"),
     ),
+    409: (
+        "A conflict with what exists: e.g. a run of the transformer is active already",
+        _problem(409, "conflict", "transformer 'segment_customers' has an active run: 42"),
+    ),
     413: (
         "The body is over the size limit",
         _problem(413, "payload-too-large", "the body is over the limit of 67108864 bytes"),
@@ -73,6 +77,10 @@ PROBLEMS: dict[int, tuple[str, dict[str, Any]]] = {
             "invalid parameter: limit",
             errors=[{"parameter": "limit", "in": "query", "message": "Input should be ≤ 500"}],
         ),
+    ),
+    502: (
+        "The runner (Kubernetes) did not answer as it should",
+        _problem(502, "runner-unavailable", "the Kubernetes API answered 500 three times"),
     ),
     503: (
         "No model version is active yet, or the database is unavailable",
@@ -117,11 +125,13 @@ def _document(path: str, operation: dict[str, Any], example: Any) -> None:
             media["example"] = example
     if not path.startswith("/api/"):
         return
+    declared = {int(code) for code in responses if code[0] in "45"}
     statuses = UPLOAD_PROBLEMS if operation.get("requestBody") else READ_PROBLEMS
-    for status in statuses:
+    for status in sorted(declared | set(statuses)):
         description, body = PROBLEMS[status]
+        given = responses.get(str(status), {}).get("description")
         responses[str(status)] = {
-            "description": description,
+            "description": given if given and status in declared else description,
             "content": {
                 PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": body}
             },

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import Field
 
 from app.api.schemas import Body
+from app.api.schemas_runs import RunOut
 
 BUILTIN = "true for what ecoplane adds to every model"
 
@@ -232,7 +233,6 @@ class TransformerOut(TransformerSummary):
     resources: ResourcesOut
     timeout_seconds: int = Field(examples=[7200], description="how long a run may take")
     retries: int = Field(examples=[0], description="how often a failed run is retried")
-    last_run: None = Field(
-        default=None,
-        description="its latest run; always null until runs are recorded (a later release)",
+    last_run: RunOut | None = Field(
+        default=None, description="its latest run; null before the first"
     )

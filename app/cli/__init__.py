@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from app.cli import database_commands, ingest_commands, model_commands, service_commands
+from app.cli import (
+    database_commands,
+    ingest_commands,
+    model_commands,
+    run_commands,
+    service_commands,
+)
 from app.cli.output import EXIT_UNREADABLE, fail
 from app.ecosystem.loader import ModelUnreadableError
 from app.errors import AppError
@@ -21,6 +27,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     database_commands.register(commands)
     service_commands.register(commands)
     ingest_commands.register(commands)
+    run_commands.register(commands)
     args = parser.parse_args(argv)
     try:
         status: int = args.handler(args)

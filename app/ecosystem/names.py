@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from functools import lru_cache
 
@@ -42,3 +43,12 @@ def label_problem(name: object) -> str | None:
     if not isinstance(name, str) or not LABEL.fullmatch(name):
         return f"{name!r} is not a valid name: use {LABEL_FORM}"
     return None
+
+
+def physical_name(prefix: str, name: str) -> str:
+    """A warehouse name: lower-case, at most 63 bytes; a longer one keeps a prefix, `_` and a hash."""
+    full = f"{prefix}{name}".lower()
+    if len(full.encode()) <= 63:
+        return full
+    digest = hashlib.sha256(full.encode()).hexdigest()[:8]
+    return f"{full[:54]}_{digest}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Callable
 from typing import Any
@@ -48,7 +47,8 @@ async def _known(connection: asyncpg.Connection, commit: str) -> bool:
 
 
 class Poller:
-    """Calls `poll_once` every `seconds` in the background, and wakes the worker when it queues."""
+    """One poll of the branch head that wakes the worker when it queues; the leader's
+    scheduler calls `poll` every `ECOPLANE_POLL_SECONDS`, the first time when it starts leading."""
 
     def __init__(
         self,
@@ -61,26 +61,13 @@ class Poller:
         self.engine, self.repository, self.branch = engine, repository, branch
         self.seconds = seconds
         self.on_queued = on_queued
-        self.task: asyncio.Task[None] | None = None
 
-    def start(self) -> None:
-        """Poll in the background."""
-        self.task = asyncio.create_task(self._loop(), name="model-poll")
-
-    async def stop(self) -> None:
-        """Stop polling."""
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-            self.task = None
-
-    async def _loop(self) -> None:
-        while True:
-            try:
-                if await poll_once(self.engine, self.repository, self.branch) is not None:
-                    self.on_queued()
-            except AppError as error:
-                log.warning("polling the model repository failed: %s", error.detail)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("polling cannot reach the database: %s", error)
-            await asyncio.sleep(self.seconds)
+    async def poll(self) -> None:
+        """Compare the branch head with the last ingest; queue and wake the worker if it moved."""
+        try:
+            if await poll_once(self.engine, self.repository, self.branch) is not None:
+                self.on_queued()
+        except AppError as error:
+            log.warning("polling the model repository failed: %s", error.detail)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            log.warning("polling cannot reach the database: %s", error)

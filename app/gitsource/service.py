@@ -28,22 +28,19 @@ def repository_of(settings: Settings) -> Repository | None:
 
 @dataclass(slots=True)
 class Ingestion:
-    """The repository, the worker that ingests its commits, and the poll (when configured)."""
+    """The repository, the worker that ingests its commits, and the poll (when configured; the
+    leader's scheduler runs it)."""
 
     repository: Repository | None
     worker: IngestWorker
     poller: Poller | None
 
     def start(self) -> None:
-        """Start the worker and the poll."""
+        """Start the worker."""
         self.worker.start()
-        if self.poller is not None:
-            self.poller.start()
 
     async def stop(self) -> None:
-        """Stop both; an ingest cut short is recovered by the next worker."""
-        if self.poller is not None:
-            await self.poller.stop()
+        """Stop the worker; an ingest cut short is recovered by the next worker."""
         await self.worker.stop()
 
 

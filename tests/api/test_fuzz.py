@@ -3,6 +3,8 @@ responses match their schemas. Bounded: a few examples per operation."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import subprocess
 import sys
@@ -13,12 +15,21 @@ from tests.api.server import running_service
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES_PER_OPERATION = "15"
+FUZZ_TOKEN = "fuzz-admin-token"
 
 
 def test_no_server_errors_and_schema_conformance(
     database_url: str, acme: StoredVersion, tmp_path: Path
 ) -> None:
-    env = {"ECOPLANE_DATABASE_URL": database_url, "ECOPLANE_ANONYMOUS_READ": "true"}
+    # an admin token: the operating routes (start and cancel runs) are fuzzed past their auth
+    digest = hashlib.sha256(FUZZ_TOKEN.encode()).hexdigest()
+    tokens = json.dumps([{"name": "fuzz", "sha256": digest, "scopes": ["admin"]}])
+    env = {
+        "ECOPLANE_DATABASE_URL": database_url,
+        "ECOPLANE_ANONYMOUS_READ": "true",
+        "ECOPLANE_TOKENS": tokens,
+        "ECOPLANE_DATA_DIR": str(tmp_path),
+    }
     with running_service(env, tmp_path / "serve.log", ready="/readyz") as base:
         st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
         result = subprocess.run(
@@ -26,7 +37,7 @@ def test_no_server_errors_and_schema_conformance(
                 st, "run", str(ROOT / "openapi" / "openapi.json"), "--url", base,
                 "--checks", "not_a_server_error,response_schema_conformance",
                 "--max-examples", EXAMPLES_PER_OPERATION, "--seed", "1", "--request-timeout", "10",
-                "--suppress-health-check", "all",
+                "--suppress-health-check", "all", "--header", f"Authorization: Bearer {FUZZ_TOKEN}",
             ],
             capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
         )  # fmt: skip

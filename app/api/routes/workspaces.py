@@ -23,6 +23,7 @@ from app.catalog.workspaces import (
     list_transformers,
     list_workspaces,
 )
+from app.jobs.runs import last_run
 
 router = APIRouter(tags=["workspaces"])
 ZoneQuery = Annotated[str | None, Query(max_length=200, description="only this zone")]
@@ -103,6 +104,8 @@ async def transformer(
         str, Path(max_length=200, description="the transformer's name (case-sensitive)")
     ],
 ) -> Any:
-    """Code, trigger, resources, timeout, retries, workspace, output; `lastRun` null until runs exist."""
+    """Code, trigger, resources, timeout, retries, workspace, output and its latest run."""
     async with read.connection() as db:
-        return await get_transformer(db, read.version.id, name)
+        found = await get_transformer(db, read.version.id, name)
+        found["last_run"] = await last_run(db, name)
+    return found

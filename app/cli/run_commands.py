@@ -1,0 +1,90 @@
+"""`ecoplane run TRANSFORMER` (start it here and wait) and `ecoplane runs` (the run records)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import datetime
+from typing import Any
+
+from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, note, output
+from app.db.engine import create_engine, create_pool, database_url
+from app.db.migrate import upgrade
+from app.jobs.pooled import acquire
+from app.jobs.runners import build_runner
+from app.jobs.runs import RunFilter, get_run, list_runs
+from app.jobs.service import JobService
+from app.settings import Settings
+
+STATES = ("queued", "running", "succeeded", "failed", "cancelled", "timed-out", "lost")
+
+
+def register(commands: Commands) -> None:
+    """Add `run` and `runs`."""
+    run = commands.add_parser(
+        "run", help="run a transformer of the active model now, with the configured runner"
+    )
+    run.add_argument("transformer", help="the transformer's name (case-sensitive)")
+    run.add_argument("--key", help="an idempotency key: the same key gives the same run")
+    run.set_defaults(handler=lambda args: asyncio.run(_run(args.transformer, args.key)))
+    runs = commands.add_parser("runs", help="the recorded runs, newest first")
+    runs.add_argument("--kind", help="only this kind (transformer, security-sync, ...)")
+    runs.add_argument("--target", help="only runs of this transformer")
+    runs.add_argument("--state", choices=STATES, help="only runs in this state")
+    runs.add_argument("--limit", type=int, default=20, help="how many (default 20)")
+    runs.add_argument("--format", choices=("text", "json"), default="text")
+    runs.set_defaults(handler=lambda args: asyncio.run(_runs(args)))
+
+
+def _json(run: dict[str, Any]) -> str:
+    return json.dumps(
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in run.items()}, indent=2
+    )
+
+
+async def _run(transformer: str, key: str | None) -> int:
+    settings = Settings()
+    url = await database_url(settings)
+    engine = create_engine(url)
+    try:
+        await upgrade(engine)
+    finally:
+        await engine.dispose()
+    pool = await create_pool(url, size=2)
+    service = JobService(pool, settings, build_runner(settings))
+    try:
+        run, created = await service.start_transformer(
+            transformer, "manual", key=key, requested_by="cli"
+        )
+        note(f"run {run['id']} of {transformer} {'started' if created else 'existed already'}")
+        await service.settled(run["id"])
+        async with acquire(pool) as connection:
+            done = await get_run(connection, run["id"])
+        if service.following:
+            note(f"waiting for the runs it started: {sorted(service.following)}")
+            await service.idle()  # onInputChange transformers that read its output
+    finally:
+        await service.close()
+        await pool.close()
+    output([_json(done)])
+    return EXIT_OK if done["state"] == "succeeded" else EXIT_PROBLEMS
+
+
+async def _runs(args: Any) -> int:
+    pool = await create_pool(await database_url(Settings()), size=1)
+    try:
+        async with acquire(pool) as connection:
+            where = RunFilter(args.kind, args.target, args.state)
+            found = await list_runs(connection, where, None, max(1, args.limit))
+    finally:
+        await pool.close()
+    found = found[: max(1, args.limit)]
+    if args.format == "json":
+        output([json.dumps(json.loads(f"[{','.join(_json(r) for r in found)}]"), indent=2)])
+        return EXIT_OK
+    output(
+        f"{r['id']:>6}  {r['state']:<10} {r['kind']:<14} {r['target']:<28} {r['trigger']:<13}"
+        f" {r['created_at']:%Y-%m-%d %H:%M:%S}  exit {r['exit_code'] if r['exit_code'] is not None else '-'}"
+        for r in found
+    )
+    return EXIT_OK

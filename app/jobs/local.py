@@ -1,0 +1,222 @@
+"""The local runner: a job spec as a child process on this machine (the embedded default).
+
+Python code (and builtins) run as `python -m <module>` with the service's interpreter; a
+container's command runs only when `ECOPLANE_LOCAL_CONTAINER_COMMANDS` allows it. Each child
+leads a process group of its own, so a timeout or a cancel kills everything it started.
+Output (stdout and stderr together) is kept as a tail of lines; the exit status decides.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import signal
+import sys
+from collections import deque
+from dataclasses import dataclass
+from importlib.machinery import PathFinder
+from pathlib import Path
+
+from app.jobs.runner import RUNNING, Outcome, RunRefusedError
+from app.jobs.spec import JobSpec
+from app.settings import Settings
+
+PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV")
+LINE_CHARS = 2000  # one very long line must not fill the tail
+DRAIN_SECONDS = 5.0  # how long to wait for the rest of the output once the process ended
+
+
+class LocalSecrets:
+    """Secret values for local runs: `<directory>/<secret>.json`, one object of keys."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def lookup(self, secret: str, key: str) -> str | None:
+        """The value of a key of a secret, or None when it is not there."""
+        try:
+            values = json.loads((self.directory / f"{secret}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        found = values.get(key) if isinstance(values, dict) else None
+        return found if isinstance(found, str) else None
+
+
+@dataclass(slots=True)
+class _Child:
+    process: asyncio.subprocess.Process
+    tail: deque[str]
+    reader: asyncio.Task[None]
+    cancelled: bool = False
+    attempts: int = 1
+
+
+def _kill(process: asyncio.subprocess.Process) -> None:
+    """Kill a child's process group, unless the child was reaped (its pid may be reused)."""
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+def _ours(pid: int, run_id: str) -> bool:
+    """Whether pid is still the child started for this run (its environment says so)."""
+    try:
+        environ = Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:  # gone, or no /proc: never signal a process we cannot recognise
+        return False
+    return f"ECOPLANE_RUN_ID={run_id}".encode() in environ.split(b"\0")
+
+
+class LocalRunner:
+    """Runs specs as child processes with the timeout, output tail and cancel of a run."""
+
+    follows_elsewhere = False  # a child dies with the service that started it
+
+    def __init__(self, settings: Settings, secrets: LocalSecrets | None = None) -> None:
+        self.settings = settings
+        self.secrets = secrets or LocalSecrets(settings.data_dir / "secrets")
+        self.children: dict[str, _Child] = {}
+
+    async def reference(self, spec: JobSpec) -> str | None:
+        """Unknown until the process starts: its pid."""
+        return None
+
+    def argv(self, spec: JobSpec) -> list[str]:
+        """The command line of a spec on this machine."""
+        if spec.module:
+            if _missing(spec.module):
+                top = spec.module.partition(".")[0]
+                raise RunRefusedError(f"cannot run {spec.module}: no Python package {top!r} here")
+            return [sys.executable, "-m", spec.module]
+        if not self.settings.local_container_commands:
+            raise RunRefusedError(
+                f"{spec.target} runs a container ({spec.image}): the local runner runs container"
+                " commands only with ECOPLANE_LOCAL_CONTAINER_COMMANDS=true"
+            )
+        if not spec.command:
+            raise RunRefusedError(f"{spec.target}'s container declares no command to run locally")
+        return list(spec.command)
+
+    def environment(self, spec: JobSpec) -> dict[str, str]:
+        """The variables of the child: a few of the service's, the spec's, its secrets."""
+        env = {k: os.environ[k] for k in PASSED_ON if k in os.environ}
+        if spec.module:
+            env["PYTHONUNBUFFERED"] = "1"  # stdout and stderr interleave in the tail as written
+        env.update(spec.env)
+        for name, ref in spec.secret_env.items():
+            value = self.secrets.lookup(ref.secret, ref.key)
+            if value is not None:
+                env[name] = value
+        return env
+
+    async def _start(self, spec: JobSpec) -> asyncio.subprocess.Process:
+        argv = self.argv(spec)
+        try:
+            process = await asyncio.create_subprocess_exec(
+                *argv,
+                env=self.environment(spec),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+                start_new_session=True,  # its own process group: killed as a whole
+            )
+        except OSError as error:
+            raise RunRefusedError(f"cannot start {argv[0]!r}: {error.strerror}") from error
+        return process
+
+    async def launch(self, spec: JobSpec) -> str:
+        """Start the child; the handle is `local:<pid>:<run id>`."""
+        process = await self._start(spec)
+        tail: deque[str] = deque(maxlen=self.settings.log_tail_lines)
+        reader = asyncio.create_task(_read_lines(process, tail))
+        reference = f"local:{process.pid}:{spec.run_id}"
+        self.children[reference] = _Child(process, tail, reader)
+        return reference
+
+    async def wait(self, spec: JobSpec, reference: str) -> Outcome:
+        """Wait for the child (and its retries) to end; kill the group at the timeout."""
+        child = self.children[reference]
+        while True:  # interrupted, the child stays listed: close() still ends it
+            outcome = await self._attempt(spec, child)
+            if outcome.state != "failed" or child.attempts > spec.retries or child.cancelled:
+                self.children.pop(reference, None)
+                return outcome
+            child.attempts += 1
+            child.process = await self._start(spec)
+            child.reader = asyncio.create_task(_read_lines(child.process, child.tail))
+
+    async def _attempt(self, spec: JobSpec, child: _Child) -> Outcome:
+        timed_out = False
+        try:
+            await asyncio.wait_for(child.process.wait(), timeout=spec.timeout_seconds)
+        except TimeoutError:
+            timed_out = True
+            _kill(child.process)
+            await child.process.wait()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(child.reader), DRAIN_SECONDS)
+        child.reader.cancel()
+        code = child.process.returncode
+        tail = "\n".join(child.tail) or None
+        if child.cancelled:
+            return Outcome("cancelled", code, "cancelled on request", tail, child.attempts)
+        if timed_out:
+            why = f"ran longer than its timeout of {spec.timeout_seconds} s and was killed"
+            return Outcome("timed-out", code, why, tail, child.attempts)
+        if code == 0:
+            return Outcome("succeeded", 0, None, tail, child.attempts)
+        return Outcome("failed", code, f"exited with status {code}", tail, child.attempts)
+
+    async def cancel(self, reference: str) -> None:
+        """Kill the child's process group (of another process's child too, once recognised)."""
+        child = self.children.get(reference)
+        if child is not None:
+            child.cancelled = True
+            _kill(child.process)
+            return
+        found = _pid(reference)
+        if found is not None and _ours(*found):
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(found[0], signal.SIGKILL)
+
+    async def inspect(self, reference: str) -> Outcome | str | None:
+        """RUNNING while the run's child lives (here or in another process); None once gone."""
+        if reference in self.children:
+            return RUNNING
+        found = _pid(reference)
+        return RUNNING if found is not None and _ours(*found) else None
+
+    async def close(self) -> None:
+        """Kill every child still running (the service is stopping)."""
+        for child in list(self.children.values()):
+            child.cancelled = True
+            _kill(child.process)
+        for child in list(self.children.values()):
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(child.process.wait(), DRAIN_SECONDS)
+                await asyncio.wait_for(child.reader, DRAIN_SECONDS)  # the pipe closed: no leak
+
+
+def _missing(module: str) -> bool:
+    """Whether the child could not find the module's top package (searched, never imported)."""
+    top = module.partition(".")[0]
+    if not top.isidentifier():
+        return True
+    if top in sys.builtin_module_names:
+        return False
+    return PathFinder.find_spec(top, [os.getcwd(), *sys.path]) is None  # `-m` puts cwd first
+
+
+def _pid(reference: str) -> tuple[int, str] | None:
+    """The pid and run id of `local:<pid>:<run id>`."""
+    kind, _, rest = reference.partition(":")
+    pid, _, run_id = rest.partition(":")
+    return (int(pid), run_id) if kind == "local" and pid.isdigit() and run_id else None
+
+
+async def _read_lines(process: asyncio.subprocess.Process, tail: deque[str]) -> None:
+    assert process.stdout is not None
+    while line := await process.stdout.readline():
+        tail.append(line.decode(errors="replace").rstrip("\n")[:LINE_CHARS])

@@ -1,0 +1,118 @@
+"""What the jobs read of a stored model version: transformers' code, triggers and dependents."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from app.errors import NoActiveModelError, NotFoundError
+from app.jobs.spec import TransformerCode
+
+CODE_FIELDS = (
+    "name, workspace, code_kind, image, command, args, env, module, builtin_code, cpu, memory,"
+    " timeout_seconds, retries"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A transformer's trigger: kind (cron, on-input-change, on-model-change, external) and cron."""
+
+    transformer: str
+    kind: str
+    cron: str | None
+    builtin_code: str | None = None
+
+
+async def active_version(connection: asyncpg.Connection) -> int:
+    """The active model version's id; NoActiveModelError when none is."""
+    found = await connection.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
+    if found is None:
+        raise NoActiveModelError("no model version is active yet: load one first")
+    return int(found)
+
+
+def _code(row: asyncpg.Record) -> TransformerCode:
+    env: Any = row["env"]
+    if isinstance(env, str):  # a connection without the jsonb codec
+        env = json.loads(env)
+    return TransformerCode(
+        name=row["name"],
+        workspace=row["workspace"],
+        code_kind=row["code_kind"],
+        image=row["image"],
+        command=tuple(row["command"] or ()),
+        args=tuple(row["args"] or ()),
+        env={str(k): str(v) for k, v in (env or {}).items()},
+        module=row["module"],
+        builtin_code=row["builtin_code"],
+        cpu=row["cpu"],
+        memory=row["memory"],
+        timeout_seconds=row["timeout_seconds"],
+        retries=row["retries"],
+    )
+
+
+async def transformer_code(
+    connection: asyncpg.Connection, version_id: int, name: str
+) -> TransformerCode:
+    """How to run a transformer of a version; NotFoundError when it has none by that name."""
+    row = await connection.fetchrow(
+        f"SELECT {CODE_FIELDS} FROM model_transformers WHERE version_id = $1 AND name = $2",
+        version_id, name,
+    )  # fmt: skip
+    if row is None:
+        raise NotFoundError(f"transformer {name!r} does not exist in model version {version_id}")
+    return _code(row)
+
+
+async def active_transformer_code(
+    connection: asyncpg.Connection, name: str
+) -> tuple[int, TransformerCode]:
+    """The active version and how to run its transformer (one query); NotFound or NoActiveModel."""
+    row = await connection.fetchrow(
+        f"SELECT v.id AS version_id, {CODE_FIELDS} FROM model_versions v"
+        " LEFT JOIN model_transformers t ON t.version_id = v.id AND t.name = $1"
+        " WHERE v.state = 'active'",
+        name,
+    )
+    if row is None:
+        raise NoActiveModelError("no model version is active yet: load one first")
+    if row["name"] is None:
+        raise NotFoundError(
+            f"transformer {name!r} does not exist in model version {row['version_id']}"
+        )
+    return int(row["version_id"]), _code(row)
+
+
+async def schedules(connection: asyncpg.Connection, version_id: int) -> list[Schedule]:
+    """The trigger of every transformer of a version, by name."""
+    rows = await connection.fetch(
+        "SELECT name, trigger_kind, trigger_cron, builtin_code FROM model_transformers"
+        " WHERE version_id = $1 ORDER BY name",
+        version_id,
+    )
+    return [
+        Schedule(r["name"], r["trigger_kind"], r["trigger_cron"], r["builtin_code"]) for r in rows
+    ]
+
+
+async def input_change_chains(
+    connection: asyncpg.Connection, version_id: int
+) -> dict[str, list[str]]:
+    """Per transformer of a version, the onInputChange transformers that read its output."""
+    rows = await connection.fetch(
+        "SELECT DISTINCT t.name AS upstream, d.name AS downstream FROM model_transformers t"
+        " JOIN model_sinks s ON s.version_id = $1 AND s.datastore = t.output_datastore"
+        " JOIN model_transformers d ON d.version_id = $1 AND d.workspace = s.workspace"
+        " WHERE t.version_id = $1 AND d.trigger_kind = 'on-input-change' AND d.name <> t.name"
+        " ORDER BY 1, 2",
+        version_id,
+    )
+    chains: dict[str, list[str]] = {}
+    for row in rows:
+        chains.setdefault(row["upstream"], []).append(row["downstream"])
+    return chains

@@ -1,0 +1,187 @@
+"""Run records: create (one active per kind and target, by the database), move, finish, read.
+
+Every function runs one statement on its own (autocommit): a run row is committed before any
+runner sees it. State changes only ever leave an active state (queued, running) once: the
+first writer of a final state wins, so a cancel and a finished Job cannot overwrite each other.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import asyncpg
+
+from app.errors import ConflictError, NotFoundError
+
+ACTIVE = ("queued", "running")
+FINAL = ("succeeded", "failed", "cancelled", "timed-out", "lost")
+FIELDS = (
+    "id, kind, target, version_id, trigger, state, attempts, runner_ref, exit_code, reason,"
+    " log_tail, idempotency_key, requested_by, created_at, started_at, finished_at"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    """What is asked to run, why, and by whom."""
+
+    kind: str
+    target: str
+    trigger: str
+    version_id: int | None = None
+    idempotency_key: str | None = None
+    requested_by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RunFilter:
+    """The filters of GET /runs; None means no filter."""
+
+    kind: str | None = None
+    target: str | None = None
+    state: str | None = None
+
+
+async def create_run(
+    connection: asyncpg.Connection, request: RunRequest
+) -> tuple[dict[str, Any], bool]:
+    """A queued run, or the run an earlier request with the same key made (then False).
+
+    Raises ConflictError naming the active run when the target already has one.
+    """
+    if request.idempotency_key is not None:
+        earlier = await _by_key(connection, request)
+        if earlier is not None:
+            return earlier, False
+    try:
+        row = await connection.fetchrow(
+            "INSERT INTO runs (kind, target, version_id, trigger, state, idempotency_key,"
+            f" requested_by) VALUES ($1, $2, $3, $4, 'queued', $5, $6) RETURNING {FIELDS}",
+            request.kind, request.target, request.version_id, request.trigger,
+            request.idempotency_key, request.requested_by,
+        )  # fmt: skip
+    except asyncpg.UniqueViolationError as error:
+        if error.constraint_name == "run_idempotency_key":  # the same key, a moment earlier
+            earlier = await _by_key(connection, request)
+            if earlier is not None:
+                return earlier, False
+        raise await _active_conflict(connection, request.kind, request.target) from error
+    assert row is not None
+    return dict(row), True
+
+
+async def _by_key(connection: asyncpg.Connection, request: RunRequest) -> dict[str, Any] | None:
+    row = await connection.fetchrow(
+        f"SELECT {FIELDS} FROM runs WHERE kind = $1 AND target = $2 AND idempotency_key = $3",
+        request.kind, request.target, request.idempotency_key,
+    )  # fmt: skip
+    return dict(row) if row else None
+
+
+async def _active_conflict(connection: asyncpg.Connection, kind: str, target: str) -> ConflictError:
+    active = await connection.fetchrow(
+        "SELECT id, state FROM runs WHERE kind = $1 AND target = $2 AND state IN ('queued', 'running')",
+        kind, target,
+    )  # fmt: skip
+    which = f"run {active['id']} is {active['state']}" if active else "another run is active"
+    return ConflictError(f"{kind} {target!r} already has an active run: {which}")
+
+
+async def record_skipped(connection: asyncpg.Connection, request: RunRequest, why: str) -> None:
+    """Record a start that was refused because a run was active (a cancelled run saying why)."""
+    await connection.execute(
+        "INSERT INTO runs (kind, target, version_id, trigger, state, reason, requested_by,"
+        " finished_at) VALUES ($1, $2, $3, $4, 'cancelled', $5, $6, now())",
+        request.kind, request.target, request.version_id, request.trigger,
+        f"skipped: {why}", request.requested_by,
+    )  # fmt: skip
+
+
+async def get_run(connection: asyncpg.Connection, run_id: int) -> dict[str, Any]:
+    """One run; NotFoundError when there is none."""
+    row = await connection.fetchrow(f"SELECT {FIELDS} FROM runs WHERE id = $1", run_id)
+    if row is None:
+        raise NotFoundError(f"run {run_id} does not exist")
+    return dict(row)
+
+
+async def list_runs(
+    connection: asyncpg.Connection, where: RunFilter, before: int | None, limit: int
+) -> list[dict[str, Any]]:
+    """Runs newest first, before a run id (limit+1 rows)."""
+    rows = await connection.fetch(
+        f"SELECT {FIELDS} FROM runs WHERE ($1::text IS NULL OR kind = $1)"
+        " AND ($2::text IS NULL OR target = $2) AND ($3::text IS NULL OR state = $3)"
+        " AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $5",
+        where.kind, where.target, where.state, before, limit + 1,
+    )  # fmt: skip
+    return [dict(row) for row in rows]
+
+
+async def set_reference(connection: asyncpg.Connection, run_id: int, reference: str) -> bool:
+    """Note the runner's handle before starting it; False when the run is no longer active."""
+    done = await connection.fetchval(
+        "UPDATE runs SET runner_ref = $2 WHERE id = $1 AND state IN ('queued', 'running')"
+        " RETURNING id",
+        run_id, reference,
+    )  # fmt: skip
+    return done is not None
+
+
+async def mark_running(
+    connection: asyncpg.Connection, run_id: int, reference: str, attempts: int = 1
+) -> bool:
+    """The runner started it; False when it was cancelled meanwhile (then stop it again)."""
+    done = await connection.fetchval(
+        "UPDATE runs SET state = 'running', runner_ref = $2, attempts = $3,"
+        " started_at = coalesce(started_at, now())"
+        " WHERE id = $1 AND state IN ('queued', 'running') RETURNING id",
+        run_id, reference, attempts,
+    )  # fmt: skip
+    return done is not None
+
+
+async def finish_run(
+    connection: asyncpg.Connection, run_id: int, outcome: Any
+) -> dict[str, Any] | None:
+    """Record how it ended (an Outcome); None when it had already ended (e.g. cancelled)."""
+    row = await connection.fetchrow(
+        "UPDATE runs SET state = $2, exit_code = $3, reason = $4, log_tail = $5,"
+        " attempts = greatest(attempts, $6), finished_at = now()"
+        f" WHERE id = $1 AND state IN ('queued', 'running') RETURNING {FIELDS}",
+        run_id, outcome.state, outcome.exit_code, outcome.reason, outcome.log_tail,
+        outcome.attempts,
+    )  # fmt: skip
+    return dict(row) if row else None
+
+
+async def cancel_run(connection: asyncpg.Connection, run_id: int) -> dict[str, Any]:
+    """Mark an active run cancelled; ConflictError when it has already ended."""
+    row = await connection.fetchrow(
+        "UPDATE runs SET state = 'cancelled', reason = 'cancelled on request', finished_at = now()"
+        f" WHERE id = $1 AND state IN ('queued', 'running') RETURNING {FIELDS}",
+        run_id,
+    )
+    if row is None:
+        found = await get_run(connection, run_id)
+        raise ConflictError(f"run {run_id} has already ended: it is {found['state']}")
+    return dict(row)
+
+
+async def active_runs(connection: asyncpg.Connection) -> list[dict[str, Any]]:
+    """Every queued or running run, oldest first."""
+    rows = await connection.fetch(
+        f"SELECT {FIELDS} FROM runs WHERE state IN ('queued', 'running') ORDER BY id"
+    )
+    return [dict(row) for row in rows]
+
+
+async def last_run(connection: asyncpg.Connection, transformer: str) -> dict[str, Any] | None:
+    """The newest run of a transformer (of whatever kind its code is), or None."""
+    row = await connection.fetchrow(
+        f"SELECT {FIELDS} FROM runs WHERE target = $1 AND kind <> 'security-sync'"
+        " ORDER BY id DESC LIMIT 1",
+        transformer,
+    )
+    return dict(row) if row else None

@@ -1,0 +1,230 @@
+"""Runs from request to outcome: record first, then the runner; follow; record; chain.
+
+A run row is committed (queued) before the runner is asked for anything, so a crash leaves a
+record that reconciliation settles. The runner's handle is noted before the start when it is
+known in advance (a Job name), and a run cancelled meanwhile is stopped again right after.
+A transformer run that succeeds starts the `onInputChange` transformers that read its output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from app.errors import AppError, ConflictError
+from app.jobs.model import active_transformer_code, input_change_chains
+from app.jobs.pooled import acquire
+from app.jobs.runner import RUNNING, Outcome, Runner, RunRefusedError
+from app.jobs.runs import (
+    RunRequest,
+    active_runs,
+    cancel_run,
+    create_run,
+    finish_run,
+    mark_running,
+    record_skipped,
+    set_reference,
+)
+from app.jobs.spec import SECURITY_SYNC, JobSpec, security_sync_job, transformer_job
+from app.settings import Settings
+
+log = logging.getLogger("ecoplane.jobs")
+CACHED_VERSIONS = 4  # versions whose onInputChange chains are kept
+UNSTARTED_GRACE = timedelta(seconds=60)  # a queued run without a handle this old never started
+
+
+class JobService:
+    """Starts, follows, cancels and reconciles runs with one runner."""
+
+    def __init__(self, pool: asyncpg.Pool, settings: Settings, runner: Runner) -> None:
+        self.pool = pool
+        self.settings = settings
+        self.runner = runner
+        self.following: dict[int, asyncio.Task[None]] = {}
+        self.follows_elsewhere = runner.follows_elsewhere
+        self.chains: OrderedDict[int, dict[str, list[str]]] = OrderedDict()
+
+    async def start_transformer(
+        self,
+        name: str,
+        trigger: str,
+        *,
+        key: str | None = None,
+        requested_by: str | None = None,
+    ) -> tuple[dict[str, Any], bool]:
+        """A run of a transformer of the active version; False when the key's run already existed."""
+        async with acquire(self.pool) as connection:
+            version, code = await active_transformer_code(connection, name)
+            probe = transformer_job(code, 0, self.settings)
+            request = RunRequest(probe.kind, name, trigger, version, key, requested_by)
+            run, created = await create_run(connection, request)
+        if created:
+            self._follow(run["id"], transformer_job(code, run["id"], self.settings))
+        return run, created
+
+    async def start_security_sync(
+        self, trigger: str, *, key: str | None = None, requested_by: str | None = None
+    ) -> tuple[dict[str, Any], bool]:
+        """A run of the security sync."""
+        async with acquire(self.pool) as connection:
+            request = RunRequest(SECURITY_SYNC, SECURITY_SYNC, trigger, None, key, requested_by)
+            run, created = await create_run(connection, request)
+        if created:
+            self._follow(run["id"], security_sync_job(run["id"], self.settings))
+        return run, created
+
+    async def start_or_skip(self, name: str, trigger: str, key: str, by: str) -> int | None:
+        """Start a transformer for the scheduler; a refused start is recorded, not raised."""
+        try:
+            run, created = await self.start_transformer(name, trigger, key=key, requested_by=by)
+        except ConflictError as error:
+            async with acquire(self.pool) as connection:
+                version, code = await active_transformer_code(connection, name)
+                kind = transformer_job(code, 0, self.settings).kind
+                request = RunRequest(kind, name, trigger, version, None, by)
+                await record_skipped(connection, request, error.detail)
+            log.info("skipped %s (%s): %s", name, trigger, error.detail)
+            return None
+        return int(run["id"]) if created else None
+
+    def _follow(self, run_id: int, spec: JobSpec, reference: str | None = None) -> None:
+        task = asyncio.create_task(self._carry(run_id, spec, reference), name=f"run-{run_id}")
+        self.following[run_id] = task
+        task.add_done_callback(lambda _: self.following.pop(run_id, None))
+
+    async def settled(self, run_id: int) -> None:
+        """Wait until this process stops following the run (it has been recorded)."""
+        task = self.following.get(run_id)
+        if task is not None:
+            await asyncio.shield(task)
+
+    async def idle(self) -> None:
+        """Wait until this process follows no run (chained runs included)."""
+        while self.following:
+            await asyncio.gather(
+                *map(asyncio.shield, self.following.values()), return_exceptions=True
+            )
+
+    async def _carry(self, run_id: int, spec: JobSpec, reference: str | None) -> None:
+        try:
+            if reference is None:
+                outcome = await self._launch_and_wait(run_id, spec)
+            else:
+                outcome = await self.runner.wait(spec, reference)
+        except AppError as error:
+            outcome = Outcome("failed", reason=f"the runner failed: {error.detail}", attempts=0)
+        except Exception as error:  # recorded, never left running: the details go to the log
+            log.exception("run %s failed inside ecoplane", run_id)
+            outcome = Outcome(
+                "failed", reason=f"ecoplane failed: {type(error).__name__}", attempts=0
+            )
+        if outcome is None:
+            return
+        async with acquire(self.pool) as connection:
+            finished = await finish_run(connection, run_id, outcome)
+        if finished is not None and finished["state"] == "succeeded":
+            try:
+                await self._start_dependents(finished)
+            except Exception:  # the run itself is recorded; its chain is logged as broken
+                log.exception("the transformers after run %s were not started", run_id)
+
+    async def _launch_and_wait(self, run_id: int, spec: JobSpec) -> Outcome | None:
+        planned = await self.runner.reference(spec)
+        if planned is not None:
+            async with acquire(self.pool) as connection:
+                if not await set_reference(connection, run_id, planned):
+                    return None  # cancelled while queued
+        try:
+            reference = await self.runner.launch(spec)
+        except RunRefusedError as error:
+            return Outcome("failed", reason=str(error), attempts=0)
+        async with acquire(self.pool) as connection:
+            if not await mark_running(connection, run_id, reference):
+                await self.runner.cancel(reference)  # cancelled while it was being started
+                return None
+        return await self.runner.wait(spec, reference)
+
+    async def _start_dependents(self, run: dict[str, Any]) -> None:
+        """Start the onInputChange transformers reading the output of a run that succeeded."""
+        if run["kind"] == SECURITY_SYNC or run["version_id"] is None:
+            return
+        chains = self.chains.get(run["version_id"])
+        if chains is None:  # a version never changes: its chains are read once
+            async with acquire(self.pool) as connection:
+                chains = await input_change_chains(connection, run["version_id"])
+            self.chains[run["version_id"]] = chains
+            while len(self.chains) > CACHED_VERSIONS:
+                self.chains.popitem(last=False)
+        for name in chains.get(run["target"], []):
+            try:
+                await self.start_or_skip(
+                    name, "input-change", f"after-run-{run['id']}", f"run {run['id']}"
+                )
+            except AppError as error:  # e.g. it left the model since
+                log.warning("%s not started after run %s: %s", name, run["id"], error.detail)
+
+    async def cancel(self, run_id: int) -> dict[str, Any]:
+        """Cancel an active run and stop it in the runner; ConflictError once it has ended."""
+        async with acquire(self.pool) as connection:
+            run = await cancel_run(connection, run_id)
+        if run["runner_ref"]:
+            await self.runner.cancel(run["runner_ref"])
+        return run
+
+    async def reconcile(self) -> list[int]:
+        """Settle active runs nobody here follows: ended → recorded, gone → lost. Returns ids."""
+        async with acquire(self.pool) as connection:
+            runs = await active_runs(connection)
+        settled = []
+        for run in runs:
+            if run["id"] not in self.following and await self._reconcile_one(run):
+                settled.append(run["id"])
+        return settled
+
+    async def _reconcile_one(self, run: dict[str, Any]) -> bool:
+        reference = run["runner_ref"]
+        if reference is None:
+            if datetime.now(UTC) - run["created_at"] < UNSTARTED_GRACE:
+                return False
+            outcome: Outcome | str | None = Outcome("lost", reason="it was never started")
+        else:
+            seen = await self.runner.inspect(reference)
+            if seen == RUNNING:
+                if self.follows_elsewhere:  # a Job outlives the replica that started it
+                    self._follow(run["id"], _followed_spec(run), reference)
+                return False
+            outcome = seen or Outcome("lost", reason=f"the runner has no trace of {reference}")
+        assert isinstance(outcome, Outcome)
+        async with acquire(self.pool) as connection:
+            finished = await finish_run(connection, run["id"], outcome)
+        if finished is not None and finished["state"] == "succeeded":
+            await self._start_dependents(finished)
+        return finished is not None
+
+    async def close(self) -> None:
+        """Stop following; a local runner's children die with the service and are recorded lost."""
+        tasks = dict(self.following)
+        for task in tasks.values():
+            task.cancel()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        await self.runner.close()
+        if self.follows_elsewhere:
+            return
+        gone = Outcome("lost", reason="the service stopped while it ran", attempts=0)
+        async with acquire(self.pool) as connection:
+            for run_id in tasks:
+                await finish_run(connection, run_id, gone)
+
+
+def _followed_spec(run: dict[str, Any]) -> JobSpec:
+    """A stand-in spec for following a Job another replica started (only its identity counts)."""
+    return JobSpec(
+        run_id=run["id"], kind=run["kind"], target=run["target"], name=run["runner_ref"],
+        image="", command=(), env={}, secret_env={}, timeout_seconds=0, retries=0,
+        service_account="", labels={},
+    )  # fmt: skip

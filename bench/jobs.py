@@ -1,0 +1,179 @@
+"""Benchmark: 500 transformer runs through the Kubernetes runner, against the bare create.
+
+The Kubernetes API is the test double of tests/jobs/kube_double.py, served by a child process
+(its CPU is not ecoplane's) with every Job succeeding at once and schema checks off. The
+control-plane database is an embedded Postgres (or ECOPLANE_BENCH_DATABASE_URL's server).
+
+  ecoplane     JobService.start_transformer for 500 transformers (16 at a time): run row,
+               Job created, run marked running; then followed by the watch until every run
+               is recorded succeeded (pod listed, log read, row finished)
+  bare create  500 BatchV1Api.create_namespaced_job calls of the same bodies' shape, with the
+               same client configuration, 16 at a time
+
+Prints runs started per second, this process's CPU per run (Postgres excluded), the
+end-to-end time, and the ratio of ecoplane's CPU per run to the bare create's (target <= 2).
+
+    .venv/bin/python bench/jobs.py [--runs 500]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+
+import asyncpg
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from kubernetes_asyncio import client  # noqa: E402
+
+from app.catalog.store import store_model  # noqa: E402
+from app.db.embedded import start_embedded  # noqa: E402
+from app.db.engine import create_engine  # noqa: E402
+from app.db.migrate import upgrade  # noqa: E402
+from app.db.urls import asyncpg_dsn, with_database  # noqa: E402
+from app.ecosystem.loader import load_texts  # noqa: E402
+from app.jobs.kube_api import api_client  # noqa: E402
+from app.jobs.kubernetes import KubernetesRunner  # noqa: E402
+from app.jobs.pooled import jobs_pool  # noqa: E402
+from app.jobs.service import JobService  # noqa: E402
+from app.jobs.spec import TransformerCode, job_body, transformer_job  # noqa: E402
+from app.settings import Settings  # noqa: E402
+from tests.ecosystem.modeltext import files  # noqa: E402
+from tests.jobs.model import python, workspace  # noqa: E402
+
+CONCURRENCY = 16
+TARGET = 2.0
+
+
+def _model(count: int) -> object:
+    documents: dict[str, str | None] = {
+        f"bench/t{i}.yaml": workspace(
+            f"W{i}",
+            [("Customers", "customers")],
+            f"t{i}",
+            "{external: true}",
+            python("ok"),
+            f"Out{i}",
+        )
+        for i in range(count)
+    }
+    return load_texts(files(documents))
+
+
+async def _in_parallel(count: int, work: Callable[[int], Awaitable[object]]) -> None:
+    gate = asyncio.Semaphore(CONCURRENCY)
+
+    async def one(i: int) -> None:
+        async with gate:
+            await work(i)
+
+    await asyncio.gather(*(one(i) for i in range(count)))
+
+
+async def _database(server: str, count: int) -> str:
+    name = f"ecoplane_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(asyncpg_dsn(server))
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    await admin.close()
+    url = with_database(server, name)
+    engine = create_engine(url)
+    await upgrade(engine)
+    await store_model(engine, _model(count), source="bench")  # type: ignore[arg-type]
+    await engine.dispose()
+    return url
+
+
+async def _ecoplane(url: str, settings: Settings, count: int) -> tuple[float, float, float]:
+    pool = await jobs_pool(asyncpg_dsn(url), size=CONCURRENCY + 4)
+    service = JobService(pool, settings, KubernetesRunner(settings))
+    try:
+        await service.runner.reference(
+            transformer_job(TransformerCode("w", "w", "python"), 0, settings)
+        )
+        cpu, wall = time.process_time(), time.perf_counter()
+        await _in_parallel(count, lambda i: service.start_transformer(f"t{i}", "manual"))
+        started = time.perf_counter() - wall
+        await service.idle()
+        end_to_end, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        done = await pool.fetchval("SELECT count(*) FROM runs WHERE state = 'succeeded'")
+        assert done == count, f"only {done} of {count} runs succeeded"
+    finally:
+        await service.close()
+        await pool.close()
+    return started, end_to_end, cpu
+
+
+async def _bare(settings: Settings, count: int) -> tuple[float, float]:
+    api = await api_client(settings.kubeconfig)
+    batch = client.BatchV1Api(api)
+    code = TransformerCode("bare", "W", "python", module="m")
+    bodies = [
+        job_body(transformer_job(code, 10**6 + i, settings), "ecoplane", 60) for i in range(count)
+    ]
+    try:
+        cpu, wall = time.process_time(), time.perf_counter()
+        await _in_parallel(count, lambda i: batch.create_namespaced_job("ecoplane", bodies[i]))
+        return time.perf_counter() - wall, time.process_time() - cpu
+    finally:
+        await api.close()
+
+
+async def main() -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--runs", type=int, default=500)
+    count = parser.parse_args().runs
+    with tempfile.TemporaryDirectory() as scratch:
+        double = subprocess.Popen(
+            [sys.executable, "-m", "tests.jobs.kube_double", scratch],
+            cwd=ROOT, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        try:
+            assert double.stdout is not None and double.stdout.readline().strip() == "ready"
+            settings = Settings(
+                database_url="postgresql://unused", runner="kubernetes",
+                kubeconfig=Path(scratch, "kubeconfig"), data_dir=Path(scratch), scheduler=False,
+            )  # fmt: skip
+            server = os.environ.get("ECOPLANE_BENCH_DATABASE_URL") or start_embedded(
+                Path(scratch, "pg")
+            )
+            url = await _database(server, count)
+            bare_wall, bare_cpu = await _bare(settings, count)
+            started, end_to_end, cpu = await _ecoplane(url, settings, count)
+        finally:
+            double.terminate()
+            double.wait()
+    ratio = (cpu / count) / (bare_cpu / count)
+    print(
+        f"runs: {count}, {CONCURRENCY} started at a time; Kubernetes: the test double (child process)"
+    )
+    print(
+        f"ecoplane: {count / started:,.0f} runs/s started; all succeeded after {end_to_end:.2f} s"
+    )
+    print(
+        f"ecoplane CPU per run (start, follow, record; this process): {cpu / count * 1000:.2f} ms"
+    )
+    print(
+        f"bare create_namespaced_job: {count / bare_wall:,.0f} creates/s, CPU {bare_cpu / count * 1000:.2f} ms each"
+    )
+    print(f"ecoplane CPU per run / bare create: {ratio:.2f} (target <= {TARGET})")
+    print(
+        f"ecoplane start time per run / bare create time: {(started / count) / (bare_wall / count):.2f}"
+    )
+    print("RESULT:", "within target" if ratio <= TARGET else "target missed")
+    return 0 if ratio <= TARGET else 1
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))

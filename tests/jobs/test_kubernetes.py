@@ -1,0 +1,254 @@
+"""The Kubernetes runner against the Kubernetes test double, through the real client."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import pytest
+
+from app.jobs.kubernetes import KubernetesRunner
+from app.jobs.service import JobService
+from app.jobs.spec import TransformerCode, transformer_job
+from app.settings import Settings
+from tests.jobs.conftest import run_of, until
+from tests.jobs.kube_double import Fault, Finish, KubeDouble
+
+PASSWORD = "pw-7f3a9c1e-never-in-a-body"
+
+
+@pytest.fixture
+async def double(tmp_path: Path) -> AsyncIterator[KubeDouble]:
+    """The double, serving, with the credentials Secret of chain_a."""
+    created = KubeDouble(tmp_path)
+    created.secrets["ecoplane-dt-chain-a"] = {"PGUSER": "dt_chain_a", "PGPASSWORD": PASSWORD}
+    await created.start()
+    yield created
+    await created.stop()
+
+
+@pytest.fixture
+def kube_settings(tmp_path: Path, double: KubeDouble) -> Settings:
+    """Settings choosing the Kubernetes runner, configured by the double's kubeconfig."""
+    return Settings(
+        database_url="postgresql://unused",
+        data_dir=tmp_path,
+        runner="kubernetes",
+        kubeconfig=tmp_path / "kubeconfig",
+        jobs_namespace="ecoplane",
+        scheduler=False,
+    )
+
+
+@pytest.fixture
+async def kube(pool: asyncpg.Pool, kube_settings: Settings) -> AsyncIterator[JobService]:
+    """A job service with the Kubernetes runner."""
+    created = JobService(pool, kube_settings, KubernetesRunner(kube_settings))
+    yield created
+    await created.close()
+
+
+async def _run(service: JobService, pool: asyncpg.Pool, name: str) -> dict[str, Any]:
+    run, _ = await service.start_transformer(name, "manual")
+    await service.settled(run["id"])
+    return await run_of(pool, run["id"])
+
+
+def _watcher(service: JobService) -> Any:
+    runner = service.runner
+    assert isinstance(runner, KubernetesRunner) and runner.watcher is not None
+    return runner.watcher
+
+
+async def test_a_job_runs_to_success_with_its_log_tail(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.rule = lambda job: Finish(0, "reading\nwriting\ndone")
+    done = await _run(kube, pool, "chain_a")
+    assert done["state"] == "succeeded" and done["exit_code"] == 0 and done["attempts"] == 1
+    assert done["runner_ref"] == f"ecoplane-transformer-chain-a-{done['id']}"
+    assert done["log_tail"] == "reading\nwriting\ndone"
+    (body,) = [b for b in double.bodies if b["metadata"]["name"] == done["runner_ref"]]
+    assert double.problems == []  # schema-valid, and no secret value in it
+    assert PASSWORD not in json.dumps(body)
+    pod = body["spec"]["template"]["spec"]
+    env = {e["name"]: e for e in pod["containers"][0]["env"]}
+    assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "ecoplane-dt-chain-a",
+        "key": "PGPASSWORD",
+    }
+    assert env["ECOPLANE_OUTPUT_SCHEMA"]["value"] == "out_chain_a"
+    assert pod["restartPolicy"] == "Never" and pod["securityContext"]["runAsNonRoot"] is True
+    assert body["metadata"]["labels"]["ecoplane.io/run-id"] == str(done["id"])
+
+
+async def test_a_failed_job_records_the_exit_code(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.rule = lambda job: Finish(3, "cannot write")
+    done = await _run(kube, pool, "fail_a")
+    assert done["state"] == "failed" and done["exit_code"] == 3
+    assert "backoff limit" in done["reason"] and done["log_tail"] == "cannot write"
+
+
+async def test_a_job_past_its_deadline_is_timed_out(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.rule = lambda job: Finish(deadline=True)
+    done = await _run(kube, pool, "sleepy")
+    assert done["state"] == "timed-out" and "deadline" in done["reason"]
+    (body,) = double.bodies
+    assert body["spec"]["activeDeadlineSeconds"] == 1 and body["spec"]["backoffLimit"] == 0
+
+
+async def test_cancel_deletes_the_job_in_the_background(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.rule = lambda job: None  # stays active
+    run, _ = await kube.start_transformer("chain_a", "manual")
+
+    async def running() -> bool:
+        return bool((await run_of(pool, run["id"]))["state"] == "running")
+
+    await until(running, "the Job was created")
+    assert (await kube.cancel(run["id"]))["state"] == "cancelled"
+    assert double.jobs == {} and double.calls.get("delete:Background") == 1
+    await kube.settled(run["id"])
+    assert (await run_of(pool, run["id"]))["state"] == "cancelled"
+
+
+async def test_a_create_answered_409_is_the_run_already_started(
+    kube_settings: Settings, double: KubeDouble
+) -> None:
+    runner = KubernetesRunner(kube_settings)
+    code = TransformerCode(name="chain_a", workspace="ChainA", code_kind="python", module="m")
+    spec = transformer_job(code, 77, kube_settings)
+    try:
+        assert await runner.launch(spec) == spec.name
+        assert await runner.launch(spec) == spec.name  # 409: the same Job, not an error
+        assert list(double.jobs) == [spec.name] and double.calls["create-job"] == 2
+    finally:
+        await runner.close()
+
+
+async def test_server_errors_are_retried(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.faults += [
+        Fault("create-job", 500, times=2),
+        Fault("list-pods", 503),
+        Fault("read-log", 500),
+    ]
+    double.rule = lambda job: Finish(0, "ok")
+    done = await _run(kube, pool, "chain_a")
+    assert done["state"] == "succeeded" and done["log_tail"] == "ok"
+    assert [f.times for f in double.faults] == [0, 0, 0]  # each fault was met and retried
+    assert double.bodies[0]["metadata"]["name"] == done["runner_ref"]
+
+
+async def test_a_dropped_watch_is_resumed_without_losing_the_end(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.rule = lambda job: None
+    double.drop_watch_after = 0  # the first watch ends before it says anything
+    run, _ = await kube.start_transformer("chain_a", "manual")
+    name = f"ecoplane-transformer-chain-a-{run['id']}"
+
+    async def resumed() -> bool:
+        runner = kube.runner
+        return (
+            isinstance(runner, KubernetesRunner)
+            and runner.watcher is not None
+            and runner.watcher.resumes >= 2
+        )
+
+    await until(resumed, "the watch was resumed")
+    assert _watcher(kube).lists == 1  # resumed from its resourceVersion, not listed again
+    await double.finish(name, Finish(0, "finished after the drop"))
+    await kube.settled(run["id"])
+    done = await run_of(pool, run["id"])
+    assert done["state"] == "succeeded" and done["log_tail"] == "finished after the drop"
+
+
+async def test_a_410_gone_lists_again_and_keeps_the_end(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.rule = lambda job: None
+    double.gone_once = True  # the first watch is answered 410 Gone
+    run, _ = await kube.start_transformer("chain_a", "manual")
+    name = f"ecoplane-transformer-chain-a-{run['id']}"
+
+    async def listed_again() -> bool:
+        runner = kube.runner
+        return (
+            isinstance(runner, KubernetesRunner)
+            and runner.watcher is not None
+            and runner.watcher.lists >= 2
+        )
+
+    await until(listed_again, "the Jobs were listed again after 410")
+    await double.finish(name, Finish(0, "after 410"))
+    await kube.settled(run["id"])
+    assert (await run_of(pool, run["id"]))["state"] == "succeeded"
+
+
+async def test_reconciliation_records_ended_jobs_and_loses_vanished_ones(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble, kube_settings: Settings
+) -> None:
+    double.rule = lambda job: None
+    version = await pool.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
+    ended, vanished, active = [
+        await pool.fetchval(
+            "INSERT INTO runs (kind, target, version_id, trigger, state, runner_ref, started_at)"
+            " VALUES ('transformer', $1, $2, 'manual', 'running', $3, now()) RETURNING id",
+            target, version, f"ecoplane-transformer-{target.replace('_', '-')}-9{i}",
+        )
+        for i, target in enumerate(("chain_a", "fail_a", "sleepy"))
+    ]  # fmt: skip
+    runner = KubernetesRunner(kube_settings)  # another replica started these Jobs
+    try:
+        for i, target in ((0, "chain_a"), (2, "sleepy")):
+            code = TransformerCode(name=target, workspace="W", code_kind="python", module="m")
+            await runner.launch(transformer_job(code, int(f"9{i}"), kube_settings))
+    finally:
+        await runner.close()
+    await double.finish("ecoplane-transformer-chain-a-90", Finish(0, "ended meanwhile"))
+    assert sorted(await kube.reconcile()) == sorted([ended, vanished])
+    assert (await run_of(pool, ended))["state"] == "succeeded"
+    assert (await run_of(pool, ended))["log_tail"] == "ended meanwhile"
+    lost = await run_of(pool, vanished)
+    assert lost["state"] == "lost" and "no trace" in lost["reason"]
+    assert (await run_of(pool, active))["state"] == "running"  # followed from now on
+    await double.finish("ecoplane-transformer-sleepy-92", Finish(0, "done"))
+    await kube.settled(active)
+    assert (await run_of(pool, active))["state"] == "succeeded"
+
+
+async def test_a_slow_create_is_retried_and_its_409_is_success(
+    pool: asyncpg.Pool, kube_settings: Settings, double: KubeDouble
+) -> None:
+    settings = kube_settings.model_copy(update={"kubernetes_timeout_seconds": 0.3})
+    service = JobService(pool, settings, KubernetesRunner(settings))
+    double.faults.append(Fault("create-job", delay=3.0))  # created, answered too late
+    double.rule = lambda job: Finish(0, "once")
+    try:
+        done = await _run(service, pool, "sleepy")  # no onInputChange after it
+    finally:
+        await service.close()
+    assert done["state"] == "succeeded" and done["log_tail"] == "once"
+    assert double.calls["create-job"] == 2 and list(double.jobs) == [done["runner_ref"]]
+
+
+async def test_no_kubernetes_configuration_fails_the_run_saying_so(
+    pool: asyncpg.Pool, kube_settings: Settings, tmp_path: Path
+) -> None:
+    settings = kube_settings.model_copy(update={"kubeconfig": tmp_path / "missing"})
+    service = JobService(pool, settings, KubernetesRunner(settings))
+    try:
+        done = await _run(service, pool, "chain_a")
+    finally:
+        await service.close()
+    assert done["state"] == "failed" and "no Kubernetes configuration" in done["reason"]
