@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import shutil
+import tempfile
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -18,7 +20,7 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.db.embedded import start_embedded
+from app.db.embedded import start_embedded, stop_embedded
 from app.db.engine import create_engine
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn, with_database
@@ -43,12 +45,23 @@ async def _admin(server_url: str, *statements: str) -> None:
 
 
 @pytest.fixture(scope="session")
-def server_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """A URL of a Postgres server on which tests may create databases and roles."""
+def server_url() -> Iterator[str]:
+    """A URL of a Postgres server on which tests may create databases and roles.
+
+    The embedded server lives in a directory of its own, not under pytest's temporary root:
+    another pytest session of the same user prunes old roots when it starts, and a server
+    whose data directory is deleted shuts down in the middle of this session.
+    """
     configured = os.environ.get("ECOPLANE_TEST_DATABASE_URL")
     if configured:
-        return configured
-    return start_embedded(tmp_path_factory.mktemp("embedded"))
+        yield configured
+        return
+    home = Path(tempfile.mkdtemp(prefix="ecoplane-test-postgres-"))
+    try:
+        yield start_embedded(home)
+    finally:
+        stop_embedded()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

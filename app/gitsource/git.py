@@ -214,9 +214,14 @@ class Repository:
 
 
 async def _stop(process: asyncio.subprocess.Process) -> None:
-    """Kill git and its helpers (its own process group: they hold its pipes), and reap it."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
+    """Kill git and its helpers (its own process group: they hold its pipes), and reap it.
+
+    Not once git is reaped: its pid may then be another process's (Postgres backends lead
+    process groups of their own).
+    """
+    if process.returncode is None:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
     await process.wait()
 
 
