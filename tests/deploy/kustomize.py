@@ -6,7 +6,7 @@ check it against `kubectl kustomize` wherever a recent kubectl is on the PATH.
 
 Supported: `resources` (files and directories), `labels` (pairs, on metadata only),
 `images` (newName, newTag, digest) and `patches` (strategic merge, from a file, including
-`$patch: delete`). Any other field raises `Unsupported`: never a silently different output.
+`$patch: delete`). Any other field raises `UnsupportedError`: never a silently different output.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ POD_TEMPLATE_PATHS = {
 }
 
 
-class Unsupported(Exception):
+class UnsupportedError(Exception):
     """The kustomization uses a feature this renderer does not implement."""
 
 
@@ -57,7 +57,7 @@ def _read_kustomization(directory: Path) -> Obj:
     document = yaml.safe_load(path.read_text())
     unknown = set(document) - SUPPORTED
     if unknown:
-        raise Unsupported(f"{path}: {sorted(unknown)}")
+        raise UnsupportedError(f"{path}: {sorted(unknown)}")
     return dict(document)
 
 
@@ -73,10 +73,10 @@ def identity(obj: Obj) -> tuple[str, str, str]:
 
 def _apply_patch(objects: list[Obj], directory: Path, entry: Obj) -> list[Obj]:
     if set(entry) != {"path"}:
-        raise Unsupported(f"patch {entry}: only `path:` patches are implemented")
+        raise UnsupportedError(f"patch {entry}: only `path:` patches are implemented")
     patches = _load(directory / entry["path"])
     if len(patches) != 1:
-        raise Unsupported(f"{entry['path']}: kustomize takes one patch per file")
+        raise UnsupportedError(f"{entry['path']}: kustomize takes one patch per file")
     patch = patches[0]
     target = identity(patch)
     matches = [i for i, obj in enumerate(objects) if identity(obj) == target]
@@ -91,7 +91,7 @@ def _apply_patch(objects: list[Obj], directory: Path, entry: Obj) -> list[Obj]:
 
 def _add_labels(objects: list[Obj], rule: Obj) -> None:
     if set(rule) - {"pairs", "includeSelectors"} or rule.get("includeSelectors"):
-        raise Unsupported(f"labels {rule}: only pairs on metadata are implemented")
+        raise UnsupportedError(f"labels {rule}: only pairs on metadata are implemented")
     for obj in objects:
         obj.setdefault("metadata", {}).setdefault("labels", {}).update(rule["pairs"])
 
@@ -120,7 +120,7 @@ def _image_name(image: str) -> str:
 
 def _set_image(objects: list[Obj], rule: Obj) -> None:
     if set(rule) - {"name", "newName", "newTag", "digest"}:
-        raise Unsupported(f"images {rule}")
+        raise UnsupportedError(f"images {rule}")
     for obj in objects:
         for container in containers(obj):
             if _image_name(container["image"]) != rule["name"]:
