@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import celpy
+from celpy.adapter import json_to_cel
 
 from tests.deploy.kustomize import Obj
 
@@ -19,9 +20,9 @@ def admits(policy: Obj, operation: str, username: str, secret: Obj) -> bool:
     """Whether the policy lets `username` do `operation` (CREATE, UPDATE, DELETE) on `secret`."""
     request = {"operation": operation, "userInfo": {"username": username}}
     activation: dict[str, Any] = {
-        "request": celpy.json_to_cel(request),
-        "object": celpy.json_to_cel(None if operation == "DELETE" else secret),
-        "oldObject": celpy.json_to_cel(None if operation == "CREATE" else secret),
+        "request": json_to_cel(request),
+        "object": json_to_cel(None if operation == "DELETE" else secret),
+        "oldObject": json_to_cel(None if operation == "CREATE" else secret),
     }
     spec = policy["spec"]
     if not all(_run(c["expression"], activation) for c in spec.get("matchConditions", [])):

@@ -4,7 +4,7 @@ Debian's kubectl (1.20) embeds a kustomize too old for `labels` and `patches`, a
 kustomize installs from the registries this project uses; so the tests render with this, and
 check it against `kubectl kustomize` wherever a recent kubectl is on the PATH.
 
-Supported: `resources` (files and directories), `labels` (pairs, on metadata only),
+Supported: `resources` (files and directories), `labels` (pairs, on metadata and optionally pod templates),
 `images` (newName, newTag, digest) and `patches` (strategic merge, from a file, including
 `$patch: delete`). Any other field raises `UnsupportedError`: never a silently different output.
 """
@@ -90,10 +90,23 @@ def _apply_patch(objects: list[Obj], directory: Path, entry: Obj) -> list[Obj]:
 
 
 def _add_labels(objects: list[Obj], rule: Obj) -> None:
-    if set(rule) - {"pairs", "includeSelectors"} or rule.get("includeSelectors"):
-        raise UnsupportedError(f"labels {rule}: only pairs on metadata are implemented")
+    if set(rule) - {"pairs", "includeSelectors", "includeTemplates"} or rule.get(
+        "includeSelectors"
+    ):
+        raise UnsupportedError(f"labels {rule}: selectors are not implemented")
     for obj in objects:
         obj.setdefault("metadata", {}).setdefault("labels", {}).update(rule["pairs"])
+        template = _pod_template(obj)
+        if rule.get("includeTemplates") and template is not None:
+            template.setdefault("metadata", {}).setdefault("labels", {}).update(rule["pairs"])
+
+
+def _pod_template(obj: Obj) -> Obj | None:
+    path = POD_TEMPLATE_PATHS.get(obj.get("kind", ""), ())[:-1]
+    node: Any = obj
+    for key in path:
+        node = node.setdefault(key, {})
+    return node if path else None
 
 
 def pod_spec(obj: Obj) -> Obj | None:
