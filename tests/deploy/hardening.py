@@ -138,3 +138,39 @@ def namespace_problems(objects: list[Obj]) -> list[str]:
         if obj["kind"] not in CLUSTER_SCOPED and namespace != NAMESPACE:
             problems.append(f"{_name(obj)}: namespace {namespace!r}, not {NAMESPACE}")
     return problems
+
+
+RESTRICTED_VOLUMES = {
+    "configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim",
+    "projected", "secret",
+}  # fmt: skip
+
+
+def restricted_problems(obj: Obj) -> list[str]:
+    """What Pod Security Admission's "restricted" profile (the namespace enforces it) refuses."""
+    pod = pod_spec(obj)
+    if pod is None:
+        return []
+    problems = []
+    for volume in pod.get("volumes", []):
+        kinds = set(volume) - {"name"}
+        if kinds - RESTRICTED_VOLUMES:
+            problems.append(f"{_name(obj)}: volume type {sorted(kinds)}")
+    for key in ("hostNetwork", "hostPID", "hostIPC"):
+        if pod.get(key):
+            problems.append(f"{_name(obj)}: {key}")
+    for container in containers(obj):
+        where = _name(obj, container)
+        context = {**pod.get("securityContext", {}), **container.get("securityContext", {})}
+        capabilities = context.get("capabilities", {})
+        if "ALL" not in capabilities.get("drop", []):
+            problems.append(f"{where}: capabilities not dropped")
+        if set(capabilities.get("add", [])) - {"NET_BIND_SERVICE"}:
+            problems.append(f"{where}: capabilities added")
+        if context.get("allowPrivilegeEscalation") is not False or context.get("privileged"):
+            problems.append(f"{where}: may escalate privileges")
+        if context.get("runAsNonRoot") is not True or context.get("runAsUser") == 0:
+            problems.append(f"{where}: may run as root")
+        if context.get("seccompProfile", {}).get("type") not in ("RuntimeDefault", "Localhost"):
+            problems.append(f"{where}: no seccomp profile")
+    return problems
