@@ -93,7 +93,7 @@ def _problems(command: Command, objects: list[Obj], secrets: set[tuple[str, str]
     return problems
 
 
-def test_the_guide_has_kubectl_lines_in_every_step() -> None:
+def test_the_guide_installs_local_then_aws_and_upgrades_aws() -> None:
     found = sections(GUIDE)
     assert [s.overlay() for s in found if s.overlay()] == ["local", "aws", "aws"]
     assert len(kubectl_commands(GUIDE)) > 40  # the blocks and the troubleshooting table
