@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Scope = Literal["read", "operate", "admin"]
+RELEASE = "0.1.0"  # the image tag of this release (pyproject's version; a test keeps them equal)
 
 
 class TokenEntry(BaseModel):
@@ -114,7 +115,7 @@ class Settings(BaseSettings):
         default=30.0, gt=0, description="how long one Kubernetes API call may take before a retry"
     )
     jobs_image: str = Field(
-        default="ghcr.io/ecoplane/ecoplane:latest",
+        default=f"ghcr.io/ecoplane/ecoplane:{RELEASE}",
         description="the service's own image: runs python and builtin code, and the security sync",
     )
     transformer_service_account: str = Field(

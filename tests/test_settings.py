@@ -62,3 +62,13 @@ def test_the_repository_settings_have_their_defaults(monkeypatch: pytest.MonkeyP
     monkeypatch.setenv("ECOPLANE_POLL_SECONDS", "-1")
     with pytest.raises(ValidationError, match="poll_seconds"):
         Settings()
+
+
+def test_the_jobs_image_is_this_release_not_latest() -> None:
+    import tomllib
+
+    from app.settings import RELEASE
+
+    project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
+    assert project["project"]["version"] == RELEASE
+    assert Settings().jobs_image.endswith(f":{RELEASE}")

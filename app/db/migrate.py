@@ -8,10 +8,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, MetaData
+from sqlalchemy import Connection, MetaData, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# the key of the advisory lock held while migrating (any constant that no one else uses)
+MIGRATION_LOCK = 0x65636F6D  # "ecom"
 
 
 def alembic_config(
@@ -26,8 +28,15 @@ def alembic_config(
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
-    """Migrate the database up to a revision (default: the newest)."""
+    """Migrate the database up to a revision (default: the newest).
+
+    The migration Job and every API replica may start at once: the first to take the lock
+    migrates, the others wait until it commits and then find nothing left to do.
+    """
     async with engine.begin() as connection:
+        await connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK}
+        )
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(sync), revision))
 
 

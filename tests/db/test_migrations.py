@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator
 
@@ -97,3 +98,19 @@ async def test_views_have_the_model_columns_and_everything_has_a_comment(databas
         assert [r["relname"] for r in tables] == []
     finally:
         await connection.close()
+
+
+async def test_replicas_and_the_migration_job_may_upgrade_at_once(
+    empty: tuple[AsyncEngine, str],
+) -> None:
+    # in Kubernetes the migration Job and every API replica start together and all migrate:
+    # one applies the migrations, the others wait for it and then find the head
+    _, url = empty
+    engines = [create_engine(url) for _ in range(3)]
+    try:
+        # without the lock they block each other for good: bound the wait so that fails
+        await asyncio.wait_for(asyncio.gather(*(upgrade(engine) for engine in engines)), 120)
+        assert {await current_revision(engine) for engine in engines} == {head_revision()}
+    finally:
+        for engine in engines:
+            await engine.dispose()
