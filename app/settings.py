@@ -118,6 +118,10 @@ class Settings(BaseSettings):
         default=f"ghcr.io/ecoplane/ecoplane:{RELEASE}",
         description="the service's own image: runs python and builtin code, and the security sync",
     )
+    jobs_config_map: str | None = Field(
+        default="ecoplane-config",
+        description="ConfigMap of the service's settings, given to its own workers' Jobs",
+    )
     transformer_service_account: str = Field(
         default="ecoplane-transformer", description="the service account of transformer Jobs"
     )

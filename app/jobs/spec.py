@@ -68,6 +68,7 @@ class JobSpec:
     module: str | None = None  # python code (and builtins): run with the service's interpreter
     cpu: str | None = None
     memory: str | None = None
+    config_map: str | None = None  # the service's settings, for its own workers (not transformers)
 
 
 def dns_label(text: str) -> str:
@@ -174,6 +175,7 @@ def security_sync_job(run_id: int, settings: Settings) -> JobSpec:
         service_account=settings.security_sync_service_account,
         labels=labels(SECURITY_SYNC, SECURITY_SYNC, run_id),
         module=module,
+        config_map=settings.jobs_config_map,
     )
 
 
@@ -203,8 +205,12 @@ def job_body(spec: JobSpec, namespace: str, ttl_seconds: int) -> dict[str, Any]:
         "securityContext": {
             "allowPrivilegeEscalation": False,
             "capabilities": {"drop": ["ALL"]},
+            "readOnlyRootFilesystem": True,
         },
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],  # the one writable place
     }
+    if spec.config_map:
+        container["envFrom"] = [{"configMapRef": {"name": spec.config_map, "optional": True}}]
     pod = {
         "restartPolicy": "Never",
         "serviceAccountName": spec.service_account,
@@ -215,6 +221,7 @@ def job_body(spec: JobSpec, namespace: str, ttl_seconds: int) -> dict[str, Any]:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "containers": [container],
+        "volumes": [{"name": "tmp", "emptyDir": {}}],
     }
     return {
         "apiVersion": "batch/v1",

@@ -14,7 +14,7 @@ from app.jobs.spec import TransformerCode, job_body, security_sync_job, transfor
 from app.settings import Settings
 from tests.deploy.admission import admits
 from tests.deploy.conftest import OVERLAYS, find
-from tests.deploy.hardening import NAMESPACE, restricted_problems
+from tests.deploy.hardening import NAMESPACE, container_problems, restricted_problems
 from tests.deploy.kube_schema import K8S_VERSIONS, validate
 from tests.deploy.kustomize import Obj, containers, copy_of
 from tests.deploy.netpol import Peer, may_connect
@@ -104,3 +104,29 @@ def test_the_limit_range_bounds_a_run_without_declared_resources(
     [limits] = find(rendered["aws"], "LimitRange", "ecoplane-job-defaults")["spec"]["limits"]
     assert limits["type"] == "Container"
     assert set(limits["default"]) == set(limits["defaultRequest"]) == {"cpu", "memory"}
+
+
+@pytest.mark.parametrize("job", JOBS)
+def test_run_jobs_are_hardened_like_the_manifests(job: str) -> None:
+    """Everything the manifests' containers must have, but resources the model may leave out
+    (the LimitRange gives those)."""
+    problems = [
+        p for p in container_problems([JOBS[job]]) if "requests." not in p and "limits." not in p
+    ]
+    assert problems == []
+    writable = copy_of([JOBS[job]])[0]
+    writable["spec"]["template"]["spec"]["containers"][0]["securityContext"][
+        "readOnlyRootFilesystem"
+    ] = False
+    assert any("writable" in p for p in container_problems([writable]))
+
+
+@pytest.mark.parametrize("overlay", OVERLAYS)
+def test_the_security_sync_reads_the_service_configuration_and_transformers_do_not(
+    rendered: dict[str, list[Obj]], overlay: str
+) -> None:
+    [sync] = containers(SECURITY_SYNC)
+    [config] = sync["envFrom"]
+    find(rendered[overlay], "ConfigMap", config["configMapRef"]["name"])
+    [transformer] = containers(TRANSFORMER)
+    assert "envFrom" not in transformer  # nothing but its own contract and credentials
