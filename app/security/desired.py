@@ -78,6 +78,7 @@ class Desired:
     """Everything the model asks of the warehouse."""
 
     marker: str
+    role_prefix: str = ""
     roles: dict[str, RoleSpec] = field(default_factory=dict)
     schemas: dict[str, str] = field(default_factory=dict)  # name -> what it is for
     tables: dict[tuple[str, str], TableSpec] = field(default_factory=dict)
@@ -87,16 +88,16 @@ class Desired:
     problems: list[str] = field(default_factory=list)
 
 
-def desired_state(model: Model, marker: str = MARKER, connection_limit: int = 10) -> Desired:
-    """The roles, schemas, tables, views and grants the model asks for (builtins excluded)."""
-    desired = Desired(marker)
+def desired_state(
+    model: Model, marker: str = MARKER, connection_limit: int = 10, role_prefix: str = ""
+) -> Desired:
+    """The roles, schemas, tables, views and grants the model asks for (builtins too)."""
+    desired = Desired(marker, role_prefix)
     desired.roles[marker] = RoleSpec(marker, login=False)
     for workspace in sorted(model.workspaces.values(), key=lambda w: w.name):
-        if not workspace.builtin:
-            _workspace(desired, model, workspace)
+        _workspace(desired, model, workspace)
     for transformer in sorted(model.transformers.values(), key=lambda t: t.name):
-        if not transformer.builtin:
-            _transformer(desired, model, transformer, connection_limit)
+        _transformer(desired, model, transformer, connection_limit)
     for role in desired.roles:
         if role != marker:
             desired.grants.add(Grant("role", "", marker, "", MEMBER, role))
@@ -112,7 +113,10 @@ def _add_role(desired: Desired, spec: RoleSpec, owner: str) -> bool:
 
 
 def _workspace(desired: Desired, model: Model, workspace: Workspace) -> None:
-    schema, reader = names.workspace_schema(workspace.name), names.read_role(workspace.name)
+    schema, reader = (
+        names.workspace_schema(workspace.name),
+        names.read_role(workspace.name, desired.role_prefix),
+    )
     if schema in desired.schemas or not _add_role(
         desired, RoleSpec(reader, login=False), f"workspace {workspace.name}"
     ):
@@ -166,7 +170,8 @@ def _view(
 
 
 def _transformer(desired: Desired, model: Model, transformer: Transformer, limit: int) -> None:
-    role, schema = names.transformer_role(transformer.name), names.output_schema(transformer.name)
+    role = names.transformer_role(transformer.name, desired.role_prefix)
+    schema = names.output_schema(transformer.name)
     spec = RoleSpec(role, login=True, connection_limit=limit, transformer=transformer.name)
     if schema in desired.schemas or not _add_role(desired, spec, f"transformer {transformer.name}"):
         desired.problems.append(f"transformer {transformer.name}: its names collide; skipped")
@@ -174,9 +179,16 @@ def _transformer(desired: Desired, model: Model, transformer: Transformer, limit
     desired.credentials[transformer.name] = role
     desired.schemas[schema] = f"output of transformer {transformer.name}"
     workspace = model.workspaces.get(transformer.workspace)
-    if workspace is not None and not workspace.builtin:
+    if workspace is not None:
         desired.grants.add(
-            Grant("role", "", names.read_role(transformer.workspace), "", MEMBER, role)
+            Grant(
+                "role",
+                "",
+                names.read_role(transformer.workspace, desired.role_prefix),
+                "",
+                MEMBER,
+                role,
+            )
         )
     desired.grants |= {Grant("schema", "", schema, "", p, role) for p in ("USAGE", "CREATE")}
     desired.grants |= {Grant("default", schema, "TABLES", "", p, role) for p in TABLE_WRITES}

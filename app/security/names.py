@@ -29,14 +29,15 @@ def workspace_schema(workspace: str) -> str:
     return physical(f"ws_{workspace}")
 
 
-def read_role(workspace: str) -> str:
-    """The NOLOGIN role that may read a workspace's views."""
-    return physical(f"ws_{workspace}_read")
+def read_role(workspace: str, prefix: str = "") -> str:
+    """The NOLOGIN role that may read a workspace's views (roles are cluster-wide: a prefix
+    keeps two warehouses of one cluster apart)."""
+    return physical(f"{prefix}ws_{workspace}_read")
 
 
-def transformer_role(transformer: str) -> str:
+def transformer_role(transformer: str, prefix: str = "") -> str:
     """The login role of a transformer."""
-    return physical(f"dt_{transformer}")
+    return physical(f"{prefix}dt_{transformer}")
 
 
 def output_schema(transformer: str) -> str:

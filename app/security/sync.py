@@ -1,0 +1,136 @@
+"""The sync: plan → apply (one transaction) → verify; credentials staged before the commit."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import asyncpg
+
+from app.ecosystem.model import Model
+from app.errors import AppError, ConflictError
+from app.security.desired import desired_state
+from app.security.plan import Credentialing, Operation, Plan, build_plan
+from app.security.postgres import PostgresSecurity, WarehouseError
+from app.security.scram import scram_verifier
+from app.security.secrets.base import Credentials, SecretInfo, SecretStore, new_password
+from app.security.warehouse import Endpoint
+
+log = logging.getLogger(__name__)
+LOCK = "SELECT pg_advisory_xact_lock(hashtext('ecoplane security sync'))"
+
+
+class DropGuardError(ConflictError):
+    """A sync would drop more roles than allowed."""
+
+    type = "security-drop-guard"
+
+
+class NotConvergedError(AppError):
+    """Planning again right after apply still found changes."""
+
+    status = 500
+    type = "security-not-converged"
+
+
+@dataclass(frozen=True, slots=True)
+class SyncConfig:
+    """How the sync behaves: the marker, the drop guard, password age, connection limit."""
+
+    endpoint: Endpoint
+    marker: str = "ecoplane_managed"
+    max_drops: int = 10
+    max_age: timedelta | None = timedelta(days=90)
+    connection_limit: int = 10
+    role_prefix: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """What an applied sync did: its plan (already executed) and the verifying plan."""
+
+    plan: Plan
+    verified: Plan
+
+
+class SecuritySync:
+    """One warehouse (an admin connection), one secret store, one configuration."""
+
+    def __init__(
+        self, connection: asyncpg.Connection, store: SecretStore, config: SyncConfig
+    ) -> None:
+        self.connection = connection
+        self.store = store
+        self.config = config
+        self.database = PostgresSecurity(connection)
+        self._inventory: dict[str, SecretInfo] = {}
+
+    async def plan(self, model: Model) -> Plan:
+        """The plan against the warehouse now; nothing is changed (a read-only transaction)."""
+        async with self.connection.transaction(readonly=True):
+            return await self._plan(model)
+
+    async def _plan(self, model: Model) -> Plan:
+        config = self.config
+        desired = desired_state(model, config.marker, config.connection_limit, config.role_prefix)
+        actual = await self.database.inspect(config.marker)
+        self._inventory = await self.store.inventory()
+        secrets = Credentialing(self._inventory, datetime.now(UTC), config.max_age)
+        return build_plan(desired, actual, secrets)
+
+    async def apply(self, model: Model, *, force: bool = False) -> Applied:
+        """Apply the plan in one transaction, promote and delete secrets after, then verify."""
+        async with self.connection.transaction():
+            await self.connection.execute(LOCK)
+            plan = await self._plan(model)
+            if plan.role_drops > self.config.max_drops and not force:
+                raise DropGuardError(
+                    f"the sync would drop {plan.role_drops} roles, more than the limit of "
+                    f"{self.config.max_drops}; run it with force to drop them"
+                )
+            verifiers = await self._stage(plan.operations)
+            await self.database.execute(plan.operations, verifiers)
+        for transformer in verifiers:
+            await self.store.promote(transformer)
+        for transformer in plan.obsolete_secrets:
+            await self.store.delete(transformer)
+        log.info("security sync applied %d operations", len(plan.operations))
+        verified = await self.plan(model)
+        if verified.changes:
+            raise NotConvergedError(
+                f"planning again after apply still finds {len(verified.operations)} operations, "
+                f"the first: {verified.operations[0].statement if verified.operations else verified.obsolete_secrets}"
+            )
+        return Applied(plan, verified)
+
+    async def _stage(self, operations: list[Operation]) -> dict[str, str]:
+        """New (or interrupted) credentials kept as pending; their SCRAM verifiers by transformer."""
+        roles = {op.credential: op.target for op in operations if op.credential is not None}
+        staged = await asyncio.gather(*(self._credentials(t, r) for t, r in roles.items()))
+        passwords = dict(zip(roles, staged, strict=True))
+        hashed = await asyncio.gather(
+            *(asyncio.to_thread(scram_verifier, p) for p in passwords.values())
+        )
+        return dict(zip(passwords, hashed, strict=True))
+
+    async def _credentials(self, transformer: str, role: str) -> str:
+        known = self._inventory.get(transformer)
+        pending = await self.store.pending(transformer) if known and known.pending else None
+        if pending is not None and pending.username == role:
+            return pending.password  # an interrupted change is finished with the same password
+        place = self.config.endpoint
+        fresh = Credentials(role, new_password(), place.host, place.port, place.dbname)
+        await self.store.stage(transformer, fresh)
+        return fresh.password
+
+
+__all__ = [
+    "Applied",
+    "DropGuardError",
+    "NotConvergedError",
+    "SecuritySync",
+    "SyncConfig",
+    "WarehouseError",
+]
