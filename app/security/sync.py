@@ -11,7 +11,7 @@ import asyncpg
 
 from app.ecosystem.model import Model
 from app.errors import AppError, ConflictError
-from app.security.desired import desired_state
+from app.security.desired import Desired, desired_state
 from app.security.plan import Credentialing, Operation, Plan, build_plan
 from app.security.postgres import PostgresSecurity, WarehouseError
 from app.security.scram import scram_verifier
@@ -67,24 +67,31 @@ class SecuritySync:
         self.database = PostgresSecurity(connection)
         self._inventory: dict[str, SecretInfo] = {}
 
-    async def plan(self, model: Model) -> Plan:
+    def desired(self, target: Model | Desired) -> Desired:
+        """The desired state of a model (a Desired is taken as it is)."""
+        if isinstance(target, Desired):
+            return target
+        config = self.config
+        return desired_state(target, config.marker, config.connection_limit, config.role_prefix)
+
+    async def plan(self, target: Model | Desired) -> Plan:
         """The plan against the warehouse now; nothing is changed (a read-only transaction)."""
         async with self.connection.transaction(readonly=True):
-            return await self._plan(model)
+            return await self._plan(target)
 
-    async def _plan(self, model: Model) -> Plan:
+    async def _plan(self, target: Model | Desired) -> Plan:
         config = self.config
-        desired = desired_state(model, config.marker, config.connection_limit, config.role_prefix)
+        desired = self.desired(target)
         actual = await self.database.inspect(config.marker)
         self._inventory = await self.store.inventory()
         secrets = Credentialing(self._inventory, datetime.now(UTC), config.max_age)
         return build_plan(desired, actual, secrets)
 
-    async def apply(self, model: Model, *, force: bool = False) -> Applied:
+    async def apply(self, target: Model | Desired, *, force: bool = False) -> Applied:
         """Apply the plan in one transaction, promote and delete secrets after, then verify."""
         async with self.connection.transaction():
             await self.connection.execute(LOCK)
-            plan = await self._plan(model)
+            plan = await self._plan(target)
             if plan.role_drops > self.config.max_drops and not force:
                 raise DropGuardError(
                     f"the sync would drop {plan.role_drops} roles, more than the limit of "
@@ -97,7 +104,7 @@ class SecuritySync:
         for transformer in plan.obsolete_secrets:
             await self.store.delete(transformer)
         log.info("security sync applied %d operations", len(plan.operations))
-        verified = await self.plan(model)
+        verified = await self.plan(target)
         if verified.changes:
             raise NotConvergedError(
                 f"planning again after apply still finds {len(verified.operations)} operations, "

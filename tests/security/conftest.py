@@ -33,7 +33,7 @@ async def _drop_roles(server_url: str, prefix: str) -> None:
             "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", prefix
         )
         for role in roles:
-            await admin.execute(f'DROP ROLE "{role["rolname"]}"')
+            await admin.execute(f"DROP ROLE {names.quote_ident(role['rolname'])}")
     finally:
         await admin.close()
 
