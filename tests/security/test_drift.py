@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 
 import asyncpg
 import pytest
@@ -100,7 +101,7 @@ async def test_a_removed_transformer_loses_its_role_and_secret_within_the_guard(
     assert connection == 1
     smaller = copy.deepcopy(acme_model)
     del smaller.transformers["compute_revenue"]
-    sync.config = type(sync.config)(**{**_fields(sync.config), "max_drops": 0})
+    sync.config = dataclasses.replace(sync.config, max_drops=0)
     with pytest.raises(DropGuardError, match="drop 1 roles"):
         await sync.apply(smaller)
     assert await warehouse.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role) == 1
@@ -109,7 +110,3 @@ async def test_a_removed_transformer_loses_its_role_and_secret_within_the_guard(
     assert await warehouse.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role) is None
     assert "compute_revenue" not in await store.inventory()
     assert await store.current("compute_revenue") is None
-
-
-def _fields(config: object) -> dict[str, object]:
-    return {name: getattr(config, name) for name in config.__slots__}  # type: ignore[attr-defined]

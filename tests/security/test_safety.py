@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Mapping
 
@@ -118,7 +119,7 @@ async def test_no_password_in_logs_plans_or_errors(
 
     real = sync.database.execute
     monkeypatch.setattr(sync.database, "execute", broken)
-    sync.config = type(sync.config)(**{**_fields(sync.config), "max_age": None})
+    sync.config = dataclasses.replace(sync.config, max_age=None)
     await store.delete("compute_revenue")  # a password is set again: it is in the failing run
     with pytest.raises(WarehouseError) as failure:
         await sync.apply(acme_model)
@@ -131,7 +132,3 @@ async def test_no_password_in_logs_plans_or_errors(
         for secret in secrets:
             assert secret not in text
         assert "SCRAM-SHA-256$" not in text
-
-
-def _fields(config: object) -> dict[str, object]:
-    return {name: getattr(config, name) for name in config.__slots__}  # type: ignore[attr-defined]
