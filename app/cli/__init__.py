@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 
-from app.cli import database_commands, model_commands, service_commands
+from app.cli import database_commands, model_commands, security_commands, service_commands
 from app.cli.output import EXIT_UNREADABLE, fail
 from app.ecosystem.loader import ModelUnreadableError
 from app.errors import AppError
@@ -20,6 +20,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     model_commands.register(commands)
     database_commands.register(commands)
     service_commands.register(commands)
+    security_commands.register(commands)
     args = parser.parse_args(argv)
     try:
         status: int = args.handler(args)

@@ -129,3 +129,7 @@ class ModelVersionCommit(SQLModel, table=True):
         sa_type=DateTime(timezone=True),
         sa_column_kwargs={"server_default": func.now(), "comment": "when it was read"},
     )
+
+
+# the security sync's audit tables share the metadata (imported here so every user of it sees them)
+from app.db import security_tables as security_tables  # noqa: E402

@@ -52,7 +52,7 @@ async def test_upgrade_from_empty_then_downgrade_and_again(empty: tuple[AsyncEng
     created = await _relations(url)
     assert {f"model_{t}" for t in MODEL_TABLES} | {f"current_{t}" for t in MODEL_TABLES} <= created
     assert {"model_versions", "model_version_commits", "current_model_version"} <= created
-    await downgrade(engine, "-1")
+    await downgrade(engine, "base")
     assert await current_revision(engine) is None
     assert await _relations(url) == {"alembic_version"}
     await upgrade(engine)
