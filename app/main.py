@@ -13,7 +13,16 @@ from fastapi_offline import FastAPIOffline
 from app.api import openapi_docs, problems
 from app.api.deps import Resources
 from app.api.observability import Metrics, Observe
-from app.api.routes import datastores, diffs, governance, health, lineage, versions, workspaces
+from app.api.routes import (
+    datastores,
+    diffs,
+    governance,
+    health,
+    lineage,
+    security,
+    versions,
+    workspaces,
+)
 from app.catalog.activation import ActivationListener
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
@@ -92,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         workspaces.router,
         lineage.router,
         diffs.router,
+        security.router,
     ):
         app.include_router(router, prefix="/api/v1")
     return app

@@ -12,8 +12,8 @@ from app.settings import Settings
 class SecretStoreUnavailableError(AppError):
     """The configured secret store cannot be used yet."""
 
-    status = 501
-    type = "secret-store-not-implemented"
+    status = 503
+    type = "secret-store-unavailable"
 
 
 def secret_store(settings: Settings) -> SecretStore:
