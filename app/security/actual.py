@@ -22,11 +22,11 @@ class RoleState:
 
 @dataclass(frozen=True, slots=True)
 class Relation:
-    """A table or view of a schema the sync looks at, with its columns (and a view's SQL)."""
+    """A table or view of a schema the sync looks at: its columns, and what a view reads."""
 
     kind: str  # table | view
     columns: tuple[str, ...]
-    definition: str | None = None
+    reads: tuple[str, ...] | None = None  # "schema"."table"."column", sorted; views only
 
 
 @dataclass(slots=True)

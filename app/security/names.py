@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 MAX_IDENTIFIER_BYTES = 63
 HASH_LENGTH = 8
 
 
+@lru_cache(maxsize=1 << 17)
 def physical(name: str) -> str:
     """A model name as a warehouse name: lower-case, at most 63 bytes (longer: prefix_hash)."""
     lowered = name.lower()

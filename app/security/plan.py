@@ -215,7 +215,7 @@ def _views(
         elif found.kind != "view":
             plan.problems.append(f"{target} exists and is not a view: left alone")
             absent.add(key)
-        elif not same_definition(found.definition or "", view):
+        elif not same_definition(found, view):
             statement = f"{sql.drop_view(*key)}; {sql.create_view(view)}"
             plan.operations.append(
                 Operation(Phase.VIEWS, "replace view", target, "definition differs", statement)

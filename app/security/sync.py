@@ -80,11 +80,13 @@ class SecuritySync:
             return await self._plan(target)
 
     async def _plan(self, target: Model | Desired) -> Plan:
-        config = self.config
-        desired = self.desired(target)
-        actual = await self.database.inspect(config.marker)
-        self._inventory = await self.store.inventory()
-        secrets = Credentialing(self._inventory, datetime.now(UTC), config.max_age)
+        # the desired state is computed in a thread while the catalog queries wait on the server
+        desired, actual, self._inventory = await asyncio.gather(
+            asyncio.to_thread(self.desired, target),
+            self.database.inspect(self.config.marker),
+            self.store.inventory(),
+        )
+        secrets = Credentialing(self._inventory, datetime.now(UTC), self.config.max_age)
         return build_plan(desired, actual, secrets)
 
     async def apply(self, target: Model | Desired, *, force: bool = False) -> Applied:
@@ -99,6 +101,8 @@ class SecuritySync:
                 )
             verifiers = await self._stage(plan.operations)
             await self.database.execute(plan.operations, verifiers)
+        if not plan.changes:
+            return Applied(plan, plan)  # nothing was sent: the plan itself is the verification
         for transformer in verifiers:
             await self.store.promote(transformer)
         for transformer in plan.obsolete_secrets:

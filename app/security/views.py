@@ -1,26 +1,22 @@
-"""Whether a view's definition, as the server prints it, is the one the model asks for."""
+"""Whether a view is the one the model asks for, judged by what it exposes and reads."""
 
 from __future__ import annotations
 
+from app.security.actual import Relation
 from app.security.desired import ViewSpec
+from app.security.names import qualified, quote_ident
 
 
-def _normal(text: str) -> str:
-    """Whitespace collapsed, quotes and the final semicolon gone: servers differ in those."""
-    return " ".join(text.replace('"', "").split()).rstrip(";").strip()
+def reads(view: ViewSpec) -> tuple[str, ...]:
+    """The columns the view's rule reads, as the catalog reader spells them, sorted."""
+    source = qualified(view.source_schema, view.source_table)
+    return tuple(sorted({f"{source}.{quote_ident(c)}" for c in view.columns}))
 
 
-def same_definition(definition: str, view: ViewSpec) -> bool:
-    """True when pg_get_viewdef's text selects exactly the view's columns from its source.
+def same_definition(found: Relation, view: ViewSpec) -> bool:
+    """True when the view exposes exactly the view's columns, in order, and reads nothing else.
 
-    Postgres 15 qualifies each column with the table's name, later versions do not; the
-    schema is left out when it is on the search path.
+    A hand edit that reads another column or relation, renames, adds or drops a column is a
+    difference; one that only transforms a column it already reads (upper(x) AS x) is not.
     """
-    text = _normal(definition)
-    table = view.source_table
-    for source in (f"{view.source_schema}.{table}", table):
-        for prefix in ("", f"{table}."):
-            columns = ", ".join(prefix + c for c in view.columns)
-            if text == _normal(f"SELECT {columns} FROM {source}"):
-                return True
-    return False
+    return found.columns == view.columns and found.reads == reads(view)

@@ -110,3 +110,33 @@ async def test_a_removed_transformer_loses_its_role_and_secret_within_the_guard(
     assert await warehouse.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role) is None
     assert "compute_revenue" not in await store.inventory()
     assert await store.current("compute_revenue") is None
+
+
+async def test_a_view_edited_by_hand_is_replaced_and_an_unchanged_one_is_not(
+    warehouse: asyncpg.Connection, sync: SecuritySync, acme_model: Model
+) -> None:
+    await create_raw_tables(warehouse, acme_model)
+    await sync.apply(acme_model)
+    view = "ws_riskanalytics.kycscreening__kyc_cases"
+    names = await warehouse.fetch(
+        "SELECT attname FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 ORDER BY attnum",
+        view,
+    )
+    columns = ", ".join(r["attname"] for r in names)
+    leaking = columns.replace("case_status", "(case_status || undeclared_note)::varchar(16) AS case_status")
+    await warehouse.execute(  # same columns, but one of them now leaks an undeclared one
+        f"CREATE OR REPLACE VIEW {view} AS SELECT {leaking} FROM raw.kycscreening__kyc_cases"
+    )
+    plan = await sync.plan(acme_model)
+    assert [(op.action, op.target) for op in plan.operations if op.phase.name == "VIEWS"] == [
+        ("replace view", view)
+    ]
+    await sync.apply(acme_model)
+    reads = await warehouse.fetch(
+        "SELECT DISTINCT a.attname FROM pg_rewrite r JOIN pg_depend d ON d.objid = r.oid"
+        " JOIN pg_attribute a ON a.attrelid = d.refobjid AND a.attnum = d.refobjsubid"
+        " WHERE r.ev_class = $1::regclass AND d.refobjid <> r.ev_class",
+        view,
+    )
+    assert sorted(r["attname"] for r in reads) == sorted(columns.split(", "))
+    assert not (await sync.plan(acme_model)).changes
