@@ -26,7 +26,13 @@ class Relation:
 
     kind: str  # table | view
     columns: tuple[str, ...]
-    reads: tuple[str, ...] | None = None  # "schema"."table"."column", sorted; views only
+    numbers: tuple[int, ...] = ()  # attnum of each column
+    oid: int = 0
+    reads: tuple[int, ...] = ()  # a view's: relation oid * 10000 + attnum it reads, sorted
+
+    def packed(self, column: str) -> int:
+        """How a view that reads this column records it (oid * 10000 + attnum)."""
+        return self.oid * 10000 + self.numbers[self.columns.index(column)]
 
 
 @dataclass(slots=True)

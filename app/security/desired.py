@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from app.ecosystem.model import Model, Transformer, Workspace
 from app.ecosystem.spec.datastore import Dataset
@@ -16,8 +17,7 @@ MEMBER = "MEMBER"
 TABLE_WRITES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
 
 
-@dataclass(frozen=True, slots=True, order=True)
-class Grant:
+class Grant(NamedTuple):
     """One privilege of a grantee: on a database, schema, table, column, default ACL or role.
 
     `on` is database|schema|table|sequence|column|default|role; for `default`, `name` is the

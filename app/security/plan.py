@@ -215,7 +215,9 @@ def _views(
         elif found.kind != "view":
             plan.problems.append(f"{target} exists and is not a view: left alone")
             absent.add(key)
-        elif not same_definition(found, view):
+        elif not same_definition(
+            found, actual.relations.get((view.source_schema, view.source_table)), view
+        ):
             statement = f"{sql.drop_view(*key)}; {sql.create_view(view)}"
             plan.operations.append(
                 Operation(Phase.VIEWS, "replace view", target, "definition differs", statement)

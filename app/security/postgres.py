@@ -9,8 +9,8 @@ import asyncpg
 
 from app.errors import AppError
 from app.security.actual import Actual, Relation, RoleState
-from app.security.desired import MEMBER, RAW_SCHEMA, Grant
-from app.security.names import qualified, quote_ident, quote_literal
+from app.security.desired import RAW_SCHEMA, Grant
+from app.security.names import quote_literal
 from app.security.plan import Operation
 
 BATCH = 200  # statements per round trip
@@ -45,25 +45,26 @@ FROM pg_roles r
 """
 SCHEMAS = "SELECT nspname, obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace"
 RELATIONS = r"""
-SELECT c.oid, n.nspname, c.relname, c.relkind = 'v' AS is_view,
-       array(SELECT a.attname::text FROM pg_attribute a
-             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS columns,
-       array(SELECT a.attnum FROM pg_attribute a
-             WHERE a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum) AS numbers
+SELECT c.oid, n.nspname, c.relname, c.relkind = 'v' AS is_view, a.columns, a.numbers
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+CROSS JOIN LATERAL (
+  SELECT array_agg(attname::text ORDER BY attnum) AS columns, array_agg(attnum ORDER BY attnum) AS numbers
+  FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) a
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND (n.nspname = $1 OR n.nspname LIKE 'ws\_%' OR n.nspname LIKE 'out\_%')
 """
 # a view is known by what it exposes and what its rule reads (pg_depend: relation oid and
 # column number, packed as oid * 10000 + column); far cheaper than deparsing 10,000 views
 VIEW_READS = r"""
-SELECT r.ev_class AS view, array_agg(DISTINCT d.refobjid::bigint * 10000 + d.refobjsubid) AS reads
+SELECT r.ev_class AS view, array_agg(DISTINCT d.refobjid::bigint * 10000 + d.refobjsubid ORDER BY d.refobjid::bigint * 10000 + d.refobjsubid) AS reads
 FROM pg_rewrite r JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = r.oid
 JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace
 WHERE n.nspname LIKE 'ws\_%' AND d.refobjid <> r.ev_class
 GROUP BY r.ev_class
 """
 GRANTS = """
+SELECT g.kind, g.schema, g.name, g.col, g.privilege, r.rolname::text
+FROM (
 SELECT 'role' AS kind, '' AS schema, g.rolname::text AS name, '' AS col, 'MEMBER' AS privilege, m.member AS grantee
   FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = ANY($1)
 UNION ALL
@@ -90,6 +91,8 @@ SELECT 'default', coalesce(n.nspname, ''),
        '', a.privilege_type, a.grantee
   FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace, aclexplode(d.defaclacl) a
   WHERE d.defaclrole = (SELECT oid FROM pg_roles WHERE rolname = current_user) AND a.grantee = ANY($1)
+) g JOIN pg_roles r ON r.oid = g.grantee
+WHERE NOT (g.kind = 'role' AND r.rolname = $2)  -- the marker's own memberships are not ours
 """
 
 
@@ -119,33 +122,22 @@ class PostgresSecurity:
         actual.schemas = {r["nspname"]: r["comment"] for r in await db.fetch(SCHEMAS)}
         await self._relations(actual)
         managed = [oid for oid, name in by_oid.items() if actual.roles[name].managed]
-        for row in await db.fetch(GRANTS, managed):
-            actual.grants.add(
-                Grant(row["kind"], row["schema"], row["name"], row["col"], row["privilege"],
-                      by_oid[row["grantee"]])
-            )  # fmt: skip
-        actual.grants = {g for g in actual.grants if not _marker_itself(g, marker)}
+        # rows are (on, schema, name, column, privilege, grantee): Grant's own fields, in order
+        actual.grants = set(map(Grant._make, await db.fetch(GRANTS, managed, marker)))
         return actual
 
     async def _relations(self, actual: Actual) -> None:
-        """Tables and views of raw, ws_* and out_* schemas; what each view reads, by name."""
+        """Tables and views of raw, ws_* and out_* schemas, with what each view reads."""
         rows = await self.connection.fetch(RELATIONS, RAW_SCHEMA)
-        named = {
-            r["oid"]: (
-                r["nspname"],
-                r["relname"],
-                dict(zip(r["numbers"], r["columns"], strict=True)),
-            )
-            for r in rows
-        }
-        reads = {r["view"]: r["reads"] for r in await self.connection.fetch(VIEW_READS)}
+        reads = {r["view"]: tuple(r["reads"]) for r in await self.connection.fetch(VIEW_READS)}
         for row in rows:
-            key = (row["nspname"], row["relname"])
-            if not row["is_view"]:
-                actual.relations[key] = Relation("table", tuple(row["columns"]))
-                continue
-            found = tuple(sorted(_read_name(named, packed) for packed in reads.get(row["oid"], [])))
-            actual.relations[key] = Relation("view", tuple(row["columns"]), found)
+            actual.relations[(row["nspname"], row["relname"])] = Relation(
+                "view" if row["is_view"] else "table",
+                tuple(row["columns"] or ()),
+                tuple(row["numbers"] or ()),
+                row["oid"],
+                reads.get(row["oid"], ()),
+            )
 
     async def execute(self, operations: list[Operation], verifiers: Mapping[str, str]) -> None:
         """The operations in order, sent in batches (one round trip per batch, not per statement).
@@ -171,20 +163,6 @@ def _statement(operation: Operation, verifiers: Mapping[str, str]) -> str:
     if operation.credential is None:
         return operation.sql
     return f"{operation.sql} PASSWORD {quote_literal(verifiers[operation.credential])}"
-
-
-def _read_name(named: dict[int, tuple[str, str, dict[int, str]]], packed: int) -> str:
-    """A column (or relation) a view reads, spelled as app.security.views.reads spells it."""
-    oid, number = divmod(packed, 10000)
-    if oid not in named:
-        return f"relation {oid}"  # outside the schemas the sync looks at: never desired
-    schema, name, columns = named[oid]
-    relation = qualified(schema, name)
-    return f"{relation}.{quote_ident(columns[number])}" if number in columns else relation
-
-
-def _marker_itself(grant: Grant, marker: str) -> bool:
-    return grant.on == "role" and grant.grantee == marker and grant.privilege == MEMBER
 
 
 def _message(error: asyncpg.PostgresError, batch: list[Operation]) -> str:
