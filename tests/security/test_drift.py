@@ -123,7 +123,9 @@ async def test_a_view_edited_by_hand_is_replaced_and_an_unchanged_one_is_not(
         view,
     )
     columns = ", ".join(r["attname"] for r in names)
-    leaking = columns.replace("case_status", "(case_status || undeclared_note)::varchar(16) AS case_status")
+    leaking = columns.replace(
+        "case_status", "(case_status || undeclared_note)::varchar(16) AS case_status"
+    )
     await warehouse.execute(  # same columns, but one of them now leaks an undeclared one
         f"CREATE OR REPLACE VIEW {view} AS SELECT {leaking} FROM raw.kycscreening__kyc_cases"
     )
