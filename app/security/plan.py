@@ -237,7 +237,8 @@ def _grants(
     def on_view(grant: Grant) -> tuple[str, str] | None:
         return (grant.schema, grant.name) if grant.on == "table" else None
 
-    held = {g for g in actual.grants if on_view(g) not in fresh}
+    # only grants held by managed roles are ever revoked, whatever the catalog reader returned
+    held = {g for g in actual.grants if on_view(g) not in fresh and _managed(actual, g.grantee)}
     revokes = [
         g
         for g in held - desired.grants
@@ -270,6 +271,11 @@ def _grants(
                 sql.grant(group),
             )
         )
+
+
+def _managed(actual: Actual, role: str) -> bool:
+    found = actual.roles.get(role)
+    return found is not None and found.managed
 
 
 def _grouped(grants: list[Grant]) -> list[list[Grant]]:
