@@ -6,7 +6,7 @@ from typing import Any
 
 import asyncpg
 
-from app.security.plan import Plan
+from app.security.operations import Plan
 
 OPERATION_COLUMNS = ("sync_id", "ordinal", "phase", "action", "target", "reason", "statement")
 

@@ -2,75 +2,15 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from enum import IntEnum
-
 from app.security import statements as sql
 from app.security.actual import Actual
-from app.security.desired import Desired, Grant, RoleSpec, ViewSpec
-from app.security.names import quote_ident
-from app.security.secrets.base import SecretInfo
+from app.security.desired import Desired, RoleSpec, ViewSpec
+from app.security.operations import Credentialing, Operation, Phase, Plan
+from app.security.plan_grants import plan_drops, plan_grants
 from app.security.views import same_definition
 
-REDACTED_PASSWORD = " PASSWORD '********'"
-
-
-class Phase(IntEnum):
-    ROLES = 1
-    SCHEMAS = 2
-    TABLES = 3
-    VIEWS = 4
-    REVOKE = 5
-    GRANT = 6
-    DROP = 7
-
-
-@dataclass(frozen=True, slots=True)
-class Operation:
-    """One step of a plan: what, why, and its SQL (a password is added only when applied)."""
-
-    phase: Phase
-    action: str
-    target: str
-    reason: str
-    sql: str
-    credential: str | None = None  # the transformer whose new password this sets
-
-    @property
-    def statement(self) -> str:
-        """The SQL as shown in plans, logs and the audit: a password only as ********."""
-        return self.sql + (REDACTED_PASSWORD if self.credential else "")
-
-
-@dataclass(slots=True)
-class Plan:
-    """Operations in order, plus what is pending, what is wrong, and secrets to delete."""
-
-    operations: list[Operation] = field(default_factory=list)
-    pending: list[str] = field(default_factory=list)
-    problems: list[str] = field(default_factory=list)
-    obsolete_secrets: list[str] = field(default_factory=list)
-
-    @property
-    def changes(self) -> bool:
-        """Whether anything is to be done."""
-        return bool(self.operations or self.obsolete_secrets)
-
-    @property
-    def role_drops(self) -> int:
-        """How many roles the plan drops."""
-        return sum(1 for op in self.operations if op.action == "drop role")
-
-
-@dataclass(frozen=True, slots=True)
-class Credentialing:
-    """What the plan needs to know of secrets: the store's inventory, now and the maximum age."""
-
-    inventory: dict[str, SecretInfo]
-    now: datetime
-    max_age: timedelta | None
+__all__ = ["Credentialing", "Operation", "Phase", "Plan", "build_plan"]
+Key = tuple[str, str]
 
 
 def build_plan(desired: Desired, actual: Actual, secrets: Credentialing) -> Plan:
@@ -80,8 +20,8 @@ def build_plan(desired: Desired, actual: Actual, secrets: Credentialing) -> Plan
     _schemas(plan, desired, actual)
     _tables(plan, desired, actual)
     fresh, absent = _views(plan, desired, actual)
-    _grants(plan, desired, actual, blocked | set(_obsolete_roles(desired, actual)), fresh, absent)
-    _drops(plan, desired, actual)
+    plan_grants(plan, desired, actual, blocked, fresh, absent)
+    plan_drops(plan, desired, actual)
     plan.obsolete_secrets = sorted(set(secrets.inventory) - set(desired.credentials))
     plan.operations.sort(key=lambda op: op.phase)
     return plan
@@ -94,37 +34,24 @@ def _roles(plan: Plan, desired: Desired, actual: Actual, secrets: Credentialing)
         found = actual.roles.get(spec.name)
         if found is None:
             reason = "new transformer" if spec.login else "new managed role"
-            plan.operations.append(
-                Operation(
-                    Phase.ROLES,
-                    "create role",
-                    spec.name,
-                    reason,
-                    sql.create_role(spec),
-                    spec.transformer if spec.login else None,
-                )
+            credential = spec.transformer if spec.login else None
+            plan.add(
+                Phase.ROLES, "create role", spec.name, reason, sql.create_role(spec), credential
             )
-            continue
-        if not found.managed and spec.name != desired.marker:
+        elif not found.managed and spec.name != desired.marker:
             plan.problems.append(
                 f"role {spec.name} exists but is not managed by ecoplane: left alone"
             )
             blocked.add(spec.name)
-            continue
-        if (found.login, found.connection_limit, found.powerful) != (
-            spec.login,
-            spec.connection_limit,
-            False,
-        ):
-            plan.operations.append(
-                Operation(
+        else:
+            wanted = (spec.login, spec.connection_limit, False)
+            if (found.login, found.connection_limit, found.powerful) != wanted:
+                plan.add(
                     Phase.ROLES, "alter role", spec.name, "attributes drifted", sql.alter_role(spec)
                 )
-            )
-        why = _password_reason(spec, secrets)
-        if why and spec.transformer:
-            plan.operations.append(
-                Operation(
+            why = _password_reason(spec, secrets)
+            if why:
+                plan.add(
                     Phase.ROLES,
                     "set password",
                     spec.name,
@@ -132,7 +59,6 @@ def _roles(plan: Plan, desired: Desired, actual: Actual, secrets: Credentialing)
                     sql.set_password(spec.name),
                     spec.transformer,
                 )
-            )
     return blocked
 
 
@@ -154,24 +80,20 @@ def _password_reason(spec: RoleSpec, secrets: Credentialing) -> str | None:
 def _schemas(plan: Plan, desired: Desired, actual: Actual) -> None:
     for name, purpose in desired.schemas.items():
         if name not in actual.schemas:
-            plan.operations.append(
-                Operation(
-                    Phase.SCHEMAS, "create schema", name, purpose, sql.create_schema(name, purpose)
-                )
+            plan.add(
+                Phase.SCHEMAS, "create schema", name, purpose, sql.create_schema(name, purpose)
             )
 
 
 def _tables(plan: Plan, desired: Desired, actual: Actual) -> None:
     for key, table in desired.tables.items():
         if key not in actual.relations:
-            plan.operations.append(
-                Operation(
-                    Phase.TABLES,
-                    "create table",
-                    ".".join(key),
-                    "output dataset",
-                    sql.create_table(table),
-                )
+            plan.add(
+                Phase.TABLES,
+                "create table",
+                ".".join(key),
+                "output dataset",
+                sql.create_table(table),
             )
 
 
@@ -183,34 +105,17 @@ def _source_columns(desired: Desired, actual: Actual, view: ViewSpec) -> tuple[s
     return tuple(c.name for c in table.columns) if table else None
 
 
-def _views(
-    plan: Plan, desired: Desired, actual: Actual
-) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+def _views(plan: Plan, desired: Desired, actual: Actual) -> tuple[set[Key], set[Key]]:
     """Create or replace views; return the views made now and those that cannot exist yet."""
-    fresh: set[tuple[str, str]] = set()
-    absent: set[tuple[str, str]] = set()
+    fresh: set[Key] = set()
+    absent: set[Key] = set()
     for key, view in desired.views.items():
-        target = ".".join(key)
-        columns = _source_columns(desired, actual, view)
-        missing = [c for c in view.columns if columns is not None and c not in columns]
-        if columns is None or missing:
+        if not _can_exist(plan, desired, actual, view):
             absent.add(key)
-            if columns is None:
-                plan.pending.append(
-                    f"{target}: {view.source_schema}.{view.source_table} does not exist yet"
-                )
-            else:
-                plan.problems.append(
-                    f"{target}: {view.source_schema}.{view.source_table} lacks declared column(s) {', '.join(missing)}; view not created"
-                )
             continue
-        found = actual.relations.get(key)
+        target, found = ".".join(key), actual.relations.get(key)
         if found is None:
-            plan.operations.append(
-                Operation(
-                    Phase.VIEWS, "create view", target, f"sink {view.sink}", sql.create_view(view)
-                )
-            )
+            plan.add(Phase.VIEWS, "create view", target, f"sink {view.sink}", sql.create_view(view))
             fresh.add(key)
         elif found.kind != "view":
             plan.problems.append(f"{target} exists and is not a view: left alone")
@@ -219,118 +124,22 @@ def _views(
             found, actual.relations.get((view.source_schema, view.source_table)), view
         ):
             statement = f"{sql.drop_view(*key)}; {sql.create_view(view)}"
-            plan.operations.append(
-                Operation(Phase.VIEWS, "replace view", target, "definition differs", statement)
-            )
+            plan.add(Phase.VIEWS, "replace view", target, "definition differs", statement)
             fresh.add(key)
     return fresh, absent
 
 
-def _grants(
-    plan: Plan,
-    desired: Desired,
-    actual: Actual,
-    skipped_roles: set[str],
-    fresh: set[tuple[str, str]],
-    absent: set[tuple[str, str]],
-) -> None:
-    def on_view(grant: Grant) -> tuple[str, str] | None:
-        return (grant.schema, grant.name) if grant.on == "table" else None
-
-    # only grants held by managed roles are ever revoked, whatever the catalog reader returned
-    held = {g for g in actual.grants if on_view(g) not in fresh and _managed(actual, g.grantee)}
-    revokes = [
-        g
-        for g in held - desired.grants
-        if g.grantee not in skipped_roles and on_view(g) not in _dropped_views(desired, actual)
-    ]
-    grants = [
-        g
-        for g in desired.grants - held
-        if g.grantee not in skipped_roles
-        and on_view(g) not in absent
-        and g.name not in skipped_roles
-    ]
-    for group in _grouped(revokes):
-        plan.operations.append(
-            Operation(
-                Phase.REVOKE,
-                "revoke",
-                sql.describe(group[0]),
-                "not in the model",
-                sql.revoke(group),
-            )
+def _can_exist(plan: Plan, desired: Desired, actual: Actual, view: ViewSpec) -> bool:
+    """Whether the view's source has its columns; if not, say why (pending or a problem)."""
+    target, source = f"{view.schema}.{view.name}", f"{view.source_schema}.{view.source_table}"
+    columns = _source_columns(desired, actual, view)
+    if columns is None:
+        plan.pending.append(f"{target}: {source} does not exist yet")
+        return False
+    missing = [c for c in view.columns if c not in columns]
+    if missing:
+        plan.problems.append(
+            f"{target}: {source} lacks declared column(s) {', '.join(missing)}; view not created"
         )
-    for group in _grouped(grants):
-        plan.operations.append(
-            Operation(
-                Phase.GRANT,
-                "grant",
-                sql.describe(group[0]),
-                "the model asks for it",
-                sql.grant(group),
-            )
-        )
-
-
-def _managed(actual: Actual, role: str) -> bool:
-    found = actual.roles.get(role)
-    return found is not None and found.managed
-
-
-def _grouped(grants: list[Grant]) -> list[list[Grant]]:
-    """Grants on one object to one grantee together: one statement each."""
-    groups: dict[tuple[str, ...], list[Grant]] = defaultdict(list)
-    for g in sorted(grants):
-        key = (g.on, g.schema, g.name, g.grantee) + ((g.privilege,) if g.on == "role" else ())
-        groups[key].append(g)
-    return list(groups.values())
-
-
-def _obsolete_roles(desired: Desired, actual: Actual) -> list[str]:
-    return sorted(
-        name
-        for name, role in actual.roles.items()
-        if role.managed and name not in desired.roles and name != desired.marker
-    )
-
-
-def _dropped_views(desired: Desired, actual: Actual) -> set[tuple[str, str]]:
-    return {
-        key
-        for key, rel in actual.relations.items()
-        if rel.kind == "view" and actual.managed_schema(key[0]) and key not in desired.views
-    }
-
-
-def _drops(plan: Plan, desired: Desired, actual: Actual) -> None:
-    dropped = _dropped_views(desired, actual)
-    for key in sorted(dropped):
-        plan.operations.append(
-            Operation(Phase.DROP, "drop view", ".".join(key), "no longer sunk", sql.drop_view(*key))
-        )
-    for schema in sorted(actual.schemas):
-        if actual.managed_schema(schema) and schema not in desired.schemas:
-            left = [k for k in actual.relations if k[0] == schema and k not in dropped]
-            if schema.startswith("ws_") and not left:
-                plan.operations.append(
-                    Operation(
-                        Phase.DROP,
-                        "drop schema",
-                        schema,
-                        "workspace removed",
-                        f"DROP SCHEMA {quote_ident(schema)}",
-                    )
-                )
-            else:
-                plan.pending.append(f"{schema}: no longer in the model; kept because it holds data")
-    for role in _obsolete_roles(desired, actual):
-        plan.operations.append(
-            Operation(
-                Phase.DROP,
-                "drop role",
-                role,
-                "no longer in the model",
-                sql.drop_role(role, actual.user),
-            )
-        )
+        return False
+    return True

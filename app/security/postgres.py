@@ -11,7 +11,7 @@ from app.errors import AppError
 from app.security.actual import Actual, Relation, RoleState
 from app.security.desired import RAW_SCHEMA, Grant
 from app.security.names import quote_literal
-from app.security.plan import Operation
+from app.security.operations import Operation
 
 BATCH = 200  # statements per round trip
 

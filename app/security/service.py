@@ -14,7 +14,7 @@ from app.catalog.rebuild import model_of_version
 from app.catalog.versions import resolve_version
 from app.ecosystem.model import Model
 from app.security.audit import record_sync
-from app.security.plan import Plan
+from app.security.operations import Plan
 from app.security.secrets.factory import secret_store
 from app.security.sync import SecuritySync, SyncConfig
 from app.security.warehouse import connect, endpoint, warehouse_url

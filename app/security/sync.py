@@ -12,7 +12,8 @@ import asyncpg
 from app.ecosystem.model import Model
 from app.errors import AppError, ConflictError
 from app.security.desired import Desired, desired_state
-from app.security.plan import Credentialing, Operation, Plan, build_plan
+from app.security.operations import Credentialing, Operation, Plan
+from app.security.plan import build_plan
 from app.security.postgres import PostgresSecurity, WarehouseError
 from app.security.scram import scram_verifier
 from app.security.secrets.base import Credentials, SecretInfo, SecretStore, new_password

@@ -22,10 +22,20 @@ class Endpoint:
     dbname: str
 
 
+_resolved: dict[tuple[str | None, str], str] = {}  # the default, found once per process
+
+
 async def warehouse_url(settings: Settings) -> str:
     """The admin URL of the warehouse; the default database is created when missing."""
     if settings.warehouse_url:
         return settings.warehouse_url
+    key = (settings.database_url, str(settings.data_dir))
+    if key not in _resolved:
+        _resolved[key] = await _default(settings)
+    return _resolved[key]
+
+
+async def _default(settings: Settings) -> str:
     server = settings.database_url or start_embedded(settings.data_dir)
     try:
         return await ensure_database(server, WAREHOUSE_DATABASE)
