@@ -101,6 +101,8 @@ class SecuritySync:
                     f"{self.config.max_drops}; run it with force to drop them"
                 )
             verifiers = await self._stage(plan.operations)
+            for op in plan.operations:  # as plans show them: a password only as ********
+                log.debug("%s %s (%s): %s", op.action, op.target, op.reason, op.statement)
             await self.database.execute(plan.operations, verifiers)
         if not plan.changes:
             return Applied(plan, plan)  # nothing was sent: the plan itself is the verification

@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import boto3
+from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
 from app.security.secrets.base import Credentials, SecretInfo, SecretStoreError
@@ -32,8 +33,9 @@ T = TypeVar("T")
 
 def secrets_manager(region: str | None, endpoint_url: str | None) -> SecretsManagerClient:
     """A Secrets Manager client (credentials from the environment, e.g. IRSA)."""
+    retries = Config(retries={"mode": "adaptive", "max_attempts": 10})  # a first sync is bursty
     return boto3.session.Session().client(
-        "secretsmanager", region_name=region, endpoint_url=endpoint_url
+        "secretsmanager", region_name=region, endpoint_url=endpoint_url, config=retries
     )
 
 
