@@ -45,6 +45,7 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncCli
     settings = Settings(
         database_url=database_url,
         data_dir=tmp_path / "data",
+        warehouse_url=database_url,  # the security plan reads a database the test drops
         anonymous_read=True,
         tokens=token_entries(),
         active_version_seconds=0,

@@ -18,7 +18,11 @@ EXAMPLES_PER_OPERATION = "15"
 def test_no_server_errors_and_schema_conformance(
     database_url: str, acme: StoredVersion, tmp_path: Path
 ) -> None:
-    env = {"ECOPLANE_DATABASE_URL": database_url, "ECOPLANE_ANONYMOUS_READ": "true"}
+    env = {
+        "ECOPLANE_DATABASE_URL": database_url,
+        "ECOPLANE_WAREHOUSE_URL": database_url,  # the security plan reads a database the test drops
+        "ECOPLANE_ANONYMOUS_READ": "true",
+    }
     with running_service(env, tmp_path / "serve.log", ready="/readyz") as base:
         st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
         result = subprocess.run(
