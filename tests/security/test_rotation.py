@@ -159,3 +159,33 @@ async def test_a_crash_after_the_commit_is_finished_by_the_next_sync(
     assert await _works(warehouse, any_store, password_logins) == staged.password
     assert await any_store.pending(TRANSFORMER) is None
     await _fails(warehouse, staged.username, old, password_logins)
+
+
+@pytest.mark.usefixtures("aws_environment")
+async def test_a_crash_inside_the_aws_promotion_is_finished_too(
+    warehouse: asyncpg.Connection, config: SyncConfig, acme_model: Model, moto_endpoint: str
+) -> None:
+    aws = client(moto_endpoint)
+    store = AwsSecretStore(aws, f"test-{uuid.uuid4().hex[:8]}")
+    sync = SecuritySync(warehouse, store, config)
+    await sync.apply(acme_model)
+    old = await store.current(TRANSFORMER)
+    assert old is not None
+    staged = dataclasses.replace(old, password="P" * 40)  # a change staged, then set, then:
+    await store.stage(TRANSFORMER, staged)
+    secret = store.secret_id(TRANSFORMER)
+    versions = aws.describe_secret(SecretId=secret)["VersionIdsToStages"]
+    pending = next(v for v, s in versions.items() if "AWSPENDING" in s)
+    current = next(v for v, s in versions.items() if "AWSCURRENT" in s)
+    aws.update_secret_version_stage(  # AWSCURRENT moved, AWSPENDING not yet removed: crash
+        SecretId=secret,
+        VersionStage="AWSCURRENT",
+        MoveToVersionId=pending,
+        RemoveFromVersionId=current,
+    )
+    plan = await sync.plan(acme_model)
+    assert [op.reason for op in plan.operations] == ["resume an interrupted password change"]
+    await sync.apply(acme_model)
+    assert await password_matches(warehouse, old.username, staged.password)
+    assert (await store.current(TRANSFORMER)) == staged
+    assert await store.pending(TRANSFORMER) is None
