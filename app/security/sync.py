@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -77,8 +79,9 @@ class SecuritySync:
 
     async def plan(self, target: Model | Desired) -> Plan:
         """The plan against the warehouse now; nothing is changed (a read-only transaction)."""
-        async with self.connection.transaction(readonly=True):
-            return await self._plan(target)
+        with _warehouse_errors("planning"):
+            async with self.connection.transaction(readonly=True):
+                return await self._plan(target)
 
     async def _plan(self, target: Model | Desired) -> Plan:
         # the desired state is computed in a thread while the catalog queries wait on the server
@@ -92,6 +95,26 @@ class SecuritySync:
 
     async def apply(self, target: Model | Desired, *, force: bool = False) -> Applied:
         """Apply the plan in one transaction, promote and delete secrets after, then verify."""
+        with _warehouse_errors("applying"):
+            plan, verifiers = await self._apply(target, force)
+        if not plan.changes:
+            return Applied(plan, plan)  # nothing was sent: the plan itself is the verification
+        for transformer in verifiers:
+            await self.store.promote(transformer)
+        for transformer in plan.obsolete_secrets:
+            await self.store.delete(transformer)
+        log.info("security sync applied %d operations", len(plan.operations))
+        verified = await self.plan(target)
+        if verified.changes:
+            first = verified.operations[0].statement if verified.operations else "a secret"
+            raise NotConvergedError(
+                f"planning again after apply still finds {len(verified.operations)} operations,"
+                f" the first: {first}"
+            )
+        return Applied(plan, verified)
+
+    async def _apply(self, target: Model | Desired, force: bool) -> tuple[Plan, dict[str, str]]:
+        """Plan and execute inside one transaction; return the plan and the passwords set."""
         async with self.connection.transaction():
             await self.connection.execute(LOCK)
             plan = await self._plan(target)
@@ -104,20 +127,7 @@ class SecuritySync:
             for op in plan.operations:  # as plans show them: a password only as ********
                 log.debug("%s %s (%s): %s", op.action, op.target, op.reason, op.statement)
             await self.database.execute(plan.operations, verifiers)
-        if not plan.changes:
-            return Applied(plan, plan)  # nothing was sent: the plan itself is the verification
-        for transformer in verifiers:
-            await self.store.promote(transformer)
-        for transformer in plan.obsolete_secrets:
-            await self.store.delete(transformer)
-        log.info("security sync applied %d operations", len(plan.operations))
-        verified = await self.plan(target)
-        if verified.changes:
-            raise NotConvergedError(
-                f"planning again after apply still finds {len(verified.operations)} operations, "
-                f"the first: {verified.operations[0].statement if verified.operations else verified.obsolete_secrets}"
-            )
-        return Applied(plan, verified)
+        return plan, verifiers
 
     async def _stage(self, operations: list[Operation]) -> dict[str, str]:
         """New (or interrupted) credentials kept as pending; their SCRAM verifiers by transformer."""
@@ -138,6 +148,15 @@ class SecuritySync:
         fresh = Credentials(role, new_password(), place.host, place.port, place.dbname)
         await self.store.stage(transformer, fresh)
         return fresh.password
+
+
+@contextmanager
+def _warehouse_errors(doing: str) -> Iterator[None]:
+    """asyncpg's errors (a lost connection, a failed commit) as WarehouseError."""
+    try:
+        yield
+    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
+        raise WarehouseError(f"{doing} failed on the warehouse: {type(error).__name__}") from None
 
 
 __all__ = [

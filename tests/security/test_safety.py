@@ -9,12 +9,13 @@ from collections.abc import Mapping
 import asyncpg
 import pytest
 
+from app.db.urls import asyncpg_dsn
 from app.ecosystem.model import Model
 from app.security.desired import MEMBER, ColumnSpec, Desired, Grant, RoleSpec, TableSpec, ViewSpec
 from app.security.plan import Operation
 from app.security.postgres import WarehouseError
 from app.security.secrets.local import LocalSecretStore
-from app.security.sync import SecuritySync
+from app.security.sync import SecuritySync, SyncConfig
 from tests.security.conftest import create_raw_tables
 
 HOSTILE = 'we"ird name; DROP ROLE postgres; --'
@@ -132,3 +133,15 @@ async def test_no_password_in_logs_plans_or_errors(
         for secret in secrets:
             assert secret not in text
         assert "SCRAM-SHA-256$" not in text
+
+
+async def test_a_lost_warehouse_connection_is_a_warehouse_error(
+    warehouse_url: str, store: LocalSecretStore, config: SyncConfig, acme_model: Model
+) -> None:
+    connection = await asyncpg.connect(asyncpg_dsn(warehouse_url))
+    sync = SecuritySync(connection, store, config)
+    await connection.close()
+    with pytest.raises(WarehouseError, match="planning failed on the warehouse"):
+        await sync.plan(acme_model)
+    with pytest.raises(WarehouseError, match="applying failed on the warehouse"):
+        await sync.apply(acme_model)
