@@ -7,7 +7,7 @@ ECOPLANE_BENCH_DATABASE_URL), in two fresh warehouse databases with their own ro
   script   the plan's statements (passwords as SCRAM verifiers), one file, `psql -1 -f`
   sync     SecuritySync.apply from empty to converged: inspect, plan, stage 1,000 credentials
            in a local store, apply in one transaction, promote, verify by planning again
-  no-op    SecuritySync.apply again: nothing to do, and no DDL sent (counted)
+  no-op    SecuritySync.apply again, 3 times: nothing to do, and no DDL sent (counted)
 
 Prints the three times and the ratio sync / script; exit status 1 when a target is missed
 (sync within 2x of the script, no-op under 1 s with zero DDL).
@@ -49,6 +49,7 @@ SIZE = GeneratorSize(
 )  # fmt: skip
 MAX_VS_SCRIPT, MAX_NOOP_SECONDS = 2.0, 1.0
 LOCKS = 512
+NOOP_RUNS = 3  # the target holds for each of them
 DDL = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "COMMENT", "REASSIGN")
 
 
@@ -113,7 +114,7 @@ async def _script(url: str, model: Model, folder: Path) -> tuple[float, int]:
     return time.perf_counter() - start, len(plan.operations)
 
 
-async def _sync(url: str, model: Model, folder: Path) -> tuple[float, float, int, int]:
+async def _sync(url: str, model: Model, folder: Path) -> tuple[float, list[float], int, int]:
     """Empty to converged, then a no-op re-sync with the DDL it sent counted."""
     connection = await asyncpg.connect(asyncpg_dsn(url))
     sync = SecuritySync(connection, LocalSecretStore(folder / "secrets"), _config(url, "bq_"))
@@ -126,13 +127,15 @@ async def _sync(url: str, model: Model, folder: Path) -> tuple[float, float, int
         sent.append(record.query)
 
     connection.add_query_logger(logger)
-    start = time.perf_counter()
-    again = await sync.apply(model)
-    noop = time.perf_counter() - start
+    noops = []
+    for _ in range(NOOP_RUNS):
+        start = time.perf_counter()
+        again = await sync.apply(model)
+        noops.append(time.perf_counter() - start)
     await connection.close()
     assert not again.plan.operations
     ddl = sum(1 for q in sent if q.lstrip().upper().startswith(DDL))
-    return full, noop, ddl, len(applied.plan.operations)
+    return full, noops, ddl, len(applied.plan.operations)
 
 
 async def _drop_roles(server: str, *prefixes: str) -> None:
@@ -175,7 +178,7 @@ async def _main(folder: Path) -> int:
     script_url, sync_url = await _warehouse(server, model), await _warehouse(server, model)
     try:
         script, statements = await _script(script_url, model, folder)
-        full, noop, ddl, operations = await _sync(sync_url, model, folder)
+        full, noops, ddl, operations = await _sync(sync_url, model, folder)
     finally:
         for url in (script_url, sync_url):
             database = names.quote_ident(url.rsplit("/", 1)[-1].split("?")[0])
@@ -184,7 +187,12 @@ async def _main(folder: Path) -> int:
     ratio = full / script
     print(f"script (psql -1, {statements} operations): {script:8.2f} s")
     print(f"sync, empty → converged ({operations} operations, verify included): {full:8.2f} s")
-    print(f"sync, no-op re-sync: {noop:8.3f} s, {ddl} DDL statements")
+    noop = max(noops)
+    runs = " / ".join(f"{n:.3f}" for n in noops)
+    print(
+        f"sync, no-op re-sync ({NOOP_RUNS} runs, the first right after the full sync): {runs} s,"
+        f" {ddl} DDL statements"
+    )
     print(f"ratio sync / script: {ratio:.2f}  (target ≤ {MAX_VS_SCRIPT})")
     ok = ratio <= MAX_VS_SCRIPT and noop < MAX_NOOP_SECONDS and ddl == 0
     print("targets met" if ok else "TARGET MISSED")

@@ -30,9 +30,9 @@ class Relation:
     oid: int = 0
     reads: tuple[int, ...] = ()  # a view's: relation oid * 10000 + attnum it reads, sorted
 
-    def packed(self, column: str) -> int:
-        """How a view that reads this column records it (oid * 10000 + attnum)."""
-        return self.oid * 10000 + self.numbers[self.columns.index(column)]
+    def packed(self) -> dict[str, int]:
+        """How a view that reads each column records it (oid * 10000 + attnum), by column."""
+        return {c: self.oid * 10000 + n for c, n in zip(self.columns, self.numbers, strict=True)}
 
 
 @dataclass(slots=True)

@@ -109,6 +109,7 @@ def _views(plan: Plan, desired: Desired, actual: Actual) -> tuple[set[Key], set[
     """Create or replace views; return the views made now and those that cannot exist yet."""
     fresh: set[Key] = set()
     absent: set[Key] = set()
+    sources: dict[Key, dict[str, int] | None] = {}
     for key, view in desired.views.items():
         if not _can_exist(plan, desired, actual, view):
             absent.add(key)
@@ -120,13 +121,22 @@ def _views(plan: Plan, desired: Desired, actual: Actual) -> tuple[set[Key], set[
         elif found.kind != "view":
             plan.problems.append(f"{target} exists and is not a view: left alone")
             absent.add(key)
-        elif not same_definition(
-            found, actual.relations.get((view.source_schema, view.source_table)), view
-        ):
+        elif not same_definition(found, _source(sources, actual, view), view):
             statement = f"{sql.drop_view(*key)}; {sql.create_view(view)}"
             plan.add(Phase.VIEWS, "replace view", target, "definition differs", statement)
             fresh.add(key)
     return fresh, absent
+
+
+def _source(
+    sources: dict[Key, dict[str, int] | None], actual: Actual, view: ViewSpec
+) -> dict[str, int] | None:
+    """The source table's packed column numbers, computed once per table."""
+    key = (view.source_schema, view.source_table)
+    if key not in sources:
+        found = actual.relations.get(key)
+        sources[key] = found.packed() if found is not None else None
+    return sources[key]
 
 
 def _can_exist(plan: Plan, desired: Desired, actual: Actual, view: ViewSpec) -> bool:

@@ -33,7 +33,11 @@ def plan_grants(
     skipped = blocked | set(obsolete_roles(desired, actual))
     dropped = dropped_views(desired, actual)
     # only grants held by managed roles are ever revoked, whatever the catalog reader returned
-    held = {g for g in actual.grants if _on_view(g) not in fresh and _managed(actual, g.grantee)}
+    managed = {name for name, role in actual.roles.items() if role.managed}
+    held = {
+        g for g in actual.grants
+        if g.grantee in managed and not (fresh and _on_view(g) in fresh)
+    }  # fmt: skip
     revokes = [
         g for g in held - desired.grants if g.grantee not in skipped and _on_view(g) not in dropped
     ]
@@ -49,11 +53,6 @@ def plan_grants(
         plan.add(
             Phase.GRANT, "grant", sql.describe(group[0]), "the model asks for it", sql.grant(group)
         )
-
-
-def _managed(actual: Actual, role: str) -> bool:
-    found = actual.roles.get(role)
-    return found is not None and found.managed
 
 
 def _grouped(grants: list[Grant]) -> list[list[Grant]]:

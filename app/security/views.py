@@ -6,8 +6,8 @@ from app.security.actual import Relation
 from app.security.desired import ViewSpec
 
 
-def same_definition(found: Relation, source: Relation | None, view: ViewSpec) -> bool:
-    """True when the view exposes exactly the view's columns, in order, and reads nothing else.
+def same_definition(found: Relation, source: dict[str, int] | None, view: ViewSpec) -> bool:
+    """True when the view (reading `source`: packed column numbers by name) exposes exactly the view's columns, in order, and reads nothing else.
 
     What a view reads comes from pg_depend (relation and column). A hand edit that reads
     another column or relation, renames, adds or drops a column is a difference; one that
@@ -15,6 +15,6 @@ def same_definition(found: Relation, source: Relation | None, view: ViewSpec) ->
     """
     if found.columns != view.columns or source is None:
         return False
-    if any(c not in source.columns for c in view.columns):
+    if any(c not in source for c in view.columns):
         return False
-    return found.reads == tuple(sorted({source.packed(c) for c in view.columns}))
+    return found.reads == tuple(sorted({source[c] for c in view.columns}))
