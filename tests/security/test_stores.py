@@ -27,20 +27,29 @@ def test_passwords_are_long_and_random() -> None:
 
 
 async def test_local_files_are_private_and_promoted_by_rename(tmp_path: Path) -> None:
-    store = LocalSecretStore(tmp_path / "secrets")
+    store = LocalSecretStore(tmp_path / "transformers")
     await store.stage("mask", CREDENTIALS)
     assert (await store.inventory())["mask"].pending
     await store.promote("mask")
-    folder = tmp_path / "secrets" / "mask"
+    folder = tmp_path / "transformers" / "mask"
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700
     assert stat.S_IMODE((folder / "current.json").stat().st_mode) == 0o600
     assert not (folder / "pending.json").exists()
     document = json.loads((folder / "current.json").read_text())
     assert {"username", "password", "host", "port", "dbname", "setAt"} <= set(document)
     assert await store.current("mask") == CREDENTIALS
+    runtime = tmp_path / "ecoplane-dt-mask.json"  # what the local runner hands to a run
+    assert stat.S_IMODE(runtime.stat().st_mode) == 0o600
+    assert json.loads(runtime.read_text()) == {
+        "PGUSER": "dt_mask", "PGPASSWORD": CREDENTIALS.password, "PGHOST": "db.internal",
+        "PGPORT": "5432", "PGDATABASE": "warehouse",
+    }  # fmt: skip
     await store.stage("../../escape", CREDENTIALS)  # a name below validation stays inside
-    assert sorted(p.parent.name for p in (tmp_path / "secrets").rglob("*.json"))[0].startswith("_")
+    folders = sorted(p.parent.name for p in (tmp_path / "transformers").rglob("*.json"))
+    assert folders[0].startswith("_")
     assert set(await store.inventory()) == {"mask", "../../escape"}
+    await store.delete("mask")
+    assert not runtime.exists() and "mask" not in await store.inventory()
 
 
 @pytest.mark.usefixtures("aws_environment")

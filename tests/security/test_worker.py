@@ -47,7 +47,7 @@ async def test_check_apply_check_and_the_audit(
     }
     check = _worker(env, "--check")
     assert check.returncode == 2, check.stderr
-    apply = _worker(env, "--apply")
+    apply = _worker(env)  # no mode: apply, as a security-sync run of the jobs runner does
     assert apply.returncode == 0, apply.stderr
     document = json.loads(apply.stdout)
     assert document["applied"] and document["operations"] and document["modelVersion"] == stored.id

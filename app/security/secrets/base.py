@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from dataclasses import dataclass
@@ -44,6 +45,24 @@ class SecretInfo:
     current: bool  # credentials in use exist
     pending: bool  # a new password was staged and not yet promoted
     set_at: datetime | None  # when the current password was promoted
+
+
+def runtime_secret_name(transformer: str) -> str:
+    """Where a run finds the credentials as libpq variables: `ecoplane-dt-<dns label>` (the
+    Kubernetes Secret's name, and the local runner's `<data dir>/secrets/<name>.json`)."""
+    label = re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", transformer.lower())).strip("-")
+    return f"ecoplane-dt-{label}"
+
+
+def libpq_variables(credentials: Credentials) -> dict[str, str]:
+    """The credentials as PGUSER, PGPASSWORD, PGHOST, PGPORT and PGDATABASE."""
+    return {
+        "PGUSER": credentials.username,
+        "PGPASSWORD": credentials.password,
+        "PGHOST": credentials.host,
+        "PGPORT": str(credentials.port),
+        "PGDATABASE": credentials.dbname,
+    }
 
 
 def new_password() -> str:

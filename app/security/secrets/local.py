@@ -13,13 +13,23 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from app.security.secrets.base import Credentials, SecretInfo, SecretStoreError
+from app.security.secrets.base import (
+    Credentials,
+    SecretInfo,
+    SecretStoreError,
+    libpq_variables,
+    runtime_secret_name,
+)
 
 SAFE = re.compile(r"[A-Za-z0-9_]{1,64}")
 
 
 class LocalSecretStore:
-    """`<root>/<transformer>/current.json` and `pending.json`; a promotion is a rename."""
+    """`<root>/<transformer>/current.json` and `pending.json`; a promotion is a rename.
+
+    The current credentials are also kept as libpq variables in
+    `<root>/../ecoplane-dt-<name>.json`, where the local runner gives them to a run.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -77,12 +87,19 @@ class LocalSecretStore:
         document["setAt"] = datetime.now(UTC).isoformat()
         self._write(folder / "pending.json", document)
         os.replace(folder / "pending.json", folder / "current.json")
+        credentials = _credentials(document)
+        assert credentials is not None
+        self._write(self._runtime(document["transformer"]), libpq_variables(credentials))
+
+    def _runtime(self, transformer: str) -> Path:
+        return self.root.parent / f"{runtime_secret_name(transformer)}.json"
 
     async def delete(self, transformer: str) -> None:
-        """Remove the transformer's folder."""
+        """Remove the transformer's folder and its run-time file."""
         await asyncio.to_thread(shutil.rmtree, self._folder(transformer), True)
+        await asyncio.to_thread(self._runtime(transformer).unlink, True)
 
-    def _write(self, path: Path, document: dict[str, Any]) -> None:
+    def _write(self, path: Path, document: dict[str, Any] | dict[str, str]) -> None:
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             temporary = path.with_suffix(".tmp")
