@@ -31,8 +31,3 @@ def test_keep_versions_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> None
     with pytest.raises(ValidationError, match="keep_versions"):
         Settings()
 
-
-def test_every_setting_is_in_the_readme() -> None:
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
-    missing = [n for n in Settings.model_fields if f"`ECOPLANE_{n.upper()}`" not in readme]
-    assert missing == []
