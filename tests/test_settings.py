@@ -30,4 +30,3 @@ def test_keep_versions_must_be_positive(monkeypatch: pytest.MonkeyPatch) -> None
     monkeypatch.setenv("ECOPLANE_KEEP_VERSIONS", "0")
     with pytest.raises(ValidationError, match="keep_versions"):
         Settings()
-
