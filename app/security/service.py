@@ -71,13 +71,15 @@ async def plan_sync(control: asyncpg.Connection, sync: SecuritySync) -> Outcome:
 async def apply_sync(
     control: asyncpg.Connection, sync: SecuritySync, *, force: bool = False
 ) -> Outcome:
-    """Apply the active model, verify, and audit what changed (a no-op sync is not recorded)."""
+    """Apply the active model and verify; what committed is audited (a no-op sync is not)."""
     version_id, model = await active_model(control)
-    applied = await sync.apply(model, force=force)
-    sync_id = None
-    if applied.plan.operations:
-        sync_id = await record_sync(control, applied.plan, version_id, forced=force)
-    return Outcome(version_id, applied.plan, True, sync_id)
+    recorded: list[int] = []
+
+    async def audit(plan: Plan) -> None:
+        recorded.append(await record_sync(control, plan, version_id, forced=force))
+
+    applied = await sync.apply(model, force=force, committed=audit)
+    return Outcome(version_id, applied.plan, True, recorded[0] if recorded else None)
 
 
 def plan_document(outcome: Outcome) -> dict[str, Any]:

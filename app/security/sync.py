@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -49,6 +49,9 @@ class SyncConfig:
     max_age: timedelta | None = timedelta(days=90)
     connection_limit: int = 10
     role_prefix: str = ""
+
+
+Committed = Callable[[Plan], Awaitable[object]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,12 +98,20 @@ class SecuritySync:
             secrets = Credentialing(self._inventory, datetime.now(UTC), self.config.max_age)
             return build_plan(desired, actual, secrets)
 
-    async def apply(self, target: Model | Desired, *, force: bool = False) -> Applied:
-        """Apply the plan in one transaction, promote and delete secrets after, then verify."""
+    async def apply(
+        self, target: Model | Desired, *, force: bool = False, committed: Committed | None = None
+    ) -> Applied:
+        """Apply the plan in one transaction, promote and delete secrets after, then verify.
+
+        `committed` is called with the plan right after its transaction commits (before the
+        secrets are promoted, which may still fail): the audit records every committed change.
+        """
         with _warehouse_errors("applying"):
             plan, verifiers = await self._apply(target, force)
         if not plan.changes:
             return Applied(plan, plan)  # nothing was sent: the plan itself is the verification
+        if committed is not None and plan.operations:
+            await committed(plan)
         for transformer in verifiers:
             await self.store.promote(transformer)
         for transformer in plan.obsolete_secrets:

@@ -13,8 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.catalog.store import store_model
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.model import Model
+from app.security.secrets.base import SecretStoreError
 from app.security.secrets.local import LocalSecretStore
 from app.security.service import apply_sync, warehouse_sync
+from app.security.sync import SecuritySync
 from app.settings import Settings
 from tests.api.conftest import client_for
 from tests.api.pages import assert_names_parameter
@@ -99,3 +101,27 @@ async def test_an_unreachable_warehouse_is_a_503(
         response = await client.get(f"{V1}/security/plan")
         assert response.status_code == 503
         assert response.headers["content-type"] == "application/problem+json"
+
+
+async def test_a_committed_sync_is_audited_even_when_a_promotion_fails(
+    engine: AsyncEngine,
+    database_url: str,
+    sync: SecuritySync,
+    store: LocalSecretStore,
+    acme_model: Model,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    await store_model(engine, acme_model, source="acme")
+
+    async def crash(transformer: str) -> None:
+        raise SecretStoreError("the store went away after the commit")
+
+    monkeypatch.setattr(store, "promote", crash)
+    control = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        with pytest.raises(SecretStoreError):
+            await apply_sync(control, sync)
+        recorded = await control.fetchval("SELECT operations FROM security_syncs")
+    finally:
+        await control.close()
+    assert recorded and recorded > 0
