@@ -49,6 +49,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/externalize.py
 	$(BIN)/python bench/read_consistency.py
 	$(BIN)/python bench/api.py   # needs wrk (Debian package)
+	$(BIN)/python bench/security_sync.py   # needs psql
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

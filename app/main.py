@@ -21,6 +21,7 @@ from app.api.routes import (
     ingests,
     lineage,
     runs,
+    security,
     versions,
     webhooks,
     workspaces,
@@ -65,7 +66,7 @@ async def _prepare(settings: Settings) -> Resources:
         log.info("loaded the example model as version %s", stored.id)
     await apply_retention(engine, settings.keep_versions)
     jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
-    jobs = JobService(jobs_db, settings, build_runner(settings))
+    jobs = JobService(jobs_db, settings, build_runner(settings, url))
     scheduler = Scheduler(jobs, jobs_db, settings)
     election = LeaderElection(
         asyncpg_dsn(url),
@@ -143,6 +144,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ingests.router,
         webhooks.router,
         runs.router,
+        security.router,
     ):
         app.include_router(router, prefix="/api/v1")
     return app

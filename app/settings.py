@@ -56,6 +56,43 @@ class Settings(BaseSettings):
         default=True,
         description="with the embedded database and no active model, load examples/acme at start",
     )
+    warehouse_url: str | None = Field(
+        default=None,
+        description="admin URL of the warehouse database; unset: database `warehouse` on the control-plane server",
+    )
+    secret_store: Literal["local", "aws", "kubernetes"] = Field(
+        default="local", description="where transformers' credentials are kept"
+    )
+    secret_prefix: str = Field(
+        default="ecoplane",
+        pattern=r"^[A-Za-z0-9/_+=.@-]{1,200}$",
+        description="AWS secret names start with `<prefix>/transformers/`",
+    )
+    security_max_drops: int = Field(
+        default=10, ge=0, description="a sync refuses to drop more roles than this unless forced"
+    )
+    password_max_age_days: int | None = Field(
+        default=90,
+        ge=1,
+        description="transformer passwords older than this are rotated; unset: never",
+    )
+    security_marker: str = Field(
+        default="ecoplane_managed",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="the NOLOGIN group every role the sync manages is a member of",
+    )
+    role_prefix: str = Field(
+        default="",
+        pattern=r"^([a-z][a-z0-9_]{0,19})?$",
+        description="put before every role name the sync manages (roles are cluster-wide)",
+    )
+    transformer_connection_limit: int = Field(
+        default=10, ge=1, description="connection limit of each transformer role"
+    )
+    aws_region: str | None = Field(default=None, description="AWS region of Secrets Manager")
+    aws_endpoint_url: str | None = Field(
+        default=None, description="Secrets Manager endpoint (a VPC endpoint, or a test double)"
+    )
 
     model_repo: str | None = Field(
         default=None,

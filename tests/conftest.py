@@ -24,6 +24,7 @@ from app.db.embedded import start_embedded, stop_embedded
 from app.db.engine import create_engine
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn, with_database
+from app.security.names import quote_ident
 
 DB_FIXTURES = {"server_url", "database_url", "engine"}
 
@@ -100,3 +101,26 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+async def _drop_roles(server_url: str, prefix: str) -> None:
+    admin = await asyncpg.connect(asyncpg_dsn(server_url))
+    try:
+        roles = await admin.fetch(
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", prefix
+        )
+        for role in roles:
+            await admin.execute(f"DROP ROLE {quote_ident(role['rolname'])}")
+    finally:
+        await admin.close()
+
+
+@pytest.fixture
+def prefix(server_url: str) -> Iterator[str]:
+    """A prefix for this test's roles; they are dropped at the end (roles are cluster-wide).
+
+    Ask for it before the databases the roles get privileges in, so those are dropped first.
+    """
+    chosen = f"t{uuid.uuid4().hex[:8]}_"
+    yield chosen
+    asyncio.run(_drop_roles(server_url, chosen))

@@ -12,13 +12,7 @@ from tests.deploy.kustomize import containers, render
 # Settings that deploy/ and docs/deploy.md already configure, whose fields arrive with the
 # branches of issue 5 (git ingest), issue 6 (jobs) and issue 7 (security sync). Once merged,
 # each becomes a Settings field and the stale-entry test below asks to remove it here.
-PENDING = {  # settings the manifests name that arrive with the security sync
-    "ECOPLANE_WAREHOUSE_URL",
-    "ECOPLANE_SECRET_STORE",
-    "ECOPLANE_SECRET_PREFIX",
-    "ECOPLANE_SECURITY_MAX_DROPS",
-    "ECOPLANE_PASSWORD_MAX_AGE_DAYS",
-}
+PENDING: set[str] = set()  # settings the manifests name before the code has them
 SETTINGS = {environment_name(name) for name in Settings.model_fields}
 
 

@@ -10,6 +10,7 @@ from app.cli import (
     ingest_commands,
     model_commands,
     run_commands,
+    security_commands,
     service_commands,
 )
 from app.cli.output import EXIT_UNREADABLE, fail
@@ -28,6 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     service_commands.register(commands)
     ingest_commands.register(commands)
     run_commands.register(commands)
+    security_commands.register(commands)
     args = parser.parse_args(argv)
     try:
         status: int = args.handler(args)

@@ -236,6 +236,16 @@ class Run(SQLModel, table=True):
     )
 
 
-from app.db import ingest_table  # noqa: E402  # registers the ingest queue on the same metadata
+# the ingest queue and the security sync's audit share the metadata (imported here so every
+# user of it sees them)
+from app.db import ingest_table, security_tables  # noqa: E402
 
-__all__ = ["ModelVersion", "ModelVersionCommit", "VersionState", "ingest_table", "metadata"]
+__all__ = [
+    "ModelVersion",
+    "ModelVersionCommit",
+    "Run",
+    "VersionState",
+    "ingest_table",
+    "metadata",
+    "security_tables",
+]

@@ -52,3 +52,14 @@ def physical_name(prefix: str, name: str) -> str:
         return full
     digest = hashlib.sha256(full.encode()).hexdigest()[:8]
     return f"{full[:54]}_{digest}"
+
+
+def dns_label(text: str) -> str:
+    """Lower-case letters, digits and '-', no '-' at either end (what Kubernetes names allow)."""
+    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", text.lower())).strip("-")
+
+
+def credentials_secret(transformer: str) -> str:
+    """Where a run finds a transformer's libpq-style credentials: `ecoplane-dt-<dns label>`
+    (the Kubernetes Secret's name, and the local store's `<data dir>/secrets/<name>.json`)."""
+    return f"ecoplane-dt-{dns_label(transformer)}"

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import asyncpg
@@ -20,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import ActivationGuard, StoredVersion, store_model
 from app.db.ingest_table import IngestState
-from app.ecosystem.loader import ModelUnreadableError, load_directory
+from app.ecosystem.loader import ModelUnreadableError, Timings, load_directory
 from app.ecosystem.model import Model
 from app.errors import AppError
 from app.gitsource import queue
@@ -28,19 +25,6 @@ from app.gitsource.git import Repository
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.ingest")
-
-
-class Timings(dict[str, float]):
-    """Seconds per phase of an ingest."""
-
-    @contextmanager
-    def phase(self, name: str) -> Iterator[None]:
-        """Time a phase."""
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self[name] = round(time.perf_counter() - start, 3)
 
 
 class Pipeline:

@@ -157,7 +157,8 @@ async def active_version(connection: asyncpg.Connection) -> int | None:
 async def advance_timings(
     connection: asyncpg.Connection, ingest_id: int, timings: dict[str, float]
 ) -> None:
-    """Record the seconds each phase of an ingest took."""
+    """Record the seconds each phase of an ingest took (to the millisecond)."""
+    seconds = {phase: round(value, 3) for phase, value in timings.items()}
     await connection.execute(
-        "UPDATE ingests SET timings = $2 WHERE id = $1", ingest_id, json.dumps(timings)
+        "UPDATE ingests SET timings = $2 WHERE id = $1", ingest_id, json.dumps(seconds)
     )

@@ -19,10 +19,13 @@ from dataclasses import dataclass
 from importlib.machinery import PathFinder
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from app.jobs.runner import RUNNING, Outcome, RunRefusedError
 from app.jobs.spec import JobSpec
 from app.settings import Settings
 
+WITHHELD = frozenset({"tokens"})  # API tokens: no worker needs them
 PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV")
 LINE_CHARS = 2000  # one very long line must not fill the tail
 DRAIN_SECONDS = 5.0  # how long to wait for the rest of the output once the process ended
@@ -69,14 +72,36 @@ def _ours(pid: int, run_id: str) -> bool:
     return f"ECOPLANE_RUN_ID={run_id}".encode() in environ.split(b"\0")
 
 
+def service_configuration(settings: Settings, database_url: str | None) -> dict[str, str]:
+    """The service's settings as ECOPLANE_ variables (none of its secrets), with the database
+    it really uses (the embedded server's too) and its data directory made absolute."""
+    env: dict[str, str] = {}
+    for name in Settings.model_fields:
+        value = getattr(settings, name)
+        if value is None or isinstance(value, SecretStr) or name in WITHHELD:
+            continue
+        dumped = settings.model_dump(mode="json", include={name})[name]
+        env[f"ECOPLANE_{name.upper()}"] = dumped if isinstance(dumped, str) else json.dumps(dumped)
+    if database_url:
+        env["ECOPLANE_DATABASE_URL"] = database_url
+    env["ECOPLANE_DATA_DIR"] = str(settings.data_dir.resolve())
+    return env
+
+
 class LocalRunner:
     """Runs specs as child processes with the timeout, output tail and cancel of a run."""
 
     follows_elsewhere = False  # a child dies with the service that started it
 
-    def __init__(self, settings: Settings, secrets: LocalSecrets | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        secrets: LocalSecrets | None = None,
+        database_url: str | None = None,
+    ) -> None:
         self.settings = settings
         self.secrets = secrets or LocalSecrets(settings.data_dir / "secrets")
+        self.database_url = database_url or settings.database_url
         self.children: dict[str, _Child] = {}
 
     async def reference(self, spec: JobSpec) -> str | None:
@@ -104,6 +129,8 @@ class LocalRunner:
         env = {k: os.environ[k] for k in PASSED_ON if k in os.environ}
         if spec.module:
             env["PYTHONUNBUFFERED"] = "1"  # stdout and stderr interleave in the tail as written
+        if spec.config_map:  # the service's own worker: the service's configuration, as in a Job
+            env.update(service_configuration(self.settings, self.database_url))
         env.update(spec.env)
         for name, ref in spec.secret_env.items():
             value = self.secrets.lookup(ref.secret, ref.key)

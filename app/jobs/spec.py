@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.ecosystem.names import physical_name
+from app.ecosystem.names import credentials_secret, dns_label, physical_name
 from app.settings import Settings
 
 TRANSFORMER, SECURITY_SYNC = "transformer", "security-sync"
@@ -71,11 +71,6 @@ class JobSpec:
     config_map: str | None = None  # the service's settings, for its own workers (not transformers)
 
 
-def dns_label(text: str) -> str:
-    """Lower-case letters, digits and '-', no '-' at either end (what Kubernetes names allow)."""
-    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", text.lower())).strip("-")
-
-
 def job_name(kind: str, target: str, run_id: int) -> str:
     """`ecoplane-<kind>-<target>-<run id>`, DNS-safe and at most 63 characters."""
     head, tail = f"ecoplane-{dns_label(kind)}-", f"-{run_id}"
@@ -90,11 +85,6 @@ def label_value(text: str) -> str:
     digest = hashlib.sha256(text.encode()).hexdigest()[:8]
     cleaned = re.sub(r"[^A-Za-z0-9_.-]", "-", text)[:50].strip("-_.")
     return f"{cleaned}-{digest}" if cleaned else digest
-
-
-def credentials_secret(transformer: str) -> str:
-    """The Secret holding a transformer's libpq-style credentials: `ecoplane-dt-<name>`."""
-    return f"ecoplane-dt-{dns_label(transformer)}"
 
 
 def labels(kind: str, target: str, run_id: int) -> dict[str, str]:

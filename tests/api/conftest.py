@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -39,10 +40,12 @@ async def client_for(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def api(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """A client with anonymous reads on and the test tokens configured; no model loaded."""
     settings = Settings(
         database_url=database_url,
+        data_dir=tmp_path / "data",
+        warehouse_url=database_url,  # the security plan reads a database the test drops
         anonymous_read=True,
         tokens=token_entries(),
         active_version_seconds=0,

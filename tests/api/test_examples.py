@@ -45,6 +45,8 @@ GET = {
     "version": f"{V1}/model-versions/2",
     "problems": f"{V1}/model-versions/3/problems?limit=2",
     "diff": f"{V1}/model-versions/1/diff/2",
+    "security_plan": f"{V1}/security/plan",
+    "security_audit": f"{V1}/security/audit?limit=2",
     "healthz": "/healthz",
     "readyz": "/readyz",
 }

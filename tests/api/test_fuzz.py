@@ -29,6 +29,7 @@ def test_no_server_errors_and_schema_conformance(
         "ECOPLANE_ANONYMOUS_READ": "true",
         "ECOPLANE_TOKENS": tokens,
         "ECOPLANE_DATA_DIR": str(tmp_path),
+        "ECOPLANE_WAREHOUSE_URL": database_url,  # the security plan reads a database the test drops
     }
     with running_service(env, tmp_path / "serve.log", ready="/readyz") as base:
         st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"

@@ -53,7 +53,7 @@ async def test_upgrade_from_empty_then_downgrade_and_again(empty: tuple[AsyncEng
     created = await _relations(url)
     assert {f"model_{t}" for t in MODEL_TABLES} | {f"current_{t}" for t in MODEL_TABLES} <= created
     assert {"model_versions", "model_version_commits", "current_model_version"} <= created
-    assert {"ingests", "runs"} <= created
+    assert {"ingests", "runs", "security_syncs"} <= created
     await downgrade(engine, "-1")  # the latest revision alone
     assert await current_revision(engine) != head_revision()
     assert await _relations(url) < created

@@ -7,9 +7,9 @@ import re
 import kubernetes_validate
 import pytest
 
+from app.ecosystem.names import credentials_secret
 from app.jobs.spec import (
     TransformerCode,
-    credentials_secret,
     job_body,
     job_name,
     label_value,

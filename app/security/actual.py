@@ -1,0 +1,51 @@
+"""The actual state of the warehouse, as the catalog tells it (filled by a DbSecurityOperations)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from app.security.desired import Grant
+
+SCHEMA_COMMENT = "ecoplane: "  # the comment on every schema the sync created
+
+
+@dataclass(frozen=True, slots=True)
+class RoleState:
+    """A role as it is: its attributes and whether it is a member of the managed marker."""
+
+    name: str
+    login: bool
+    connection_limit: int
+    managed: bool
+    powerful: bool = False  # superuser, createdb, createrole, replication or bypassrls
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """A table or view of a schema the sync looks at: its columns, and what a view reads."""
+
+    kind: str  # table | view
+    columns: tuple[str, ...]
+    numbers: tuple[int, ...] = ()  # attnum of each column
+    oid: int = 0
+    reads: tuple[int, ...] = ()  # a view's: relation oid * 10000 + attnum it reads, sorted
+
+    def packed(self) -> dict[str, int]:
+        """How a view that reads each column records it (oid * 10000 + attnum), by column."""
+        return {c: self.oid * 10000 + n for c, n in zip(self.columns, self.numbers, strict=True)}
+
+
+@dataclass(slots=True)
+class Actual:
+    """The warehouse now: roles, schemas, relations and every privilege of a managed role."""
+
+    user: str
+    roles: dict[str, RoleState] = field(default_factory=dict)
+    schemas: dict[str, str | None] = field(default_factory=dict)  # name -> comment
+    relations: dict[tuple[str, str], Relation] = field(default_factory=dict)
+    grants: set[Grant] = field(default_factory=set)
+
+    def managed_schema(self, name: str) -> bool:
+        """Whether the sync created this schema (its comment says so)."""
+        comment = self.schemas.get(name)
+        return comment is not None and comment.startswith(SCHEMA_COMMENT)

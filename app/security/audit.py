@@ -1,0 +1,47 @@
+"""The audit of applied syncs in the control-plane database: written after apply, read by the API."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import asyncpg
+
+from app.security.operations import Plan
+
+OPERATION_COLUMNS = ("sync_id", "ordinal", "phase", "action", "target", "reason", "statement")
+
+
+async def record_sync(
+    connection: asyncpg.Connection, plan: Plan, version_id: int | None, *, forced: bool
+) -> int:
+    """Store an applied plan (statements as plans show them: no password) and return its id."""
+    async with connection.transaction():
+        sync_id: int = await connection.fetchval(
+            "INSERT INTO security_syncs (model_version_id, operations, forced)"
+            " VALUES ($1, $2, $3) RETURNING id",
+            version_id, len(plan.operations), forced,
+        )  # fmt: skip
+        rows = [
+            (sync_id, ordinal, op.phase.name.lower(), op.action, op.target, op.reason, op.statement)
+            for ordinal, op in enumerate(plan.operations, start=1)
+        ]
+        await connection.copy_records_to_table(
+            "security_sync_operations", records=rows, columns=OPERATION_COLUMNS
+        )
+    return sync_id
+
+
+async def audit_page(
+    connection: asyncpg.Connection, limit: int, after: tuple[int, int] | None
+) -> list[dict[str, Any]]:
+    """Operations of applied syncs, newest sync first and in order within one, after a key."""
+    sync_id, ordinal = after if after is not None else (None, None)
+    rows = await connection.fetch(
+        "SELECT o.sync_id, o.ordinal, s.applied_at, s.model_version_id, s.forced,"
+        " o.phase, o.action, o.target, o.reason, o.statement"
+        " FROM security_sync_operations o JOIN security_syncs s ON s.id = o.sync_id"
+        " WHERE $1::bigint IS NULL OR o.sync_id < $1 OR (o.sync_id = $1 AND o.ordinal > $2)"
+        " ORDER BY o.sync_id DESC, o.ordinal LIMIT $3",
+        sync_id, ordinal, limit,
+    )  # fmt: skip
+    return [dict(r) for r in rows]

@@ -1,0 +1,43 @@
+"""Column types of the model as Postgres types, for the transformers' output tables."""
+
+from __future__ import annotations
+
+from app.ecosystem.coltypes import ColumnType, parse_type
+
+SIMPLE = {
+    "boolean": "boolean",
+    "smallint": "smallint",
+    "integer": "integer",
+    "bigint": "bigint",
+    "real": "real",
+    "double": "double precision",
+    "text": "text",
+    "date": "date",
+    "time": "time",
+    "timestamp": "timestamp",
+    "timestamptz": "timestamptz",
+    "interval": "interval",
+    "json": "jsonb",
+    "binary": "bytea",
+    "uuid": "uuid",
+}
+
+
+def postgres_type(text: str) -> str:
+    """The Postgres type of a model column type (maps and structs as jsonb, vectors as real[])."""
+    return _render(parse_type(text))
+
+
+def _render(parsed: ColumnType) -> str:
+    if parsed.base in SIMPLE:
+        return SIMPLE[parsed.base]
+    if parsed.base == "decimal":
+        return f"numeric({parsed.params[0]},{parsed.params[1]})"
+    if parsed.base in ("varchar", "char"):
+        return f"{parsed.base}({parsed.params[0]})"
+    if parsed.base == "vector":
+        return "real[]"  # pgvector is not assumed to be installed
+    if parsed.base == "array":
+        element = _render(parsed.args[0])
+        return element if element.endswith("[]") else f"{element}[]"
+    return "jsonb"  # map and struct

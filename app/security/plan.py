@@ -1,0 +1,155 @@
+"""The plan: the ordered operations that take the actual state to the desired one (pure)."""
+
+from __future__ import annotations
+
+from app.security import statements as sql
+from app.security.actual import Actual
+from app.security.desired import Desired, RoleSpec, ViewSpec
+from app.security.operations import Credentialing, Operation, Phase, Plan
+from app.security.plan_grants import plan_drops, plan_grants
+from app.security.views import same_definition
+
+__all__ = ["Credentialing", "Operation", "Phase", "Plan", "build_plan"]
+Key = tuple[str, str]
+
+
+def build_plan(desired: Desired, actual: Actual, secrets: Credentialing) -> Plan:
+    """The operations, in phase order: roles, schemas, tables, views, revokes, grants, drops."""
+    plan = Plan(problems=list(desired.problems))
+    blocked = _roles(plan, desired, actual, secrets)
+    _schemas(plan, desired, actual)
+    _tables(plan, desired, actual)
+    fresh, absent = _views(plan, desired, actual)
+    plan_grants(plan, desired, actual, blocked, fresh, absent)
+    plan_drops(plan, desired, actual)
+    plan.obsolete_secrets = sorted(set(secrets.inventory) - set(desired.credentials))
+    plan.operations.sort(key=lambda op: op.phase)
+    return plan
+
+
+def _roles(plan: Plan, desired: Desired, actual: Actual, secrets: Credentialing) -> set[str]:
+    """Create missing roles, repair drifted ones, set passwords; return roles left alone."""
+    blocked: set[str] = set()
+    for spec in desired.roles.values():
+        found = actual.roles.get(spec.name)
+        if found is None:
+            reason = "new transformer" if spec.login else "new managed role"
+            credential = spec.transformer if spec.login else None
+            plan.add(
+                Phase.ROLES, "create role", spec.name, reason, sql.create_role(spec), credential
+            )
+        elif not found.managed and spec.name != desired.marker:
+            plan.problems.append(
+                f"role {spec.name} exists but is not managed by ecoplane: left alone"
+            )
+            blocked.add(spec.name)
+        else:
+            wanted = (spec.login, spec.connection_limit, False)
+            if (found.login, found.connection_limit, found.powerful) != wanted:
+                plan.add(
+                    Phase.ROLES, "alter role", spec.name, "attributes drifted", sql.alter_role(spec)
+                )
+            why = _password_reason(spec, secrets)
+            if why:
+                plan.add(
+                    Phase.ROLES,
+                    "set password",
+                    spec.name,
+                    why,
+                    sql.set_password(spec.name),
+                    spec.transformer,
+                )
+    return blocked
+
+
+def _password_reason(spec: RoleSpec, secrets: Credentialing) -> str | None:
+    if not spec.login or spec.transformer is None:
+        return None
+    info = secrets.inventory.get(spec.transformer)
+    if info is None or not (info.current or info.pending):
+        return "no stored credentials"
+    if info.pending:
+        return "resume an interrupted password change"
+    if secrets.max_age is not None and (
+        info.set_at is None or secrets.now - info.set_at > secrets.max_age
+    ):
+        return f"password older than {secrets.max_age.days} days"
+    return None
+
+
+def _schemas(plan: Plan, desired: Desired, actual: Actual) -> None:
+    for name, purpose in desired.schemas.items():
+        if name not in actual.schemas:
+            plan.add(
+                Phase.SCHEMAS, "create schema", name, purpose, sql.create_schema(name, purpose)
+            )
+
+
+def _tables(plan: Plan, desired: Desired, actual: Actual) -> None:
+    for key, table in desired.tables.items():
+        if key not in actual.relations:
+            plan.add(
+                Phase.TABLES,
+                "create table",
+                ".".join(key),
+                "output dataset",
+                sql.create_table(table),
+            )
+
+
+def _source_columns(desired: Desired, actual: Actual, view: ViewSpec) -> tuple[str, ...] | None:
+    key = (view.source_schema, view.source_table)
+    if key in actual.relations:
+        return actual.relations[key].columns
+    table = desired.tables.get(key)
+    return tuple(c.name for c in table.columns) if table else None
+
+
+def _views(plan: Plan, desired: Desired, actual: Actual) -> tuple[set[Key], set[Key]]:
+    """Create or replace views; return the views made now and those that cannot exist yet."""
+    fresh: set[Key] = set()
+    absent: set[Key] = set()
+    sources: dict[Key, dict[str, int] | None] = {}
+    for key, view in desired.views.items():
+        if not _can_exist(plan, desired, actual, view):
+            absent.add(key)
+            continue
+        target, found = ".".join(key), actual.relations.get(key)
+        if found is None:
+            plan.add(Phase.VIEWS, "create view", target, f"sink {view.sink}", sql.create_view(view))
+            fresh.add(key)
+        elif found.kind != "view":
+            plan.problems.append(f"{target} exists and is not a view: left alone")
+            absent.add(key)
+        elif not same_definition(found, _source(sources, actual, view), view):
+            statement = f"{sql.drop_view(*key)}; {sql.create_view(view)}"
+            plan.add(Phase.VIEWS, "replace view", target, "definition differs", statement)
+            fresh.add(key)
+    return fresh, absent
+
+
+def _source(
+    sources: dict[Key, dict[str, int] | None], actual: Actual, view: ViewSpec
+) -> dict[str, int] | None:
+    """The source table's packed column numbers, computed once per table."""
+    key = (view.source_schema, view.source_table)
+    if key not in sources:
+        found = actual.relations.get(key)
+        sources[key] = found.packed() if found is not None else None
+    return sources[key]
+
+
+def _can_exist(plan: Plan, desired: Desired, actual: Actual, view: ViewSpec) -> bool:
+    """Whether the view's source has its columns; if not, say why (pending or a problem)."""
+    target, source = f"{view.schema}.{view.name}", f"{view.source_schema}.{view.source_table}"
+    columns = _source_columns(desired, actual, view)
+    if columns is None:
+        plan.pending.append(f"{target}: {source} does not exist yet")
+        return False
+    missing = [c for c in view.columns if c not in columns]
+    if missing:
+        plan.problems.append(
+            f"{target}: {source} lacks declared column(s) {', '.join(missing)}; view not created"
+        )
+        return False
+    return True

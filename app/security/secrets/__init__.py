@@ -1,0 +1,1 @@
+"""Where transformers' credentials are kept: local files, AWS Secrets Manager or Kubernetes."""
