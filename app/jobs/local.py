@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
 import json
 import os
 import signal
@@ -233,7 +234,9 @@ def _missing(module: str) -> bool:
         return True
     if top in sys.builtin_module_names:
         return False
-    return PathFinder.find_spec(top, [os.getcwd(), *sys.path]) is None  # `-m` puts cwd first
+    if PathFinder.find_spec(top, [os.getcwd(), *sys.path]) is not None:  # `-m` puts cwd first
+        return False
+    return importlib.util.find_spec(top) is None  # an installed package (editable ones too)
 
 
 def _pid(reference: str) -> tuple[int, str] | None:

@@ -7,12 +7,13 @@ import os
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import asyncpg
 import pytest
 
 from app.errors import ConflictError, NotFoundError
-from app.jobs.local import LocalRunner
+from app.jobs.local import LocalRunner, _missing
 from app.jobs.runner import RunRefusedError
 from app.jobs.service import JobService
 from app.jobs.spec import TransformerCode, transformer_job
@@ -195,3 +196,16 @@ def test_a_module_whose_package_is_not_there_is_refused(settings: Settings) -> N
     code = TransformerCode(name="t", workspace="W", code_kind="python", module="nosuch_pkg.run")
     with pytest.raises(RunRefusedError, match="no Python package 'nosuch_pkg' here"):
         LocalRunner(settings).argv(transformer_job(code, 1, settings))
+
+
+def test_installed_packages_are_found_from_any_working_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`make run` may start anywhere: the service's own workers come from the installed package
+    (an editable install is found by its import hook, not on sys.path)."""
+
+    root = Path(__file__).resolve().parents[2]
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", [p for p in sys.path if p and Path(p).resolve() != root])
+    assert not _missing("workers.security_sync")
+    assert _missing("nosuch_pkg.worker")
