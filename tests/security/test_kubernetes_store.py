@@ -144,6 +144,10 @@ async def test_a_secret_written_by_hand_is_never_overwritten_or_deleted(
     assert double.secret_values("ecoplane-dt-compute-revenue") == by_hand
     role = config.role_prefix + "dt_compute_revenue"  # the transaction rolled back
     assert await warehouse.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role) is None
+    del double.secrets[INDEX]
+    double.put_secret(INDEX, {"transformers": '["mask"]'})  # nor is the index by hand trusted
+    with pytest.raises(SecretNotManagedError, match=INDEX):
+        await store.inventory()
 
 
 async def test_no_password_in_logs_or_errors(

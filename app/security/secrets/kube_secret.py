@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 from datetime import datetime
 from typing import Any
 
@@ -93,6 +94,21 @@ def not_ours(secret: Secret, transformer: str | None) -> str | None:
     if transformer is not None and owner != transformer:
         return f"Secret {name} holds the credentials of transformer {owner!r}, not {transformer!r}"
     return None
+
+
+def listed(index: Secret | None) -> set[str]:
+    """The transformers the index Secret lists (none without one); refused if not ecoplane's."""
+    if index is None:
+        return set()
+    if why := not_ours(index, None):
+        raise SecretNotManagedError(why)
+    try:
+        names = json.loads(values(index).get(INDEX_KEY) or "[]")
+    except ValueError:
+        names = None
+    if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
+        raise SecretStoreError(f"Secret {INDEX} does not hold a JSON list of transformers")
+    return set(names)
 
 
 def credentials(found: dict[str, str], suffix: str = "") -> Credentials | None:

@@ -202,9 +202,7 @@ class KubernetesSecretStore:
 
     async def _index(self) -> list[str]:
         """The transformers listed in the index Secret."""
-        found = ks.values(await self._read(ks.INDEX)).get(ks.INDEX_KEY)
-        names: list[str] = json.loads(found) if found else []
-        return names
+        return sorted(ks.listed(await self._read(ks.INDEX)))
 
     async def _remember(self, transformer: str) -> None:
         """List the transformer in the index before its Secret is written (batched)."""
@@ -223,10 +221,7 @@ class KubernetesSecretStore:
         """Read the index, change its names, write it; again after a conflict."""
         for _ in range(CONFLICT_ATTEMPTS):
             secret = await self._read(ks.INDEX)
-            if secret is not None and (why := ks.not_ours(secret, None)):
-                raise ks.SecretNotManagedError(why)
-            found = ks.values(secret).get(ks.INDEX_KEY)
-            names = set(json.loads(found) if found else [])
+            names = ks.listed(secret)
             wanted = change(names)
             if wanted == names:
                 return
