@@ -46,14 +46,17 @@ def sync_config(settings: Settings, url: str) -> SyncConfig:
 
 @asynccontextmanager
 async def warehouse_sync(settings: Settings) -> AsyncIterator[SecuritySync]:
-    """A sync on an admin connection to the warehouse, closed at the end."""
+    """A sync on an admin connection to the warehouse; connection and store closed at the end."""
     url = await warehouse_url(settings)
     store = secret_store(settings)
-    connection = await connect(url)
     try:
-        yield SecuritySync(connection, store, sync_config(settings, url))
+        connection = await connect(url)
+        try:
+            yield SecuritySync(connection, store, sync_config(settings, url))
+        finally:
+            await connection.close()
     finally:
-        await connection.close()
+        await store.close()
 
 
 async def active_model(control: asyncpg.Connection) -> tuple[int, Model]:

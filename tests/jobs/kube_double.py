@@ -3,8 +3,8 @@
 An aiohttp server on 127.0.0.1 (random port) that the real kubernetes-asyncio client reaches
 through a kubeconfig the test writes. It keeps Jobs (create, get, list with label selectors,
 delete, watch with resourceVersion and bookmarks), makes a pod per finished Job, serves its log,
-and holds Secrets. Jobs move active → succeeded/failed by the `rule` the test sets (or by
-`finish`). Faults: answers by status (409, 500) for a verb, slow answers, a watch dropped after
+and holds Secrets (get, create, replace, delete: kube_secrets.py). Jobs move active →
+succeeded/failed by the `rule` the test sets (or by `finish`). Faults: answers by status (409, 500) for a verb, slow answers, a watch dropped after
 some events, a resourceVersion expired (410). Every Job body is validated against the official
 schemas (kubernetes-validate, Kubernetes `K8S_VERSION`) and searched for the Secrets' values.
 """
@@ -21,6 +21,8 @@ from typing import Any
 
 import kubernetes_validate
 from aiohttp import web
+
+from tests.jobs.kube_secrets import Admission, SecretsApi
 
 K8S_VERSION = "1.33"
 
@@ -57,7 +59,7 @@ def _matches(selector: str | None, labels: dict[str, str]) -> bool:
 
 
 @dataclass
-class KubeDouble:
+class KubeDouble(SecretsApi):
     """The double's state; `start()` serves it and writes `kubeconfig`."""
 
     directory: Path
@@ -65,7 +67,9 @@ class KubeDouble:
     jobs: dict[str, dict[str, Any]] = field(default_factory=dict)
     pods: dict[str, dict[str, Any]] = field(default_factory=dict)
     logs: dict[str, str] = field(default_factory=dict)
-    secrets: dict[str, dict[str, str]] = field(default_factory=dict)
+    secrets: dict[str, dict[str, Any]] = field(default_factory=dict)  # as the server keeps them
+    admission: Admission | None = None
+    secret_version: int = 0
     faults: list[Fault] = field(default_factory=list)
     bodies: list[dict[str, Any]] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
@@ -91,7 +95,7 @@ class KubeDouble:
         app.router.add_delete(f"{batch}/jobs/{{name}}", self._delete_job)
         app.router.add_get(f"{core}/pods", self._list_pods)
         app.router.add_get(f"{core}/pods/{{name}}/log", self._log)
-        app.router.add_get(f"{core}/secrets/{{name}}", self._get_secret)
+        self.add_secret_routes(app, core)
         self.runner = web.AppRunner(app, shutdown_timeout=0.5)
         await self.runner.setup()
         site = web.TCPSite(self.runner, "127.0.0.1", 0)
@@ -164,8 +168,8 @@ class KubeDouble:
         except kubernetes_validate.ValidationError as error:
             self.problems.append(f"{body['metadata'].get('name')}: {error.message}")
         text = json.dumps(body)
-        for secret, values in self.secrets.items():
-            for key, value in values.items():
+        for secret in self.secrets:
+            for key, value in self.secret_values(secret).items():
                 if value in text:
                     self.problems.append(f"the value of {secret}/{key} is in a Job body")
 
@@ -304,19 +308,6 @@ class KubeDouble:
         return web.Response(
             text="".join(f"{line}\n" for line in text.splitlines()[-lines:]),
             content_type="text/plain",
-        )
-
-    async def _get_secret(self, request: web.Request) -> web.Response:
-        values = self.secrets.get(request.match_info["name"])
-        if values is None:
-            return _status(404, "NotFound", "no such secret")
-        return web.json_response(
-            {
-                "kind": "Secret",
-                "apiVersion": "v1",
-                "metadata": {"name": request.match_info["name"]},
-                "stringData": values,
-            }
         )
 
 

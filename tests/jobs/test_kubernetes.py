@@ -24,7 +24,7 @@ PASSWORD = "pw-7f3a9c1e-never-in-a-body"
 async def double(tmp_path: Path) -> AsyncIterator[KubeDouble]:
     """The double, serving, with the credentials Secret of chain_a."""
     created = KubeDouble(tmp_path)
-    created.secrets["ecoplane-dt-chain-a"] = {"PGUSER": "dt_chain_a", "PGPASSWORD": PASSWORD}
+    created.put_secret("ecoplane-dt-chain-a", {"PGUSER": "dt_chain_a", "PGPASSWORD": PASSWORD})
     await created.start()
     yield created
     await created.stop()

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Mapping
+from collections.abc import AsyncIterator, Mapping
 from datetime import timedelta
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -18,20 +19,25 @@ from app.security.secrets.base import SecretStore, SecretStoreError
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import NotConvergedError, SecuritySync, SyncConfig
 from tests.security.aws import aws_environment, client, moto_endpoint
+from tests.security.kube import kube_store_on
 from tests.security.logins import login, password_matches
 
 __all__ = ["aws_environment", "moto_endpoint"]
 TRANSFORMER = "compute_revenue"
 
 
-@pytest.fixture(params=["local", "aws"])
-def any_store(request: pytest.FixtureRequest, tmp_path: object) -> SecretStore:
-    """Each secret store in turn (AWS: a prefix of the test's own on moto)."""
+@pytest.fixture(params=["local", "aws", "kubernetes"])
+async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[SecretStore]:
+    """Each secret store in turn (AWS: a prefix of the test's own on moto; Kubernetes: the double)."""
     if request.param == "local":
-        return LocalSecretStore(request.getfixturevalue("tmp_path") / "secrets")
-    request.getfixturevalue("aws_environment")
-    endpoint = request.getfixturevalue("moto_endpoint")
-    return AwsSecretStore(client(endpoint), f"test-{uuid.uuid4().hex[:8]}")
+        yield LocalSecretStore(tmp_path / "secrets")
+    elif request.param == "aws":
+        request.getfixturevalue("aws_environment")
+        endpoint = request.getfixturevalue("moto_endpoint")
+        yield AwsSecretStore(client(endpoint), f"test-{uuid.uuid4().hex[:8]}")
+    else:
+        async with kube_store_on(tmp_path) as (store, _):
+            yield store
 
 
 @pytest.fixture

@@ -1,4 +1,5 @@
-"""The secret layouts: local files 0600, Secrets Manager names, tags and JSON; the store setting."""
+"""The secret layouts: local files 0600, Secrets Manager names, tags and JSON; the store setting
+(the Kubernetes layout: test_kubernetes_store.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import pytest
 
 from app.security.secrets.aws import AwsSecretStore
 from app.security.secrets.base import Credentials, new_password
-from app.security.secrets.factory import SecretStoreUnavailableError, secret_store
+from app.security.secrets.factory import secret_store
 from app.security.secrets.local import LocalSecretStore
 from app.settings import Settings
 from tests.security.aws import aws_environment, client, moto_endpoint
@@ -74,7 +75,5 @@ async def test_secrets_manager_layout_and_tags(moto_endpoint: str) -> None:
     assert await store.inventory() == {} and await store.current("mask") is None
 
 
-def test_the_kubernetes_store_is_not_there_yet(tmp_path: Path) -> None:
-    with pytest.raises(SecretStoreUnavailableError, match="not implemented yet"):
-        secret_store(Settings(secret_store="kubernetes", data_dir=tmp_path))
+def test_the_local_store_is_the_default(tmp_path: Path) -> None:
     assert isinstance(secret_store(Settings(data_dir=tmp_path)), LocalSecretStore)

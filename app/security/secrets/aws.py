@@ -176,3 +176,6 @@ class AwsSecretStore:
                     raise
 
         await self._call("delete a secret", delete)
+
+    async def close(self) -> None:
+        """Nothing to release."""

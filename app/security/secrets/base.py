@@ -63,7 +63,7 @@ def new_password() -> str:
 
 
 class SecretStore(Protocol):
-    """Credentials of transformers: stage a new password, promote it, read, list, delete."""
+    """Credentials of transformers: stage a new password, promote it, read, list, delete, close."""
 
     async def inventory(self) -> dict[str, SecretInfo]:
         """Every managed transformer secret, by transformer name."""
@@ -87,4 +87,8 @@ class SecretStore(Protocol):
 
     async def delete(self, transformer: str) -> None:
         """Forget a transformer's credentials (its role was dropped)."""
+        ...
+
+    async def close(self) -> None:
+        """Release the store's client, if it has one."""
         ...

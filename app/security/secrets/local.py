@@ -99,6 +99,9 @@ class LocalSecretStore:
         await asyncio.to_thread(shutil.rmtree, self._folder(transformer), True)
         await asyncio.to_thread(self._runtime(transformer).unlink, True)
 
+    async def close(self) -> None:
+        """Nothing to release."""
+
     def _write(self, path: Path, document: dict[str, Any] | dict[str, str]) -> None:
         try:
             path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
