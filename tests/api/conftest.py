@@ -46,6 +46,10 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncCli
         database_url=database_url,
         data_dir=tmp_path / "data",
         warehouse_url=database_url,  # the security plan reads a database the test drops
+        # roles are cluster-wide: a prefix nobody else uses keeps the plan (and its recorded
+        # example) independent of roles that other tests or people left on a shared server
+        role_prefix="acme_",
+        security_marker="acme_managed",
         anonymous_read=True,
         tokens=token_entries(),
         active_version_seconds=0,
