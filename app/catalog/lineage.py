@@ -7,7 +7,13 @@ from typing import Any
 
 import asyncpg
 
-from app.catalog.version_graph import GraphCache, VersionGraph, consumers_of
+from app.catalog.version_graph import (
+    CACHED_WALKS,
+    GraphCache,
+    VersionGraph,
+    consumers_of,
+    kept,
+)
 from app.ecosystem.graph import NODE_KINDS, Direction, node_id, walk
 from app.errors import InvalidParameterError, NotFoundError
 
@@ -81,12 +87,19 @@ async def lineage(
     if start.id not in built.graph.nodes:
         raise NotFoundError(f"node {start.id!r} does not exist in model version {version_id}")
     walked = min(depth, DEPTH_CAP)
+    key = (start.id, direction, walked)
+    answer: dict[str, Any] = kept(
+        built.walks, key, lambda: _walk(built, start, direction, walked), CACHED_WALKS
+    )
+    return {**answer, "depthCapped": depth > DEPTH_CAP}
+
+
+def _walk(built: VersionGraph, start: Node, direction: Direction, walked: int) -> dict[str, Any]:
     nodes, edges = walk(built.graph, start.id, direction, walked)
     return {
         "node": start.id,
         "direction": direction.value,
         "depth": walked,
-        "depthCapped": depth > DEPTH_CAP,
         "nodes": [_node_out(n) for n in sorted(nodes)],
         "edges": [
             {"source": e.source, "target": e.target, "relation": e.relation}

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import gc
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any, cast
 
@@ -29,9 +30,11 @@ class VersionGraph:
     output_of: dict[str, str] = field(default_factory=dict)  # transformer -> its output datastore
     owner: dict[str, tuple[str, str]] = field(default_factory=dict)  # workspace -> (zone, team)
     consumers: OrderedDict[str, list[dict[str, Any]]] = field(default_factory=OrderedDict)
+    walks: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)  # lineage answers
 
 
 CACHED_CONSUMERS = 256  # consumer lists kept per version: paging through one asks again and again
+CACHED_WALKS = 256  # lineage answers kept per version: tools ask about the same nodes again
 
 
 class GraphCache:
@@ -126,12 +129,21 @@ def _draw(rows: dict[str, list[asyncpg.Record]]) -> VersionGraph:
 
 def consumers_of(built: VersionGraph, datastore: str) -> list[dict[str, Any]]:
     """Workspaces reading a datastore, by degree and name (computed once, then kept)."""
-    found = built.consumers.get(datastore)
+    found: list[dict[str, Any]] = kept(
+        built.consumers, datastore, lambda: _consumers(built, datastore), CACHED_CONSUMERS
+    )
+    return found
+
+
+def kept(cache: OrderedDict[Any, Any], key: Hashable, make: Callable[[], Any], size: int) -> Any:
+    """The value of a key, made on first use and kept among the `size` last used (a version
+    never changes, so neither does anything computed from it)."""
+    found = cache.get(key)
     if found is None:
-        found = built.consumers[datastore] = _consumers(built, datastore)
-        while len(built.consumers) > CACHED_CONSUMERS:
-            built.consumers.popitem(last=False)
-    built.consumers.move_to_end(datastore)
+        found = cache[key] = make()
+        while len(cache) > size:
+            cache.popitem(last=False)
+    cache.move_to_end(key)
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from dataclasses import dataclass
@@ -55,21 +56,33 @@ class ActiveVersion:
     """The active version, read at most once per `seconds` (a request then needs no query for it).
 
     A new version becomes visible to this process within that time; each answer is still
-    read entirely from one version, named by id.
+    read entirely from one version, named by id. When it has to be read again, one read serves
+    every request that asks meanwhile: under load, dozens asked at once and each took a pooled
+    connection for it, which tripled the slowest answers (p99).
     """
 
     def __init__(self) -> None:
         self.ref: VersionRef | None = None
         self.read_at = float("-inf")
+        self.reading: asyncio.Future[VersionRef] | None = None
 
     async def get(self, pool: asyncpg.Pool, seconds: float) -> VersionRef:
         """The active version, from memory while it is fresh (no connection needed then)."""
-        now = time.monotonic()
-        if self.ref is None or now - self.read_at >= seconds:
+        if self.ref is not None and time.monotonic() - self.read_at < seconds:
+            return self.ref
+        if self.reading is None:
+            self.reading = asyncio.ensure_future(self._read(pool))
+        return await asyncio.shield(self.reading)  # a cancelled request leaves the read going
+
+    async def _read(self, pool: asyncpg.Pool) -> VersionRef:
+        try:
+            started = time.monotonic()
             async with pool.acquire() as connection:
-                self.ref = await resolve_version(cast(asyncpg.Connection, connection), None)
-            self.read_at = now
-        return self.ref
+                ref = await resolve_version(cast(asyncpg.Connection, connection), None)
+            self.ref, self.read_at = ref, started
+            return ref
+        finally:
+            self.reading = None
 
     async def forget(self, _version_id: int | None = None) -> None:
         """Read the active version again at the next request (an activation subscriber)."""
