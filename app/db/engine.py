@@ -58,7 +58,7 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     """Return a connection to the pool as it is (an open transaction is still rolled back)."""
 
 
-POOL_SIZE = 10  # connections of the API's read pool
+POOL_SIZE = 20  # connections of the API's read pool
 
 
 async def create_pool(url: str, *, size: int = POOL_SIZE) -> asyncpg.Pool:
