@@ -55,11 +55,9 @@ class Poller:
         engine: AsyncEngine,
         repository: Repository,
         branch: str,
-        seconds: float,
         on_queued: Callable[[], None],
     ) -> None:
         self.engine, self.repository, self.branch = engine, repository, branch
-        self.seconds = seconds
         self.on_queued = on_queued
 
     async def poll(self) -> None:

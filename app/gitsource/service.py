@@ -50,7 +50,5 @@ def build_ingestion(engine: AsyncEngine, settings: Settings) -> Ingestion:
     worker = IngestWorker(engine, Pipeline(engine, settings, repository))
     poller = None
     if repository is not None and settings.poll_seconds > 0:
-        poller = Poller(
-            engine, repository, settings.model_branch, settings.poll_seconds, worker.wake
-        )
+        poller = Poller(engine, repository, settings.model_branch, worker.wake)
     return Ingestion(repository, worker, poller)

@@ -54,7 +54,7 @@ async def test_the_poller_queues_the_head_and_wakes_the_worker(
     repository = repository_of(settings)
     assert repository is not None
     woken = asyncio.Event()
-    poller = Poller(engine, repository, "main", 3600, woken.set)
+    poller = Poller(engine, repository, "main", woken.set)
     await poller.poll()
     assert woken.is_set()
     async with engine.connect() as handle:

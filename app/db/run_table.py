@@ -1,0 +1,109 @@
+"""The runs of jobs: one row per run of the security sync, a transformer or a builtin."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, Text, func, text
+from sqlmodel import Field, SQLModel
+
+
+class Run(SQLModel, table=True):
+    """One run of a job (security sync, a transformer, a builtin): who asked, what happened."""
+
+    __tablename__ = "runs"
+    __table_args__ = (
+        CheckConstraint(
+            "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed-out', 'lost')",
+            name="run_state_known",
+        ),
+        CheckConstraint(
+            "trigger IN ('schedule', 'manual', 'input-change', 'model-change')",
+            name="run_trigger_known",
+        ),
+        Index(
+            "one_active_run",
+            "kind",
+            "target",
+            unique=True,
+            postgresql_where=text("state IN ('queued', 'running')"),
+        ),
+        Index(
+            "run_idempotency_key",
+            "kind",
+            "target",
+            "idempotency_key",
+            unique=True,
+            postgresql_where=text("idempotency_key IS NOT NULL"),
+        ),
+        Index("runs_by_target", "kind", "target", "id"),
+        {"comment": "Runs of jobs: at most one queued or running per kind and target."},
+    )
+
+    id: int | None = Field(
+        default=None, sa_type=BigInteger, primary_key=True, sa_column_kwargs={"comment": "run id"}
+    )
+    kind: str = Field(
+        sa_type=Text,
+        sa_column_kwargs={"comment": "security-sync, transformer or a builtin (externalize-model)"},
+    )
+    target: str = Field(
+        sa_type=Text,
+        sa_column_kwargs={"comment": "what it runs: a transformer's name, or the kind"},
+    )
+    version_id: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        foreign_key="model_versions.id",
+        ondelete="SET NULL",
+        sa_column_kwargs={"comment": "the model version it ran for"},
+    )
+    trigger: str = Field(
+        sa_type=Text,
+        sa_column_kwargs={"comment": "schedule, manual, input-change or model-change"},
+    )
+    state: str = Field(
+        sa_type=Text,
+        sa_column_kwargs={
+            "comment": "queued, running, succeeded, failed, cancelled, timed-out or lost"
+        },
+    )
+    attempts: int = Field(
+        default=0, sa_column_kwargs={"comment": "attempts started", "server_default": text("0")}
+    )
+    runner_ref: str | None = Field(
+        default=None,
+        sa_type=Text,
+        sa_column_kwargs={"comment": "the runner's handle: a Job name, or local:<pid>:<run id>"},
+    )
+    exit_code: int | None = Field(default=None, sa_column_kwargs={"comment": "the exit status"})
+    reason: str | None = Field(
+        default=None, sa_type=Text, sa_column_kwargs={"comment": "why it ended as it did"}
+    )
+    log_tail: str | None = Field(
+        default=None, sa_type=Text, sa_column_kwargs={"comment": "the last lines of its output"}
+    )
+    idempotency_key: str | None = Field(
+        default=None,
+        sa_type=Text,
+        sa_column_kwargs={"comment": "a caller's Idempotency-Key, or a scheduler tick"},
+    )
+    requested_by: str | None = Field(
+        default=None,
+        sa_type=Text,
+        sa_column_kwargs={"comment": "the token name, or the scheduler"},
+    )
+    created_at: datetime = Field(
+        sa_type=DateTime(timezone=True),
+        sa_column_kwargs={"server_default": func.now(), "comment": "when it was asked for"},
+    )
+    started_at: datetime | None = Field(
+        default=None,
+        sa_type=DateTime(timezone=True),
+        sa_column_kwargs={"comment": "when the runner started it"},
+    )
+    finished_at: datetime | None = Field(
+        default=None,
+        sa_type=DateTime(timezone=True),
+        sa_column_kwargs={"comment": "when it ended"},
+    )
