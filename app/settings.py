@@ -179,6 +179,11 @@ class Settings(BaseSettings):
     security_sync_cron: str | None = Field(
         default=None, description="when the security sync runs (cron); unset: only on request"
     )
+    security_sync_on_activation: bool = Field(
+        default=True,
+        description="the leader runs the security sync after each activation; the onModelChange"
+        " transformers (the model export) start once it succeeds",
+    )
     scheduler: bool = Field(
         default=True, description="take part in the leader election and run the scheduler"
     )

@@ -38,7 +38,12 @@ async def pool(database_url: str, stored: StoredVersion) -> AsyncIterator[asyncp
 @pytest.fixture
 def settings(tmp_path: Any) -> Settings:
     """Settings with a data directory of the test's own."""
-    return Settings(database_url="postgresql://unused", data_dir=tmp_path, scheduler=False)
+    return Settings(
+        database_url="postgresql://unused",
+        data_dir=tmp_path,
+        scheduler=False,
+        security_sync_on_activation=False,  # tests/jobs/test_model_change.py tests it
+    )
 
 
 @pytest.fixture
