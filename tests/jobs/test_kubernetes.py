@@ -16,15 +16,14 @@ from app.jobs.spec import TransformerCode, transformer_job
 from app.settings import Settings
 from tests.jobs.conftest import run_of, until
 from tests.jobs.kube_double import Fault, Finish, KubeDouble
-
-PASSWORD = "pw-7f3a9c1e-never-in-a-body"
+from tests.jobs.model import jobs_model
 
 
 @pytest.fixture
 async def double(tmp_path: Path) -> AsyncIterator[KubeDouble]:
-    """The double, serving, with the credentials Secret of chain_a."""
+    """The double, serving, with the credentials Secrets of the jobs model's transformers."""
     created = KubeDouble(tmp_path)
-    created.put_secret("ecoplane-dt-chain-a", {"PGUSER": "dt_chain_a", "PGPASSWORD": PASSWORD})
+    created.put_credentials(list(jobs_model().transformers))
     await created.start()
     yield created
     await created.stop()
@@ -73,7 +72,7 @@ async def test_a_job_runs_to_success_with_its_log_tail(
     assert done["log_tail"] == "reading\nwriting\ndone"
     (body,) = [b for b in double.bodies if b["metadata"]["name"] == done["runner_ref"]]
     assert double.problems == []  # schema-valid, and no secret value in it
-    assert PASSWORD not in json.dumps(body)
+    assert double.secret_values("ecoplane-dt-chain-a")["PGPASSWORD"] not in json.dumps(body)
     pod = body["spec"]["template"]["spec"]
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
     assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {
