@@ -71,6 +71,7 @@ async def test_a_removed_transformer_loses_schedule_role_and_secret_not_its_runs
                 run = await _ended(api, started.json()["id"])
                 assert run["state"] == "succeeded", run
                 assert f"PGUSER={role}" in run["logTail"].splitlines()  # its own role
+                assert "PGPASSWORD=***" in run["logTail"].splitlines()  # it printed it: masked
                 assert credentials.password not in json.dumps(run)
                 assert "cron:chain_a" in scheduler.jobs()
 
