@@ -39,17 +39,6 @@ async def test_a_python_transformer_runs_with_the_contract_environment(
     assert lines[-1] == "done"
 
 
-async def test_credentials_come_from_the_local_secret_store(
-    service: JobService, pool: asyncpg.Pool, settings: object
-) -> None:
-    secrets = service.settings.data_dir / "secrets"
-    secrets.mkdir()
-    (secrets / "ecoplane-dt-chain-a.json").write_text('{"PGUSER": "dt_chain_a"}')
-    run, _ = await service.start_transformer("chain_a", "manual")
-    await service.settled(run["id"])
-    assert "PGUSER=dt_chain_a" in (await run_of(pool, run["id"]))["log_tail"].splitlines()
-
-
 async def test_a_failing_transformer_records_its_exit_status_and_output(
     service: JobService, pool: asyncpg.Pool
 ) -> None:

@@ -1,4 +1,5 @@
-"""A transformer that succeeds: prints the contract's variables it received."""
+"""A transformer that succeeds: prints the contract's variables it received (its password too,
+which the runner masks in the recorded log)."""
 
 import os
 
@@ -9,6 +10,7 @@ for name in (
     "ECOPLANE_INPUT_SCHEMA",
     "ECOPLANE_OUTPUT_SCHEMA",
     "PGUSER",
+    "PGPASSWORD",
 ):
     print(f"{name}={os.environ.get(name, '')}")
 print("done")
