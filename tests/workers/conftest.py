@@ -9,6 +9,17 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+# the security sync's fixtures: a warehouse of the test's own, roles with its prefix, a store
+from tests.security.conftest import (  # noqa: F401
+    acme_model,
+    config,
+    password_logins,
+    store,
+    sync,
+    warehouse,
+    warehouse_url,
+)
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
