@@ -11,19 +11,25 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.dashboard import grant_dashboard
 from app.catalog.store import store_model
+from app.db.engine import create_pool
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
 from app.ecosystem.model_tables import MODEL_TABLES
+from app.jobs.local import LocalRunner
+from app.jobs.runs import get_run
+from app.jobs.service import JobService
 from app.security import names
-from app.security.dashboard import dashboard_url
+from app.security.dashboard import dashboard_url, ensure_local_dashboard
 from app.security.secrets.base import libpq_variables
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import SecuritySync
+from app.settings import Settings
 from tests.conftest import EXAMPLES
 from tests.security.conftest import create_raw_tables
 from tests.workers.conftest import libpq_env, run_worker
@@ -225,3 +231,33 @@ def test_an_unreachable_model_database_is_named_without_its_password() -> None:
     assert "very-secret-pw" not in done.stdout + done.stderr
     garbled = run_worker(WORKER, env={"ECOPLANE_MODEL_DATABASE_URL": "::very-secret-pw::"})
     assert garbled.returncode == 1 and "very-secret-pw" not in garbled.stderr
+
+
+async def test_a_run_of_the_local_runner_finds_both_secrets_and_exports(
+    setup: Setup, database_url: str, warehouse: asyncpg.Connection, tmp_path: Path
+) -> None:
+    """The builtin's spec, the local secrets (the sync's and the dashboard's), the worker."""
+    data = tmp_path / "data"
+    await ensure_local_dashboard(setup.engine, database_url, data)
+    runtime = "ecoplane-dt-externalize-model.json"
+    shutil.copy(tmp_path / runtime, data / "secrets" / runtime)  # where the sync's store put it
+    settings = Settings(database_url="postgresql://unused", data_dir=data, scheduler=False)
+    pool = await create_pool(database_url)
+    service = JobService(pool, settings, LocalRunner(settings))
+    try:
+        run, _ = await service.start_transformer("externalize_model", "manual")
+        await service.settled(run["id"])
+        async with pool.acquire() as connection:
+            done = await get_run(connection, run["id"])  # type: ignore[arg-type]
+    finally:
+        await service.close()
+        await pool.close()
+    assert done["state"] == "succeeded", done["log_tail"]
+    assert f"exported model version {setup.version_id}" in done["log_tail"]
+    assert await warehouse.fetchval(f"SELECT count(*) FROM {OUT}.workspaces") > 10
+    dashboard = str(
+        make_url(
+            json.loads((data / "secrets" / "ecoplane-dashboard.json").read_text())["database-url"]
+        ).password
+    )
+    assert not [p for p in [*setup.passwords, dashboard] if p in done["log_tail"]]
