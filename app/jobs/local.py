@@ -1,6 +1,7 @@
 """The local runner: a job spec as a child process on this machine (the embedded default).
 
-Python code (and builtins) run as `python -m <module>` with the service's interpreter; a
+Python code runs as `python -m workers.python_transformer <module>` (builtins and the service's
+own workers as `python -m <module>`) with the service's interpreter; a
 container's command runs only when `ECOPLANE_LOCAL_CONTAINER_COMMANDS` allows it. Each child
 leads a process group of its own, so a timeout or a cancel kills everything it started.
 Output (stdout and stderr together) is kept as a tail of lines, every secret value the child
@@ -118,6 +119,8 @@ class LocalRunner:
             if _missing(spec.module, self.python_path):
                 top = spec.module.partition(".")[0]
                 raise RunRefusedError(f"cannot run {spec.module}: no Python package {top!r} here")
+            if spec.command[:2] == ("python", "-m"):  # the harness, or the module itself
+                return [sys.executable, *spec.command[1:]]
             return [sys.executable, "-m", spec.module]
         if not self.settings.local_container_commands:
             raise RunRefusedError(

@@ -3,14 +3,17 @@ which the runner masks in the recorded log)."""
 
 import os
 
-for name in (
-    "ECOPLANE_RUN_ID",
-    "ECOPLANE_TRANSFORMER",
-    "ECOPLANE_WORKSPACE",
-    "ECOPLANE_INPUT_SCHEMA",
-    "ECOPLANE_OUTPUT_SCHEMA",
-    "PGUSER",
-    "PGPASSWORD",
-):
-    print(f"{name}={os.environ.get(name, '')}")
-print("done")
+
+def main() -> None:
+    """Print the variables of the contract (the password too: the runner must mask it)."""
+    for name in (
+        "ECOPLANE_RUN_ID",
+        "ECOPLANE_TRANSFORMER",
+        "ECOPLANE_WORKSPACE",
+        "ECOPLANE_INPUT_SCHEMA",
+        "ECOPLANE_OUTPUT_SCHEMA",
+        "PGUSER",
+        "PGPASSWORD",
+    ):
+        print(f"{name}={os.environ.get(name, '')}")
+    print("done")
