@@ -47,7 +47,7 @@ async def test_a_removed_transformer_loses_schedule_role_and_secret_not_its_runs
     settings = Settings(
         database_url=database_url, warehouse_url=database_url, role_prefix=prefix,
         security_marker=f"{prefix}managed", data_dir=tmp_path, anonymous_read=True,
-        tokens=token_entries(), scheduler=False,
+        tokens=token_entries(), scheduler=False, security_sync_on_activation=False,
     )  # fmt: skip
     store = LocalSecretStore(tmp_path / "secrets" / "transformers")
     role = f"{prefix}dt_chain_a"
