@@ -40,6 +40,7 @@ from app.jobs.pooled import jobs_pool
 from app.jobs.runners import build_runner
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
+from app.security.dashboard import ensure_local_dashboard
 from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings
 
@@ -77,6 +78,8 @@ async def _prepare(settings: Settings) -> Resources:
         stored = await store_model(engine, load_directory(EXAMPLE), source=str(EXAMPLE))
         log.info("loaded the example model as version %s", stored.id)
     await apply_retention(engine, settings.keep_versions)
+    if settings.embedded:  # the model export reads the model as the dashboard role
+        await ensure_local_dashboard(engine, url, settings.data_dir)
     jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
     jobs = JobService(jobs_db, settings, build_runner(settings, url, run_secrets(settings)))
     scheduler = Scheduler(jobs, jobs_db, settings)
