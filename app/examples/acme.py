@@ -189,7 +189,7 @@ def _journal_entry(row: Row, seeding: Seeding) -> None:
 def _journal_line(row: Row, seeding: Seeding) -> None:
     code, _, category = seeding.rng.choice(CHART)
     big = category == "equity"
-    amount = Decimal(seeding.rng.randint(10**6, 5 * 10**7) if big else seeding.rng.randint(100, 90_000))
+    amount = Decimal(seeding.rng.randint(10**4, 10**5) if big else seeding.rng.randint(100, 90_000))
     credit = big or category in ("revenue", "liability") or seeding.rng.random() < 0.3
     row.update(gl_account_code=code, transaction_currency="USD")
     row["debit_amount"], row["credit_amount"] = (None, amount) if credit else (amount, None)
