@@ -125,9 +125,14 @@ def _positions(seeding: Seeding) -> list[Row]:
     prices: dict[object, list[Row]] = {}
     for price in seeding.rows_of("MarketData", "eod_prices"):
         prices.setdefault(price["instrument_id"], []).append(price)
-    currency = {i["instrument_id"]: i["currency"] for i in seeding.rows_of("MarketData", "instruments")}
+    currency = {
+        i["instrument_id"]: i["currency"] for i in seeding.rows_of("MarketData", "instruments")
+    }
     accounts = seeding.keys.get(("Customers", "brokerage_accounts"), [])
-    pairs = {(seeding.rng.choice(accounts), seeding.rng.choice(list(prices))) for _ in range(seeding.rows // 4)}
+    pairs = {
+        (seeding.rng.choice(accounts), seeding.rng.choice(list(prices)))
+        for _ in range(seeding.rows // 4)
+    }
     rows = []
     for account, instrument in sorted(pairs, key=str):
         quantity = Decimal(seeding.rng.randint(-200, 2_000) or 100)
@@ -201,40 +206,62 @@ def _names(text: str) -> frozenset[str]:
 
 
 RECIPES: dict[Key, Recipe] = {
-    ("ReferenceData", "countries"): Recipe(_names("country_code iso3_code country_name"), _countries),
-    ("ReferenceData", "currencies"): Recipe(_names("currency_code currency_name minor_units"), _currencies),
-    ("ReferenceData", "exchanges"): Recipe(_names("mic exchange_name country_code tz_name"), _exchanges),
-    ("ReferenceData", "legal_entities"): Recipe(_names("lei entity_name is_acme_entity"), _legal_entities),
-    ("GeneralLedger", "gl_accounts"): Recipe(_names("gl_account_code account_category"), _gl_accounts),
-    ("GeneralLedger", "fiscal_periods"): Recipe(_names("fiscal_period_id period_start period_end"), _fiscal_periods),
-    ("MarketData", "fx_rates"): Recipe(_names("base_currency quote_currency rate_date mid_rate"), _fx_rates),
+    ("ReferenceData", "countries"): Recipe(
+        _names("country_code iso3_code country_name"), _countries
+    ),
+    ("ReferenceData", "currencies"): Recipe(
+        _names("currency_code currency_name minor_units"), _currencies
+    ),
+    ("ReferenceData", "exchanges"): Recipe(
+        _names("mic exchange_name country_code tz_name"), _exchanges
+    ),
+    ("ReferenceData", "legal_entities"): Recipe(
+        _names("lei entity_name is_acme_entity"), _legal_entities
+    ),
+    ("GeneralLedger", "gl_accounts"): Recipe(
+        _names("gl_account_code account_category"), _gl_accounts
+    ),
+    ("GeneralLedger", "fiscal_periods"): Recipe(
+        _names("fiscal_period_id period_start period_end"), _fiscal_periods
+    ),
+    ("MarketData", "fx_rates"): Recipe(
+        _names("base_currency quote_currency rate_date mid_rate"), _fx_rates
+    ),
     ("MarketData", "eod_prices"): Recipe(
-        _names("instrument_id price_date close_price"), _eod_prices, needs=(("MarketData", "instruments"),)
+        _names("instrument_id price_date close_price"),
+        _eod_prices,
+        needs=(("MarketData", "instruments"),),
     ),
     ("Positions", "positions"): Recipe(
-        _names("account_id instrument_id as_of_date quantity market_value"), _positions,
+        _names("account_id instrument_id as_of_date quantity market_value"),
+        _positions,
         needs=(("MarketData", "eod_prices"), ("MarketData", "instruments")),
     ),  # fmt: skip
     ("Merchants", "merchant_fee_plans"): Recipe(
-        _names("fee_plan_id merchant_id fee_rate_bps fixed_fee"), _fee_plans,
+        _names("fee_plan_id merchant_id fee_rate_bps fixed_fee"),
+        _fee_plans,
         needs=(("Merchants", "merchants"),),
     ),  # fmt: skip
     ("MarketData", "instruments"): Recipe(
-        _names("exchange_mic currency issuer_lei ticker instrument_name"), touch=_instrument,
+        _names("exchange_mic currency issuer_lei ticker instrument_name"),
+        touch=_instrument,
         needs=(("ReferenceData", "legal_entities"),),
     ),  # fmt: skip
     ("Orders", "executions"): Recipe(
-        _names("commission commission_currency fill_quantity fill_price exec_venue"), touch=_execution
+        _names("commission commission_currency fill_quantity fill_price exec_venue"),
+        touch=_execution,
     ),
     ("CardPayments", "card_transactions"): Recipe(
         _names("card_token cardholder_id amount currency billing_amount interchange_fee"),
-        touch=_card_transaction, needs=(("Cardholders", "cards"),),
+        touch=_card_transaction,
+        needs=(("Cardholders", "cards"),),
     ),  # fmt: skip
     ("GeneralLedger", "journal_entries"): Recipe(
         _names("legal_entity_lei fiscal_period_id posted_at"), touch=_journal_entry
     ),
     ("GeneralLedger", "journal_lines"): Recipe(
-        _names("gl_account_code debit_amount credit_amount functional_amount"), touch=_journal_line,
+        _names("gl_account_code debit_amount credit_amount functional_amount"),
+        touch=_journal_line,
         needs=(("GeneralLedger", "gl_accounts"),),
     ),  # fmt: skip
 }

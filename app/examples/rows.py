@@ -99,11 +99,18 @@ def make_rows(seeding: Seeding, recipes: dict[Key, Recipe]) -> dict[Key, list[Ro
         if k in seeding.tables and r.columns <= seeding.tables[k].types.keys()
     }  # fmt: skip
     for table in seeding.tables.values():
-        if len(table.primary_key) == 1 and (usable.get(table.key) or Recipe(frozenset())).make is None:
+        if (
+            len(table.primary_key) == 1
+            and (usable.get(table.key) or Recipe(frozenset())).make is None
+        ):
             seeding.keys[table.key] = _keys(table, seeding)
     for key in usable:
         recipe = usable[key]
-        if recipe.make is not None and not recipe.needs and len(seeding.tables[key].primary_key) == 1:
+        if (
+            recipe.make is not None
+            and not recipe.needs
+            and len(seeding.tables[key].primary_key) == 1
+        ):
             seeding.made[key] = _complete(seeding.tables[key], recipe.make(seeding), seeding)
             seeding.keys[key] = [r[seeding.tables[key].primary_key[0]] for r in seeding.made[key]]
     for key in _ordered(seeding, usable):
@@ -191,11 +198,23 @@ def _source(seeding: Seeding, table: Table, column: str) -> Key | None:
             pk = other.primary_key
             if other.key == table.key or len(pk) != 1:
                 continue
-            if column == pk[0] or column.endswith(f"_{pk[0]}"):
-                rank = 0 if other.datastore == table.datastore else 1 if other.zone == table.zone else 2
+            named = column == pk[0] or (len(pk[0]) > 2 and column.endswith(f"_{pk[0]}"))
+            if named and _same_family(table.types[column], other.types[pk[0]]):
+                rank = (
+                    0
+                    if other.datastore == table.datastore
+                    else 1
+                    if other.zone == table.zone
+                    else 2
+                )
                 found.append((rank, column != pk[0], other.key))
         seeding.sources[cache] = min(found)[2] if found else None
     return seeding.sources[cache]
+
+
+def _same_family(one: ColumnType, other: ColumnType) -> bool:
+    integers, texts = {"smallint", "integer", "bigint"}, {"char", "varchar", "text"}
+    return any({one.base, other.base} <= family for family in (integers, texts)) or one == other
 
 
 def _keys(table: Table, seeding: Seeding) -> list[object]:

@@ -33,11 +33,15 @@ class Runs:
     def __init__(self, store: LocalSecretStore, model: Model) -> None:
         self.store, self.model = store, model
 
-    async def __call__(self, transformer: str, module: str | None = None, target: object = None) -> None:
+    async def __call__(
+        self, transformer: str, module: str | None = None, target: object = None
+    ) -> None:
         credentials = await self.store.current(transformer)
         assert credentials is not None
         workspace = self.model.transformers[transformer].workspace
-        run_module(module or MODULES[transformer], credentials, context_of(transformer, workspace, target))  # type: ignore[arg-type]
+        run_module(
+            module or MODULES[transformer], credentials, context_of(transformer, workspace, target)
+        )  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -66,7 +70,9 @@ async def test_mask_customers_hashes_emails_phones_and_tax_ids(
 ) -> None:
     for _ in range(2):  # idempotent: the second run replaces the first
         await run("mask_customers")
-    raw = {r["customer_id"]: r for r in await warehouse.fetch("SELECT * FROM raw.customers__customers")}
+    raw = {
+        r["customer_id"]: r for r in await warehouse.fetch("SELECT * FROM raw.customers__customers")
+    }
     masked = await warehouse.fetch("SELECT * FROM out_mask_customers.customers_masked")
     assert len(masked) == len(raw) == 120
     for row in masked:
@@ -79,7 +85,9 @@ async def test_mask_customers_hashes_emails_phones_and_tax_ids(
 
 
 async def _fx(warehouse: asyncpg.Connection) -> dict[tuple[str, date], Decimal]:
-    rows = await warehouse.fetch("SELECT base_currency, rate_date, mid_rate FROM raw.marketdata__fx_rates")
+    rows = await warehouse.fetch(
+        "SELECT base_currency, rate_date, mid_rate FROM raw.marketdata__fx_rates"
+    )
     return {(r["base_currency"], r["rate_date"]): Decimal(str(r["mid_rate"])) for r in rows}
 
 
@@ -98,14 +106,19 @@ async def test_compute_revenue_rolls_up_complete_days_and_appends_only_new_ones(
     for r in await warehouse.fetch("SELECT * FROM raw.orders__executions"):
         day = r["executed_at"].astimezone(UTC).date()
         if day < today:
-            expected[(day, "commission")] += r["commission"] * _usd(fx, r["commission_currency"], day)
+            expected[(day, "commission")] += r["commission"] * _usd(
+                fx, r["commission_currency"], day
+            )
     for r in await warehouse.fetch("SELECT * FROM raw.cardpayments__card_transactions"):
         day = r["transaction_at"].astimezone(UTC).date()
         if day < today:
             expected[(day, "interchange")] += r["interchange_fee"] * _usd(fx, r["currency"], day)
             counts[(day, "interchange")] += 1
     out = "out_compute_revenue.revenue_daily"
-    rows = {(r["business_date"], r["revenue_line"]): r for r in await warehouse.fetch(f"SELECT * FROM {out}")}
+    rows = {
+        (r["business_date"], r["revenue_line"]): r
+        for r in await warehouse.fetch(f"SELECT * FROM {out}")
+    }
     assert {k for k in rows if k[1] != "merchant_fees"} == set(expected)
     for key, amount in expected.items():
         assert rows[key]["gross_revenue_usd"] == round(amount, 2), key
@@ -113,7 +126,9 @@ async def test_compute_revenue_rolls_up_complete_days_and_appends_only_new_ones(
         assert rows[key]["transaction_count"] == count
     assert all(d < today for d, _ in rows)
     monthly = await warehouse.fetch("SELECT * FROM out_compute_revenue.revenue_by_fiscal_period")
-    assert sum(r["revenue_usd"] for r in monthly) == sum(r["gross_revenue_usd"] for r in rows.values())
+    assert sum(r["revenue_usd"] for r in monthly) == sum(
+        r["gross_revenue_usd"] for r in rows.values()
+    )
 
     # second run: the last three days are gone, an old day was changed, a late row arrived
     days = sorted({d for d, _ in rows})
@@ -126,7 +141,10 @@ async def test_compute_revenue_rolls_up_complete_days_and_appends_only_new_ones(
         " WHERE (executed_at AT TIME ZONE 'UTC')::date = $1", days[1]
     )  # fmt: skip
     await run("compute_revenue")
-    again = {(r["business_date"], r["revenue_line"]): r for r in await warehouse.fetch(f"SELECT * FROM {out}")}
+    again = {
+        (r["business_date"], r["revenue_line"]): r
+        for r in await warehouse.fetch(f"SELECT * FROM {out}")
+    }
     assert set(again) == set(rows)
     for key, row in again.items():
         if key[0] == days[0]:
@@ -145,11 +163,20 @@ async def test_capital_report_derives_from_the_exposures_of_the_first_step(
     latest = await warehouse.fetchval("SELECT max(as_of_date) FROM raw.positions__positions")
     fx = await _fx(warehouse)
     net: dict[str, Decimal] = defaultdict(Decimal)
-    issuers = {r["instrument_id"]: r["issuer_lei"] for r in await warehouse.fetch("SELECT * FROM raw.marketdata__instruments")}
-    for p in await warehouse.fetch("SELECT * FROM raw.positions__positions WHERE as_of_date = $1", latest):
-        net[issuers[p["instrument_id"]]] += p["market_value"] * _usd(fx, p["position_currency"], latest)
+    issuers = {
+        r["instrument_id"]: r["issuer_lei"]
+        for r in await warehouse.fetch("SELECT * FROM raw.marketdata__instruments")
+    }
+    for p in await warehouse.fetch(
+        "SELECT * FROM raw.positions__positions WHERE as_of_date = $1", latest
+    ):
+        net[issuers[p["instrument_id"]]] += p["market_value"] * _usd(
+            fx, p["position_currency"], latest
+        )
     exposures = await warehouse.fetch("SELECT * FROM out_compute_exposures.counterparty_exposures")
-    assert {r["counterparty_lei"]: r["net_exposure"] for r in exposures} == {k: round(v, 2) for k, v in net.items()}
+    assert {r["counterparty_lei"]: r["net_exposure"] for r in exposures} == {
+        k: round(v, 2) for k, v in net.items()
+    }
     assert {r["as_of_date"] for r in exposures} == {latest}
     var = await warehouse.fetch("SELECT * FROM out_compute_exposures.var_results")
     assert var and all(r["var_amount"] >= 0 and r["scenario_count"] > 10 for r in var)
@@ -165,7 +192,9 @@ async def test_capital_report_derives_from_the_exposures_of_the_first_step(
     assert rwa["market_rwa"] == round(Decimal("37.5") * sum(r["var_amount"] for r in var), 2)
     large = await warehouse.fetch("SELECT * FROM out_build_capital_report.large_exposures")
     assert {r["counterparty_lei"]: r["exposure_amount"] for r in large} == {
-        r["counterparty_lei"]: r["gross_exposure"] for r in exposures if r["gross_exposure"] >= tier1 / 10
+        r["counterparty_lei"]: r["gross_exposure"]
+        for r in exposures
+        if r["gross_exposure"] >= tier1 / 10
     }
     assert all(r["is_breach"] == (r["exposure_amount"] > tier1 / 4) for r in large)
 
@@ -176,16 +205,24 @@ async def test_segment_customers_remembers_the_segment_before_a_change(
     await run("segment_customers")
     out = "out_segment_customers.cardholder_segments"
     first = {r["cardholder_id"]: r for r in await warehouse.fetch(f"SELECT * FROM {out}")}
-    assert len(first) == await warehouse.fetchval("SELECT count(*) FROM raw.cardholders__cardholders")
+    assert len(first) == await warehouse.fetchval(
+        "SELECT count(*) FROM raw.cardholders__cardholders"
+    )
     assert all(r["previous_segment_code"] is None for r in first.values())
     moved = next(iter(first))
-    await warehouse.execute(f"UPDATE {out} SET segment_code = 'legacy' WHERE cardholder_id = $1", moved)
+    await warehouse.execute(
+        f"UPDATE {out} SET segment_code = 'legacy' WHERE cardholder_id = $1", moved
+    )
     await run("segment_customers")
     second = {r["cardholder_id"]: r for r in await warehouse.fetch(f"SELECT * FROM {out}")}
     assert second[moved]["previous_segment_code"] == "legacy"
-    assert {k: r["segment_code"] for k, r in second.items()} == {k: r["segment_code"] for k, r in first.items()}
+    assert {k: r["segment_code"] for k, r in second.items()} == {
+        k: r["segment_code"] for k, r in first.items()
+    }
     assert all(r["previous_segment_code"] is None for k, r in second.items() if k != moved)
-    counts = await warehouse.fetch("SELECT segment_code, member_count FROM out_segment_customers.segment_definitions")
+    counts = await warehouse.fetch(
+        "SELECT segment_code, member_count FROM out_segment_customers.segment_definitions"
+    )
     assert sum(r["member_count"] for r in counts) == len(second)
 
 
