@@ -149,7 +149,9 @@ def _temporal_or_other(name: str, parsed: ColumnType, scope: Scope) -> object:
     if base == "vector":
         return [round(rng.uniform(-1, 1), 4) for _ in range(parsed.params[0])]
     if base == "array":
-        return [by_type(name, parsed.args[0], scope) for _ in range(rng.randint(1, 3))]
+        nested = parsed.args[0].base in ("array", "vector")  # Postgres arrays are rectangular
+        count = 2 if nested else rng.randint(1, 3)
+        return [by_type(name, parsed.args[0], scope) for _ in range(count)]
     if base == "map":
         return json.dumps({_sentence(rng, 1): _plain(by_type(name, parsed.args[1], scope))})
     if base == "struct":
@@ -169,7 +171,8 @@ def _decimal(name: str, parsed: ColumnType, rng: random.Random) -> Decimal:
         low, high = 5.0, 500.0
     else:
         low, high = 10.0, 5_000.0
-    high = min(high, 10.0 ** (precision - scale) - 1)
+    high = min(high, 10.0 ** (precision - scale) - 10.0**-scale)
+    low = min(low, high / 2)
     return Decimal(str(round(rng.uniform(low, high), scale))).quantize(Decimal(1).scaleb(-scale))
 
 

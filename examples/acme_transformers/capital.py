@@ -16,9 +16,14 @@ The rows of that reporting date are replaced.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
+
+if TYPE_CHECKING:  # the harness's context; not imported at run time
+    from psycopg import Connection
+
+    from workers.python_transformer import TransformerContext
 
 LATEST = "SELECT max(as_of_date) FROM {exposures}"
 TIER1 = """
@@ -55,7 +60,7 @@ WHERE as_of_date = %(day)s AND %(tier1)s::numeric > 0 AND gross_exposure >= 0.10
 """
 
 
-def run(connection: Any, context: Any) -> None:
+def run(connection: Connection[Any], context: TransformerContext) -> None:
     """Replace the capital figures of the latest exposure date."""
     names = {
         "exposures": context.input("RiskExposures", "counterparty_exposures"),

@@ -15,9 +15,14 @@ workspace reads this output; its transformer build_capital_report runs after eac
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
+
+if TYPE_CHECKING:  # the harness's context; not imported at run time
+    from psycopg import Connection
+
+    from workers.python_transformer import TransformerContext
 
 LATEST = "SELECT max(as_of_date) FROM {positions}"
 RATE = (
@@ -64,7 +69,7 @@ FROM var v
 """
 
 
-def run(connection: Any, context: Any) -> None:
+def run(connection: Connection[Any], context: TransformerContext) -> None:
     """Replace the exposures and VaR of the latest as-of date of the positions."""
     names = {
         "positions": context.input("Positions", "positions"),

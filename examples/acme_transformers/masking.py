@@ -7,14 +7,19 @@ a tax id or email without ever seeing one. The output is replaced on every run.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
+
+if TYPE_CHECKING:  # the harness's context; not imported at run time
+    from psycopg import Connection
+
+    from workers.python_transformer import TransformerContext
 
 HASH = "encode(sha256(convert_to({}, 'UTF8')), 'hex')"
 
 
-def run(connection: Any, context: Any) -> None:
+def run(connection: Connection[Any], context: TransformerContext) -> None:
     """Replace customers_masked with the hashed customers of the workspace."""
     target = context.output("customers_masked")
     customers = context.input("Customers", "customers")

@@ -16,9 +16,14 @@ before the day). revenue_by_fiscal_period is then recomputed from all daily rows
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
+
+if TYPE_CHECKING:  # the harness's context; not imported at run time
+    from psycopg import Connection
+
+    from workers.python_transformer import TransformerContext
 
 EU = ("AT", "BE", "DE", "ES", "FI", "FR", "IE", "IT", "LU", "NL", "PT")
 FX = (
@@ -83,7 +88,7 @@ GROUP BY 1, 2
 """
 
 
-def run(connection: Any, context: Any) -> None:
+def run(connection: Connection[Any], context: TransformerContext) -> None:
     """Append the new complete days to revenue_daily, then recompute the monthly totals."""
     daily = context.input("RevenueReporting", "revenue_daily")  # our own previous output
     names = {

@@ -16,9 +16,14 @@ scored_at. segment_definitions is rebuilt with the member counts.
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from psycopg import sql
+
+if TYPE_CHECKING:  # the harness's context; not imported at run time
+    from psycopg import Connection
+
+    from workers.python_transformer import TransformerContext
 
 SEGMENTS = (
     ("dormant", "Dormant", {"payments_30d": 0}),
@@ -68,7 +73,7 @@ SELECT %(code)s::varchar, %(label)s::varchar, %(rules)s::jsonb,
 """
 
 
-def run(connection: Any, context: Any) -> None:
+def run(connection: Connection[Any], context: TransformerContext) -> None:
     """Score every cardholder, keep the segment before a change, rebuild the catalogue."""
     segments = context.output("cardholder_segments")
     names = {

@@ -53,11 +53,14 @@ def context_of(transformer: str, workspace: str, target: sql.Identifier | None =
 def run_module(module: str, credentials: Credentials, context: Context) -> None:
     """Call module.run(connection, context) in one transaction as the transformer's role."""
     code = importlib.import_module(module)
-    with psycopg.connect(
-        host=credentials.host,
-        port=credentials.port,
-        dbname=credentials.dbname,
-        user=credentials.username,
-        password=credentials.password,
-    ) as connection:  # commits when run returns, rolls back when it raises
+    with (
+        psycopg.connect(
+            host=credentials.host,
+            port=credentials.port,
+            dbname=credentials.dbname,
+            user=credentials.username,
+            password=credentials.password,
+        ) as connection,
+        connection.transaction(),
+    ):  # commits when run returns, else rolls back
         code.run(connection, context)
