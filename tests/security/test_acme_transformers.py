@@ -34,14 +34,14 @@ class Runs:
         self.store, self.model = store, model
 
     async def __call__(
-        self, transformer: str, module: str | None = None, target: object = None
+        self, transformer: str, module: str | None = None, target: sql.Identifier | None = None
     ) -> None:
         credentials = await self.store.current(transformer)
         assert credentials is not None
         workspace = self.model.transformers[transformer].workspace
         run_module(
             module or MODULES[transformer], credentials, context_of(transformer, workspace, target)
-        )  # type: ignore[arg-type]
+        )
 
 
 @pytest.fixture
