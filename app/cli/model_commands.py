@@ -1,8 +1,9 @@
-"""Commands on model directories: validate, diff, schema and example generation."""
+"""Commands on model directories: validate, diff, schema, example generation and seeding."""
 
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import sys
 from pathlib import Path
@@ -13,6 +14,11 @@ from app.ecosystem.generate import GeneratorSize, generate_model
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
 from app.ecosystem.spec.documents import json_schema
+from app.examples.seeder import DEFAULT_ROWS, DEFAULT_SEED, SeedReport, seed_warehouse
+from app.security.warehouse import warehouse_url
+from app.settings import Settings
+
+EXAMPLE_MODEL = Path(__file__).resolve().parents[2] / "examples" / "acme"
 
 GENERATOR_HELP = {
     "datastores": "ingested datastores",
@@ -54,6 +60,7 @@ def register(commands: Commands) -> None:
             help=f"{GENERATOR_HELP[name]} (default {default})",
         )
     generate.set_defaults(handler=_generate)
+    register_seed(example_commands)
 
 
 def _count(text: str) -> int:
@@ -115,3 +122,37 @@ def _generate(args: argparse.Namespace) -> int:
     written = generate_model(args.out, size)
     print(f"wrote {written} files to {args.out}", file=sys.stderr)
     return EXIT_OK
+
+
+def register_seed(examples: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add `example seed-warehouse`."""
+    seed = examples.add_parser(
+        "seed-warehouse",
+        help="fill the raw tables of a model's ingested datastores with realistic rows",
+        description="Creates schema raw and each raw.<datastore>__<dataset> table when missing "
+        "and replaces their rows (one transaction) in the warehouse of the settings "
+        "(ECOPLANE_WAREHOUSE_URL, else database `warehouse` beside the control plane).",
+    )
+    seed.add_argument("--model", type=Path, default=EXAMPLE_MODEL, metavar="DIR",
+                      help="the model directory (default: examples/acme)")  # fmt: skip
+    seed.add_argument("--rows", type=_count, default=DEFAULT_ROWS, metavar="N",
+                      help=f"rows per dataset (default {DEFAULT_ROWS})")  # fmt: skip
+    seed.add_argument("--seed", type=int, default=DEFAULT_SEED, metavar="S",
+                      help=f"random seed: the same seed writes the same rows on a day (default {DEFAULT_SEED})")  # fmt: skip
+    seed.set_defaults(handler=_seed_warehouse)
+
+
+def _seed_warehouse(args: argparse.Namespace) -> int:
+    model = load_directory(args.model)
+    if model.errors:
+        print(f"ecoplane: {args.model} has {model.errors} validation error(s)", file=sys.stderr)
+        return EXIT_PROBLEMS
+    report = asyncio.run(_seed(model, args.rows, args.seed))
+    print(f"seeded {len(report.tables)} raw tables with {report.rows} rows "
+          f"({len(report.created)} tables created)", file=sys.stderr)  # fmt: skip
+    return EXIT_OK
+
+
+async def _seed(model: Model, rows: int, seed: int) -> SeedReport:
+    url = await warehouse_url(Settings())
+    return await seed_warehouse(url, model, rows, seed)

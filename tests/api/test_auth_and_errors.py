@@ -92,7 +92,7 @@ async def test_ready_with_a_model_and_unknown_versions_are_404(
     by_id = await api.get(f"{DATASTORES}?version=999")
     assert by_id.status_code == 404 and "999" in by_id.json()["detail"]
     by_sha = await api.get(f"{DATASTORES}?version=a1b2c3d4")
-    assert by_sha.status_code == 200 and len(by_sha.json()["items"]) == 23
+    assert by_sha.status_code == 200 and len(by_sha.json()["items"]) == 24
     junk = await api.get(f"{DATASTORES}?version=not;a-version")
     assert junk.status_code == 422 and junk.json()["errors"][0]["parameter"] == "version"
     unknown_route = await api.get("/api/v1/nothing-here")

@@ -18,7 +18,7 @@ async def test_paging_walks_every_datastore_once_in_order(
     api: httpx.AsyncClient, acme: StoredVersion
 ) -> None:
     found = await _all_names(api, "q=")
-    assert len(found) == 23 and found == sorted(found) and len(set(found)) == 23
+    assert len(found) == 24 and found == sorted(found) and len(set(found)) == 24
 
 
 async def test_filters(api: httpx.AsyncClient, acme: StoredVersion) -> None:

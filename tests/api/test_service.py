@@ -61,7 +61,7 @@ def test_serve_runs_as_a_process_and_answers(database_url: str, tmp_path: Path) 
         assert loaded.returncode == 0, loaded.stderr
         assert httpx.get(f"{base}/readyz").status_code == 200
         ecosystem = httpx.get(f"{base}/api/v1/ecosystem").json()
-        assert ecosystem["name"] == "Acme" and ecosystem["counts"]["datastores"] == 23
+        assert ecosystem["name"] == "Acme" and ecosystem["counts"]["datastores"] == 24
 
 
 async def test_docs_are_served_without_a_cdn(api: httpx.AsyncClient) -> None:

@@ -31,6 +31,7 @@ ACME_TRANSFORMERS = [
     "compute_exposures",
     "compute_revenue",
     "externalize_model",
+    "mask_customers",
     "segment_customers",
 ]
 
@@ -133,16 +134,22 @@ async def test_transformers_page_to_the_last_page(
         "Analytics",
     )
     assert (segment["triggerKind"], segment["triggerCron"]) == ("cron", "0 4 * * 0")
-    assert segment["outputDatastore"] == "CustomerSegments" and segment["codeKind"] == "container"
+    assert segment["outputDatastore"] == "CustomerSegments" and segment["codeKind"] == "python"
 
 
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        ("zone=USA", ["build_capital_report", "compute_exposures", "compute_revenue"]),
+        (
+            "zone=USA",
+            ["build_capital_report", "compute_exposures", "compute_revenue", "mask_customers"],
+        ),
         ("zone=USA&team=Finance", ["build_capital_report", "compute_revenue"]),
         ("team=Analytics", ["segment_customers"]),
-        ("triggerKind=cron", ["compute_exposures", "compute_revenue", "segment_customers"]),
+        (
+            "triggerKind=cron",
+            ["compute_exposures", "compute_revenue", "mask_customers", "segment_customers"],
+        ),
         ("triggerKind=on-input-change", ["build_capital_report"]),
         ("triggerKind=on-model-change", ["externalize_model"]),
         ("triggerKind=external", []),
@@ -156,17 +163,20 @@ async def test_transformer_filters(
 
 
 async def test_one_transformer_of_each_code_kind(
-    api: httpx.AsyncClient, acme: StoredVersion
+    api: httpx.AsyncClient, acme: StoredVersion, newer: StoredVersion
 ) -> None:
-    response = await api.get(f"{BASE}/transformers/segment_customers")
+    response = await api.get(f"{BASE}/transformers/MaskCustomers")  # the small model's
     assert response.status_code == 200, response.text
-    segment = response.json()
-    assert segment["image"] == "ghcr.io/acme/segmentation:1.2.0"
-    assert segment["resources"] == {"cpu": "4", "memory": "16Gi"}
+    mask = response.json()
+    assert (mask["codeKind"], mask["image"]) == ("container", "ghcr.io/acme/mask:1.2")
+    assert (mask["module"], mask["builtinCode"]) == (None, None)
+    assert "lastRun" in mask and mask["lastRun"] is None
+    segment = (await api.get(f"{BASE}/transformers/segment_customers?version={acme.id}")).json()
+    assert (segment["codeKind"], segment["image"]) == ("python", None)
+    assert segment["module"] == "acme_transformers.segments"
+    assert segment["resources"] == {"cpu": "1", "memory": "2Gi"}
     assert (segment["timeoutSeconds"], segment["retries"]) == (7200, 0)
-    assert (segment["module"], segment["builtinCode"]) == (None, None)
-    assert "lastRun" in segment and segment["lastRun"] is None
-    revenue = (await api.get(f"{BASE}/transformers/compute_revenue")).json()
+    revenue = (await api.get(f"{BASE}/transformers/compute_revenue?version={acme.id}")).json()
     assert (revenue["codeKind"], revenue["module"]) == ("python", "acme_transformers.revenue")
     assert revenue["resources"] == {"cpu": "500m", "memory": "1Gi"}
     builtin = (await api.get(f"{BASE}/transformers/externalize_model")).json()
@@ -234,7 +244,7 @@ async def test_an_older_version_by_id_and_by_commit(
     for version in (str(acme.id), "a1b2c3d4"):
         query = f"version={version}"
         assert await names(api, f"{BASE}/workspaces", query, limit=5) == ACME_WORKSPACES
-        assert await names(api, f"{BASE}/transformers", query, limit=3) == ACME_TRANSFORMERS
+        assert await names(api, f"{BASE}/transformers", query, limit=4) == ACME_TRANSFORMERS
         workspace = await api.get(f"{BASE}/workspaces/CustomerSegmentation?{query}")
         assert workspace.json()["transformer"] == "segment_customers"
         transformer = await api.get(f"{BASE}/transformers/segment_customers?{query}")

@@ -58,13 +58,13 @@ async def test_acme_round_trip(engine: AsyncEngine, database_url: str) -> None:
             )
         }
         # the model's own counts, builtins included
-        assert counts["datastores"] == len(model.datastores) == 23
+        assert counts["datastores"] == len(model.datastores) == 24
         assert counts["workspaces"] == len(model.workspaces) == 12
-        assert counts["transformers"] == len(model.transformers) == 5
+        assert counts["transformers"] == len(model.transformers) == 6
         assert counts["zones"] == len(model.zones) == 4
         assert counts["teams"] == sum(len(z.teams) for z in model.zones.values()) == 11
         assert counts["datasets"] == sum(len(s.body.datasets) for s in model.datastores.values())
-        assert counts["sinks"] == 86
+        assert counts["sinks"] == 88
         # columns keep their order and canonical types
         rows = await db.fetch(
             "SELECT name, ordinal, type, nullable, primary_key, classification FROM current_columns"
@@ -137,7 +137,7 @@ async def test_rejected_model_keeps_its_problems_and_the_active_version(
             )
             == 0
         )
-        assert await db.fetchval("SELECT count(*) FROM current_datastores") == 23
+        assert await db.fetchval("SELECT count(*) FROM current_datastores") == 24
     finally:
         await db.close()
 
