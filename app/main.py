@@ -7,8 +7,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import asyncpg
 from fastapi import FastAPI
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api import openapi_docs, problems
 from app.api.deps import Resources
@@ -34,6 +36,7 @@ from app.db.engine import create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
+from app.examples.seeder import seed_if_missing
 from app.gitsource.service import build_ingestion
 from app.jobs.leader import LeaderElection
 from app.jobs.pooled import jobs_pool
@@ -58,6 +61,20 @@ def with_example_path(settings: Settings) -> Settings:
     return settings.model_copy(update={"python_path": [*settings.python_path, EXAMPLE.parent]})
 
 
+async def _example(settings: Settings, engine: AsyncEngine, pool: asyncpg.Pool) -> None:
+    """The example on a fresh embedded default: acme stored and active, its raw tables seeded."""
+    model = load_directory(EXAMPLE)
+    if await pool.fetchval("SELECT id FROM model_versions WHERE state = 'active'") is None:
+        stored = await store_model(engine, model, source=str(EXAMPLE))
+        log.info("loaded the example model as version %s", stored.id)
+    seeded = await seed_if_missing(settings, model)
+    if seeded is not None:
+        log.info(
+            "seeded the example's raw tables in the warehouse: %s",
+            f"{seeded.rows} rows in {len(seeded.tables)} tables",
+        )
+
+
 async def _prepare(settings: Settings) -> Resources:
     """Database ready: migrated, interrupted loads failed, the example loaded on a fresh embedded one."""
     settings = with_example_path(settings)
@@ -70,13 +87,8 @@ async def _prepare(settings: Settings) -> Resources:
             "model versions %s were interrupted while loading and are marked failed", failed
         )
     pool = await create_pool(url)
-    example = settings.embedded and settings.load_example and EXAMPLE.is_dir()
-    if (
-        example
-        and await pool.fetchval("SELECT id FROM model_versions WHERE state = 'active'") is None
-    ):
-        stored = await store_model(engine, load_directory(EXAMPLE), source=str(EXAMPLE))
-        log.info("loaded the example model as version %s", stored.id)
+    if settings.embedded and settings.load_example and EXAMPLE.is_dir():
+        await _example(settings, engine, pool)
     await apply_retention(engine, settings.keep_versions)
     if settings.embedded:  # the model export reads the model as the dashboard role
         await ensure_local_dashboard(engine, url, settings.data_dir)
