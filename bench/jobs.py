@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import os
 import subprocess
 import sys
@@ -100,6 +101,7 @@ async def _ecoplane(url: str, settings: Settings, count: int) -> tuple[float, fl
         await service.runner.reference(
             transformer_job(TransformerCode("w", "w", "python"), 0, settings)
         )
+        gc.collect()
         cpu, wall = time.process_time(), time.perf_counter()
         await _in_parallel(count, lambda i: service.start_transformer(f"t{i}", "manual"))
         started = time.perf_counter() - wall
@@ -114,14 +116,15 @@ async def _ecoplane(url: str, settings: Settings, count: int) -> tuple[float, fl
 
 
 async def _bare(settings: Settings, count: int) -> tuple[float, float]:
-    api = await api_client(settings.kubeconfig)
-    batch = client.BatchV1Api(api)
     code = TransformerCode("bare", "W", "python", module="m")
     bodies = [
         job_body(transformer_job(code, 10**6 + i, settings), "ecoplane", 60) for i in range(count)
     ]
+    gc.collect()  # neither side pays for the setup's garbage
+    cpu, wall = time.process_time(), time.perf_counter()
+    api = await api_client(settings.kubeconfig)  # made inside the window, as ecoplane's runner's
+    batch = client.BatchV1Api(api)
     try:
-        cpu, wall = time.process_time(), time.perf_counter()
         await _in_parallel(count, lambda i: batch.create_namespaced_job("ecoplane", bodies[i]))
         return time.perf_counter() - wall, time.process_time() - cpu
     finally:

@@ -33,15 +33,19 @@ class KubernetesRunner:
         self.settings = settings
         self.namespace = settings.jobs_namespace
         self.client: client.ApiClient | None = None
+        self.apis: tuple[client.BatchV1Api, client.CoreV1Api] | None = None
         self.watcher: JobWatcher | None = None
         self.connecting = asyncio.Lock()
         self.pods = Batched(self._newest_pods, PODS_PER_LIST)  # Jobs end in bursts
 
     async def _apis(self) -> tuple[client.BatchV1Api, client.CoreV1Api]:
-        async with self.connecting:
-            if self.client is None:
-                self.client = await api_client(self.settings.kubeconfig)
-        return client.BatchV1Api(self.client), client.CoreV1Api(self.client)
+        if self.apis is None:
+            async with self.connecting:
+                if self.client is None:
+                    self.client = await api_client(self.settings.kubeconfig)
+                    self.apis = client.BatchV1Api(self.client), client.CoreV1Api(self.client)
+        assert self.apis is not None
+        return self.apis
 
     async def _call(self, what: str, method: Any, *args: Any, **kwargs: Any) -> Any:
         """One API call, bounded by ECOPLANE_KUBERNETES_TIMEOUT_SECONDS (then retried)."""

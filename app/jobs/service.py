@@ -32,7 +32,13 @@ from app.jobs.runs import (
     record_skipped,
     set_references,
 )
-from app.jobs.spec import SECURITY_SYNC, JobSpec, security_sync_job, transformer_job
+from app.jobs.spec import (
+    SECURITY_SYNC,
+    JobSpec,
+    security_sync_job,
+    transformer_job,
+    transformer_kind,
+)
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.jobs")
@@ -66,8 +72,8 @@ class JobService:
         """A run of a transformer of the active version; False when the key's run already existed."""
         async with acquire(self.pool) as connection:
             version, code = await active_transformer_code(connection, name)
-            probe = transformer_job(code, 0, self.settings)
-            request = RunRequest(probe.kind, name, trigger, version, key, requested_by)
+            kind = transformer_kind(code)
+            request = RunRequest(kind, name, trigger, version, key, requested_by)
             run, created = await create_run(connection, request)
         if created:
             self._follow(run["id"], transformer_job(code, run["id"], self.settings))
@@ -91,8 +97,7 @@ class JobService:
         except ConflictError as error:
             async with acquire(self.pool) as connection:
                 version, code = await active_transformer_code(connection, name)
-                kind = transformer_job(code, 0, self.settings).kind
-                request = RunRequest(kind, name, trigger, version, None, by)
+                request = RunRequest(transformer_kind(code), name, trigger, version, None, by)
                 await record_skipped(connection, request, error.detail)
             log.info("skipped %s (%s): %s", name, trigger, error.detail)
             return None
