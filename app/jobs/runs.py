@@ -67,7 +67,7 @@ async def create_run(
             earlier = await _by_key(connection, request)
             if earlier is not None:
                 return earlier, False
-        raise await _active_conflict(connection, request.kind, request.target) from error
+        raise await active_conflict(connection, request.kind, request.target) from error
     assert row is not None
     return dict(row), True
 
@@ -80,7 +80,7 @@ async def _by_key(connection: asyncpg.Connection, request: RunRequest) -> dict[s
     return dict(row) if row else None
 
 
-async def _active_conflict(connection: asyncpg.Connection, kind: str, target: str) -> ConflictError:
+async def active_conflict(connection: asyncpg.Connection, kind: str, target: str) -> ConflictError:
     active = await connection.fetchrow(
         "SELECT id, state FROM runs WHERE kind = $1 AND target = $2 AND state IN ('queued', 'running')",
         kind, target,

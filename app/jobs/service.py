@@ -20,6 +20,7 @@ from app.errors import AppError, ConflictError
 from app.jobs.batched import Batched
 from app.jobs.model import active_transformer_code, input_change_chains
 from app.jobs.pooled import acquire
+from app.jobs.queued import queue_transformer_run
 from app.jobs.runner import RUNNING, Outcome, Runner, RunRefusedError
 from app.jobs.runs import (
     RunRequest,
@@ -71,10 +72,14 @@ class JobService:
     ) -> tuple[dict[str, Any], bool]:
         """A run of a transformer of the active version; False when the key's run already existed."""
         async with acquire(self.pool) as connection:
-            version, code = await active_transformer_code(connection, name)
-            kind = transformer_kind(code)
-            request = RunRequest(kind, name, trigger, version, key, requested_by)
-            run, created = await create_run(connection, request)
+            if key is None:  # nothing to look up first: one statement
+                run, code = await queue_transformer_run(connection, name, trigger, requested_by)
+                created = True
+            else:
+                version, code = await active_transformer_code(connection, name)
+                kind = transformer_kind(code)
+                request = RunRequest(kind, name, trigger, version, key, requested_by)
+                run, created = await create_run(connection, request)
         if created:
             self._follow(run["id"], transformer_job(code, run["id"], self.settings))
         return run, created
