@@ -6,6 +6,7 @@ import asyncpg
 import pytest
 
 from app.errors import ConflictError
+from app.jobs.pooled import acquire
 from app.jobs.queued import KIND, queue_transformer_run
 from app.jobs.spec import TransformerCode, transformer_kind
 
@@ -27,7 +28,7 @@ async def test_the_kind_in_sql_is_the_kind_in_python(
 async def test_a_queued_run_comes_with_its_code_and_a_second_is_refused(
     pool: asyncpg.Pool,
 ) -> None:
-    async with pool.acquire() as connection:
+    async with acquire(pool) as connection:
         run, code = await queue_transformer_run(connection, "chain_a", "manual", "ops")
         assert (run["kind"], run["target"], run["state"]) == ("transformer", "chain_a", "queued")
         assert (run["trigger"], run["requested_by"], run["runner_ref"]) == ("manual", "ops", None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from app.jobs.pooled import acquire
 from app.jobs.runner import Outcome
 from app.jobs.runs import (
     RunRequest,
@@ -17,7 +18,7 @@ from tests.jobs.conftest import run_of
 
 
 async def test_runs_move_together_and_a_cancelled_one_is_left_alone(pool: asyncpg.Pool) -> None:
-    async with pool.acquire() as connection:
+    async with acquire(pool) as connection:
         ids = [
             (await create_run(connection, RunRequest("transformer", name, "manual")))[0]["id"]
             for name in ("chain_a", "fail_a", "sleepy")
