@@ -40,14 +40,27 @@ from app.jobs.pooled import jobs_pool
 from app.jobs.runners import build_runner
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
+from app.security.dashboard import ensure_local_dashboard
+from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme"
 log = logging.getLogger("ecoplane")
 
 
+def with_example_path(settings: Settings) -> Settings:
+    """The settings with `examples/` on the python path when the example model is used (the
+    embedded default), so that its transformers' modules (acme_transformers.*) are found."""
+    if not (settings.embedded and settings.load_example and EXAMPLE.is_dir()):
+        return settings
+    if EXAMPLE.parent in settings.python_path:
+        return settings
+    return settings.model_copy(update={"python_path": [*settings.python_path, EXAMPLE.parent]})
+
+
 async def _prepare(settings: Settings) -> Resources:
     """Database ready: migrated, interrupted loads failed, the example loaded on a fresh embedded one."""
+    settings = with_example_path(settings)
     url = await database_url(settings)
     engine = create_engine(url)
     await upgrade(engine)
@@ -65,8 +78,10 @@ async def _prepare(settings: Settings) -> Resources:
         stored = await store_model(engine, load_directory(EXAMPLE), source=str(EXAMPLE))
         log.info("loaded the example model as version %s", stored.id)
     await apply_retention(engine, settings.keep_versions)
+    if settings.embedded:  # the model export reads the model as the dashboard role
+        await ensure_local_dashboard(engine, url, settings.data_dir)
     jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
-    jobs = JobService(jobs_db, settings, build_runner(settings, url))
+    jobs = JobService(jobs_db, settings, build_runner(settings, url, run_secrets(settings)))
     scheduler = Scheduler(jobs, jobs_db, settings)
     election = LeaderElection(
         asyncpg_dsn(url),

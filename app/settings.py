@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Scope = Literal["read", "operate", "admin"]
 RELEASE = "0.1.0"  # the image tag of this release (pyproject's version; a test keeps them equal)
@@ -173,11 +175,21 @@ class Settings(BaseSettings):
         default=False,
         description="let the local runner run a container transformer's command on this machine",
     )
+    python_path: Annotated[list[Path], NoDecode] = Field(
+        default_factory=list,
+        description="directories put before PYTHONPATH of python-code runs (os.pathsep-separated"
+        " or a JSON list); the example's `examples/` is added when it is loaded",
+    )
     log_tail_lines: int = Field(
         default=50, ge=1, le=10000, description="how many last lines of a run's output are kept"
     )
     security_sync_cron: str | None = Field(
         default=None, description="when the security sync runs (cron); unset: only on request"
+    )
+    security_sync_on_activation: bool = Field(
+        default=True,
+        description="the leader runs the security sync after each activation; the onModelChange"
+        " transformers (the model export) start once it succeeds",
     )
     scheduler: bool = Field(
         default=True, description="take part in the leader election and run the scheduler"
@@ -192,6 +204,17 @@ class Settings(BaseSettings):
         gt=0,
         description="how often the leader checks running runs against the runner",
     )
+
+    @field_validator("python_path", mode="before")
+    @classmethod
+    def _path_list(cls, value: Any) -> Any:
+        """`a:b` as PYTHONPATH writes it, or a JSON list (as the service hands it to workers)."""
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if text.startswith("["):
+            return json.loads(text)
+        return [part for part in text.split(os.pathsep) if part]
 
     @property
     def embedded(self) -> bool:

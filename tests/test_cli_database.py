@@ -8,6 +8,7 @@ from pathlib import Path
 
 import asyncpg
 import pytest
+from sqlalchemy.engine import make_url
 
 from app.catalog.dashboard import DASHBOARD_ROLE
 from app.cli import main
@@ -67,14 +68,40 @@ def test_db_downgrade_and_upgrade(configured: str) -> None:
     assert _query(configured, "SELECT to_regclass('current_datastores') IS NOT NULL") is True
 
 
-def test_grant_dashboard_reads_the_password_file(configured: str, tmp_path: Path) -> None:
+def test_grant_dashboard_reads_the_password_file(
+    configured: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECOPLANE_DATA_DIR", str(tmp_path / "data"))
     password = tmp_path / "password"
-    password.write_text("correct horse battery staple\n")
+    password.write_text("correct horse/battery@staple\n")
     assert main(["db", "grant-dashboard", "--password-file", str(password)]) == 0
     assert _query(
         configured, f"SELECT has_table_privilege('{DASHBOARD_ROLE}', 'current_sinks', 'SELECT')"
     )
+    # the local secret the model export's runs get as ECOPLANE_MODEL_DATABASE_URL
+    secret = tmp_path / "data" / "secrets" / "ecoplane-dashboard.json"
+    assert secret.stat().st_mode & 0o777 == 0o600
+    url = make_url(json.loads(secret.read_text())["database-url"])
+    assert (url.username, url.password) == (DASHBOARD_ROLE, "correct horse/battery@staple")
+    assert (url.host, url.port, url.database) == (
+        make_url(configured).host,
+        make_url(configured).port,
+        make_url(configured).database,
+    )
+    as_dashboard = url.render_as_string(hide_password=False)
+    assert _query(as_dashboard, "SELECT current_user") == DASHBOARD_ROLE
     empty = tmp_path / "empty"
     empty.write_text("\n")
     assert main(["db", "grant-dashboard", "--password-file", str(empty)]) == 2
     assert main(["db", "grant-dashboard", "--password-file", str(tmp_path / "missing")]) == 2
+
+
+def test_grant_dashboard_writes_no_local_secret_for_another_store(
+    configured: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ECOPLANE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ECOPLANE_SECRET_STORE", "kubernetes")  # the operator creates the Secret
+    password = tmp_path / "password"
+    password.write_text("s3cret")
+    assert main(["db", "grant-dashboard", "--password-file", str(password)]) == 0
+    assert not (tmp_path / "data" / "secrets").exists()

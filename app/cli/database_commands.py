@@ -13,9 +13,10 @@ from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.schema import ENTITY_TABLES
 from app.catalog.store import store_model
 from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, fail, note, output
-from app.db.engine import open_engine
+from app.db.engine import create_engine, database_url, open_engine
 from app.db.migrate import current_revision, downgrade, new_revision, upgrade
 from app.ecosystem.loader import Timings, load_directory
+from app.security.dashboard import DASHBOARD_SECRET, dashboard_url, write_dashboard_secret
 from app.settings import Settings
 
 
@@ -35,7 +36,8 @@ def register(commands: Commands) -> None:
     revision.add_argument("--message", "-m", required=True)
     revision.set_defaults(handler=lambda args: _run(_revision(args.message)))
     grant = db_commands.add_parser(
-        "grant-dashboard", help=f"create the read-only role {DASHBOARD_ROLE} for dashboards"
+        "grant-dashboard",
+        help=f"create the read-only role {DASHBOARD_ROLE} for dashboards (and the model export)",
     )
     grant.add_argument(
         "--password-file", type=Path, required=True, help="file holding its password"
@@ -81,9 +83,17 @@ async def _grant(password_file: Path) -> int:
         return fail(f"cannot read {password_file}: {error.strerror}")
     if not password:
         return fail(f"{password_file} is empty")
-    async with open_engine(Settings()) as engine:
+    settings = Settings()
+    url = await database_url(settings)
+    if settings.secret_store == "local":  # where the local runner finds the model export's
+        path = write_dashboard_secret(settings.data_dir, dashboard_url(url, password))
+        note(f"wrote the secret {DASHBOARD_SECRET} to {path}")
+    engine = create_engine(url)
+    try:
         await upgrade(engine)  # the role is granted the tables of the newest schema
         await grant_dashboard(engine, password)
+    finally:
+        await engine.dispose()
     note(f"role {DASHBOARD_ROLE} can read the model tables and views")
     return EXIT_OK
 

@@ -14,6 +14,8 @@ from app.jobs.pooled import acquire
 from app.jobs.runners import build_runner
 from app.jobs.runs import RunFilter, get_run, list_runs
 from app.jobs.service import JobService
+from app.main import with_example_path
+from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings
 
 STATES = ("queued", "running", "succeeded", "failed", "cancelled", "timed-out", "lost")
@@ -43,7 +45,7 @@ def _json(run: dict[str, Any]) -> str:
 
 
 async def _run(transformer: str, key: str | None) -> int:
-    settings = Settings()
+    settings = with_example_path(Settings())
     url = await database_url(settings)
     engine = create_engine(url)
     try:
@@ -51,7 +53,7 @@ async def _run(transformer: str, key: str | None) -> int:
     finally:
         await engine.dispose()
     pool = await create_pool(url, size=2)
-    service = JobService(pool, settings, build_runner(settings))
+    service = JobService(pool, settings, build_runner(settings, url, run_secrets(settings)))
     try:
         run, created = await service.start_transformer(
             transformer, "manual", key=key, requested_by="cli"

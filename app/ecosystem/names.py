@@ -63,3 +63,9 @@ def credentials_secret(transformer: str) -> str:
     """Where a run finds a transformer's libpq-style credentials: `ecoplane-dt-<dns label>`
     (the Kubernetes Secret's name, and the local store's `<data dir>/secrets/<name>.json`)."""
     return f"ecoplane-dt-{dns_label(transformer)}"
+
+
+# the Kubernetes Secret listing the transformers whose credentials Secrets ecoplane wrote
+# (ecoplane may not list Secrets): a name no transformer's Secret can have, as a DNS label never
+# starts with '-'; key `transformers` holds a JSON list of exact transformer names
+CREDENTIALS_INDEX, CREDENTIALS_INDEX_KEY = "ecoplane-dt--index", "transformers"

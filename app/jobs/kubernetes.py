@@ -16,8 +16,9 @@ from kubernetes_asyncio import client
 
 from app.jobs.batched import Batched
 from app.jobs.kube_api import KubeError, api_client, call
+from app.jobs.kube_credentials import CredentialSecrets
 from app.jobs.kube_watch import JobWatcher, finished
-from app.jobs.runner import RUNNING, Outcome
+from app.jobs.runner import RUNNING, Outcome, RunRefusedError
 from app.jobs.spec import CONTAINER, JobSpec, job_body
 from app.settings import Settings
 
@@ -37,6 +38,7 @@ class KubernetesRunner:
         self.watcher: JobWatcher | None = None
         self.connecting = asyncio.Lock()
         self.pods = Batched(self._newest_pods, PODS_PER_LIST)  # Jobs end in bursts
+        self.credentials = CredentialSecrets(self._secret)
 
     async def _apis(self) -> tuple[client.BatchV1Api, client.CoreV1Api]:
         if self.apis is None:
@@ -56,8 +58,24 @@ class KubernetesRunner:
         """The Job name, known before the Job exists."""
         return spec.name
 
+    async def _secret(self, name: str) -> dict[str, Any] | None:
+        """A Secret of the namespace, None when there is none."""
+        _, core = await self._apis()
+        try:
+            found: dict[str, Any] = await self._call(
+                f"reading Secret {name}", core.read_namespaced_secret, name, self.namespace
+            )
+        except KubeError as error:
+            if error.code == 404:
+                return None
+            raise
+        return found
+
     async def launch(self, spec: JobSpec) -> str:
-        """Create the Job; a 409 means this run's Job exists already, which is success."""
+        """Create the Job (refused when a transformer has no credentials Secret); a 409 means
+        this run's Job exists already, which is success."""
+        if why := await self.credentials.refusal(spec, self.settings.role_prefix):
+            raise RunRefusedError(why)
         batch, _ = await self._apis()
         body = job_body(spec, self.namespace, self.settings.jobs_ttl_seconds)
         try:

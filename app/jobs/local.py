@@ -1,9 +1,13 @@
 """The local runner: a job spec as a child process on this machine (the embedded default).
 
-Python code (and builtins) run as `python -m <module>` with the service's interpreter; a
+Python code runs as `python -m workers.python_transformer <module>` (builtins and the service's
+own workers as `python -m <module>`) with the service's interpreter; a
 container's command runs only when `ECOPLANE_LOCAL_CONTAINER_COMMANDS` allows it. Each child
 leads a process group of its own, so a timeout or a cancel kills everything it started.
-Output (stdout and stderr together) is kept as a tail of lines; the exit status decides.
+Output (stdout and stderr together) is kept as a tail of lines, every secret value the child
+was given replaced by `***`; the exit status decides. A transformer gets its own credentials
+from the injected secret source, or is refused before it starts; the child inherits only
+PASSED_ON of the service's environment (no PG* variable, no database URL).
 """
 
 from __future__ import annotations
@@ -16,12 +20,24 @@ import os
 import signal
 import sys
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.machinery import PathFinder
 from pathlib import Path
 
 from pydantic import SecretStr
 
+from app.ecosystem.names import credentials_secret
+from app.jobs.credentials import (
+    RunSecrets,
+    SecretFiles,
+    hidden_values,
+    missing_credentials,
+    own_keys,
+    redacted,
+    redaction,
+    runs_as_transformer,
+    url_password,
+)
 from app.jobs.runner import RUNNING, Outcome, RunRefusedError
 from app.jobs.spec import JobSpec
 from app.settings import Settings
@@ -32,27 +48,14 @@ LINE_CHARS = 2000  # one very long line must not fill the tail
 DRAIN_SECONDS = 5.0  # how long to wait for the rest of the output once the process ended
 
 
-class LocalSecrets:
-    """Secret values for local runs: `<directory>/<secret>.json`, one object of keys."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    def lookup(self, secret: str, key: str) -> str | None:
-        """The value of a key of a secret, or None when it is not there."""
-        try:
-            values = json.loads((self.directory / f"{secret}.json").read_text())
-        except (OSError, ValueError):
-            return None
-        found = values.get(key) if isinstance(values, dict) else None
-        return found if isinstance(found, str) else None
-
-
 @dataclass(slots=True)
 class _Child:
     process: asyncio.subprocess.Process
     tail: deque[str]
     reader: asyncio.Task[None]
+    argv: list[str] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    hidden: tuple[str, ...] = ()  # the secret values it was given (no PUBLIC one): masked
     cancelled: bool = False
     attempts: int = 1
 
@@ -97,12 +100,13 @@ class LocalRunner:
     def __init__(
         self,
         settings: Settings,
-        secrets: LocalSecrets | None = None,
+        secrets: RunSecrets | None = None,
         database_url: str | None = None,
     ) -> None:
         self.settings = settings
-        self.secrets = secrets or LocalSecrets(settings.data_dir / "secrets")
+        self.secrets = secrets or SecretFiles(settings.data_dir / "secrets")
         self.database_url = database_url or settings.database_url
+        self.python_path = tuple(str(p.resolve()) for p in settings.python_path)
         self.children: dict[str, _Child] = {}
 
     async def reference(self, spec: JobSpec) -> str | None:
@@ -112,9 +116,11 @@ class LocalRunner:
     def argv(self, spec: JobSpec) -> list[str]:
         """The command line of a spec on this machine."""
         if spec.module:
-            if _missing(spec.module):
+            if _missing(spec.module, self.python_path):
                 top = spec.module.partition(".")[0]
                 raise RunRefusedError(f"cannot run {spec.module}: no Python package {top!r} here")
+            if spec.command[:2] == ("python", "-m"):  # the harness, or the module itself
+                return [sys.executable, *spec.command[1:]]
             return [sys.executable, "-m", spec.module]
         if not self.settings.local_container_commands:
             raise RunRefusedError(
@@ -125,26 +131,49 @@ class LocalRunner:
             raise RunRefusedError(f"{spec.target}'s container declares no command to run locally")
         return list(spec.command)
 
-    def environment(self, spec: JobSpec) -> dict[str, str]:
-        """The variables of the child: a few of the service's, the spec's, its secrets."""
+    async def environment(self, spec: JobSpec) -> tuple[dict[str, str], list[str]]:
+        """The variables of the child (a few of the service's, the spec's, its secrets) and the
+        secret values among them; RunRefusedError when a transformer has no credentials."""
         env = {k: os.environ[k] for k in PASSED_ON if k in os.environ}
+        hidden: list[str] = []
         if spec.module:
             env["PYTHONUNBUFFERED"] = "1"  # stdout and stderr interleave in the tail as written
+            if path := os.pathsep.join(p for p in (*self.python_path, env.get("PYTHONPATH")) if p):
+                env["PYTHONPATH"] = path
         if spec.config_map:  # the service's own worker: the service's configuration, as in a Job
-            env.update(service_configuration(self.settings, self.database_url))
+            configuration = service_configuration(self.settings, self.database_url)
+            env.update(configuration)
+            hidden += [p for v in configuration.values() if (p := url_password(v))]
         env.update(spec.env)
-        for name, ref in spec.secret_env.items():
-            value = self.secrets.lookup(ref.secret, ref.key)
-            if value is not None:
-                env[name] = value
-        return env
+        secrets = await self._secrets(spec)
+        given = {
+            name: value
+            for name, ref in spec.secret_env.items()
+            if (value := secrets.get(ref.secret, {}).get(ref.key)) is not None
+        }
+        env.update(given)
+        return env, hidden + hidden_values(given)
 
-    async def _start(self, spec: JobSpec) -> asyncio.subprocess.Process:
-        argv = self.argv(spec)
+    async def _secrets(self, spec: JobSpec) -> dict[str, dict[str, str]]:
+        """The secrets the spec refers to, by name: a transformer's own first, or refused."""
+        found: dict[str, dict[str, str]] = {}
+        if runs_as_transformer(spec) and (keys := own_keys(spec)):
+            own = await self.secrets.credentials(spec.target)
+            if own is None or not set(keys.values()) <= set(own):
+                raise RunRefusedError(
+                    missing_credentials(spec.target, self.settings.role_prefix, self.secrets.store)
+                )
+            found[credentials_secret(spec.target)] = own
+        for ref in spec.secret_env.values():
+            if ref.secret not in found:
+                found[ref.secret] = await self.secrets.values(ref.secret) or {}
+        return found
+
+    async def _start(self, argv: list[str], env: dict[str, str]) -> asyncio.subprocess.Process:
         try:
             process = await asyncio.create_subprocess_exec(
                 *argv,
-                env=self.environment(spec),
+                env=env,
                 stdin=asyncio.subprocess.DEVNULL,
                 stdout=asyncio.subprocess.PIPE,
                 stderr=asyncio.subprocess.STDOUT,
@@ -156,11 +185,14 @@ class LocalRunner:
 
     async def launch(self, spec: JobSpec) -> str:
         """Start the child; the handle is `local:<pid>:<run id>`."""
-        process = await self._start(spec)
+        argv = self.argv(spec)
+        env, secrets = await self.environment(spec)
+        hidden = redaction(secrets)
+        process = await self._start(argv, env)
         tail: deque[str] = deque(maxlen=self.settings.log_tail_lines)
-        reader = asyncio.create_task(_read_lines(process, tail))
+        reader = asyncio.create_task(_read_lines(process, tail, hidden))
         reference = f"local:{process.pid}:{spec.run_id}"
-        self.children[reference] = _Child(process, tail, reader)
+        self.children[reference] = _Child(process, tail, reader, argv, env, hidden)
         return reference
 
     async def wait(self, spec: JobSpec, reference: str) -> Outcome:
@@ -172,8 +204,8 @@ class LocalRunner:
                 self.children.pop(reference, None)
                 return outcome
             child.attempts += 1
-            child.process = await self._start(spec)
-            child.reader = asyncio.create_task(_read_lines(child.process, child.tail))
+            child.process = await self._start(child.argv, child.env)
+            child.reader = asyncio.create_task(_read_lines(child.process, child.tail, child.hidden))
 
     async def _attempt(self, spec: JobSpec, child: _Child) -> Outcome:
         timed_out = False
@@ -217,7 +249,7 @@ class LocalRunner:
         return RUNNING if found is not None and _ours(*found) else None
 
     async def close(self) -> None:
-        """Kill every child still running (the service is stopping)."""
+        """Kill every child still running (the service is stopping); release the secrets."""
         for child in list(self.children.values()):
             child.cancelled = True
             _kill(child.process)
@@ -225,16 +257,18 @@ class LocalRunner:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(child.process.wait(), DRAIN_SECONDS)
                 await asyncio.wait_for(child.reader, DRAIN_SECONDS)  # the pipe closed: no leak
+        await self.secrets.close()
 
 
-def _missing(module: str) -> bool:
-    """Whether the child could not find the module's top package (searched, never imported)."""
+def _missing(module: str, python_path: tuple[str, ...] = ()) -> bool:
+    """Whether the child could not find the module's top package (searched, never imported)
+    in the working directory (`-m` puts it first), `python_path` or this interpreter's path."""
     top = module.partition(".")[0]
     if not top.isidentifier():
         return True
     if top in sys.builtin_module_names:
         return False
-    if PathFinder.find_spec(top, [os.getcwd(), *sys.path]) is not None:  # `-m` puts cwd first
+    if PathFinder.find_spec(top, [os.getcwd(), *python_path, *sys.path]) is not None:
         return False
     return importlib.util.find_spec(top) is None  # an installed package (editable ones too)
 
@@ -246,7 +280,11 @@ def _pid(reference: str) -> tuple[int, str] | None:
     return (int(pid), run_id) if kind == "local" and pid.isdigit() and run_id else None
 
 
-async def _read_lines(process: asyncio.subprocess.Process, tail: deque[str]) -> None:
+async def _read_lines(
+    process: asyncio.subprocess.Process, tail: deque[str], hidden: tuple[str, ...]
+) -> None:
+    """Keep the last lines of the child's output, secret values masked before any cut."""
     assert process.stdout is not None
     while line := await process.stdout.readline():
-        tail.append(line.decode(errors="replace").rstrip("\n")[:LINE_CHARS])
+        text = line.decode(errors="replace").rstrip("\n")
+        tail.append(redacted(text, hidden)[:LINE_CHARS])

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from app.jobs.credentials import RunSecrets
 from app.jobs.local import LocalRunner
 from app.jobs.runner import Runner
 from app.settings import Settings
 
 
-def build_runner(settings: Settings, database_url: str | None = None) -> Runner:
+def build_runner(
+    settings: Settings, database_url: str | None = None, secrets: RunSecrets | None = None
+) -> Runner:
     """`ECOPLANE_RUNNER`: local (the embedded default) or kubernetes; `database_url` is the
-    control-plane database the service uses (the embedded server's when it runs one)."""
+    control-plane database the service uses (the embedded server's when it runs one);
+    `secrets` gives local runs their credentials (app.security's `run_secrets`; unset: the
+    local store's files). Kubernetes runs read theirs from Secrets, by reference."""
     if settings.runner == "kubernetes":
         from app.jobs.kubernetes import KubernetesRunner  # the client loads only when used
 
         return KubernetesRunner(settings)
-    return LocalRunner(settings, database_url=database_url)
+    return LocalRunner(settings, secrets=secrets, database_url=database_url)

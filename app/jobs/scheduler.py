@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
-from importlib.util import find_spec
 from typing import Any
 
 import asyncpg
@@ -24,8 +23,7 @@ from app.ecosystem.cron import DAYS, parse_cron
 from app.errors import AppError, ConflictError
 from app.jobs.model import Schedule, schedules
 from app.jobs.pooled import acquire
-from app.jobs.service import JobService
-from app.jobs.spec import worker_module
+from app.jobs.service import JobService, model_change_key
 from app.settings import Settings
 
 BY = "scheduler"
@@ -99,7 +97,7 @@ class Scheduler:
                 "SELECT id FROM model_versions WHERE state = 'active'"
             )
         if active is not None:
-            await self.rebuild(active, announce=False)
+            await self.rebuild(active)  # what an activation starts, unless it already has
 
     async def step_down(self) -> None:
         """Stop scheduling (another replica leads now)."""
@@ -138,17 +136,18 @@ class Scheduler:
         self._add(self._reconcile, interval, None, "reconcile")
 
     async def _model_changed(self, version_id: int, found: list[Schedule]) -> None:
-        """Start the onModelChange transformers once per version (builtins once their worker exists)."""
-        for entry in found:
-            if entry.kind != "on-model-change":
-                continue
-            if entry.builtin_code and find_spec(worker_module(entry.builtin_code)) is None:
-                log.info(
-                    "%s not started: its worker is not part of this release", entry.transformer
-                )
-                continue
-            key = f"model-change-{version_id}"
-            await self.service.start_or_skip(entry.transformer, "model-change", key, BY)
+        """What an activation starts, once per version: the security sync (the onModelChange
+        transformers follow when it succeeds), or those transformers at once without it."""
+        if not self.settings.security_sync_on_activation:
+            await self.service.start_model_change(version_id, found)
+            return
+        try:
+            await self.service.start_security_sync(
+                "model-change", key=model_change_key(version_id), requested_by=BY,
+                version_id=version_id,
+            )  # fmt: skip
+        except ConflictError as error:  # the running sync's success starts them instead
+            log.info("security sync after activation of %s skipped: %s", version_id, error.detail)
 
     def _add(self, func: Any, trigger: Any, argument: str | None, job_id: str) -> None:
         assert self.apscheduler is not None

@@ -12,13 +12,14 @@ import asyncio
 import logging
 from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
+from importlib.util import find_spec
 from typing import Any
 
 import asyncpg
 
 from app.errors import AppError, ConflictError
 from app.jobs.batched import Batched
-from app.jobs.model import active_transformer_code, input_change_chains
+from app.jobs.model import Schedule, active_transformer_code, input_change_chains, schedules
 from app.jobs.pooled import acquire
 from app.jobs.queued import queue_transformer_run
 from app.jobs.runner import RUNNING, Outcome, Runner, RunRefusedError
@@ -39,12 +40,18 @@ from app.jobs.spec import (
     security_sync_job,
     transformer_job,
     transformer_kind,
+    worker_module,
 )
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.jobs")
 CACHED_VERSIONS = 4  # versions whose onInputChange chains are kept
 UNSTARTED_GRACE = timedelta(seconds=60)  # a queued run without a handle this old never started
+
+
+def model_change_key(version_id: int) -> str:
+    """The idempotency key of what an activation starts: once per version, whoever asks."""
+    return f"model-change-{version_id}"
 
 
 class JobService:
@@ -85,11 +92,18 @@ class JobService:
         return run, created
 
     async def start_security_sync(
-        self, trigger: str, *, key: str | None = None, requested_by: str | None = None
+        self,
+        trigger: str,
+        *,
+        key: str | None = None,
+        requested_by: str | None = None,
+        version_id: int | None = None,
     ) -> tuple[dict[str, Any], bool]:
-        """A run of the security sync."""
+        """A run of the security sync (`version_id`: the activation it follows, if any)."""
         async with acquire(self.pool) as connection:
-            request = RunRequest(SECURITY_SYNC, SECURITY_SYNC, trigger, None, key, requested_by)
+            request = RunRequest(
+                SECURITY_SYNC, SECURITY_SYNC, trigger, version_id, key, requested_by
+            )
             run, created = await create_run(connection, request)
         if created:
             self._follow(run["id"], security_sync_job(run["id"], self.settings))
@@ -179,9 +193,42 @@ class JobService:
             first.setdefault(key[0], key)
         return {key: finished[run_id] for run_id, key in first.items() if run_id in finished}
 
+    async def start_model_change(
+        self, version_id: int, found: list[Schedule] | None = None
+    ) -> None:
+        """Start a version's onModelChange transformers, once per version (its key)."""
+        if found is None:
+            async with acquire(self.pool) as connection:
+                found = await schedules(connection, version_id)
+        for entry in found:
+            if entry.kind != "on-model-change":
+                continue
+            if entry.builtin_code and find_spec(worker_module(entry.builtin_code)) is None:
+                log.info(
+                    "%s not started: its worker is not part of this release", entry.transformer
+                )
+                continue
+            key = model_change_key(version_id)
+            await self.start_or_skip(entry.transformer, "model-change", key, "scheduler")
+
+    async def _after_security_sync(self) -> None:
+        """A sync succeeded: the active version's roles exist, so its export may run now."""
+        if not self.settings.security_sync_on_activation:
+            return
+        async with acquire(self.pool) as connection:
+            active = await connection.fetchval(
+                "SELECT id FROM model_versions WHERE state = 'active'"
+            )
+        if active is not None:
+            await self.start_model_change(int(active))
+
     async def _start_dependents(self, run: dict[str, Any]) -> None:
-        """Start the onInputChange transformers reading the output of a run that succeeded."""
-        if run["kind"] == SECURITY_SYNC or run["version_id"] is None:
+        """What a run that succeeded starts: after a sync the onModelChange transformers, after
+        a transformer the onInputChange transformers reading its output."""
+        if run["kind"] == SECURITY_SYNC:
+            await self._after_security_sync()
+            return
+        if run["version_id"] is None:
             return
         chains = self.chains.get(run["version_id"])
         if chains is None:  # a version never changes: its chains are read once

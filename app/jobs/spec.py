@@ -20,6 +20,9 @@ PG_KEYS = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
 MANAGED_BY = "app.kubernetes.io/managed-by"
 CONTAINER = "run"
 RUN_USER = 10001
+PYTHON_HARNESS = "workers.python_transformer"  # runs `run(connection, context)` or `main()`
+MODEL_DATABASE_URL = "ECOPLANE_MODEL_DATABASE_URL"  # the model export reads the model with it
+DASHBOARD_SECRET = "ecoplane-dashboard"  # key database-url: the read-only dashboard role's URL
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,26 +122,44 @@ def transformer_kind(code: TransformerCode) -> str:
     return TRANSFORMER if code.code_kind != "builtin" else (code.builtin_code or TRANSFORMER)
 
 
+def _command(code: TransformerCode, module: str | None) -> tuple[str, ...]:
+    """A container's own command; python code through the harness; a builtin's worker."""
+    if code.code_kind == "container":
+        return (*code.command, *code.args)
+    if code.code_kind == "python":
+        return ("python", "-m", PYTHON_HARNESS, module or "")
+    return ("python", "-m", module or "")
+
+
+def _secret_env(code: TransformerCode) -> dict[str, SecretRef]:
+    """The transformer's own role (libpq keys); the model export also reads the model."""
+    secret = credentials_secret(code.name)
+    refs = {key: SecretRef(secret, key) for key in PG_KEYS}
+    if code.code_kind == "builtin" and code.builtin_code == "externalize-model":
+        refs[MODEL_DATABASE_URL] = SecretRef(DASHBOARD_SECRET, "database-url")
+    return refs
+
+
 def transformer_job(code: TransformerCode, run_id: int, settings: Settings) -> JobSpec:
     """The spec of one run of a transformer."""
     kind = transformer_kind(code)
     module = code.module
     if code.code_kind == "builtin" and code.builtin_code:
         module = worker_module(code.builtin_code)
-    if code.code_kind == "container":
-        image, command = code.image or settings.jobs_image, (*code.command, *code.args)
-    else:
-        image, command = settings.jobs_image, ("python", "-m", module or "")
-    secret = credentials_secret(code.name)
+    image = (
+        (code.image or settings.jobs_image)
+        if code.code_kind == "container"
+        else settings.jobs_image
+    )
     return JobSpec(
         run_id=run_id,
         kind=kind,
         target=code.name,
         name=job_name(kind, code.name, run_id),
         image=image,
-        command=command,
+        command=_command(code, module),
         env=transformer_environment(code, run_id),
-        secret_env={key: SecretRef(secret, key) for key in PG_KEYS},
+        secret_env=_secret_env(code),
         timeout_seconds=code.timeout_seconds,
         retries=code.retries,
         service_account=settings.transformer_service_account,

@@ -53,6 +53,7 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncCli
         anonymous_read=True,
         tokens=token_entries(),
         active_version_seconds=0,
+        security_sync_on_activation=False,  # runs only when a test asks for them
     )
     async for client in client_for(settings):
         yield client

@@ -13,7 +13,7 @@ from app.catalog.store import store_model
 from app.settings import Settings
 from tests.api.conftest import TOKENS, client_for, token_entries
 from tests.api.pages import assert_names_parameter, walk
-from tests.jobs.conftest import until
+from tests.jobs.conftest import give_credentials, until
 from tests.jobs.model import jobs_model
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['operator']}"}
@@ -37,6 +37,7 @@ async def api(
         tokens=token_entries(),
         scheduler=False,
     )
+    await give_credentials(settings, *jobs_model().transformers)  # as a security sync would
     async for client in client_for(settings):
         yield client
 

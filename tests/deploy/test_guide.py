@@ -1,5 +1,6 @@
 """docs/deploy.md: every kubectl line names objects, namespaces, labels, service accounts and
-Secret keys that the manifests have, and it creates every Secret key the manifests need."""
+Secret keys that the manifests have, and it creates every Secret key the manifests and the
+Jobs ecoplane starts at run time need."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import re
 
 import pytest
 
+from app.ecosystem.builtins import EXPORT_TRANSFORMER, EXPORT_WORKSPACE
+from app.jobs.spec import TransformerCode, security_sync_job, transformer_job
+from app.settings import Settings
 from tests.deploy.conftest import OVERLAYS, ROOT
 from tests.deploy.guide import Command, Section, created_secrets, kubectl_commands, sections
 from tests.deploy.hardening import NAMESPACE
@@ -38,6 +42,22 @@ def _secret_refs(objects: list[Obj]) -> dict[tuple[str, str], bool]:
                 if ref:
                     refs[(ref["name"], ref["key"])] = bool(ref.get("optional"))
     return refs
+
+
+def _run_time_refs() -> dict[tuple[str, str], bool]:
+    """(secret, key) of the Jobs the runner creates, except the credentials the sync writes."""
+    settings = Settings(database_url="postgresql://unused")
+    export = TransformerCode(
+        name=EXPORT_TRANSFORMER, workspace=EXPORT_WORKSPACE, code_kind="builtin",
+        builtin_code="externalize-model",
+    )  # fmt: skip
+    specs = [security_sync_job(1, settings), transformer_job(export, 1, settings)]
+    return {
+        (ref.secret, ref.key): False
+        for spec in specs
+        for ref in spec.secret_env.values()
+        if not ref.secret.startswith("ecoplane-dt-")
+    }
 
 
 def _objects_for(section: Section, rendered: dict[str, list[Obj]]) -> list[Obj]:
@@ -120,7 +140,7 @@ def test_the_guide_creates_every_secret_key_the_overlay_needs(
     for section in sections(GUIDE):
         if section.overlay() in (overlay, None):
             created |= created_secrets(section.commands)
-    refs = _secret_refs(rendered[overlay])
+    refs = {**_run_time_refs(), **_secret_refs(rendered[overlay])}
     assert (
         sorted(ref for ref, optional in refs.items() if not optional and ref not in created) == []
     )

@@ -15,6 +15,8 @@ from app.db.engine import create_pool
 from app.jobs.local import LocalRunner
 from app.jobs.runs import get_run
 from app.jobs.service import JobService
+from app.security.secrets.base import Credentials, new_password
+from app.security.secrets.local import LocalSecretStore
 from app.settings import Settings
 from tests.jobs.model import jobs_model
 
@@ -38,12 +40,34 @@ async def pool(database_url: str, stored: StoredVersion) -> AsyncIterator[asyncp
 @pytest.fixture
 def settings(tmp_path: Any) -> Settings:
     """Settings with a data directory of the test's own."""
-    return Settings(database_url="postgresql://unused", data_dir=tmp_path, scheduler=False)
+    return Settings(
+        database_url="postgresql://unused",
+        data_dir=tmp_path,
+        scheduler=False,
+        security_sync_on_activation=False,  # tests/jobs/test_model_change.py tests it
+    )
+
+
+def fake_credentials(transformer: str) -> Credentials:
+    """Credentials as the security sync would make them (no role has them: nothing logs in)."""
+    return Credentials(f"dt_{transformer.lower()}", new_password(), "127.0.0.1", 5432, "warehouse")
+
+
+async def give_credentials(settings: Settings, *transformers: str) -> dict[str, Credentials]:
+    """Credentials of these transformers in the local store, staged and promoted as a sync does."""
+    store = LocalSecretStore(settings.data_dir / "secrets" / "transformers")
+    given = {}
+    for transformer in transformers:
+        given[transformer] = fake_credentials(transformer)
+        await store.stage(transformer, given[transformer])
+        await store.promote(transformer)
+    return given
 
 
 @pytest.fixture
 async def service(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[JobService]:
-    """A job service with the local runner."""
+    """A job service with the local runner; every transformer of the jobs model has credentials."""
+    await give_credentials(settings, *jobs_model().transformers)
     created = JobService(pool, settings, LocalRunner(settings))
     yield created
     await created.close()

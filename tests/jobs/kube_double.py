@@ -3,10 +3,11 @@
 An aiohttp server on 127.0.0.1 (random port) that the real kubernetes-asyncio client reaches
 through a kubeconfig the test writes. It keeps Jobs (create, get, list with label selectors of
 `=` and `in` terms, delete, watch with resourceVersion and bookmarks), makes a pod per finished
-Job, serves its log, and holds Secrets (get, create, replace, delete: kube_secrets.py). Jobs
-move active → succeeded/failed by the `rule` the test sets (or by `finish`). Faults: answers by
-status (409, 500) for a verb, slow answers, a watch dropped after some events, a resourceVersion
-expired (410). Every Job body is validated against the official
+Job, serves its log, and holds Secrets (get, create, replace, delete: kube_secrets.py;
+`put_credentials` writes a transformer's as the Kubernetes secret store does, and lists it in the
+index). Jobs move active → succeeded/failed by the `rule` the test sets (or by `finish`).
+Faults: answers by status (409, 500) for a verb, slow answers, a watch dropped after some events,
+a resourceVersion expired (410). Every Job body is validated against the official
 schemas (kubernetes-validate, Kubernetes `K8S_VERSION`) and searched for the Secrets' values.
 """
 
@@ -349,9 +350,11 @@ def _kubeconfig(server: str) -> dict[str, Any]:
     }
 
 
-async def serve_forever(directory: Path) -> None:
-    """Serve a double whose Jobs all succeed, unvalidated (for bench/jobs.py's child process)."""
+async def serve_forever(directory: Path, transformers: list[str]) -> None:
+    """Serve a double whose Jobs all succeed, unvalidated (for bench/jobs.py's child process),
+    with the credentials Secrets (and their index) of these transformers."""
     double = KubeDouble(directory, validate=False)
+    double.put_credentials(transformers)
     await double.start()
     print("ready", flush=True)
     await asyncio.Event().wait()
@@ -360,4 +363,5 @@ async def serve_forever(directory: Path) -> None:
 if __name__ == "__main__":
     import sys
 
-    asyncio.run(serve_forever(Path(sys.argv[1])))
+    # python -m tests.jobs.kube_double DIRECTORY [TRANSFORMER ...]
+    asyncio.run(serve_forever(Path(sys.argv[1]), sys.argv[2:]))

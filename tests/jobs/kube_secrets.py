@@ -13,11 +13,17 @@ import base64
 import binascii
 import json
 import re
+import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
+
+from app.ecosystem.names import CREDENTIALS_INDEX as INDEX
+from app.ecosystem.names import credentials_secret
+
+MANAGED_BY = "app.kubernetes.io/managed-by"
 
 NAME = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
 KEY = re.compile(r"[-._a-zA-Z0-9]+")
@@ -70,6 +76,28 @@ class SecretsApi:
         if labels:
             metadata["labels"] = labels
         self._store({"metadata": metadata, "stringData": values}, "ecoplane")
+
+    def put_credentials(self, transformers: list[str], *, index: bool = True) -> dict[str, str]:
+        """Credentials Secrets of these transformers as the Kubernetes secret store writes them
+        (labels, annotation, libpq keys), listed in its index unless `index` is False; returns
+        each transformer's password (random: found in no Job body)."""
+        passwords = {}
+        for transformer in transformers:
+            passwords[transformer] = f"pw-{uuid.uuid4().hex}"
+            values = {"PGUSER": f"dt_{transformer.lower()}", "PGPASSWORD": passwords[transformer],
+                      "PGHOST": "warehouse", "PGPORT": "5432", "PGDATABASE": "warehouse"}  # fmt: skip
+            name = credentials_secret(transformer)
+            self.put_secret(name, values, {MANAGED_BY: "ecoplane"})
+            self.secrets[name]["metadata"]["annotations"] = {"ecoplane.io/transformer": transformer}
+        if index:
+            listed = (
+                set(json.loads(self.secret_values(INDEX).get("transformers", "[]")))
+                if (INDEX in self.secrets)
+                else set()
+            )
+            self.put_secret(INDEX, {"transformers": json.dumps(sorted(listed | set(transformers)))},
+                            {MANAGED_BY: "ecoplane"})  # fmt: skip
+        return passwords
 
     def secret_values(self, name: str) -> dict[str, str]:
         """A Secret's data, decoded."""

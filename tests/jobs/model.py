@@ -56,8 +56,9 @@ def python(module: str) -> str:
     return f"{{python: {{module: {MODULES}.{module}}}}}"
 
 
-def jobs_model(chain_a_cron: str = "*/5 * * * *") -> Model:
-    """The jobs test model, loaded (it has no errors)."""
+def jobs_model(chain_a_cron: str = "*/5 * * * *", without_chain: bool = False) -> Model:
+    """The jobs test model, loaded (it has no errors); `without_chain`: chain_a and chain_b
+    (and their workspaces) left out."""
     customers = [("Customers", "customers")]
     documents: dict[str, str | None] = {
         "jobs/a.yaml": workspace(
@@ -92,6 +93,8 @@ def jobs_model(chain_a_cron: str = "*/5 * * * *") -> Model:
             "    timeoutSeconds: 1\n",
         ),
     }
+    if without_chain:
+        documents = {k: v for k, v in documents.items() if k not in ("jobs/a.yaml", "jobs/b.yaml")}
     model = load_texts(files(documents))
     assert model.errors == 0, [p.message for p in model.problems if p.severity == "error"]
     return model

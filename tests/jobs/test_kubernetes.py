@@ -13,18 +13,20 @@ import pytest
 from app.jobs.kubernetes import KubernetesRunner
 from app.jobs.service import JobService
 from app.jobs.spec import TransformerCode, transformer_job
+from app.security.secrets.kubernetes import KubernetesSecretStore
 from app.settings import Settings
-from tests.jobs.conftest import run_of, until
+from tests.jobs.conftest import fake_credentials, run_of, until
 from tests.jobs.kube_double import Fault, Finish, KubeDouble
+from tests.jobs.model import jobs_model
 
-PASSWORD = "pw-7f3a9c1e-never-in-a-body"
+MANAGED = "app.kubernetes.io/managed-by"
 
 
 @pytest.fixture
 async def double(tmp_path: Path) -> AsyncIterator[KubeDouble]:
-    """The double, serving, with the credentials Secret of chain_a."""
+    """The double, serving, with the credentials Secrets of the jobs model's transformers."""
     created = KubeDouble(tmp_path)
-    created.put_secret("ecoplane-dt-chain-a", {"PGUSER": "dt_chain_a", "PGPASSWORD": PASSWORD})
+    created.put_credentials(list(jobs_model().transformers))
     await created.start()
     yield created
     await created.stop()
@@ -73,7 +75,7 @@ async def test_a_job_runs_to_success_with_its_log_tail(
     assert done["log_tail"] == "reading\nwriting\ndone"
     (body,) = [b for b in double.bodies if b["metadata"]["name"] == done["runner_ref"]]
     assert double.problems == []  # schema-valid, and no secret value in it
-    assert PASSWORD not in json.dumps(body)
+    assert double.secret_values("ecoplane-dt-chain-a")["PGPASSWORD"] not in json.dumps(body)
     pod = body["spec"]["template"]["spec"]
     env = {e["name"]: e for e in pod["containers"][0]["env"]}
     assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"] == {
@@ -277,3 +279,70 @@ async def test_jobs_ending_together_each_get_their_own_pod(
         done = await run_of(pool, run_id)
         assert (done["exit_code"], done["log_tail"]) == (ends[name].exit_code, ends[name].log)
     assert double.calls["list-pods"] <= len(ends)  # one list may serve several Jobs
+
+
+async def test_a_transformer_without_its_secret_is_refused_and_no_job_created(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.secrets.clear()
+    double.put_credentials(["chain_a"])  # the index lists chain_a only
+    done = await _run(kube, pool, "sleepy")
+    assert done["state"] == "failed" and done["reason"] == (
+        "security sync has not created role dt_sleepy yet: no credentials for transformer sleepy"
+        " in the kubernetes secret store"
+    )
+    assert done["exit_code"] is None and done["started_at"] is None
+    assert double.jobs == {} and "create-job" not in double.calls
+
+
+async def test_a_secret_created_since_the_index_was_read_is_found(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble, kube_settings: Settings
+) -> None:
+    double.secrets.clear()
+    double.put_credentials(["chain_a"])
+    double.rule = lambda job: Finish(0, "ok")
+    assert (await _run(kube, pool, "sleepy"))["state"] == "failed"  # index read, then a miss
+    runner = kube.runner
+    assert isinstance(runner, KubernetesRunner)
+    assert (double.calls["get-secret"], runner.credentials.reads) == (2, 1)
+    store = KubernetesSecretStore("ecoplane", kube_settings.kubeconfig)
+    try:  # the security sync writes sleepy's credentials (and lists them in the index)
+        await store.stage("sleepy", fake_credentials("sleepy"))
+        await store.promote("sleepy")
+    finally:
+        await store.close()
+    calls = double.calls["get-secret"]
+    done = await _run(kube, pool, "sleepy")  # not in the index as read: read by itself
+    assert done["state"] == "succeeded" and double.calls["get-secret"] == calls + 1
+    again = await _run(kube, pool, "sleepy")
+    assert again["state"] == "succeeded"
+    assert double.calls["get-secret"] == calls + 1  # known since: no call per run
+    assert double.problems == []
+
+
+async def test_a_secret_without_the_password_key_is_no_credentials(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.secrets.clear()  # no index: a staged Secret, never promoted
+    double.put_secret("ecoplane-dt-sleepy", {"PGPASSWORD_PENDING": "x"}, {MANAGED: "ecoplane"})
+    done = await _run(kube, pool, "sleepy")
+    assert done["state"] == "failed" and "no credentials for transformer sleepy" in done["reason"]
+    assert double.jobs == {}
+
+
+async def test_job_bodies_carry_every_credential_by_reference_only(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.rule = lambda job: Finish(0, "ok")
+    done = await _run(kube, pool, "chain_a")
+    (body,) = [b for b in double.bodies if b["metadata"]["name"] == done["runner_ref"]]
+    env = {e["name"]: e for e in body["spec"]["template"]["spec"]["containers"][0]["env"]}
+    for key in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"):
+        assert env[key] == {
+            "name": key,
+            "valueFrom": {"secretKeyRef": {"name": "ecoplane-dt-chain-a", "key": key}},
+        }
+    recorded = json.dumps(done, default=str)
+    for value in double.secret_values("ecoplane-dt-chain-a").values():
+        if len(value) > 8:  # the password (and no host or port look-alike)
+            assert value not in recorded and value not in json.dumps(body)

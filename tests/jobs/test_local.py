@@ -39,17 +39,6 @@ async def test_a_python_transformer_runs_with_the_contract_environment(
     assert lines[-1] == "done"
 
 
-async def test_credentials_come_from_the_local_secret_store(
-    service: JobService, pool: asyncpg.Pool, settings: object
-) -> None:
-    secrets = service.settings.data_dir / "secrets"
-    secrets.mkdir()
-    (secrets / "ecoplane-dt-chain-a.json").write_text('{"PGUSER": "dt_chain_a"}')
-    run, _ = await service.start_transformer("chain_a", "manual")
-    await service.settled(run["id"])
-    assert "PGUSER=dt_chain_a" in (await run_of(pool, run["id"]))["log_tail"].splitlines()
-
-
 async def test_a_failing_transformer_records_its_exit_status_and_output(
     service: JobService, pool: asyncpg.Pool
 ) -> None:
@@ -181,15 +170,15 @@ async def test_reconciliation_loses_runs_whose_process_is_gone(
         child.wait()
 
 
-async def test_a_builtin_whose_worker_is_missing_fails_with_pythons_word(
+async def test_the_model_export_without_its_model_url_fails_with_the_reason(
     service: JobService, pool: asyncpg.Pool
 ) -> None:
     run, _ = await service.start_transformer("externalize_model", "manual")
     await service.settled(run["id"])
     done = await run_of(pool, run["id"])
     assert done["kind"] == "externalize-model" and done["state"] == "failed"
-    assert done["exit_code"] == 1
-    assert "No module named workers.externalize_model" in done["log_tail"]
+    assert done["exit_code"] == 2  # no secret ecoplane-dashboard in the data directory
+    assert "ECOPLANE_MODEL_DATABASE_URL is not set" in done["log_tail"]
 
 
 def test_a_module_whose_package_is_not_there_is_refused(settings: Settings) -> None:

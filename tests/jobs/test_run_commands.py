@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -9,6 +10,9 @@ import pytest
 
 from app.catalog.store import StoredVersion
 from app.cli import main
+from app.settings import Settings
+from tests.jobs.conftest import give_credentials
+from tests.jobs.model import jobs_model
 
 
 @pytest.fixture
@@ -17,6 +21,8 @@ def configured(
 ) -> str:
     monkeypatch.setenv("ECOPLANE_DATABASE_URL", database_url)
     monkeypatch.setenv("ECOPLANE_DATA_DIR", str(tmp_path))
+    settings = Settings(database_url=database_url, data_dir=tmp_path)
+    asyncio.run(give_credentials(settings, *jobs_model().transformers))  # as a sync would
     return database_url
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from app.ecosystem.names import credentials_secret
 from app.jobs.spec import (
+    SecretRef,
     TransformerCode,
     job_body,
     job_name,
@@ -86,9 +87,10 @@ def test_python_and_builtin_code_run_on_the_service_image() -> None:
     spec = transformer_job(python, 1, SETTINGS)
     assert (spec.image, spec.command, spec.module) == (
         "ghcr.io/acme/ecoplane:1.0",
-        ("python", "-m", "acme.t"),
+        ("python", "-m", "workers.python_transformer", "acme.t"),  # the harness runs the module
         "acme.t",
     )
+    assert "ECOPLANE_MODEL_DATABASE_URL" not in spec.secret_env
     builtin = TransformerCode(
         name="externalize_model",
         workspace="W",
@@ -97,6 +99,11 @@ def test_python_and_builtin_code_run_on_the_service_image() -> None:
     )
     spec = transformer_job(builtin, 2, SETTINGS)
     assert spec.kind == "externalize-model" and spec.module == "workers.externalize_model"
+    assert spec.command == ("python", "-m", "workers.externalize_model")
+    assert spec.secret_env["ECOPLANE_MODEL_DATABASE_URL"] == SecretRef(
+        "ecoplane-dashboard", "database-url"
+    )  # it reads the model as the read-only dashboard role, and writes with its own PG* role
+    assert spec.secret_env["PGUSER"] == SecretRef("ecoplane-dt-externalize-model", "PGUSER")
     assert spec.name == "ecoplane-externalize-model-externalize-model-2"
 
 

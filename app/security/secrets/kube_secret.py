@@ -14,7 +14,12 @@ import json
 from datetime import datetime
 from typing import Any
 
-from app.ecosystem.names import credentials_secret, dns_label
+from app.ecosystem.names import (
+    CREDENTIALS_INDEX,
+    CREDENTIALS_INDEX_KEY,
+    credentials_secret,
+    dns_label,
+)
 from app.security.secrets.base import Credentials, SecretInfo, SecretStoreError, libpq_variables
 
 MANAGED_BY, ECOPLANE = "app.kubernetes.io/managed-by", "ecoplane"
@@ -24,10 +29,9 @@ PASSWORD_SET = "ecoplane.io/password-set"  # when the current password was promo
 PASSWORD_STAGED = "ecoplane.io/password-staged"  # when the pending one was staged
 PENDING = "_PENDING"
 LIBPQ_KEYS = ("PGUSER", "PGPASSWORD", "PGHOST", "PGPORT", "PGDATABASE")
-# the list of transformers whose Secrets ecoplane wrote (it may not list Secrets): a name no
-# transformer's Secret can have, as a DNS label never starts with '-'
-INDEX = "ecoplane-dt--index"
-INDEX_KEY = "transformers"
+# the list of transformers whose Secrets ecoplane wrote (it may not list Secrets); the
+# Kubernetes runner reads it too, to know which credentials exist without a call per run
+INDEX, INDEX_KEY = CREDENTIALS_INDEX, CREDENTIALS_INDEX_KEY
 
 Secret = dict[str, Any]
 

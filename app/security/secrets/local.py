@@ -103,19 +103,22 @@ class LocalSecretStore:
         """Nothing to release."""
 
     def _write(self, path: Path, document: dict[str, Any] | dict[str, str]) -> None:
-        try:
-            path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            temporary = path.with_suffix(".tmp")
-            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(descriptor, "w") as file:
-                json.dump(document, file)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(temporary, path)
-        except OSError as error:
-            raise SecretStoreError(
-                f"cannot write the local secret store: {error.strerror}"
-            ) from None
+        write_private_json(path, document)
+
+
+def write_private_json(path: Path, document: dict[str, Any] | dict[str, str]) -> None:
+    """Write a JSON document readable by its owner only (0600), replacing the file atomically."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary = path.with_suffix(".tmp")
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            json.dump(document, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+    except OSError as error:
+        raise SecretStoreError(f"cannot write the local secret store: {error.strerror}") from None
 
 
 def _read(path: Path) -> dict[str, Any] | None:

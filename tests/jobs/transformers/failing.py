@@ -2,6 +2,9 @@
 
 import sys
 
-print("reading the workspace")
-print("cannot write the output: out of luck", file=sys.stderr)
-sys.exit(3)
+
+def main() -> int:
+    """Say why, and fail."""
+    print("reading the workspace")
+    print("cannot write the output: out of luck", file=sys.stderr)
+    return 3

@@ -4,6 +4,9 @@ import subprocess
 import sys
 import time
 
-subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
-print("started", flush=True)
-time.sleep(600)
+
+def main() -> None:
+    """Start a sleeping child and sleep."""
+    subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    print("started", flush=True)
+    time.sleep(600)

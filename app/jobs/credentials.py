@@ -1,0 +1,118 @@
+"""A run's credentials: where a runner finds them, the refusal when a transformer has none, and
+the redaction of their values from what a run printed.
+
+A transformer (or builtin) runs only as its own role, with the credentials the security sync
+wrote to the secret store: when they are not there yet, the run is refused before anything
+starts, never run with other credentials. The concrete source is built above this package
+(app.security knows the stores) and injected into the runner.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import urlsplit
+
+from app.ecosystem.names import credentials_secret, physical_name
+from app.jobs.spec import SECURITY_SYNC, JobSpec
+
+MASK = "***"
+# where and as whom a run connects: not secret (the role's name is in every plan), and masking
+# them would mask common words ('warehouse', '5432') in every log
+PUBLIC = frozenset({"PGHOST", "PGPORT", "PGDATABASE", "PGUSER"})
+
+
+class RunSecrets(Protocol):
+    """The secret values a local run is given: a transformer's own credentials, other secrets."""
+
+    store: str  # local, aws or kubernetes: named when a transformer's credentials are missing
+
+    async def credentials(self, transformer: str) -> dict[str, str] | None:
+        """The transformer's current credentials as libpq variables, or None when it has none."""
+        ...
+
+    async def values(self, secret: str) -> dict[str, str] | None:
+        """The keys of another secret (e.g. `ecoplane-dashboard`), or None when it is not there."""
+        ...
+
+    async def close(self) -> None:
+        """Release the store's client, if it has one."""
+        ...
+
+
+class SecretFiles:
+    """`<directory>/<secret>.json`, one object of keys: what the local secret store writes on
+    promote (`ecoplane-dt-<name>.json`), and the other secrets of local runs."""
+
+    store = "local"
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    async def credentials(self, transformer: str) -> dict[str, str] | None:
+        """The file the local secret store promoted for the transformer."""
+        return await self.values(credentials_secret(transformer))
+
+    async def values(self, secret: str) -> dict[str, str] | None:
+        """The string keys of `<secret>.json` (a few hundred bytes: read on the loop)."""
+        try:
+            found = json.loads((self.directory / f"{secret}.json").read_text())
+        except (OSError, ValueError):
+            return None
+        if not isinstance(found, dict):
+            return None
+        return {k: v for k, v in found.items() if isinstance(v, str)}
+
+    async def close(self) -> None:
+        """Nothing to release."""
+
+
+def runs_as_transformer(spec: JobSpec) -> bool:
+    """Whether the spec runs as a transformer's own role (a transformer or a builtin)."""
+    return spec.kind != SECURITY_SYNC
+
+
+def own_keys(spec: JobSpec) -> dict[str, str]:
+    """The variables the spec takes from its transformer's credentials secret: name → key."""
+    secret = credentials_secret(spec.target)
+    return {name: ref.key for name, ref in spec.secret_env.items() if ref.secret == secret}
+
+
+def missing_credentials(transformer: str, role_prefix: str, store: str) -> str:
+    """Why a transformer's run is refused when its credentials are not in the store."""
+    role = physical_name("", f"{role_prefix}dt_{transformer}")  # names.transformer_role's name
+    return (
+        f"security sync has not created role {role} yet: no credentials for transformer"
+        f" {transformer} in the {store} secret store"
+    )
+
+
+def url_password(value: str) -> str | None:
+    """The password inside a URL (`scheme://user:password@host/...`), if it is one."""
+    if "://" not in value:
+        return None
+    try:
+        return urlsplit(value).password or None
+    except ValueError:
+        return None
+
+
+def hidden_values(variables: dict[str, str]) -> list[str]:
+    """What to mask of secret variables given to a run: every value but the public libpq
+    ones, and the password inside a URL on its own (it may be printed apart)."""
+    found = [v for k, v in variables.items() if k not in PUBLIC]
+    return found + [p for v in variables.values() if (p := url_password(v))]
+
+
+def redacted(line: str, values: tuple[str, ...]) -> str:
+    """The line with every value replaced by `***` (values longest first)."""
+    for value in values:
+        if value in line:
+            line = line.replace(value, MASK)
+    return line
+
+
+def redaction(values: list[str]) -> tuple[str, ...]:
+    """The values to redact, longest first (so no part of a longer one is left), none empty."""
+    return tuple(sorted({v for v in values if v}, key=len, reverse=True))

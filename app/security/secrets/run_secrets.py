@@ -1,0 +1,44 @@
+"""The secrets of local runs, from the store the security sync writes (injected into the runner).
+
+With the local store, every secret is a file `<data dir>/secrets/<secret>.json` (the store
+writes a transformer's on promote). With another store, a transformer's own credentials are
+its current ones in that store, as libpq variables, read again for every run (a rotation is
+seen at once); other secrets still come from the files.
+"""
+
+from __future__ import annotations
+
+from app.jobs.credentials import RunSecrets, SecretFiles
+from app.security.secrets.base import SecretStore, libpq_variables
+from app.security.secrets.factory import secret_store
+from app.settings import Settings
+
+
+class StoreCredentials:
+    """A transformer's credentials from a secret store; other secrets from the local files."""
+
+    def __init__(self, store: SecretStore, kind: str, files: SecretFiles) -> None:
+        self.secret_store = store
+        self.store = kind
+        self.files = files
+
+    async def credentials(self, transformer: str) -> dict[str, str] | None:
+        """The store's current credentials of the transformer, as libpq variables."""
+        current = await self.secret_store.current(transformer)
+        return libpq_variables(current) if current is not None else None
+
+    async def values(self, secret: str) -> dict[str, str] | None:
+        """Another secret, from its local file."""
+        return await self.files.values(secret)
+
+    async def close(self) -> None:
+        """Close the store's client."""
+        await self.secret_store.close()
+
+
+def run_secrets(settings: Settings) -> RunSecrets:
+    """The secrets source of the local runner for `ECOPLANE_SECRET_STORE`."""
+    files = SecretFiles(settings.data_dir / "secrets")
+    if settings.secret_store == "local":
+        return files
+    return StoreCredentials(secret_store(settings), settings.secret_store, files)

@@ -1,0 +1,189 @@
+"""What an activation starts: the security sync, then the onModelChange transformers.
+
+The runner here is a recording one: these tests are about which runs the service asks for and
+in which order, not about running them (the local and Kubernetes runners have their own tests).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Any
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.store import store_model
+from app.ecosystem.loader import load_texts
+from app.ecosystem.model import Model
+from app.jobs.runner import Outcome
+from app.jobs.scheduler import Scheduler
+from app.jobs.service import JobService
+from app.jobs.spec import JobSpec
+from app.settings import Settings
+from tests.ecosystem.modeltext import files
+from tests.jobs.conftest import until
+from tests.jobs.model import python, workspace
+
+
+class RecordingRunner:
+    """Every spec succeeds at once, or fails when its target is listed in `failing`."""
+
+    follows_elsewhere = False
+
+    def __init__(self) -> None:
+        self.started: list[JobSpec] = []
+        self.failing: set[str] = set()
+
+    async def reference(self, spec: JobSpec) -> str | None:
+        return None
+
+    async def launch(self, spec: JobSpec) -> str:
+        self.started.append(spec)
+        return f"recorded:{spec.run_id}"
+
+    async def wait(self, spec: JobSpec, reference: str) -> Outcome:
+        if spec.target in self.failing:
+            return Outcome("failed", 1, "exited with status 1")
+        return Outcome("succeeded", 0)
+
+    async def cancel(self, reference: str) -> None:
+        return None
+
+    async def inspect(self, reference: str) -> Outcome | str | None:
+        return None
+
+    async def close(self) -> None:
+        return None
+
+
+def _model(trigger: str = "{onModelChange: true}") -> Model:
+    model = load_texts(
+        files(
+            {
+                "w.yaml": workspace(
+                    "Exporter",
+                    [("Customers", "customers")],
+                    "on_change",
+                    trigger,
+                    python("ok"),
+                    "ExporterOut",
+                )
+            }
+        )
+    )
+    assert model.errors == 0
+    return model
+
+
+@pytest.fixture
+def runner() -> RecordingRunner:
+    return RecordingRunner()
+
+
+@pytest.fixture
+async def leading(
+    pool: asyncpg.Pool, settings: Settings, runner: RecordingRunner
+) -> AsyncIterator[tuple[Scheduler, JobService]]:
+    """A leading scheduler whose service syncs after each activation."""
+    on = settings.model_copy(update={"security_sync_on_activation": True})
+    service = JobService(pool, on, runner)
+    scheduler = Scheduler(service, pool, on)
+    await scheduler.lead()
+    await service.idle()
+    yield scheduler, service
+    await scheduler.step_down()
+    await service.close()
+
+
+async def _runs(pool: asyncpg.Pool, version: int) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT kind, target, trigger, state, version_id, idempotency_key FROM runs"
+        " WHERE idempotency_key = $1 ORDER BY id",
+        f"model-change-{version}",
+    )
+    return [dict(r) for r in rows]
+
+
+async def test_an_activation_syncs_first_and_then_starts_the_on_model_change_transformers(
+    leading: tuple[Scheduler, JobService],
+    engine: AsyncEngine,
+    pool: asyncpg.Pool,
+    runner: RecordingRunner,
+) -> None:
+    scheduler, service = leading
+    stored = await store_model(engine, _model(), source="activation")
+    runner.started.clear()
+    await scheduler.rebuild(stored.id)
+    await until(lambda: _has(pool, stored.id, "on_change"), "the transformer ran after the sync")
+    await service.idle()
+    order = [spec.target for spec in runner.started]
+    assert order.index("security-sync") < order.index("on_change")
+    runs = await _runs(pool, stored.id)
+    sync = next(r for r in runs if r["kind"] == "security-sync")
+    assert (sync["trigger"], sync["state"], sync["version_id"]) == (
+        "model-change", "succeeded", stored.id,
+    )  # fmt: skip
+    transformer = next(r for r in runs if r["target"] == "on_change")
+    assert (transformer["trigger"], transformer["state"]) == ("model-change", "succeeded")
+
+
+async def test_what_an_activation_started_is_not_started_again(
+    leading: tuple[Scheduler, JobService],
+    engine: AsyncEngine,
+    pool: asyncpg.Pool,
+    runner: RecordingRunner,
+) -> None:
+    scheduler, service = leading
+    stored = await store_model(engine, _model(), source="once")
+    await scheduler.rebuild(stored.id)
+    await until(lambda: _has(pool, stored.id, "on_change"), "the transformer ran")
+    await service.idle()
+    before = len(runner.started)
+    await scheduler.step_down()
+    await scheduler.lead()  # a new leader announces the active version again
+    await service.start_security_sync("manual")  # and any later sync succeeds
+    await service.idle()
+    assert [s.target for s in runner.started[before:]] == ["security-sync"]
+    targets = [r["target"] for r in await _runs(pool, stored.id)]
+    assert sorted(targets) == ["externalize_model", "on_change", "security-sync"]  # once each
+
+
+async def test_a_failed_sync_starts_no_transformer(
+    leading: tuple[Scheduler, JobService],
+    engine: AsyncEngine,
+    pool: asyncpg.Pool,
+    runner: RecordingRunner,
+) -> None:
+    scheduler, service = leading
+    runner.failing.add("security-sync")
+    stored = await store_model(engine, _model(), source="failed sync")
+    await scheduler.rebuild(stored.id)
+    await service.idle()
+    runs = await _runs(pool, stored.id)
+    assert [(r["kind"], r["state"]) for r in runs] == [("security-sync", "failed")]
+
+
+async def test_without_the_sync_the_transformers_start_at_activation(
+    pool: asyncpg.Pool, settings: Settings, engine: AsyncEngine, runner: RecordingRunner
+) -> None:
+    service = JobService(pool, settings, runner)  # security_sync_on_activation off
+    scheduler = Scheduler(service, pool, settings)
+    await scheduler.lead()
+    try:
+        stored = await store_model(engine, _model(), source="no sync")
+        await scheduler.rebuild(stored.id)
+        await service.idle()
+        runs = await _runs(pool, stored.id)
+        assert {(r["target"], r["state"]) for r in runs} == {
+            ("on_change", "succeeded"),
+            ("externalize_model", "succeeded"),  # the builtin export: every model has it
+        }
+    finally:
+        await scheduler.step_down()
+        await service.close()
+
+
+async def _has(pool: asyncpg.Pool, version: int, target: str) -> bool:
+    runs = await _runs(pool, version)
+    return any(r["target"] == target and r["state"] == "succeeded" for r in runs)

@@ -1,0 +1,1 @@
+"""Transformer modules the harness tests run as real child processes."""

@@ -1,0 +1,3 @@
+"""Defines neither run(connection, context) nor main()."""
+
+GREETING = "hello"
