@@ -2,22 +2,24 @@
 answer plain JSON, retries of 5xx, 429 and timeouts with backoff, and errors wrapped.
 
 Nothing above this module sees kubernetes-asyncio's exceptions or models: responses are read
-raw (`_preload_content=False`) and parsed as JSON, which skips building model objects.
+raw (`_preload_content=False`) and parsed as JSON (orjson), which skips building model objects.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import AsyncGenerator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
+import orjson
+from aiohttp.helpers import get_env_proxy_for_url
 from kubernetes_asyncio import client, config
 from kubernetes_asyncio.client.exceptions import ApiException
 from kubernetes_asyncio.config.config_exception import ConfigException
+from yarl import URL
 
 from app.errors import RunnerUnavailableError
 
@@ -48,7 +50,34 @@ async def api_client(kubeconfig: Path | None) -> client.ApiClient:
             )
         except (ConfigException, OSError) as error:
             raise RunnerUnavailableError(f"no Kubernetes configuration: {error}") from error
-    return client.ApiClient(configuration)
+    created = client.ApiClient(configuration)
+    _environment_read_once(created.rest_client, URL(str(configuration.host)))
+    return created
+
+
+def _environment_read_once(rest: Any, server: URL) -> None:
+    """The proxy the environment names for the server, looked up now instead of per request.
+
+    kubernetes-asyncio's session trusts the environment, so aiohttp reads the proxy variables
+    and ~/.netrc in a worker thread for every request: two thread hops that cost about as much
+    CPU as the request itself. The proxy (and its netrc credentials) cannot change while the
+    service runs; netrc credentials for the API server itself never apply (the client sends its
+    own Authorization).
+    """
+    if not rest.proxy:
+        try:
+            proxy, auth = get_env_proxy_for_url(server)
+        except LookupError:  # no proxy, or the server is in NO_PROXY
+            pass
+        else:  # aiohttp sends a proxy URL's credentials as Proxy-Authorization
+            if auth is not None:
+                proxy = proxy.with_user(auth.login).with_password(auth.password)
+            rest.proxy = str(proxy)
+    trusting: aiohttp.ClientSession = rest.pool_manager
+    rest.pool_manager = aiohttp.ClientSession(
+        connector=trusting.connector, trust_env=False, read_bufsize=2**21
+    )  # the read buffer kubernetes-asyncio chose: a watch event can be that large
+    trusting.detach()  # its connector (TLS context, connection pool) now serves the new session
 
 
 Call = Callable[..., Awaitable[Any]]
@@ -72,12 +101,12 @@ async def _once(what: str, call: Call, *args: Any, **kwargs: Any) -> Any:
     if not body:
         return None
     content_type = response.headers.get("content-type", "")
-    return json.loads(body) if "json" in content_type else body.decode(errors="replace")
+    return orjson.loads(body) if "json" in content_type else body.decode(errors="replace")
 
 
 def _status_message(body: bytes, reason: str | None) -> str:
     try:
-        found = json.loads(body)
+        found = orjson.loads(body)
     except ValueError:
         return reason or ""
     message = found.get("message") if isinstance(found, dict) else None
@@ -112,7 +141,7 @@ async def stream_lines(
             raise KubeError(what, response.status, _status_message(await response.read(), None))
         while line := await _readline(what, response):
             if line.strip():
-                yield json.loads(line)
+                yield orjson.loads(line)
     finally:
         response.release()
 

@@ -3,41 +3,26 @@
 The Job's name is the run's idempotency key: a create answered 409 means it already started.
 One watch (label `app.kubernetes.io/managed-by=ecoplane`) follows every run of the replica;
 it resumes from the last resourceVersion after a disconnect and lists again after `410 Gone`,
-so no final state is lost. A finished Job's pod gives the exit code and the log tail.
+so no final state is lost (kube_watch.py). A finished Job's pod gives the exit code and the
+log tail; the pods of Jobs that end together are found by one list.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import logging
-from collections import OrderedDict
 from typing import Any
 
 from kubernetes_asyncio import client
 
-from app.jobs.kube_api import KubeError, api_client, call, stream_lines
+from app.jobs.batched import Batched
+from app.jobs.kube_api import KubeError, api_client, call
 from app.jobs.kube_credentials import CredentialSecrets
+from app.jobs.kube_watch import JobWatcher, finished
 from app.jobs.runner import RUNNING, Outcome, RunRefusedError
-from app.jobs.spec import CONTAINER, MANAGED_BY, JobSpec, job_body
+from app.jobs.spec import CONTAINER, JobSpec, job_body
 from app.settings import Settings
 
-SELECTOR = f"{MANAGED_BY}=ecoplane"
-WATCH_SECONDS = 300  # the server ends a watch after this; it is resumed
-REMEMBERED = 10_000  # finished Jobs kept for waiters that come late
-log = logging.getLogger("ecoplane.kubernetes")
-
-
-def finished(job: dict[str, Any]) -> str | None:
-    """succeeded, failed or timed-out once the Job has ended; None while it runs."""
-    for condition in (job.get("status") or {}).get("conditions") or []:
-        if condition.get("status") != "True":
-            continue
-        if condition.get("type") in ("Complete", "SuccessCriteriaMet"):
-            return "succeeded"
-        if condition.get("type") in ("Failed", "FailureTarget"):
-            return "timed-out" if condition.get("reason") == "DeadlineExceeded" else "failed"
-    return None
+PODS_PER_LIST = 50  # Jobs whose pods one list asks for (their names make the selector)
 
 
 class KubernetesRunner:
@@ -49,15 +34,20 @@ class KubernetesRunner:
         self.settings = settings
         self.namespace = settings.jobs_namespace
         self.client: client.ApiClient | None = None
+        self.apis: tuple[client.BatchV1Api, client.CoreV1Api] | None = None
         self.watcher: JobWatcher | None = None
         self.connecting = asyncio.Lock()
+        self.pods = Batched(self._newest_pods, PODS_PER_LIST)  # Jobs end in bursts
         self.credentials = CredentialSecrets(self._secret)
 
     async def _apis(self) -> tuple[client.BatchV1Api, client.CoreV1Api]:
-        async with self.connecting:
-            if self.client is None:
-                self.client = await api_client(self.settings.kubeconfig)
-        return client.BatchV1Api(self.client), client.CoreV1Api(self.client)
+        if self.apis is None:
+            async with self.connecting:
+                if self.client is None:
+                    self.client = await api_client(self.settings.kubeconfig)
+                    self.apis = client.BatchV1Api(self.client), client.CoreV1Api(self.client)
+        assert self.apis is not None
+        return self.apis
 
     async def _call(self, what: str, method: Any, *args: Any, **kwargs: Any) -> Any:
         """One API call, bounded by ECOPLANE_KUBERNETES_TIMEOUT_SECONDS (then retried)."""
@@ -122,24 +112,15 @@ class KubernetesRunner:
 
     async def _pod(self, job_name: str) -> tuple[int | None, str | None]:
         """The exit code and log tail of the Job's newest pod (None, None without one)."""
-        _, core = await self._apis()
-        pods = await self._call(
-            f"listing the pods of {job_name}",
-            core.list_namespaced_pod,
-            self.namespace,
-            label_selector=f"job-name={job_name}",
-        )
-        items = sorted(
-            pods.get("items") or [], key=lambda p: p["metadata"].get("creationTimestamp") or ""
-        )
-        if not items:
+        pod = await self.pods.get(job_name)
+        if pod is None:
             return None, None
-        pod = items[-1]
         exit_code = None
         for container in (pod.get("status") or {}).get("containerStatuses") or []:
             terminated = (container.get("state") or {}).get("terminated") or {}
             if container.get("name") == CONTAINER and "exitCode" in terminated:
                 exit_code = int(terminated["exitCode"])
+        _, core = await self._apis()
         try:
             tail = await self._call(
                 f"reading the log of {pod['metadata']['name']}",
@@ -152,6 +133,23 @@ class KubernetesRunner:
         except KubeError as error:
             tail = f"(no log: {error.detail})"
         return exit_code, (str(tail).rstrip("\n") or None) if tail is not None else None
+
+    async def _newest_pods(self, job_names: list[str]) -> dict[str, dict[str, Any]]:
+        """Per Job, its newest pod: one list for every Job that ended meanwhile."""
+        _, core = await self._apis()
+        what = job_names[0] if len(job_names) == 1 else f"{len(job_names)} Jobs"
+        pods = await self._call(
+            f"listing the pods of {what}",
+            core.list_namespaced_pod,
+            self.namespace,
+            label_selector=f"job-name in ({','.join(job_names)})",
+        )
+        newest: dict[str, dict[str, Any]] = {}
+        for pod in sorted(
+            pods.get("items") or [], key=lambda p: p["metadata"].get("creationTimestamp") or ""
+        ):
+            newest[(pod["metadata"].get("labels") or {}).get("job-name", "")] = pod
+        return newest
 
     async def cancel(self, reference: str) -> None:
         """Delete the Job and, in the background, its pods."""
@@ -185,117 +183,6 @@ class KubernetesRunner:
         """Stop the watch and close the client."""
         if self.watcher is not None:
             await self.watcher.stop()
+        await self.pods.close()
         if self.client is not None:
             await self.client.close()
-
-
-class JobWatcher:
-    """One watch over ecoplane's Jobs in a namespace; hands each waiter its Job once it ends."""
-
-    def __init__(self, batch: client.BatchV1Api, namespace: str, timeout: float) -> None:
-        self.batch = batch
-        self.namespace = namespace
-        self.timeout = timeout
-        self.waiters: dict[str, list[asyncio.Future[dict[str, Any] | None]]] = {}
-        self.ended: OrderedDict[str, dict[str, Any] | None] = OrderedDict()
-        self.task: asyncio.Task[None] | None = None
-        self.lists = 0  # how often it listed (at the start, and after a 410)
-        self.resumes = 0  # how often it resumed a watch from a resourceVersion
-
-    async def wait(self, name: str) -> dict[str, Any] | None:
-        """The Job once it has ended, or None when it was deleted before."""
-        if name in self.ended:
-            return self.ended[name]
-        future: asyncio.Future[dict[str, Any] | None] = asyncio.get_running_loop().create_future()
-        self.waiters.setdefault(name, []).append(future)
-        if self.task is None or self.task.done():
-            self.task = asyncio.create_task(self._run(), name="job-watch")
-        try:
-            return await future
-        finally:
-            waiting = self.waiters.get(name, [])
-            if future in waiting:
-                waiting.remove(future)
-            if not waiting:
-                self.waiters.pop(name, None)
-
-    async def stop(self) -> None:
-        """Stop watching."""
-        if self.task is not None:
-            self.task.cancel()
-            await asyncio.gather(self.task, return_exceptions=True)
-
-    def _settle(self, name: str, job: dict[str, Any] | None) -> None:
-        self.ended[name] = job
-        while len(self.ended) > REMEMBERED:
-            self.ended.popitem(last=False)
-        for future in self.waiters.pop(name, []):
-            if not future.done():
-                future.set_result(job)
-
-    async def _list(self) -> str:
-        """List every Job, settle the ended ones, and return where a watch starts."""
-        found = await call(
-            "listing Jobs",
-            self.batch.list_namespaced_job,
-            self.namespace,
-            label_selector=SELECTOR,
-            _request_timeout=self.timeout,
-        )
-        self.lists += 1
-        for job in found.get("items") or []:
-            if finished(job):
-                self._settle(job["metadata"]["name"], job)
-        return str(found["metadata"]["resourceVersion"])
-
-    async def _run(self) -> None:
-        """Watch until stopped: one list at the start (and after 410), then resumes."""
-        version: str | None = None
-        delay = 0.05
-        while True:
-            try:
-                if version is None:
-                    version = await self._list()
-                version = await self._follow(version)
-                delay = 0.05
-            except KubeError as error:
-                if error.code == 410:
-                    version = None  # too old: list again
-                    continue
-                log.warning("watching Jobs: %s; resuming", error.detail)
-                await asyncio.sleep(delay)
-                delay = min(delay * 2, 5.0)
-
-    async def _follow(self, version: str) -> str:
-        """Watch from a resourceVersion until the server ends; the version to resume from."""
-        self.resumes += 1
-        events = stream_lines(
-            "watching Jobs",
-            self.batch.list_namespaced_job,
-            self.namespace,
-            label_selector=SELECTOR,
-            watch=True,
-            resource_version=version,
-            allow_watch_bookmarks=True,
-            timeout_seconds=WATCH_SECONDS,
-            _request_timeout=WATCH_SECONDS + self.timeout,  # a silent connection is noticed
-        )
-        async with contextlib.aclosing(events):
-            async for event in events:
-                version = self._event(event, version)
-        return version
-
-    def _event(self, event: dict[str, Any], version: str) -> str:
-        kind, job = event.get("type"), event.get("object") or {}
-        if kind == "ERROR":
-            raise KubeError(
-                "watching Jobs", int(job.get("code") or 0), str(job.get("reason") or "")
-            )
-        metadata = job.get("metadata") or {}
-        version = str(metadata.get("resourceVersion") or version)
-        name = metadata.get("name")
-        if kind == "DELETED" and name and not finished(job):
-            self._settle(name, None)
-        elif kind in ("ADDED", "MODIFIED", "DELETED") and name and finished(job):
-            self._settle(name, job)
-        return version

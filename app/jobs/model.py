@@ -35,7 +35,8 @@ async def active_version(connection: asyncpg.Connection) -> int:
     return int(found)
 
 
-def _code(row: asyncpg.Record) -> TransformerCode:
+def code_of(row: asyncpg.Record) -> TransformerCode:
+    """How to run a transformer, from a row with CODE_FIELDS."""
     env: Any = row["env"]
     if isinstance(env, str):  # a connection without the jsonb codec
         env = json.loads(env)
@@ -66,7 +67,7 @@ async def transformer_code(
     )  # fmt: skip
     if row is None:
         raise NotFoundError(f"transformer {name!r} does not exist in model version {version_id}")
-    return _code(row)
+    return code_of(row)
 
 
 async def active_transformer_code(
@@ -85,7 +86,7 @@ async def active_transformer_code(
         raise NotFoundError(
             f"transformer {name!r} does not exist in model version {row['version_id']}"
         )
-    return int(row["version_id"]), _code(row)
+    return int(row["version_id"]), code_of(row)
 
 
 async def schedules(connection: asyncpg.Connection, version_id: int) -> list[Schedule]:

@@ -20,6 +20,7 @@ FIELDS = (
     "id, kind, target, version_id, trigger, state, attempts, runner_ref, exit_code, reason,"
     " log_tail, idempotency_key, requested_by, created_at, started_at, finished_at"
 )
+RUN_FIELDS = ", ".join(f"r.{field.strip()}" for field in FIELDS.split(","))  # FIELDS of `runs r`
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,7 +67,7 @@ async def create_run(
             earlier = await _by_key(connection, request)
             if earlier is not None:
                 return earlier, False
-        raise await _active_conflict(connection, request.kind, request.target) from error
+        raise await active_conflict(connection, request.kind, request.target) from error
     assert row is not None
     return dict(row), True
 
@@ -79,7 +80,7 @@ async def _by_key(connection: asyncpg.Connection, request: RunRequest) -> dict[s
     return dict(row) if row else None
 
 
-async def _active_conflict(connection: asyncpg.Connection, kind: str, target: str) -> ConflictError:
+async def active_conflict(connection: asyncpg.Connection, kind: str, target: str) -> ConflictError:
     active = await connection.fetchrow(
         "SELECT id, state FROM runs WHERE kind = $1 AND target = $2 AND state IN ('queued', 'running')",
         kind, target,
@@ -121,39 +122,65 @@ async def list_runs(
 
 async def set_reference(connection: asyncpg.Connection, run_id: int, reference: str) -> bool:
     """Note the runner's handle before starting it; False when the run is no longer active."""
-    done = await connection.fetchval(
-        "UPDATE runs SET runner_ref = $2 WHERE id = $1 AND state IN ('queued', 'running')"
-        " RETURNING id",
-        run_id, reference,
+    return run_id in await set_references(connection, [(run_id, reference)])
+
+
+async def set_references(
+    connection: asyncpg.Connection, references: list[tuple[int, str]]
+) -> set[int]:
+    """Note the handles of several runs (one statement); the ids of those still active."""
+    rows = await connection.fetch(
+        "UPDATE runs r SET runner_ref = u.ref FROM unnest($1::bigint[], $2::text[]) AS u(id, ref)"
+        " WHERE r.id = u.id AND r.state IN ('queued', 'running') RETURNING r.id",
+        [run_id for run_id, _ in references], [ref for _, ref in references],
     )  # fmt: skip
-    return done is not None
+    return {row["id"] for row in rows}
 
 
 async def mark_running(
     connection: asyncpg.Connection, run_id: int, reference: str, attempts: int = 1
 ) -> bool:
     """The runner started it; False when it was cancelled meanwhile (then stop it again)."""
-    done = await connection.fetchval(
-        "UPDATE runs SET state = 'running', runner_ref = $2, attempts = $3,"
-        " started_at = coalesce(started_at, now())"
-        " WHERE id = $1 AND state IN ('queued', 'running') RETURNING id",
-        run_id, reference, attempts,
+    return run_id in await mark_many_running(connection, [(run_id, reference, attempts)])
+
+
+async def mark_many_running(
+    connection: asyncpg.Connection, starts: list[tuple[int, str, int]]
+) -> set[int]:
+    """Runs the runner started: (id, handle, attempts) each; the ids not cancelled meanwhile."""
+    rows = await connection.fetch(
+        "UPDATE runs r SET state = 'running', runner_ref = u.ref, attempts = u.attempts,"
+        " started_at = coalesce(r.started_at, now())"
+        " FROM unnest($1::bigint[], $2::text[], $3::int[]) AS u(id, ref, attempts)"
+        " WHERE r.id = u.id AND r.state IN ('queued', 'running') RETURNING r.id",
+        *map(list, zip(*starts, strict=True)),
     )  # fmt: skip
-    return done is not None
+    return {row["id"] for row in rows}
 
 
 async def finish_run(
     connection: asyncpg.Connection, run_id: int, outcome: Any
 ) -> dict[str, Any] | None:
     """Record how it ended (an Outcome); None when it had already ended (e.g. cancelled)."""
-    row = await connection.fetchrow(
-        "UPDATE runs SET state = $2, exit_code = $3, reason = $4, log_tail = $5,"
-        " attempts = greatest(attempts, $6), finished_at = now()"
-        f" WHERE id = $1 AND state IN ('queued', 'running') RETURNING {FIELDS}",
-        run_id, outcome.state, outcome.exit_code, outcome.reason, outcome.log_tail,
-        outcome.attempts,
+    return (await finish_runs(connection, [(run_id, outcome)])).get(run_id)
+
+
+async def finish_runs(
+    connection: asyncpg.Connection, ends: list[tuple[int, Any]]
+) -> dict[int, dict[str, Any]]:
+    """Record how runs ended (one statement); per run it recorded, its row (first end per id)."""
+    first = dict(reversed(ends))  # a run ends once: its first outcome here is the one sent
+    rows = await connection.fetch(
+        "UPDATE runs r SET state = u.state, exit_code = u.exit_code, reason = u.reason,"
+        " log_tail = u.log_tail, attempts = greatest(r.attempts, u.attempts), finished_at = now()"
+        " FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[])"
+        " AS u(id, state, exit_code, reason, log_tail, attempts)"
+        f" WHERE r.id = u.id AND r.state IN ('queued', 'running') RETURNING {RUN_FIELDS}",
+        list(first), [o.state for o in first.values()], [o.exit_code for o in first.values()],
+        [o.reason for o in first.values()], [o.log_tail for o in first.values()],
+        [o.attempts for o in first.values()],
     )  # fmt: skip
-    return dict(row) if row else None
+    return {row["id"]: dict(row) for row in rows}
 
 
 async def cancel_run(connection: asyncpg.Connection, run_id: int) -> dict[str, Any]:

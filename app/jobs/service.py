@@ -18,8 +18,10 @@ from typing import Any
 import asyncpg
 
 from app.errors import AppError, ConflictError
+from app.jobs.batched import Batched
 from app.jobs.model import Schedule, active_transformer_code, input_change_chains, schedules
 from app.jobs.pooled import acquire
+from app.jobs.queued import queue_transformer_run
 from app.jobs.runner import RUNNING, Outcome, Runner, RunRefusedError
 from app.jobs.runs import (
     RunRequest,
@@ -27,15 +29,17 @@ from app.jobs.runs import (
     cancel_run,
     create_run,
     finish_run,
-    mark_running,
+    finish_runs,
+    mark_many_running,
     record_skipped,
-    set_reference,
+    set_references,
 )
 from app.jobs.spec import (
     SECURITY_SYNC,
     JobSpec,
     security_sync_job,
     transformer_job,
+    transformer_kind,
     worker_module,
 )
 from app.settings import Settings
@@ -60,6 +64,10 @@ class JobService:
         self.following: dict[int, asyncio.Task[None]] = {}
         self.follows_elsewhere = runner.follows_elsewhere
         self.chains: OrderedDict[int, dict[str, list[str]]] = OrderedDict()
+        # runs move in bursts: the moves asked while one statement runs share the next
+        self.references = Batched(self._set_references)
+        self.starts = Batched(self._mark_running)
+        self.ends = Batched(self._finish)
 
     async def start_transformer(
         self,
@@ -71,10 +79,14 @@ class JobService:
     ) -> tuple[dict[str, Any], bool]:
         """A run of a transformer of the active version; False when the key's run already existed."""
         async with acquire(self.pool) as connection:
-            version, code = await active_transformer_code(connection, name)
-            probe = transformer_job(code, 0, self.settings)
-            request = RunRequest(probe.kind, name, trigger, version, key, requested_by)
-            run, created = await create_run(connection, request)
+            if key is None:  # nothing to look up first: one statement
+                run, code = await queue_transformer_run(connection, name, trigger, requested_by)
+                created = True
+            else:
+                version, code = await active_transformer_code(connection, name)
+                kind = transformer_kind(code)
+                request = RunRequest(kind, name, trigger, version, key, requested_by)
+                run, created = await create_run(connection, request)
         if created:
             self._follow(run["id"], transformer_job(code, run["id"], self.settings))
         return run, created
@@ -104,8 +116,7 @@ class JobService:
         except ConflictError as error:
             async with acquire(self.pool) as connection:
                 version, code = await active_transformer_code(connection, name)
-                kind = transformer_job(code, 0, self.settings).kind
-                request = RunRequest(kind, name, trigger, version, None, by)
+                request = RunRequest(transformer_kind(code), name, trigger, version, None, by)
                 await record_skipped(connection, request, error.detail)
             log.info("skipped %s (%s): %s", name, trigger, error.detail)
             return None
@@ -144,8 +155,7 @@ class JobService:
             )
         if outcome is None:
             return
-        async with acquire(self.pool) as connection:
-            finished = await finish_run(connection, run_id, outcome)
+        finished = await self.ends.get((run_id, outcome))
         if finished is not None and finished["state"] == "succeeded":
             try:
                 await self._start_dependents(finished)
@@ -154,19 +164,34 @@ class JobService:
 
     async def _launch_and_wait(self, run_id: int, spec: JobSpec) -> Outcome | None:
         planned = await self.runner.reference(spec)
-        if planned is not None:
-            async with acquire(self.pool) as connection:
-                if not await set_reference(connection, run_id, planned):
-                    return None  # cancelled while queued
+        if planned is not None and not await self.references.get((run_id, planned)):
+            return None  # cancelled while queued
         try:
             reference = await self.runner.launch(spec)
         except RunRefusedError as error:
             return Outcome("failed", reason=str(error), attempts=0)
-        async with acquire(self.pool) as connection:
-            if not await mark_running(connection, run_id, reference):
-                await self.runner.cancel(reference)  # cancelled while it was being started
-                return None
+        if not await self.starts.get((run_id, reference, 1)):
+            await self.runner.cancel(reference)  # cancelled while it was being started
+            return None
         return await self.runner.wait(spec, reference)
+
+    async def _set_references(self, references: list[tuple[int, str]]) -> dict[Any, bool]:
+        async with acquire(self.pool) as connection:
+            active = await set_references(connection, references)
+        return {key: key[0] in active for key in references}
+
+    async def _mark_running(self, starts: list[tuple[int, str, int]]) -> dict[Any, bool]:
+        async with acquire(self.pool) as connection:
+            started = await mark_many_running(connection, starts)
+        return {key: key[0] in started for key in starts}
+
+    async def _finish(self, ends: list[tuple[int, Outcome]]) -> dict[Any, dict[str, Any]]:
+        async with acquire(self.pool) as connection:
+            finished = await finish_runs(connection, ends)
+        first: dict[int, tuple[int, Outcome]] = {}  # a run ends once: by its first outcome
+        for key in ends:
+            first.setdefault(key[0], key)
+        return {key: finished[run_id] for run_id, key in first.items() if run_id in finished}
 
     async def start_model_change(
         self, version_id: int, found: list[Schedule] | None = None
@@ -264,6 +289,8 @@ class JobService:
         for task in tasks.values():
             task.cancel()
         await asyncio.gather(*tasks.values(), return_exceptions=True)
+        for batched in (self.references, self.starts, self.ends):
+            await batched.close()
         await self.runner.close()
         if self.follows_elsewhere:
             return

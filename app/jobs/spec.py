@@ -117,6 +117,11 @@ def transformer_environment(code: TransformerCode, run_id: int) -> dict[str, str
     }
 
 
+def transformer_kind(code: TransformerCode) -> str:
+    """The job kind of a transformer's runs: `transformer`, or the builtin it runs."""
+    return TRANSFORMER if code.code_kind != "builtin" else (code.builtin_code or TRANSFORMER)
+
+
 def _command(code: TransformerCode, module: str | None) -> tuple[str, ...]:
     """A container's own command; python code through the harness; a builtin's worker."""
     if code.code_kind == "container":
@@ -137,7 +142,7 @@ def _secret_env(code: TransformerCode) -> dict[str, SecretRef]:
 
 def transformer_job(code: TransformerCode, run_id: int, settings: Settings) -> JobSpec:
     """The spec of one run of a transformer."""
-    kind = TRANSFORMER if code.code_kind != "builtin" else (code.builtin_code or TRANSFORMER)
+    kind = transformer_kind(code)
     module = code.module
     if code.code_kind == "builtin" and code.builtin_code:
         module = worker_module(code.builtin_code)

@@ -1,12 +1,13 @@
 """A TEST DOUBLE of the Kubernetes API server: Jobs, Pods, pod logs and Secrets, in-process.
 
 An aiohttp server on 127.0.0.1 (random port) that the real kubernetes-asyncio client reaches
-through a kubeconfig the test writes. It keeps Jobs (create, get, list with label selectors,
-delete, watch with resourceVersion and bookmarks), makes a pod per finished Job, serves its log,
-and holds Secrets (get, create, replace, delete: kube_secrets.py; `put_credentials` writes a
-transformer's as the Kubernetes secret store does, and lists it in the index). Jobs move active →
-succeeded/failed by the `rule` the test sets (or by `finish`). Faults: answers by status (409, 500) for a verb, slow answers, a watch dropped after
-some events, a resourceVersion expired (410). Every Job body is validated against the official
+through a kubeconfig the test writes. It keeps Jobs (create, get, list with label selectors of
+`=` and `in` terms, delete, watch with resourceVersion and bookmarks), makes a pod per finished
+Job, serves its log, and holds Secrets (get, create, replace, delete: kube_secrets.py;
+`put_credentials` writes a transformer's as the Kubernetes secret store does, and lists it in the
+index). Jobs move active → succeeded/failed by the `rule` the test sets (or by `finish`).
+Faults: answers by status (409, 500) for a verb, slow answers, a watch dropped after some events,
+a resourceVersion expired (410). Every Job body is validated against the official
 schemas (kubernetes-validate, Kubernetes `K8S_VERSION`) and searched for the Secrets' values.
 """
 
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -52,7 +54,12 @@ def _now() -> str:
 
 
 def _matches(selector: str | None, labels: dict[str, str]) -> bool:
-    for term in filter(None, (selector or "").split(",")):
+    """Equality (`key=value`) and set (`key in (a,b)`) terms, all of which must hold."""
+    for term in filter(None, re.split(r",(?![^(]*\))", selector or "")):
+        if found := re.fullmatch(r"\s*([^\s=]+)\s+in\s+\(([^)]*)\)\s*", term):
+            if labels.get(found[1]) not in {v.strip() for v in found[2].split(",")}:
+                return False
+            continue
         key, _, value = term.partition("=")
         if labels.get(key) != value:
             return False

@@ -177,7 +177,9 @@ async def test_a_module_found_only_on_the_python_path_runs(
     package = f"only_here_{uuid.uuid4().hex[:8]}"
     (tmp_path / "code" / package).mkdir(parents=True)
     (tmp_path / "code" / package / "__init__.py").write_text("")
-    (tmp_path / "code" / package / "job.py").write_text("def main() -> None:\n    print('found on the python path')\n")
+    (tmp_path / "code" / package / "job.py").write_text(
+        "def main() -> None:\n    print('found on the python path')\n"
+    )
     await give_credentials(settings, "chain_a")
     spec = _spec(module=f"{package}.job")
     with pytest.raises(RunRefusedError, match=f"no Python package '{package}' here"):

@@ -256,6 +256,31 @@ async def test_no_kubernetes_configuration_fails_the_run_saying_so(
     assert done["state"] == "failed" and "no Kubernetes configuration" in done["reason"]
 
 
+async def test_jobs_ending_together_each_get_their_own_pod(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.rule = lambda job: None  # they end when the test says
+    ends = {
+        "chain_a": Finish(2, "a broke"),
+        "fail_a": Finish(3, "f broke"),
+        "sleepy": Finish(0, "s"),
+    }
+    runs = {name: (await kube.start_transformer(name, "manual"))[0]["id"] for name in ends}
+
+    async def all_running() -> bool:
+        states = [(await run_of(pool, i))["state"] for i in runs.values()]
+        return states == ["running"] * len(runs)
+
+    await until(all_running, "the Jobs were created")
+    for name, end in ends.items():
+        await double.finish(f"ecoplane-transformer-{name.replace('_', '-')}-{runs[name]}", end)
+    for name, run_id in runs.items():
+        await kube.settled(run_id)
+        done = await run_of(pool, run_id)
+        assert (done["exit_code"], done["log_tail"]) == (ends[name].exit_code, ends[name].log)
+    assert double.calls["list-pods"] <= len(ends)  # one list may serve several Jobs
+
+
 async def test_a_transformer_without_its_secret_is_refused_and_no_job_created(
     kube: JobService, pool: asyncpg.Pool, double: KubeDouble
 ) -> None:
