@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import os
+import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -45,9 +48,10 @@ from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
 from app.security.dashboard import ensure_local_dashboard
 from app.security.secrets.run_secrets import run_secrets
-from app.settings import Settings
+from app.settings import Settings, TokenEntry
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme"
+OPERATOR_TOKEN = "operator-token"
 log = logging.getLogger("ecoplane")
 
 
@@ -59,6 +63,22 @@ def with_example_path(settings: Settings) -> Settings:
     if EXAMPLE.parent in settings.python_path:
         return settings
     return settings.model_copy(update={"python_path": [*settings.python_path, EXAMPLE.parent]})
+
+
+def with_local_operator(settings: Settings) -> Settings:
+    """On the embedded default, a token of every scope for this machine's user, kept in
+    `<data_dir>/operator-token` (0600, made once): runs can be started at once, nothing is open."""
+    if not settings.embedded:
+        return settings
+    path = settings.data_dir / OPERATOR_TOKEN
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_urlsafe(32) + "\n")
+    digest = hashlib.sha256(path.read_text().strip().encode()).hexdigest()
+    entry = TokenEntry(name="local-operator", sha256=digest, scopes=["read", "operate", "admin"])
+    return settings.model_copy(update={"tokens": [*settings.tokens, entry]})
 
 
 async def _example(settings: Settings, engine: AsyncEngine, pool: asyncpg.Pool) -> None:
@@ -77,7 +97,7 @@ async def _example(settings: Settings, engine: AsyncEngine, pool: asyncpg.Pool) 
 
 async def _prepare(settings: Settings) -> Resources:
     """Database ready: migrated, interrupted loads failed, the example loaded on a fresh embedded one."""
-    settings = with_example_path(settings)
+    settings = with_local_operator(with_example_path(settings))
     url = await database_url(settings)
     engine = create_engine(url)
     await upgrade(engine)

@@ -25,8 +25,6 @@ from tests.ecosystem.modeltext import BASE
 from tests.gitsource.repo import ModelRepo, push_payload, signed_headers
 
 SECRET = "the-webhook-secret"
-TOKEN = "an-operator-token-for-the-loop"
-OPERATOR = {"Authorization": f"Bearer {TOKEN}"}
 EMAILS = {1: "ada@example.com", 2: "grace@example.org", 3: "edsger@example.net"}
 FINAL = ("succeeded", "failed", "cancelled", "timed-out", "lost")
 
@@ -69,8 +67,10 @@ def _seed(warehouse: psycopg.Connection[Any]) -> None:
 class Api:
     """The service's API as the test uses it."""
 
-    def __init__(self, base: str) -> None:
+    def __init__(self, base: str, data: Path) -> None:
         self.base = f"{base}/api/v1"
+        token = (data / "operator-token").read_text().strip()  # the embedded default's own
+        self.operator = {"Authorization": f"Bearer {token}"}
 
     def get(self, path: str, **params: Any) -> Any:
         answer = httpx.get(f"{self.base}{path}", params=params, timeout=30)
@@ -79,7 +79,7 @@ class Api:
 
     def start(self, transformer: str) -> int:
         answer = httpx.post(
-            f"{self.base}/transformers/{transformer}/runs", headers=OPERATOR, timeout=30
+            f"{self.base}/transformers/{transformer}/runs", headers=self.operator, timeout=30
         )
         assert answer.status_code == 202, answer.text
         return int(answer.json()["id"])
@@ -106,17 +106,14 @@ class Api:
 def loop(tmp_path: Path) -> Iterator[tuple[Api, Path, ModelRepo]]:
     """The service on the embedded default, following a repository, nothing active yet."""
     repo = ModelRepo(tmp_path / "origin")
-    tokens = [{"name": "ops", "sha256": hashlib.sha256(TOKEN.encode()).hexdigest(),
-               "scopes": ["read", "operate"]}]  # fmt: skip
     env = {
         "ECOPLANE_DATA_DIR": str(tmp_path / "data"), "ECOPLANE_LOAD_EXAMPLE": "false",
         "ECOPLANE_MODEL_REPO": str(repo.path), "ECOPLANE_WEBHOOK_SECRET_GITHUB": SECRET,
-        "ECOPLANE_POLL_SECONDS": "0", "ECOPLANE_ANONYMOUS_READ": "true",
-        "ECOPLANE_TOKENS": json.dumps(tokens),
+        "ECOPLANE_POLL_SECONDS": "0",
     }  # fmt: skip
     unset = ("ECOPLANE_DATABASE_URL", "ECOPLANE_WAREHOUSE_URL", "PGPASSWORD", "PGUSER")
     with running_service(env, tmp_path / "serve.log", unset=unset) as base:
-        yield Api(base), tmp_path, repo
+        yield Api(base, tmp_path / "data"), tmp_path, repo
 
 
 def test_a_push_runs_the_whole_loop_as_least_privileged_roles(
