@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from app.jobs.spec import MODEL_DATABASE_URL, TransformerCode, transformer_environment
 from app.settings import Settings
 from app.settings_doc import DOC, environment_name, markdown
 from tests.deploy.conftest import DEPLOY, ROOT
@@ -14,8 +15,11 @@ from tests.deploy.kustomize import containers, render
 # each becomes a Settings field and the stale-entry test below asks to remove it here.
 PENDING: set[str] = set()  # settings the manifests name before the code has them
 SETTINGS = {environment_name(name) for name in Settings.model_fields}
-# what a run is given (not settings of the service): the model export's read-only model URL
-RUN_VARIABLES = {"ECOPLANE_MODEL_DATABASE_URL"}
+# what ecoplane gives the Jobs it starts (not settings): the guide may name these too
+JOB_VARIABLES = {
+    MODEL_DATABASE_URL,
+    *transformer_environment(TransformerCode("t", "w", "python"), 1),
+}
 
 
 def test_the_document_is_generated_from_the_settings() -> None:
@@ -39,7 +43,7 @@ def test_deploy_and_the_guide_name_only_settings() -> None:
     guide = set(re.findall(r"\bECOPLANE_[A-Z_]+[A-Z]", (ROOT / "docs" / "deploy.md").read_text()))
     used = _names_in_deploy() | guide
     assert len(used) > 15
-    assert sorted(used - SETTINGS - PENDING - RUN_VARIABLES) == []
+    assert sorted(used - SETTINGS - PENDING - JOB_VARIABLES) == []
 
 
 def test_no_pending_name_is_a_setting_already() -> None:
