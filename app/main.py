@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import os
@@ -52,6 +53,7 @@ from app.settings import Settings, TokenEntry
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme"
 OPERATOR_TOKEN = "operator-token"
+CLOSE_SECONDS = 10.0
 log = logging.getLogger("ecoplane")
 
 
@@ -141,6 +143,15 @@ async def _prepare(settings: Settings) -> Resources:
     return resources
 
 
+async def _closed(pool: asyncpg.Pool) -> None:
+    """Close a pool; connections still held after a while are terminated, never waited for."""
+    try:
+        await asyncio.wait_for(pool.close(), CLOSE_SECONDS)
+    except TimeoutError:
+        log.warning("connections were still in use at shutdown: terminated")
+        pool.terminate()
+
+
 async def _release(resources: Resources) -> None:
     """Stop ingesting, scheduling and following runs, then close the connections."""
     if resources.ingestion is not None:
@@ -148,9 +159,9 @@ async def _release(resources: Resources) -> None:
     await resources.election.stop()
     await resources.scheduler.step_down()
     await resources.jobs.close()
-    await resources.jobs.pool.close()
+    await _closed(resources.jobs.pool)
     await resources.activation.stop()
-    await resources.pool.close()
+    await _closed(resources.pool)
     await resources.engine.dispose()
 
 

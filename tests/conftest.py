@@ -27,6 +27,9 @@ from app.db.urls import asyncpg_dsn, with_database
 from app.security.names import quote_ident
 
 DB_FIXTURES = {"server_url", "database_url", "engine"}
+# A security sync makes cluster-wide roles on the server it reaches: in tests, only the ones
+# that ask for it run one after an activation (tests/jobs/test_model_change.py, tests/e2e).
+os.environ.setdefault("ECOPLANE_SECURITY_SYNC_ON_ACTIVATION", "false")
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

@@ -62,6 +62,7 @@ class JobService:
         self.settings = settings
         self.runner = runner
         self.following: dict[int, asyncio.Task[None]] = {}
+        self.closing = False  # set by close(): nothing new is followed or chained
         self.follows_elsewhere = runner.follows_elsewhere
         self.chains: OrderedDict[int, dict[str, list[str]]] = OrderedDict()
         # runs move in bursts: the moves asked while one statement runs share the next
@@ -123,6 +124,8 @@ class JobService:
         return int(run["id"]) if created else None
 
     def _follow(self, run_id: int, spec: JobSpec, reference: str | None = None) -> None:
+        if self.closing:  # the queued row is settled by reconciliation on the next start
+            return
         task = asyncio.create_task(self._carry(run_id, spec, reference), name=f"run-{run_id}")
         self.following[run_id] = task
         task.add_done_callback(lambda _: self.following.pop(run_id, None))
@@ -225,6 +228,8 @@ class JobService:
     async def _start_dependents(self, run: dict[str, Any]) -> None:
         """What a run that succeeded starts: after a sync the onModelChange transformers, after
         a transformer the onInputChange transformers reading its output."""
+        if self.closing:
+            return
         if run["kind"] == SECURITY_SYNC:
             await self._after_security_sync()
             return
@@ -285,10 +290,13 @@ class JobService:
 
     async def close(self) -> None:
         """Stop following; a local runner's children die with the service and are recorded lost."""
-        tasks = dict(self.following)
-        for task in tasks.values():
-            task.cancel()
-        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        self.closing = True
+        tasks: dict[int, asyncio.Task[None]] = {}
+        while self.following:  # a run that ended meanwhile may have chained another
+            tasks.update(self.following)
+            for task in self.following.values():
+                task.cancel()
+            await asyncio.gather(*self.following.values(), return_exceptions=True)
         for batched in (self.references, self.starts, self.ends):
             await batched.close()
         await self.runner.close()

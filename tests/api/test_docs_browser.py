@@ -30,7 +30,10 @@ def test_swagger_ui_renders_the_operations_offline(
     chromium = shutil.which("chromium") or shutil.which("chromium-browser")
     assert chromium, "Chromium is missing: `make browser` installs Debian's package"
     profile = ["--user-data-dir=" + str(tmp_path / "profile")]
-    env = {"ECOPLANE_DATABASE_URL": database_url, "ECOPLANE_ANONYMOUS_READ": "true"}
+    env = {
+        "ECOPLANE_DATABASE_URL": database_url, "ECOPLANE_ANONYMOUS_READ": "true",
+        "ECOPLANE_DATA_DIR": str(tmp_path / "data"),
+    }  # fmt: skip
     with running_service(env, tmp_path / "serve.log", ready="/readyz") as base:
         url = f"{base}/docs"
         dom = subprocess.run(

@@ -45,7 +45,10 @@ def test_token_create_prints_a_token_and_its_entry(capsys: pytest.CaptureFixture
 
 
 def test_serve_runs_as_a_process_and_answers(database_url: str, tmp_path: Path) -> None:
-    env = {"ECOPLANE_DATABASE_URL": database_url, "ECOPLANE_ANONYMOUS_READ": "true"}
+    env = {
+        "ECOPLANE_DATABASE_URL": database_url, "ECOPLANE_ANONYMOUS_READ": "true",
+        "ECOPLANE_DATA_DIR": str(tmp_path / "data"),
+    }  # fmt: skip
     with running_service(env, tmp_path / "serve.log") as base:
         assert httpx.get(f"{base}/readyz").status_code == 503  # no model loaded in this database
         assert httpx.get(f"{base}/api/v1/model-versions").json() == {

@@ -109,7 +109,7 @@ def loop(tmp_path: Path) -> Iterator[tuple[Api, Path, ModelRepo]]:
     env = {
         "ECOPLANE_DATA_DIR": str(tmp_path / "data"), "ECOPLANE_LOAD_EXAMPLE": "false",
         "ECOPLANE_MODEL_REPO": str(repo.path), "ECOPLANE_WEBHOOK_SECRET_GITHUB": SECRET,
-        "ECOPLANE_POLL_SECONDS": "0",
+        "ECOPLANE_POLL_SECONDS": "0", "ECOPLANE_SECURITY_SYNC_ON_ACTIVATION": "true",
     }  # fmt: skip
     unset = ("ECOPLANE_DATABASE_URL", "ECOPLANE_WAREHOUSE_URL", "PGPASSWORD", "PGUSER")
     with running_service(env, tmp_path / "serve.log", unset=unset) as base:
