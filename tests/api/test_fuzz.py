@@ -19,7 +19,7 @@ FUZZ_TOKEN = "fuzz-admin-token"
 
 
 def test_no_server_errors_and_schema_conformance(
-    database_url: str, acme: StoredVersion, tmp_path: Path
+    prefix: str, database_url: str, acme: StoredVersion, tmp_path: Path
 ) -> None:
     # an admin token: the operating routes (start and cancel runs) are fuzzed past their auth
     digest = hashlib.sha256(FUZZ_TOKEN.encode()).hexdigest()
@@ -30,6 +30,9 @@ def test_no_server_errors_and_schema_conformance(
         "ECOPLANE_TOKENS": tokens,
         "ECOPLANE_DATA_DIR": str(tmp_path),
         "ECOPLANE_WAREHOUSE_URL": database_url,  # the security plan reads a database the test drops
+        # fuzzed security runs really sync: roles of this test's own, dropped after it
+        "ECOPLANE_ROLE_PREFIX": prefix,
+        "ECOPLANE_SECURITY_MARKER": f"{prefix}managed",
     }
     with running_service(env, tmp_path / "serve.log", ready="/readyz") as base:
         st = shutil.which("st", path=str(Path(sys.executable).parent)) or "st"
