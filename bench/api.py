@@ -96,6 +96,11 @@ def main() -> int:
             **os.environ,
             "ECOPLANE_DATA_DIR": str(Path(scratch, "data")),
             "ECOPLANE_LOAD_EXAMPLE": "false",
+            # the API alone, not the jobs: the large model's 1,000 cron transformers start
+            # hundreds of runs at every fifth minute, and a security sync of thousands of roles
+            # follows its activation -- on the same two cores while wrk measures
+            "ECOPLANE_SCHEDULER": "false",
+            "ECOPLANE_SECURITY_SYNC_ON_ACTIVATION": "false",
         }
         env.pop("ECOPLANE_DATABASE_URL", None)
         port = _port()
