@@ -21,9 +21,10 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from app.ecosystem.cron import DAYS, parse_cron
 from app.errors import AppError, ConflictError
+from app.jobs.dependents import model_change_key
 from app.jobs.model import Schedule, schedules
 from app.jobs.pooled import acquire
-from app.jobs.service import JobService, model_change_key
+from app.jobs.service import JobService
 from app.settings import Settings
 
 BY = "scheduler"

@@ -3,23 +3,22 @@
 A run row is committed (queued) before the runner is asked for anything, so a crash leaves a
 record that reconciliation settles. The runner's handle is noted before the start when it is
 known in advance (a Job name), and a run cancelled meanwhile is stopped again right after.
-A transformer run that succeeds starts the `onInputChange` transformers that read its output.
+What a run that succeeds starts next is app/jobs/dependents.py's.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections import OrderedDict
 from datetime import UTC, datetime, timedelta
-from importlib.util import find_spec
 from typing import Any
 
 import asyncpg
 
 from app.errors import AppError, ConflictError
 from app.jobs.batched import Batched
-from app.jobs.model import Schedule, active_transformer_code, input_change_chains, schedules
+from app.jobs.dependents import Dependents
+from app.jobs.model import Schedule, active_transformer_code
 from app.jobs.pooled import acquire
 from app.jobs.queued import queue_transformer_run
 from app.jobs.runner import RUNNING, Outcome, Runner, RunRefusedError
@@ -40,18 +39,11 @@ from app.jobs.spec import (
     security_sync_job,
     transformer_job,
     transformer_kind,
-    worker_module,
 )
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.jobs")
-CACHED_VERSIONS = 4  # versions whose onInputChange chains are kept
 UNSTARTED_GRACE = timedelta(seconds=60)  # a queued run without a handle this old never started
-
-
-def model_change_key(version_id: int) -> str:
-    """The idempotency key of what an activation starts: once per version, whoever asks."""
-    return f"model-change-{version_id}"
 
 
 class JobService:
@@ -64,7 +56,7 @@ class JobService:
         self.following: dict[int, asyncio.Task[None]] = {}
         self.closing = False  # set by close(): nothing new is followed or chained
         self.follows_elsewhere = runner.follows_elsewhere
-        self.chains: OrderedDict[int, dict[str, list[str]]] = OrderedDict()
+        self.dependents = Dependents(pool, settings, self.start_or_skip)
         # runs move in bursts: the moves asked while one statement runs share the next
         self.references = Batched(self._set_references)
         self.starts = Batched(self._mark_running)
@@ -200,55 +192,11 @@ class JobService:
         self, version_id: int, found: list[Schedule] | None = None
     ) -> None:
         """Start a version's onModelChange transformers, once per version (its key)."""
-        if found is None:
-            async with acquire(self.pool) as connection:
-                found = await schedules(connection, version_id)
-        for entry in found:
-            if entry.kind != "on-model-change":
-                continue
-            if entry.builtin_code and find_spec(worker_module(entry.builtin_code)) is None:
-                log.info(
-                    "%s not started: its worker is not part of this release", entry.transformer
-                )
-                continue
-            key = model_change_key(version_id)
-            await self.start_or_skip(entry.transformer, "model-change", key, "scheduler")
-
-    async def _after_security_sync(self) -> None:
-        """A sync succeeded: the active version's roles exist, so its export may run now."""
-        if not self.settings.security_sync_on_activation:
-            return
-        async with acquire(self.pool) as connection:
-            active = await connection.fetchval(
-                "SELECT id FROM model_versions WHERE state = 'active'"
-            )
-        if active is not None:
-            await self.start_model_change(int(active))
+        await self.dependents.model_changed(version_id, found)
 
     async def _start_dependents(self, run: dict[str, Any]) -> None:
-        """What a run that succeeded starts: after a sync the onModelChange transformers, after
-        a transformer the onInputChange transformers reading its output."""
-        if self.closing:
-            return
-        if run["kind"] == SECURITY_SYNC:
-            await self._after_security_sync()
-            return
-        if run["version_id"] is None:
-            return
-        chains = self.chains.get(run["version_id"])
-        if chains is None:  # a version never changes: its chains are read once
-            async with acquire(self.pool) as connection:
-                chains = await input_change_chains(connection, run["version_id"])
-            self.chains[run["version_id"]] = chains
-            while len(self.chains) > CACHED_VERSIONS:
-                self.chains.popitem(last=False)
-        for name in chains.get(run["target"], []):
-            try:
-                await self.start_or_skip(
-                    name, "input-change", f"after-run-{run['id']}", f"run {run['id']}"
-                )
-            except AppError as error:  # e.g. it left the model since
-                log.warning("%s not started after run %s: %s", name, run["id"], error.detail)
+        if not self.closing:
+            await self.dependents.after(run)
 
     async def cancel(self, run_id: int) -> dict[str, Any]:
         """Cancel an active run and stop it in the runner; ConflictError once it has ended."""
