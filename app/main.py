@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import os
-import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -49,7 +47,7 @@ from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
 from app.security.dashboard import ensure_local_dashboard
 from app.security.secrets.run_secrets import run_secrets
-from app.settings import Settings, TokenEntry
+from app.settings import Settings, TokenEntry, new_token
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme"
 OPERATOR_TOKEN = "operator-token"
@@ -77,9 +75,8 @@ def with_local_operator(settings: Settings) -> Settings:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as file:
-            file.write(secrets.token_urlsafe(32) + "\n")
-    digest = hashlib.sha256(path.read_text().strip().encode()).hexdigest()
-    entry = TokenEntry(name="local-operator", sha256=digest, scopes=["read", "operate", "admin"])
+            file.write(new_token() + "\n")
+    entry = TokenEntry.of("local-operator", path.read_text(), ["read", "operate", "admin"])
     return settings.model_copy(update={"tokens": [*settings.tokens, entry]})
 
 

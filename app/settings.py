@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -14,12 +16,27 @@ Scope = Literal["read", "operate", "admin"]
 RELEASE = "0.1.0"  # the image tag of this release (pyproject's version; a test keeps them equal)
 
 
+def new_token() -> str:
+    """A new random API token (256 bits, URL-safe)."""
+    return secrets.token_urlsafe(32)
+
+
+def token_digest(token: str) -> str:
+    """The sha256 hex digest a token is configured and checked by."""
+    return hashlib.sha256(token.strip().encode()).hexdigest()
+
+
 class TokenEntry(BaseModel):
     """A configured API token: only the sha256 hex digest of the token is kept."""
 
     name: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     scopes: list[Scope]
+
+    @classmethod
+    def of(cls, name: str, token: str, scopes: list[Scope]) -> TokenEntry:
+        """The entry of a token (its digest, never the token)."""
+        return cls(name=name, sha256=token_digest(token), scopes=sorted(set(scopes)))
 
 
 class Settings(BaseSettings):

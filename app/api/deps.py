@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
@@ -23,7 +22,7 @@ from app.gitsource.service import Ingestion
 from app.jobs.leader import LeaderElection
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
-from app.settings import Scope, Settings
+from app.settings import Scope, Settings, token_digest
 
 
 @dataclass(slots=True)
@@ -88,7 +87,7 @@ def caller(request: Request) -> Caller:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedError("use 'Authorization: Bearer <token>'")
-    digest = hashlib.sha256(token.strip().encode()).hexdigest()
+    digest = token_digest(token)
     match = None
     for entry in res.settings.tokens:  # every entry compared, in constant time
         if hmac.compare_digest(digest, entry.sha256):

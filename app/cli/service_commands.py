@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
-import secrets
 from pathlib import Path
 
 import uvicorn
@@ -13,6 +11,7 @@ import uvicorn
 from app.cli.output import EXIT_OK, Commands, note, output
 from app.logs import configure_logging
 from app.main import create_app
+from app.settings import TokenEntry, new_token
 
 OPENAPI = Path("openapi/openapi.json")
 
@@ -62,12 +61,8 @@ def _openapi(args: argparse.Namespace) -> int:
 
 
 def _token(args: argparse.Namespace) -> int:
-    token = secrets.token_urlsafe(32)
-    entry = {
-        "name": args.name,
-        "sha256": hashlib.sha256(token.encode()).hexdigest(),
-        "scopes": sorted(set(args.scope)),
-    }
+    token = new_token()
+    entry = TokenEntry.of(args.name, token, args.scope).model_dump()
     note("the token (shown once; keep it secret):")
     output([token])
     note("its entry for ECOPLANE_TOKENS (a JSON list of such entries):")
