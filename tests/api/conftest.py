@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -15,6 +16,7 @@ from app.ecosystem.loader import load_directory
 from app.main import create_app
 from app.settings import Settings, TokenEntry
 from tests.conftest import EXAMPLES
+from tests.jobs.conftest import until
 
 TOKENS = {"reader": "r-token", "operator": "o-token", "admin": "a-token"}
 
@@ -53,7 +55,6 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncCli
         anonymous_read=True,
         tokens=token_entries(),
         active_version_seconds=0,
-        security_sync_on_activation=False,  # runs only when a test asks for them
     )
     async for client in client_for(settings):
         yield client
@@ -65,3 +66,14 @@ async def acme(engine: AsyncEngine) -> StoredVersion:
     return await store_model(
         engine, load_directory(EXAMPLES / "acme"), source="acme", commit_sha="a1b2c3d4"
     )
+
+
+async def ended_run(api: httpx.AsyncClient, run_id: int) -> dict[str, Any]:
+    """A run once it has ended (polled through the API, bounded)."""
+
+    async def check() -> dict[str, Any] | None:
+        found: dict[str, Any] = (await api.get(f"/api/v1/runs/{run_id}")).json()
+        return found if found["state"] not in ("queued", "running") else None
+
+    ended: dict[str, Any] = await until(check, f"run {run_id} ended")
+    return ended

@@ -16,26 +16,17 @@ from app.db.urls import asyncpg_dsn
 from app.main import create_app
 from app.security.secrets.local import LocalSecretStore
 from app.settings import Settings
-from tests.api.conftest import TOKENS, token_entries
+from tests.api.conftest import TOKENS, ended_run, token_entries
 from tests.jobs.conftest import until
 from tests.jobs.model import jobs_model
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['operator']}"}
 
 
-async def _ended(api: httpx.AsyncClient, run_id: int) -> dict[str, Any]:
-    async def check() -> dict[str, Any] | None:
-        found: dict[str, Any] = (await api.get(f"/api/v1/runs/{run_id}")).json()
-        return found if found["state"] not in ("queued", "running") else None
-
-    ended: dict[str, Any] = await until(check, f"run {run_id} ended")
-    return ended
-
-
 async def _sync(api: httpx.AsyncClient) -> dict[str, Any]:
     started = await api.post("/api/v1/security/runs", headers=OPERATOR)
     assert started.status_code == 202, started.text
-    ended = await _ended(api, started.json()["id"])
+    ended = await ended_run(api, started.json()["id"])
     assert ended["state"] == "succeeded", ended["logTail"]
     return ended
 
@@ -47,7 +38,7 @@ async def test_a_removed_transformer_loses_schedule_role_and_secret_not_its_runs
     settings = Settings(
         database_url=database_url, warehouse_url=database_url, role_prefix=prefix,
         security_marker=f"{prefix}managed", data_dir=tmp_path, anonymous_read=True,
-        tokens=token_entries(), scheduler=False, security_sync_on_activation=False,
+        tokens=token_entries(), scheduler=False,
     )  # fmt: skip
     store = LocalSecretStore(tmp_path / "secrets" / "transformers")
     role = f"{prefix}dt_chain_a"
@@ -60,7 +51,7 @@ async def test_a_removed_transformer_loses_schedule_role_and_secret_not_its_runs
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://test") as api:
                 refused = await api.post("/api/v1/transformers/chain_a/runs", headers=OPERATOR)
-                first = await _ended(api, refused.json()["id"])  # no sync yet: refused
+                first = await ended_run(api, refused.json()["id"])  # no sync yet: refused
                 assert first["state"] == "failed"
                 assert first["reason"].startswith(f"security sync has not created role {role} yet")
                 await _sync(api)
@@ -68,7 +59,7 @@ async def test_a_removed_transformer_loses_schedule_role_and_secret_not_its_runs
                 credentials = await store.current("chain_a")
                 assert credentials is not None and credentials.username == role
                 started = await api.post("/api/v1/transformers/chain_a/runs", headers=OPERATOR)
-                run = await _ended(api, started.json()["id"])
+                run = await ended_run(api, started.json()["id"])
                 assert run["state"] == "succeeded", run
                 assert f"PGUSER={role}" in run["logTail"].splitlines()  # its own role
                 assert "PGPASSWORD=***" in run["logTail"].splitlines()  # it printed it: masked

@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import store_model
 from app.settings import Settings
-from tests.api.conftest import TOKENS, client_for, token_entries
+from tests.api.conftest import TOKENS, client_for, ended_run, token_entries
 from tests.api.pages import assert_names_parameter, walk
-from tests.jobs.conftest import give_credentials, until
+from tests.jobs.conftest import give_credentials
 from tests.jobs.model import jobs_model
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['operator']}"}
@@ -42,22 +42,13 @@ async def api(
         yield client
 
 
-async def _ended(api: httpx.AsyncClient, run_id: int) -> dict[str, Any]:
-    async def check() -> dict[str, Any] | None:
-        found: dict[str, Any] = (await api.get(f"/api/v1/runs/{run_id}")).json()
-        return found if found["state"] not in ("queued", "running") else None
-
-    ended: dict[str, Any] = await until(check, f"run {run_id} ended")
-    return ended
-
-
 async def test_start_a_transformer_and_read_its_run(api: httpx.AsyncClient) -> None:
     started = await api.post("/api/v1/transformers/chain_a/runs", headers=OPERATOR)
     assert started.status_code == 202, started.text
     body = started.json()
     assert body["state"] == "queued" and body["trigger"] == "manual"
     assert body["requestedBy"] == "operator" and body["kind"] == "transformer"
-    ended = await _ended(api, body["id"])
+    ended = await ended_run(api, body["id"])
     assert ended["state"] == "succeeded" and ended["exitCode"] == 0
     assert ended["logTail"].endswith("done") and ended["runnerRef"].startswith("local:")
     transformer = (await api.get("/api/v1/transformers/chain_a")).json()
@@ -104,7 +95,7 @@ async def test_runs_are_listed_newest_first_with_filters_and_pages(api: httpx.As
     ids = []
     for name in ("chain_a", "fail_a", "chain_a"):
         started = (await api.post(f"/api/v1/transformers/{name}/runs", headers=OPERATOR)).json()
-        await _ended(api, started["id"])
+        await ended_run(api, started["id"])
         ids.append(started["id"])
     runs = await walk(api, "/api/v1/runs", "target=chain_a", limit=1)
     assert [r["id"] for r in runs if r["trigger"] == "manual"] == [ids[2], ids[0]]
@@ -128,7 +119,7 @@ async def test_a_security_sync_run_is_recorded(api: httpx.AsyncClient, prefix: s
     )
     again = await api.post("/api/v1/security/runs", headers=headers)
     assert again.status_code == 200 and again.json()["id"] == run["id"]
-    ended = await _ended(api, run["id"])  # the worker reached the service's database: no model
+    ended = await ended_run(api, run["id"])  # the worker reached the service's database: no model
     # the worker ran with the service's configuration: its database, warehouse and roles
     assert ended["state"] == "succeeded", ended["logTail"]
     assert f" to {prefix}dt_" in ended["logTail"]

@@ -2,49 +2,34 @@
 
 from __future__ import annotations
 
-MODULES = "tests.e2e.transformers"
+from tests.jobs.model import workspace
 
 
-def _workspace(name: str, sink: str, transformer: str, trigger: str, module: str, output: str,
-               dataset: str, columns: str) -> str:  # fmt: skip
-    store, _, table = sink.partition(".")
-    return f"""\
-apiVersion: ecoplane.io/v1
-kind: Workspace
-metadata: {{name: {name}, zone: USA, team: Analytics}}
-spec:
-  datasetGroups:
-    - name: main
-      platform: {{name: YellowLive, status: provisioned}}
-      sinks:
-        - {{datastore: {store}, dataset: {table}}}
-  transformer:
-    name: {transformer}
-    trigger: {trigger}
-    code: {{python: {{module: {MODULES}.{module}}}}}
-    timeoutSeconds: 120
-    output:
-      name: {output}
-      datasets:
-        - name: {dataset}
-          classification: [pc1]
-          columns:
-            - {{name: id, type: bigint, primaryKey: true, nullable: false}}
-{columns}"""
+def _python(module: str) -> str:
+    return f"{{python: {{module: tests.e2e.transformers.{module}}}}}"
 
 
-COUNTS = "            - {name: customers, type: bigint}\n"
+def _step(name: str, sink: str, transformer: str, trigger: str, module: str, output: str,
+          dataset: str, column: str) -> str:  # fmt: skip
+    """A workspace sinking one dataset, its transformer writing one pc1 dataset."""
+    sinks = [(sink.partition(".")[0], sink.partition(".")[2])]
+    return workspace(
+        name, sinks, transformer, trigger, _python(module), output, "    timeoutSeconds: 120\n",
+        dataset=dataset, columns=(column,), classification="pc1",
+    )  # fmt: skip
+
+
 CHAIN: dict[str, str | None] = {
-    "zones/usa/masking.yaml": _workspace(
+    "zones/usa/masking.yaml": _step(
         "Masking", "Customers.customers", "mask_customers", "{external: true}", "mask",
-        "MaskedE2E", "customers_masked", "            - {name: email_hash, type: char(64)}\n",
+        "MaskedE2E", "customers_masked", "email_hash: char(64)",
     ),
-    "zones/usa/counting.yaml": _workspace(
+    "zones/usa/counting.yaml": _step(
         "Counting", "MaskedE2E.customers_masked", "count_masked", "{onInputChange: true}",
-        "count", "CountsE2E", "counts", COUNTS,
+        "count", "CountsE2E", "counts", "customers: bigint",
     ),
-    "zones/usa/breaking.yaml": _workspace(
+    "zones/usa/breaking.yaml": _step(
         "Breaking", "MaskedE2E.customers_masked", "break_counts", "{external: true}", "broken",
-        "BrokenE2E", "counts", COUNTS,
+        "BrokenE2E", "counts", "customers: bigint",
     ),
 }  # fmt: skip

@@ -44,7 +44,6 @@ def settings(tmp_path: Any) -> Settings:
         database_url="postgresql://unused",
         data_dir=tmp_path,
         scheduler=False,
-        security_sync_on_activation=False,  # tests/jobs/test_model_change.py tests it
     )
 
 

@@ -22,10 +22,19 @@ def workspace(
     code: str,
     output: str,
     extra: str = "",
+    *,
+    dataset: str = "rows",
+    columns: tuple[str, ...] = (),
+    classification: str = "internal",
 ) -> str:
-    """A workspace document with a transformer writing `output` (one dataset `rows`)."""
+    """A workspace document with a transformer writing `output`: one dataset (`rows`) with an
+    `id` key and the given columns (`name: type` each)."""
     sink_lines = "\n".join(
         f"        - {{datastore: {store}, dataset: {ds}}}" for store, ds in sinks
+    )
+    column_lines = "".join(
+        f"            - {{name: {n.strip()}, type: {t.strip()}}}\n"
+        for n, _, t in (c.partition(":") for c in columns)
     )
     return f"""\
 apiVersion: ecoplane.io/v1
@@ -44,11 +53,11 @@ spec:
 {extra}    output:
       name: {output}
       datasets:
-        - name: rows
-          classification: [internal]
+        - name: {dataset}
+          classification: [{classification}]
           columns:
             - {{name: id, type: bigint, primaryKey: true, nullable: false}}
-"""
+{column_lines}"""
 
 
 def python(module: str) -> str:

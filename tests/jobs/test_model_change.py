@@ -22,7 +22,6 @@ from app.jobs.service import JobService
 from app.jobs.spec import JobSpec
 from app.settings import Settings
 from tests.ecosystem.modeltext import files
-from tests.jobs.conftest import until
 from tests.jobs.model import python, workspace
 
 
@@ -96,6 +95,16 @@ async def leading(
     await service.close()
 
 
+async def _activate(leading: tuple[Scheduler, JobService], engine: AsyncEngine, source: str) -> int:
+    """Store and activate the model; wait until everything the activation started has ended
+    (the service follows chained runs too, so `idle` covers the transformers after the sync)."""
+    scheduler, service = leading
+    stored = await store_model(engine, _model(), source=source)
+    await scheduler.rebuild(stored.id)
+    await service.idle()
+    return stored.id
+
+
 async def _runs(pool: asyncpg.Pool, version: int) -> list[dict[str, Any]]:
     rows = await pool.fetch(
         "SELECT kind, target, trigger, state, version_id, idempotency_key FROM runs"
@@ -111,18 +120,14 @@ async def test_an_activation_syncs_first_and_then_starts_the_on_model_change_tra
     pool: asyncpg.Pool,
     runner: RecordingRunner,
 ) -> None:
-    scheduler, service = leading
-    stored = await store_model(engine, _model(), source="activation")
     runner.started.clear()
-    await scheduler.rebuild(stored.id)
-    await until(lambda: _has(pool, stored.id, "on_change"), "the transformer ran after the sync")
-    await service.idle()
+    version = await _activate(leading, engine, "activation")
     order = [spec.target for spec in runner.started]
     assert order.index("security-sync") < order.index("on_change")
-    runs = await _runs(pool, stored.id)
+    runs = await _runs(pool, version)
     sync = next(r for r in runs if r["kind"] == "security-sync")
     assert (sync["trigger"], sync["state"], sync["version_id"]) == (
-        "model-change", "succeeded", stored.id,
+        "model-change", "succeeded", version,
     )  # fmt: skip
     transformer = next(r for r in runs if r["target"] == "on_change")
     assert (transformer["trigger"], transformer["state"]) == ("model-change", "succeeded")
@@ -135,17 +140,14 @@ async def test_what_an_activation_started_is_not_started_again(
     runner: RecordingRunner,
 ) -> None:
     scheduler, service = leading
-    stored = await store_model(engine, _model(), source="once")
-    await scheduler.rebuild(stored.id)
-    await until(lambda: _has(pool, stored.id, "on_change"), "the transformer ran")
-    await service.idle()
+    version = await _activate(leading, engine, "once")
     before = len(runner.started)
     await scheduler.step_down()
     await scheduler.lead()  # a new leader announces the active version again
     await service.start_security_sync("manual")  # and any later sync succeeds
     await service.idle()
     assert [s.target for s in runner.started[before:]] == ["security-sync"]
-    targets = [r["target"] for r in await _runs(pool, stored.id)]
+    targets = [r["target"] for r in await _runs(pool, version)]
     assert sorted(targets) == ["externalize_model", "on_change", "security-sync"]  # once each
 
 
@@ -155,19 +157,15 @@ async def test_a_failed_sync_starts_no_transformer(
     pool: asyncpg.Pool,
     runner: RecordingRunner,
 ) -> None:
-    scheduler, service = leading
     runner.failing.add("security-sync")
-    stored = await store_model(engine, _model(), source="failed sync")
-    await scheduler.rebuild(stored.id)
-    await service.idle()
-    runs = await _runs(pool, stored.id)
+    runs = await _runs(pool, await _activate(leading, engine, "failed sync"))
     assert [(r["kind"], r["state"]) for r in runs] == [("security-sync", "failed")]
 
 
 async def test_without_the_sync_the_transformers_start_at_activation(
     pool: asyncpg.Pool, settings: Settings, engine: AsyncEngine, runner: RecordingRunner
 ) -> None:
-    service = JobService(pool, settings, runner)  # security_sync_on_activation off
+    service = JobService(pool, settings, runner)  # the sync after activation: off in tests
     scheduler = Scheduler(service, pool, settings)
     await scheduler.lead()
     try:
@@ -182,8 +180,3 @@ async def test_without_the_sync_the_transformers_start_at_activation(
     finally:
         await scheduler.step_down()
         await service.close()
-
-
-async def _has(pool: asyncpg.Pool, version: int, target: str) -> bool:
-    runs = await _runs(pool, version)
-    return any(r["target"] == target and r["state"] == "succeeded" for r in runs)
