@@ -54,6 +54,22 @@ def physical_name(prefix: str, name: str) -> str:
     return f"{full[:54]}_{digest}"
 
 
+def workspace_schema(workspace: str) -> str:
+    """The schema of a workspace's views (`ws_<workspace>`): a transformer's input."""
+    return physical_name("", f"ws_{workspace}")
+
+
+def output_schema(transformer: str) -> str:
+    """The schema a transformer writes its output datasets into (`out_<transformer>`)."""
+    return physical_name("", f"out_{transformer}")
+
+
+def transformer_role(transformer: str, prefix: str = "") -> str:
+    """The login role of a transformer (roles are cluster-wide: a prefix keeps two warehouses
+    of one cluster apart)."""
+    return physical_name("", f"{prefix}dt_{transformer}")
+
+
 def dns_label(text: str) -> str:
     """Lower-case letters, digits and '-', no '-' at either end (what Kubernetes names allow)."""
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", text.lower())).strip("-")

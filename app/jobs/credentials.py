@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
-from app.ecosystem.names import credentials_secret, physical_name
+from app.ecosystem.names import credentials_secret, transformer_role
 from app.jobs.spec import SECURITY_SYNC, JobSpec
 
 MASK = "***"
@@ -81,7 +81,7 @@ def own_keys(spec: JobSpec) -> dict[str, str]:
 
 def missing_credentials(transformer: str, role_prefix: str, store: str) -> str:
     """Why a transformer's run is refused when its credentials are not in the store."""
-    role = physical_name("", f"{role_prefix}dt_{transformer}")  # names.transformer_role's name
+    role = transformer_role(transformer, role_prefix)
     return (
         f"security sync has not created role {role} yet: no credentials for transformer"
         f" {transformer} in the {store} secret store"

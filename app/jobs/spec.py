@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.ecosystem.names import credentials_secret, dns_label, physical_name
+from app.ecosystem.names import credentials_secret, dns_label, output_schema, workspace_schema
 from app.settings import Settings
 
 TRANSFORMER, SECURITY_SYNC = "transformer", "security-sync"
@@ -112,8 +112,8 @@ def transformer_environment(code: TransformerCode, run_id: int) -> dict[str, str
         "ECOPLANE_RUN_ID": str(run_id),
         "ECOPLANE_TRANSFORMER": code.name,
         "ECOPLANE_WORKSPACE": code.workspace,
-        "ECOPLANE_INPUT_SCHEMA": physical_name("ws_", code.workspace),
-        "ECOPLANE_OUTPUT_SCHEMA": physical_name("out_", code.name),
+        "ECOPLANE_INPUT_SCHEMA": workspace_schema(code.workspace),
+        "ECOPLANE_OUTPUT_SCHEMA": output_schema(code.name),
     }
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from app.ecosystem.names import output_schema as output_schema  # the names a run is given too
 from app.ecosystem.names import physical_name
+from app.ecosystem.names import transformer_role as transformer_role
+from app.ecosystem.names import workspace_schema as workspace_schema
 
 MAX_IDENTIFIER_BYTES = 63
 HASH_LENGTH = 8
@@ -21,25 +24,10 @@ def raw_table(datastore: str, dataset: str) -> str:
     return physical(f"{datastore}__{dataset}")
 
 
-def workspace_schema(workspace: str) -> str:
-    """The schema of a workspace's views."""
-    return physical(f"ws_{workspace}")
-
-
 def read_role(workspace: str, prefix: str = "") -> str:
     """The NOLOGIN role that may read a workspace's views (roles are cluster-wide: a prefix
     keeps two warehouses of one cluster apart)."""
     return physical(f"{prefix}ws_{workspace}_read")
-
-
-def transformer_role(transformer: str, prefix: str = "") -> str:
-    """The login role of a transformer."""
-    return physical(f"{prefix}dt_{transformer}")
-
-
-def output_schema(transformer: str) -> str:
-    """The schema a transformer writes its output datasets into."""
-    return physical(f"out_{transformer}")
 
 
 def quote_ident(name: str) -> str:
