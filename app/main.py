@@ -30,6 +30,7 @@ from app.api.routes import (
     webhooks,
     workspaces,
 )
+from app.api.version_answers import AnswerCache, VersionAnswers
 from app.catalog.activation import ActivationListener
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
@@ -122,7 +123,9 @@ async def _prepare(settings: Settings) -> Resources:
     )
     activation = ActivationListener(asyncpg_dsn(url))
     resources = Resources(settings, engine, pool, activation, jobs, scheduler, election)
+    resources.answers = AnswerCache(settings.answer_cache_mb * 2**20)
     resources.activation.subscribe(resources.active.forget)
+    resources.activation.subscribe(resources.answers.forget)
     resources.activation.subscribe(scheduler.rebuild)
     settled = await jobs.reconcile()  # runs left running by an earlier start
     if settled:
@@ -185,6 +188,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.metrics = Metrics()
+    app.add_middleware(VersionAnswers, metrics=app.state.metrics)  # inside Observe: hits logged
     app.add_middleware(Observe, metrics=app.state.metrics)
     problems.install(app)
     openapi_docs.install(app)

@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         ge=0,
         description="how long the API may answer from a version after another one is activated",
     )
+    answer_cache_mb: int = Field(
+        default=32,
+        ge=0,
+        description="memory for answers of a model version kept for the next caller (0: none)",
+    )
     load_example: bool = Field(
         default=True,
         description="with the embedded database and no active model, load examples/acme at start",

@@ -9,6 +9,12 @@ throughput with p99 under 25 ms, and the server's peak RSS under 400 MB. The 50-
 measured and printed beside them; the issue sets it no target (MEASURED.md finds a 50-row list
 at ~0.3 of a constant JSON in a bare app). Needs wrk (Debian's package `wrk`).
 
+The same URL asked again is answered from memory (app/api/version_answers.py): that is what the
+targets are measured on. Each route is measured a second time ("made each time") with a query
+parameter that differs in every request, so every answer is made by the route from the
+database and the version's graph, and kept (filling the memory to its bound, which the peak RSS
+then includes); those rows are printed for comparison and carry no target.
+
     .venv/bin/python bench/api.py [--keep DIR] [--seconds 10]
 """
 
@@ -44,6 +50,18 @@ DETAIL_ROUTES = {
     "GET /lineage depth=3",
 }
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
+MADE = " (made each time)"
+# every request a URL of its own: thread id and a counter in an extra query parameter
+UNIQUE_URLS = """
+local threads = 0
+function setup(thread) threads = threads + 1; thread:set("id", threads) end
+counter = 0
+function request()
+  counter = counter + 1
+  local sep = string.find(wrk.path, "?", 1, true) and "&" or "?"
+  return wrk.format(nil, wrk.path .. sep .. "bench=" .. id .. "-" .. counter)
+end
+"""
 
 
 def _port() -> int:
@@ -53,10 +71,18 @@ def _port() -> int:
         return port
 
 
-def _wrk(url: str, seconds: int) -> tuple[float, float, float]:
+def _wrk(url: str, seconds: int, script: str | None = None) -> tuple[float, float, float]:
     """requests/s, p50 ms, p99 ms."""
     out = subprocess.run(
-        ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency", url],
+        [
+            "wrk",
+            "-t2",
+            "-c32",
+            f"-d{seconds}s",
+            "--latency",
+            *(["-s", script] if script else []),
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,
@@ -125,6 +151,11 @@ def main() -> int:
             ) in ROUTES.values():  # one request each first: caches (the version's graph) fill
                 httpx.get(base + path, timeout=120).raise_for_status()
             results = {label: _wrk(base + path, args.seconds) for label, path in ROUTES.items()}
+            unique = Path(scratch, "unique.lua")
+            unique.write_text(UNIQUE_URLS)
+            for label, path in ROUTES.items():
+                if label in DETAIL_ROUTES:
+                    results[label + MADE] = _wrk(base + path, args.seconds, str(unique))
             rss = _peak_rss_mb(server.pid)
         finally:
             server.terminate()
@@ -135,13 +166,14 @@ def main() -> int:
 def _report(results: dict[str, tuple[float, float, float]], rss: float) -> int:
     baseline = results["baseline /healthz"][0]
     missed = rss > MAX_RSS_MB
-    print(f"{'route':36} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'share':>6}")
+    print(f"{'route':50} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'share':>6}")
     for label, (rate, p50, p99) in results.items():
         share = rate / baseline
-        print(f"{label:36} {rate:9.0f} {p50:8.2f} {p99:8.2f} {share:6.2f}")
+        print(f"{label:50} {rate:9.0f} {p50:8.2f} {p99:8.2f} {share:6.2f}")
         if label in DETAIL_ROUTES:
             missed |= share < MIN_SHARE or p99 > MAX_P99_MS
     print(f"server peak RSS: {rss:.0f} MB (target < {MAX_RSS_MB:.0f} MB)")
+    print(f"rows{MADE}: a URL of its own per request, answered by the route; no target")
     print(
         f"targets of the detail routes: share >= {MIN_SHARE} of the baseline, p99 < {MAX_P99_MS} ms"
     )

@@ -13,6 +13,7 @@ import asyncpg
 from fastapi import Depends, Query, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.api.version_answers import ACTIVE, AnswerCache
 from app.catalog.activation import ActivationListener
 from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion, VersionRef, resolve_version
@@ -43,6 +44,14 @@ class Resources:
     # newcomer overtake a woken waiter, and under load a few requests then wait for seconds
     turns: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POOL_SIZE))
     ingestion: Ingestion | None = None
+    answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
+
+    def may_read(self, authorization: str | None) -> bool:
+        """Whether the caller this Authorization header names may read."""
+        try:
+            return "read" in caller_of(authorization, self.settings).scopes
+        except UnauthorizedError:
+            return False
 
 
 async def resources(request: Request) -> Resources:
@@ -81,15 +90,19 @@ class Caller:
 def caller(request: Request) -> Caller:
     """The caller named by the bearer token; anonymous without one."""
     res: Resources = request.app.state.resources
-    header = request.headers.get("authorization")
+    return caller_of(request.headers.get("authorization"), res.settings)
+
+
+def caller_of(header: str | None, settings: Settings) -> Caller:
+    """The caller an Authorization header names (None: anonymous)."""
     if header is None:
-        return Caller("anonymous", frozenset({"read"}) if res.settings.reads_open else frozenset())
+        return Caller("anonymous", frozenset({"read"}) if settings.reads_open else frozenset())
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise UnauthorizedError("use 'Authorization: Bearer <token>'")
     digest = token_digest(token)
     match = None
-    for entry in res.settings.tokens:  # every entry compared, in constant time
+    for entry in settings.tokens:  # every entry compared, in constant time
         if hmac.compare_digest(digest, entry.sha256):
             match = entry
     if match is None:
@@ -162,7 +175,8 @@ async def reading(request: Request, ref: VersionQuery = None) -> Reading:
     """A read by a caller with the `read` scope, of the active version or `?version=`."""
     _allow(caller(request), "read")
     res: Resources = request.app.state.resources
-    return Reading(await _version(res, ref), res)
+    known = getattr(request.state, ACTIVE, None) if ref is None else None
+    return Reading(known or await _version(res, ref), res)
 
 
 Read = Annotated[Reading, Depends(reading)]

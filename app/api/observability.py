@@ -29,6 +29,10 @@ class Metrics:
             "ecoplane_http_request_duration_seconds", "HTTP request latency by route template",
             ["method", "route"], buckets=BUCKETS, registry=self.registry,
         )  # fmt: skip
+        self.answers = Counter(
+            "ecoplane_version_answers", "reads of a version's answer: kept (hit) or made (miss)",
+            ["outcome"], registry=self.registry,
+        )  # fmt: skip
         self.active_version = Gauge(
             "ecoplane_active_model_version",
             "id of the active model version (0: none)",

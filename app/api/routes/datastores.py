@@ -10,6 +10,7 @@ from app.api.deps import Read
 from app.api.json import PostgresJson
 from app.api.paging import Cursor, Limit, json_page_body, text_after
 from app.api.schemas import DatasetOut, DatastoreOut, DatastorePage
+from app.api.version_answers import version_answer
 from app.catalog.datastores import DatastoreFilter, get_dataset, get_datastore, list_datastores
 
 router = APIRouter(tags=["datastores"])
@@ -17,6 +18,7 @@ Name = Annotated[str, Path(max_length=200, description="the datastore's name (ca
 
 
 @router.get("/datastores", summary="Datastores, filtered", response_model=DatastorePage)
+@version_answer
 async def datastores(
     read: Read,
     zone: Annotated[str | None, Query(max_length=200, description="only this zone")] = None,
@@ -50,6 +52,7 @@ async def datastores(
     summary="A datastore with datasets and columns",
     response_model=DatastoreOut,
 )
+@version_answer
 async def datastore(read: Read, name: Name) -> Any:
     """Datasets with columns, ingestion, trigger, status, and who produces it."""
     async with read.connection() as db:
@@ -61,6 +64,7 @@ async def datastore(read: Read, name: Name) -> Any:
     summary="One dataset with its columns",
     response_model=DatasetOut,
 )
+@version_answer
 async def dataset(
     read: Read,
     name: Name,

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Path
 from app.api.deps import Connection, require
 from app.api.model_upload import ARCHIVE_FIELD, JSON, MULTIPART, ModelUpload, model_upload
 from app.api.schemas_diff import ModelFilesIn, ValidationOut, VersionDiffOut
+from app.api.version_answers import version_answer
 from app.catalog.diffs import validation_report, version_diff
 from app.ecosystem.loader import ModelUnreadableError
 from app.errors import InvalidParameterError
@@ -43,6 +44,7 @@ UPLOAD_BODY = {
     summary="Changes between two model versions",
     response_model=VersionDiffOut,
 )
+@version_answer
 async def diff(db: Connection, old: VersionName, new: VersionName) -> Any:
     """Every change from one stored version to another, with severities and affected workspaces."""
     return await version_diff(db, old, new)

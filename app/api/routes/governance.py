@@ -9,6 +9,7 @@ from fastapi import APIRouter, Path, Query
 from app.api.deps import Read
 from app.api.paging import Cursor, Limit, page, pair_after, text_after
 from app.api.schemas_workspaces import TeamOut, TeamPage, ZoneOut, ZonePage
+from app.api.version_answers import version_answer
 from app.catalog.governance import get_team, get_zone, list_teams, list_zones
 
 router = APIRouter(tags=["governance"])
@@ -16,6 +17,7 @@ ZoneName = Annotated[str, Path(max_length=200, description="the zone's name (cas
 
 
 @router.get("/zones", summary="Governance zones with policies", response_model=ZonePage)
+@version_answer
 async def zones(read: Read, limit: Limit = 50, cursor: Cursor = None) -> Any:
     """Zones by name, with owners, consumer and storage policies, and their teams' names."""
     async with read.connection() as db:
@@ -24,6 +26,7 @@ async def zones(read: Read, limit: Limit = 50, cursor: Cursor = None) -> Any:
 
 
 @router.get("/zones/{zone}", summary="A zone with policies and teams", response_model=ZoneOut)
+@version_answer
 async def zone(read: Read, zone: ZoneName) -> Any:
     """One zone: owners, the classifications its workspaces may not sink, where its data may live, its teams."""
     async with read.connection() as db:
@@ -31,6 +34,7 @@ async def zone(read: Read, zone: ZoneName) -> Any:
 
 
 @router.get("/teams", summary="Teams of every zone", response_model=TeamPage)
+@version_answer
 async def teams(
     read: Read,
     zone: Annotated[str | None, Query(max_length=200, description="only this zone")] = None,
@@ -48,6 +52,7 @@ async def teams(
     summary="A team with its datastores and workspaces",
     response_model=TeamOut,
 )
+@version_answer
 async def team(
     read: Read,
     zone: ZoneName,

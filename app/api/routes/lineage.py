@@ -10,6 +10,7 @@ from app.api.deps import Read
 from app.api.json import Json
 from app.api.paging import Cursor, Limit, decode_cursor, page
 from app.api.schemas_lineage import ConsumerPage, LineageOut
+from app.api.version_answers import version_answer
 from app.catalog.lineage import DEPTH_CAP, consumers, lineage, parse_node
 from app.ecosystem.graph import Direction
 from app.errors import InvalidParameterError
@@ -33,6 +34,7 @@ def _consumer_after(cursor: str | None) -> tuple[int, str] | None:
     summary="The workspaces consuming a datastore",
     response_model=ConsumerPage,
 )
+@version_answer
 async def datastore_consumers(
     read: Read,
     name: Annotated[str, Path(max_length=200, description="the datastore's name (case-sensitive)")],
@@ -46,6 +48,7 @@ async def datastore_consumers(
 
 
 @router.get("/lineage", summary="The lineage graph around a node", response_model=LineageOut)
+@version_answer
 async def lineage_graph(
     read: Read,
     node: Annotated[

@@ -15,6 +15,7 @@ from app.api.schemas_workspaces import (
     WorkspaceOut,
     WorkspacePage,
 )
+from app.api.version_answers import version_answer
 from app.catalog.workspaces import (
     TransformerFilter,
     WorkspaceFilter,
@@ -31,6 +32,7 @@ TeamQuery = Annotated[str | None, Query(max_length=200, description="only this t
 
 
 @router.get("/workspaces", summary="Workspaces, filtered", response_model=WorkspacePage)
+@version_answer
 async def workspaces(
     read: Read,
     zone: ZoneQuery = None,
@@ -61,6 +63,7 @@ async def workspaces(
     summary="A workspace with dataset groups and sinks",
     response_model=WorkspaceOut,
 )
+@version_answer
 async def workspace(
     read: Read,
     name: Annotated[str, Path(max_length=200, description="the workspace's name (case-sensitive)")],
@@ -71,6 +74,7 @@ async def workspace(
 
 
 @router.get("/transformers", summary="Transformers, filtered", response_model=TransformerPage)
+@version_answer
 async def transformers(
     read: Read,
     zone: Annotated[

@@ -1,0 +1,201 @@
+"""Answers that depend only on a model version: kept in memory, tagged for revalidation.
+
+A stored model version never changes, so a read of it (a workspace, a datastore's consumers, a
+lineage walk, a page of datastores) gives the same answer every time it is asked. A route
+marked `@version_answer` is answered once and then from memory, before routing, dependencies
+and the database: the answer is keyed by the path and query and by the active version the
+process reads from, so an activation (which changes that version, and clears the memory) is
+never answered from an older one. Every such answer carries an `ETag`; a caller sending it back
+in `If-None-Match` gets `304 Not Modified` and no body.
+
+Memory is bounded (`ECOPLANE_ANSWER_CACHE_MB`, least recently used first out; 0 turns it off);
+an answer larger than a sixteenth of it is never kept. Only 200 answers are kept, and only for
+callers who may read: the auth check runs on every request, kept answer or not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from app.api.observability import Metrics
+from app.catalog.versions import VersionRef
+
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+Key = tuple[int, str, bytes]
+MARK = "version_answer"
+ACTIVE = "active_version"  # request state: the active version, read once for the request
+API = "/api/v1/"
+CACHE_CONTROL = (b"cache-control", b"no-cache")  # keep it, but ask again: versions get activated
+
+
+def version_answer(endpoint: Endpoint) -> Endpoint:
+    """Mark a route whose 200 answer depends only on the model version read and the request URL."""
+    setattr(endpoint, MARK, True)
+    return endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """One kept answer: its body, content type and tag, and the route that gave it."""
+
+    body: bytes
+    media_type: bytes
+    etag: bytes
+    route: Any
+
+    @property
+    def size(self) -> int:
+        """Bytes it holds (the body dominates)."""
+        return len(self.body) + 200
+
+
+class AnswerCache:
+    """Answers by (active version, path, query), least recently used first out, bounded in bytes."""
+
+    def __init__(self, limit_bytes: int) -> None:
+        self.limit = limit_bytes
+        self.held = 0
+        self.answers: OrderedDict[Key, Answer] = OrderedDict()
+
+    def get(self, key: Key) -> Answer | None:
+        """The kept answer, now the most recently used."""
+        found = self.answers.get(key)
+        if found is not None:
+            self.answers.move_to_end(key)
+        return found
+
+    def put(self, key: Key, answer: Answer) -> None:
+        """Keep an answer, letting the least recently used go to make room."""
+        if answer.size > self.limit // 16:  # none at all when the limit is 0
+            return
+        old = self.answers.pop(key, None)
+        self.held += answer.size - (old.size if old else 0)
+        self.answers[key] = answer
+        while self.held > self.limit:
+            self.held -= self.answers.popitem(last=False)[1].size
+
+    async def forget(self, _version_id: int | None = None) -> None:
+        """Let every answer go (an activation subscriber: they answered from the older version)."""
+        self.answers.clear()
+        self.held = 0
+
+
+def tag(body: bytes) -> bytes:
+    """A strong entity tag of a body."""
+    return b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
+
+
+def matches(scope: Scope, etag: bytes) -> bool:
+    """Whether the request's If-None-Match names this tag (or `*`)."""
+    for name, value in scope["headers"]:
+        if name == b"if-none-match":
+            given = {v.strip().removeprefix(b"W/") for v in value.split(b",")}
+            return etag in given or b"*" in given
+    return False
+
+
+async def send_answer(scope: Scope, send: Send, answer: Answer) -> None:
+    """Send a kept answer: 304 when the caller holds it already, else the body."""
+    headers = [(b"etag", answer.etag), CACHE_CONTROL]
+    if matches(scope, answer.etag):
+        await send({"type": "http.response.start", "status": 304, "headers": headers})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    headers += [
+        (b"content-type", answer.media_type),
+        (b"content-length", str(len(answer.body)).encode()),
+    ]
+    await send({"type": "http.response.start", "status": 200, "headers": headers})
+    await send({"type": "http.response.body", "body": answer.body})
+
+
+class VersionAnswers:
+    """The middleware: kept answers before routing; marked routes' answers tagged and kept after."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        res = _reader_resources(scope)
+        active = None if res is None else await _active(res)
+        if active is None:  # the route answers, and says what is wrong if anything is
+            await self.app(scope, receive, send)
+            return
+        scope.setdefault("state", {})[ACTIVE] = active  # the route reads the same version
+        key = (active.id, scope["path"], scope["query_string"])
+        found = res.answers.get(key)
+        if found is not None:
+            self.metrics.answers.labels("hit").inc()
+            scope["route"] = found.route  # the access log and metrics name the route
+            await send_answer(scope, send, found)
+            return
+        filling = Filling(scope, send, key, res.answers, self.metrics)
+        await self.app(scope, receive, filling.send)
+
+
+def _reader_resources(scope: Scope) -> Any:
+    """The app's resources for a GET of the API by a caller who may read; None otherwise."""
+    if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(API):
+        return None
+    res = getattr(scope["app"].state, "resources", None)
+    return res if res is not None and res.may_read(_authorization(scope)) else None
+
+
+async def _active(res: Any) -> VersionRef | None:
+    """The active version (one read shared by every request meanwhile); None if it cannot be read."""
+    try:
+        found: VersionRef = await res.active.get(res.pool, res.settings.active_version_seconds)
+    except Exception:
+        return None
+    return found
+
+
+def _authorization(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"authorization":
+            return str(value.decode("latin-1"))
+    return None
+
+
+class Filling:
+    """Sends a route's response; a marked route's 200 is held whole, tagged, kept and sent."""
+
+    def __init__(
+        self, scope: Scope, send: Send, key: Key, cache: AnswerCache, metrics: Metrics
+    ) -> None:
+        self.scope, self.downstream, self.key, self.cache = scope, send, key, cache
+        self.metrics = metrics
+        self.start: Message | None = None
+        self.parts: list[bytes] = []
+
+    async def send(self, message: Message) -> None:
+        """Pass the message on, or hold it while a marked route's answer is being sent."""
+        if message["type"] == "http.response.start":
+            if message["status"] == 200 and self._marked():
+                self.start = message
+                return
+        elif self.start is not None:
+            self.parts.append(message.get("body", b""))
+            if not message.get("more_body", False):
+                await self._answer()
+            return
+        await self.downstream(message)
+
+    def _marked(self) -> bool:
+        route = self.scope.get("route")
+        return getattr(getattr(route, "endpoint", None), MARK, False) is True
+
+    async def _answer(self) -> None:
+        assert self.start is not None
+        body = b"".join(self.parts)
+        headers = dict(self.start.get("headers", []))
+        answer = Answer(body, headers.get(b"content-type", b""), tag(body), self.scope["route"])
+        self.metrics.answers.labels("miss").inc()
+        self.cache.put(self.key, answer)
+        await send_answer(self.scope, self.downstream, answer)
