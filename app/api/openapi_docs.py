@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from app.api.problems import PROBLEM
+from app.api.version_answers import VERSION_ANSWERS
 
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 
@@ -91,6 +92,16 @@ READ_PROBLEMS = (401, 403, 404, 422, 503)
 UPLOAD_PROBLEMS = (*READ_PROBLEMS, 413, 415)
 
 
+ETAG = {"description": "the answer's tag, for If-None-Match", "schema": {"type": "string"}}
+IF_NONE_MATCH = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "tags of answers the caller holds: 304 without a body when one still holds",
+    "schema": {"type": "string"},
+}
+
+
 def install(app: FastAPI) -> None:
     """Make app.openapi() add the examples and problem responses to what FastAPI generates."""
     generate = app.openapi
@@ -114,6 +125,18 @@ def _annotate(schema: dict[str, Any], examples: dict[str, Any]) -> None:
     for path, operations in schema["paths"].items():
         for operation in operations.values():
             _document(path, operation, examples.get(operation["operationId"]))
+            if operation["operationId"] in VERSION_ANSWERS:  # operationId: the route's name
+                _tagged(operation)
+
+
+def _tagged(operation: dict[str, Any]) -> None:
+    """An answer of the version: its ETag, If-None-Match, and 304 Not Modified."""
+    operation.setdefault("parameters", []).append(IF_NONE_MATCH)
+    operation["responses"]["200"]["headers"] = {"ETag": ETAG}
+    operation["responses"]["304"] = {
+        "description": "Not Modified: the answer still has the tag given in If-None-Match",
+        "headers": {"ETag": ETAG},
+    }
 
 
 def _document(path: str, operation: dict[str, Any], example: Any) -> None:

@@ -34,10 +34,19 @@ API = "/api/v1/"
 CACHE_CONTROL = (b"cache-control", b"no-cache")  # keep it, but ask again: versions get activated
 
 
+VERSION_ANSWERS: set[str] = set()  # names of the marked routes, for the OpenAPI document
+
+
 def version_answer(endpoint: Endpoint) -> Endpoint:
     """Mark a route whose 200 answer depends only on the model version read and the request URL."""
     setattr(endpoint, MARK, True)
+    VERSION_ANSWERS.add(endpoint.__name__)
     return endpoint
+
+
+def is_version_answer(endpoint: object) -> bool:
+    """Whether a route's endpoint is marked `@version_answer`."""
+    return getattr(endpoint, MARK, False) is True
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,8 +197,7 @@ class Filling:
         await self.downstream(message)
 
     def _marked(self) -> bool:
-        route = self.scope.get("route")
-        return getattr(getattr(route, "endpoint", None), MARK, False) is True
+        return is_version_answer(getattr(self.scope.get("route"), "endpoint", None))
 
     async def _answer(self) -> None:
         assert self.start is not None

@@ -129,7 +129,7 @@ async def test_the_document_shows_examples_and_problem_answers() -> None:
     missing = workspace["404"]["content"]["application/problem+json"]
     assert missing["schema"] == {"$ref": "#/components/schemas/Problem"}
     assert missing["example"]["type"] == "not-found"
-    assert set(workspace) == {"200", "401", "403", "404", "422", "503"}
+    assert set(workspace) == {"200", "304", "401", "403", "404", "422", "503"}
     upload = document["paths"]["/api/v1/validate"]["post"]["responses"]
     assert {"413", "415"} <= set(upload)
     assert "HTTPValidationError" not in document["components"]["schemas"]

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.api.version_answers import Answer, AnswerCache
 from app.catalog.store import StoredVersion, store_model
 from app.ecosystem.loader import load_texts
+from app.main import create_app
 from app.settings import Settings
 from tests.api.conftest import TOKENS, client_for, token_entries
 from tests.ecosystem.modeltext import BASE as SMALL_MODEL
@@ -176,3 +177,17 @@ async def test_forget_lets_every_answer_go() -> None:
     cache.put((1, "/a", b""), _answer(300))
     await cache.forget(2)
     assert cache.get((1, "/a", b"")) is None and cache.held == 0
+
+
+def test_the_openapi_document_says_which_answers_are_tagged() -> None:
+    operations = {
+        operation["operationId"]: operation
+        for methods in create_app().openapi()["paths"].values()
+        for operation in methods.values()
+    }
+    workspace = operations["workspace"]
+    assert "ETag" in workspace["responses"]["200"]["headers"]
+    assert "304" in workspace["responses"]
+    assert any(p["name"] == "If-None-Match" for p in workspace["parameters"])
+    for unkept in ("transformer", "runs", "versions", "ecosystem"):
+        assert "304" not in operations[unkept]["responses"], unkept
