@@ -19,12 +19,15 @@ import hashlib
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.observability import Metrics
 from app.catalog.versions import VersionRef
+
+if TYPE_CHECKING:  # the resources import this module
+    from app.api.deps import Resources
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 Key = tuple[int, str, bytes]
@@ -32,8 +35,6 @@ MARK = "version_answer"
 ACTIVE = "active_version"  # request state: the active version, read once for the request
 API = "/api/v1/"
 CACHE_CONTROL = (b"cache-control", b"no-cache")  # keep it, but ask again: versions get activated
-
-
 VERSION_ANSWERS: set[str] = set()  # names of the marked routes, for the OpenAPI document
 
 
@@ -133,7 +134,9 @@ class VersionAnswers:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         res = _reader_resources(scope)
         active = None if res is None else await _active(res)
-        if active is None:  # the route answers, and says what is wrong if anything is
+        if (
+            res is None or active is None
+        ):  # the route answers, and says what is wrong if anything is
             await self.app(scope, receive, send)
             return
         scope.setdefault("state", {})[ACTIVE] = active  # the route reads the same version
@@ -148,21 +151,20 @@ class VersionAnswers:
         await self.app(scope, receive, filling.send)
 
 
-def _reader_resources(scope: Scope) -> Any:
+def _reader_resources(scope: Scope) -> Resources | None:
     """The app's resources for a GET of the API by a caller who may read; None otherwise."""
     if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(API):
         return None
-    res = getattr(scope["app"].state, "resources", None)
+    res: Resources | None = getattr(scope["app"].state, "resources", None)
     return res if res is not None and res.may_read(_authorization(scope)) else None
 
 
-async def _active(res: Any) -> VersionRef | None:
+async def _active(res: Resources) -> VersionRef | None:
     """The active version (one read shared by every request meanwhile); None if it cannot be read."""
     try:
-        found: VersionRef = await res.active.get(res.pool, res.settings.active_version_seconds)
-    except Exception:
+        return await res.active.get(res.pool, res.settings.active_version_seconds)
+    except Exception:  # none active, or no database: the route says so, in its own words
         return None
-    return found
 
 
 def _authorization(scope: Scope) -> str | None:
