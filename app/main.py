@@ -146,7 +146,8 @@ async def _prepare(settings: Settings) -> Resources:
 async def _closed(pool: asyncpg.Pool) -> None:
     """Close a pool; connections still held after a while are terminated, never waited for."""
     try:
-        await asyncio.wait_for(pool.close(), CLOSE_SECONDS)
+        async with asyncio.timeout(CLOSE_SECONDS):
+            await pool.close()
     except TimeoutError:
         log.warning("connections were still in use at shutdown: terminated")
         pool.terminate()

@@ -94,7 +94,8 @@ class Repository:
             stderr=asyncio.subprocess.PIPE, start_new_session=True,
         )  # fmt: skip
         try:
-            out, err = await asyncio.wait_for(process.communicate(), limit)
+            async with asyncio.timeout(limit):  # wait_for (3.11) can swallow a cancellation
+                out, err = await process.communicate()
         except TimeoutError:
             await _stop(process)
             raise GitError(f"git {args[0]} took longer than {limit:g} s and was stopped") from None

@@ -37,6 +37,7 @@ class IngestWorker:
         self.check_seconds = check_seconds
         self.woken = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
+        self.stopping = False
 
     def wake(self) -> None:
         """Look at the queue now (a request was just recorded)."""
@@ -79,12 +80,14 @@ class IngestWorker:
     async def stop(self) -> None:
         """Stop working; an ingest cut short is found and failed by the next worker."""
         if self.task is not None:
+            self.stopping = True  # a cancellation that a library swallowed still ends the loop
             self.task.cancel()
+            self.woken.set()
             await asyncio.gather(self.task, return_exceptions=True)
             self.task = None
 
     async def _loop(self) -> None:
-        while True:
+        while not self.stopping:
             self.woken.clear()
             try:
                 await self.drain()
@@ -93,7 +96,8 @@ class IngestWorker:
             except Exception:  # the worker must outlive a bug; the ingest is recovered next time
                 log.exception("the ingest worker failed")
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self.woken.wait(), self.check_seconds)
+                async with asyncio.timeout(self.check_seconds):
+                    await self.woken.wait()
 
 
 async def recover_interrupted(connection: asyncpg.Connection) -> list[dict[str, Any]]:

@@ -87,7 +87,8 @@ class LeaderElection:
             await self.on_lead()
             while not lost.is_set():  # a ping notices a connection that died quietly
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(lost.wait(), self.retry_seconds)
+                    async with asyncio.timeout(self.retry_seconds):
+                        await lost.wait()
                 if not lost.is_set():
                     await connection.fetchval("SELECT 1")
         finally:

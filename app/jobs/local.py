@@ -210,13 +210,15 @@ class LocalRunner:
     async def _attempt(self, spec: JobSpec, child: _Child) -> Outcome:
         timed_out = False
         try:
-            await asyncio.wait_for(child.process.wait(), timeout=spec.timeout_seconds)
+            async with asyncio.timeout(spec.timeout_seconds):
+                await child.process.wait()
         except TimeoutError:
             timed_out = True
             _kill(child.process)
             await child.process.wait()
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(asyncio.shield(child.reader), DRAIN_SECONDS)
+            async with asyncio.timeout(DRAIN_SECONDS):
+                await asyncio.shield(child.reader)
         child.reader.cancel()
         code = child.process.returncode
         tail = "\n".join(child.tail) or None
@@ -255,8 +257,10 @@ class LocalRunner:
             _kill(child.process)
         for child in list(self.children.values()):
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(child.process.wait(), DRAIN_SECONDS)
-                await asyncio.wait_for(child.reader, DRAIN_SECONDS)  # the pipe closed: no leak
+                async with asyncio.timeout(DRAIN_SECONDS):
+                    await child.process.wait()
+                async with asyncio.timeout(DRAIN_SECONDS):
+                    await child.reader  # the pipe closed: no leak
         await self.secrets.close()
 
 

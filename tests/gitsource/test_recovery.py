@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from pathlib import Path
+from typing import cast
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.db.engine import create_engine
 from app.ecosystem.model import Model
 from app.gitsource import pipeline
+from app.gitsource.pipeline import Pipeline
 from app.gitsource.service import build_ingestion
 from app.gitsource.worker import IngestWorker
 from app.settings import Settings
@@ -107,3 +110,21 @@ async def test_only_one_worker_runs_at_a_time(
     assert await replica_b.run_once() is None  # replica A holds the lock: B does not start
     release.set()
     assert await running == first
+
+
+async def test_stop_ends_the_worker_even_when_its_cancellation_is_swallowed() -> None:
+    entered = asyncio.Event()
+
+    class Swallowing(IngestWorker):
+        async def drain(self) -> list[int]:
+            entered.set()
+            with contextlib.suppress(asyncio.CancelledError):  # as a library once did
+                await asyncio.Event().wait()
+            return []
+
+    worker = Swallowing(cast(AsyncEngine, None), cast(Pipeline, None), check_seconds=3600)
+    worker.start()
+    await entered.wait()
+    async with asyncio.timeout(60):  # a guard: without the stop flag this waited forever
+        await worker.stop()
+    assert worker.task is None
