@@ -122,8 +122,10 @@ async def _prepare(settings: Settings) -> Resources:
         retry_seconds=settings.leader_retry_seconds,
     )
     activation = ActivationListener(asyncpg_dsn(url))
-    resources = Resources(settings, engine, pool, activation, jobs, scheduler, election)
-    resources.answers = AnswerCache(settings.answer_cache_mb * 2**20)
+    resources = Resources(
+        settings, engine, pool, activation, jobs, scheduler, election,
+        answers=AnswerCache(settings.answer_cache_mb * 2**20),
+    )  # fmt: skip
     resources.activation.subscribe(resources.active.forget)
     resources.activation.subscribe(resources.answers.forget)
     resources.activation.subscribe(scheduler.rebuild)
