@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from app.api.problems import PROBLEM
-from app.api.version_answers import VERSION_ANSWERS
+from app.api.version_answers import version_answer_names
 
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 
@@ -109,13 +109,13 @@ def install(app: FastAPI) -> None:
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            _annotate(generate(), examples)
+            _annotate(generate(), examples, version_answer_names())
         return app.openapi_schema  # type: ignore[return-value]  # set by generate()
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _annotate(schema: dict[str, Any], examples: dict[str, Any]) -> None:
+def _annotate(schema: dict[str, Any], examples: dict[str, Any], tagged: set[str]) -> None:
     schemas = schema.setdefault("components", {}).setdefault("schemas", {})
     problem = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     schemas.update(problem.pop("$defs", {}))
@@ -125,7 +125,7 @@ def _annotate(schema: dict[str, Any], examples: dict[str, Any]) -> None:
     for path, operations in schema["paths"].items():
         for operation in operations.values():
             _document(path, operation, examples.get(operation["operationId"]))
-            if operation["operationId"] in VERSION_ANSWERS:  # operationId: the route's name
+            if operation["operationId"] in tagged:  # operationId: the route's name
                 _tagged(operation)
 
 

@@ -21,6 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.observability import Metrics
@@ -31,23 +32,21 @@ if TYPE_CHECKING:  # the resources import this module
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 Key = tuple[int, str, bytes]
-MARK = "version_answer"
 ACTIVE = "active_version"  # request state: the active version, read once for the request
 API = "/api/v1/"
 CACHE_CONTROL = (b"cache-control", b"no-cache")  # keep it, but ask again: versions get activated
-VERSION_ANSWERS: set[str] = set()  # names of the marked routes, for the OpenAPI document
+VERSION_ANSWERS: set[Callable[..., Any]] = set()  # the marked routes' endpoints
 
 
 def version_answer(endpoint: Endpoint) -> Endpoint:
     """Mark a route whose 200 answer depends only on the model version read and the request URL."""
-    setattr(endpoint, MARK, True)
-    VERSION_ANSWERS.add(endpoint.__name__)
+    VERSION_ANSWERS.add(endpoint)
     return endpoint
 
 
-def is_version_answer(endpoint: object) -> bool:
-    """Whether a route's endpoint is marked `@version_answer`."""
-    return getattr(endpoint, MARK, False) is True
+def version_answer_names() -> set[str]:
+    """The marked routes' names (their operationIds)."""
+    return {endpoint.__name__ for endpoint in VERSION_ANSWERS}
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +155,9 @@ def _reader_resources(scope: Scope) -> Resources | None:
     if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(API):
         return None
     res: Resources | None = getattr(scope["app"].state, "resources", None)
-    return res if res is not None and res.may_read(_authorization(scope)) else None
+    return (
+        res if res is not None and res.may_read(Headers(scope=scope).get("authorization")) else None
+    )
 
 
 async def _active(res: Resources) -> VersionRef | None:
@@ -165,13 +166,6 @@ async def _active(res: Resources) -> VersionRef | None:
         return await res.active.get(res.pool, res.settings.active_version_seconds)
     except Exception:  # none active, or no database: the route says so, in its own words
         return None
-
-
-def _authorization(scope: Scope) -> str | None:
-    for name, value in scope["headers"]:
-        if name == b"authorization":
-            return str(value.decode("latin-1"))
-    return None
 
 
 class Filling:
@@ -199,7 +193,7 @@ class Filling:
         await self.downstream(message)
 
     def _marked(self) -> bool:
-        return is_version_answer(getattr(self.scope.get("route"), "endpoint", None))
+        return getattr(self.scope.get("route"), "endpoint", None) in VERSION_ANSWERS
 
     async def _answer(self) -> None:
         assert self.start is not None
