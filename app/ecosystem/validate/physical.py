@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from app.ecosystem.model import Datastore, Model
+from app.ecosystem.model import Datastore, Model, Transformer, Workspace
 from app.ecosystem.names import (
     credentials_secret,
     identifier_problem,
@@ -41,21 +41,46 @@ class Owner:
         return "a builtin of ecoplane" if self.builtin else f"declared in {self.source.file}"
 
 
+# an entity taking names, as cheap to keep as possible (its Owner is made on a collision):
+# (datastore, dataset index), a workspace or a transformer
+Taker = tuple[Datastore, int] | Workspace | Transformer
+
+
+def owner(taker: Taker) -> Owner:
+    """What a taker is called in a message, and where it is declared."""
+    if isinstance(taker, tuple):
+        store, index = taker
+        dataset = store.body.datasets[index].name
+        return Owner(
+            f"datastore {store.name!r} dataset {dataset!r}",
+            store.source.at("datasets", index, "name"),
+            f"{store.path}/datasets/{dataset}",
+            store.builtin,
+        )
+    if isinstance(taker, Workspace):
+        at = taker.source.at("metadata", "name")
+        return Owner(f"workspace {taker.name!r}", at, taker.path, taker.builtin)
+    return Owner(f"transformer {taker.name!r}", taker.source.at("name"), taker.path, taker.builtin)
+
+
 class Claims:
     """The warehouse names taken so far; a second owner of a name is a located error."""
 
     def __init__(self, problems: Problems) -> None:
         self.problems = problems
-        self.taken: dict[tuple[str, str], Owner] = {}
+        self.taken: dict[tuple[str, str], Taker] = {}
         self.reported: set[tuple[str, str]] = set()
 
-    def claim(self, kind: str, name: str, owner: Owner) -> None:
-        """Take `name` (a `kind` of warehouse object) for `owner`, or report who has it."""
-        first = self.taken.setdefault((kind, name), owner)
-        if first.what == owner.what or (first.what, owner.what) in self.reported:
+    def claim(self, kind: str, name: str, taker: Taker) -> None:
+        """Take `name` (a `kind` of warehouse object) for `taker`, or report who has it."""
+        first = self.taken.setdefault((kind, name), taker)
+        if first is taker:
             return
-        self.reported.add((first.what, owner.what))  # one problem per pair of entities
-        here, other = (first, owner) if owner.builtin else (owner, first)
+        earlier, later = owner(first), owner(taker)
+        if (earlier.what, later.what) in self.reported:
+            return
+        self.reported.add((earlier.what, later.what))  # one problem per pair of entities
+        here, other = (earlier, later) if later.builtin else (later, earlier)
         self.problems.error(
             CODE,
             f"{here.what} and {other.what} ({other.where}) would both have the warehouse "
@@ -73,26 +98,14 @@ def check(model: Model, problems: Problems) -> None:
         _datasets(claims, store)
     for workspace in model.workspaces.values():
         if identifier_problem(workspace.name) is None:
-            owner = Owner(
-                f"workspace {workspace.name!r}",
-                workspace.source.at("metadata", "name"),
-                workspace.path,
-                workspace.builtin,
-            )
-            claims.claim("schema", workspace_schema(workspace.name), owner)
-            claims.claim("role", read_role(workspace.name), owner)
+            claims.claim("schema", workspace_schema(workspace.name), workspace)
+            claims.claim("role", read_role(workspace.name), workspace)
     for transformer in model.transformers.values():
         if identifier_problem(transformer.name) is None:
             name = transformer.name
-            owner = Owner(
-                f"transformer {name!r}",
-                transformer.source.at("name"),
-                transformer.path,
-                transformer.builtin,
-            )
-            claims.claim("schema", output_schema(name), owner)
-            claims.claim("role", transformer_role(name), owner)
-            claims.claim("credentials Secret", credentials_secret(name), owner)
+            claims.claim("schema", output_schema(name), transformer)
+            claims.claim("role", transformer_role(name), transformer)
+            claims.claim("credentials Secret", credentials_secret(name), transformer)
 
 
 def _datasets(claims: Claims, store: Datastore) -> None:
@@ -105,10 +118,4 @@ def _datasets(claims: Claims, store: Datastore) -> None:
         if folded in seen or identifier_problem(dataset.name) is not None:
             continue
         seen.add(folded)
-        owner = Owner(
-            f"datastore {store.name!r} dataset {dataset.name!r}",
-            store.source.at("datasets", i, "name"),
-            f"{store.path}/datasets/{dataset.name}",
-            store.builtin,
-        )
-        claims.claim("table and view name", raw_table(store.name, dataset.name), owner)
+        claims.claim("table and view name", raw_table(store.name, dataset.name), (store, i))
