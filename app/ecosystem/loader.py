@@ -25,6 +25,7 @@ from app.ecosystem.sources import (
 )
 from app.ecosystem.spec.documents import DOCUMENT_TYPES, Document
 from app.ecosystem.validate import validate
+from app.ecosystem.validate.storable import nul_characters
 
 __all__ = ["ModelUnreadableError", "Timings", "collector_paused", "load_directory", "load_texts"]
 
@@ -97,6 +98,7 @@ def _build(
             Placed(_builtin(data), BUILTIN_SOURCE, builtin=True) for data in builtin_documents()
         ]
         broken: set[tuple[str, str]] = set()
+        nul_characters(documents, texts, problems)
         for raw in documents:
             document = read_document(raw, problems, broken)
             if document is not None:

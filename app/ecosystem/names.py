@@ -26,6 +26,10 @@ SQL_RESERVED = frozenset(
     user using variadic verbose when where window with
     """.split()
 )
+# The system columns every PostgreSQL table has: a column of the same name cannot be created.
+SYSTEM_COLUMNS = frozenset({"tableoid", "xmin", "cmin", "xmax", "cmax", "ctid", "oid"})
+MAX_COLUMNS = 1600  # PostgreSQL's limit of columns in a table
+MAX_KEY_COLUMNS = 32  # PostgreSQL's limit of columns in an index (a primary key is one)
 
 
 @lru_cache(maxsize=65536)
@@ -52,6 +56,33 @@ def physical_name(prefix: str, name: str) -> str:
         return full
     digest = hashlib.sha256(full.encode()).hexdigest()[:8]
     return f"{full[:54]}_{digest}"
+
+
+def system_column_problem(name: str) -> str | None:
+    """Why a column name cannot be used because PostgreSQL reserves it, or None when it can."""
+    if name.lower() in SYSTEM_COLUMNS:
+        return (
+            f"column {name!r} has the name of a PostgreSQL system column "
+            f"({', '.join(sorted(SYSTEM_COLUMNS))}), which no table can have; rename it"
+        )
+    return None
+
+
+@lru_cache(maxsize=1 << 17)
+def physical(name: str) -> str:
+    """A model name as a warehouse name: lower-case, at most 63 bytes (longer: prefix_hash)."""
+    return physical_name("", name)
+
+
+def raw_table(datastore: str, dataset: str) -> str:
+    """The raw table of an ingested dataset (in schema `raw`), and every workspace's view of it."""
+    return physical(f"{datastore}__{dataset}")
+
+
+def read_role(workspace: str, prefix: str = "") -> str:
+    """The NOLOGIN role that may read a workspace's views (roles are cluster-wide: a prefix
+    keeps two warehouses of one cluster apart)."""
+    return physical(f"{prefix}ws_{workspace}_read")
 
 
 def workspace_schema(workspace: str) -> str:

@@ -90,9 +90,15 @@ class Problems:
         at_key: bool = False,
     ) -> None:
         """Record a problem of the given severity."""
+        message, file, path = _storable(message), _storable(source.file), _storable(path)
         self.items.append(
-            Problem(severity, code, message, source.file, path, source=source, at_key=at_key)
+            Problem(severity, code, message, file, path, source=source, at_key=at_key)
         )
+
+
+def _storable(text: str) -> str:
+    """Text with each NUL character shown as `\\0`: a problem about one must be storable too."""
+    return text.replace("\x00", "\\0") if "\x00" in text else text
 
 
 def sort_key(problem: Problem) -> tuple[str, int, int, str]:

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from app.ecosystem.model import Model, Transformer, Workspace
+from app.ecosystem.names import credentials_secret
 from app.ecosystem.spec.datastore import Dataset
 from app.ecosystem.spec.workspace import Sink
+from app.errors import ConflictError
 from app.security import names
 from app.security.pgtypes import postgres_type
+
+log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
 MARKER = "ecoplane_managed"
 MEMBER = "MEMBER"
 TABLE_WRITES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
+
+
+class NameCollisionError(ConflictError):
+    """Two entities of the model would share a warehouse name: the sync refuses the model."""
+
+    type = "security-name-collision"
 
 
 class Grant(NamedTuple):
@@ -86,6 +97,8 @@ class Desired:
     grants: set[Grant] = field(default_factory=set)
     credentials: dict[str, str] = field(default_factory=dict)  # transformer -> role
     problems: list[str] = field(default_factory=list)
+    # "<kind> <warehouse name>" -> the entity that has it: each name has one owner
+    owners: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
 
 def desired_state(
@@ -93,7 +106,8 @@ def desired_state(
 ) -> Desired:
     """The roles, schemas, tables, views and grants the model asks for (builtins too)."""
     desired = Desired(marker, role_prefix)
-    desired.roles[marker] = RoleSpec(marker, login=False)
+    _add_role(desired, RoleSpec(marker, login=False), "the marker role")
+    _raw_tables(desired, model)
     for workspace in sorted(model.workspaces.values(), key=lambda w: w.name):
         _workspace(desired, model, workspace)
     for transformer in sorted(model.transformers.values(), key=lambda t: t.name):
@@ -104,30 +118,60 @@ def desired_state(
     return desired
 
 
-def _add_role(desired: Desired, spec: RoleSpec, owner: str) -> bool:
-    if spec.name in desired.roles:
-        desired.problems.append(f"role {spec.name} of {owner} collides with another name")
-        return False
+def _claim(desired: Desired, kind: str, name: str, owner: str) -> None:
+    """Take a warehouse name for its owner; a second owner stops the sync, never skipped.
+
+    Validation refuses such a model (physical-name-collision); this is the last line against
+    a model that bypassed it, or a role prefix that makes two roles' hashed names meet.
+    """
+    first = desired.owners.setdefault(f"{kind} {name}", owner)
+    if first != owner:
+        detail = (
+            f"{owner} and {first} would both have the {kind} {name}: warehouse names must be "
+            "one-to-one, so the sync refuses this model; rename one of them"
+        )
+        log.error("security sync refused: %s", detail)
+        raise NameCollisionError(detail)
+
+
+def _raw_tables(desired: Desired, model: Model) -> None:
+    """Claim every ingested dataset's raw table: the views of its sinks read that table."""
+    for store in sorted(model.datastores.values(), key=lambda d: d.name):
+        if store.producer is None:
+            for dataset in store.datasets:
+                owner = f"datastore {store.name!r} dataset {dataset!r}"
+                _claim(
+                    desired,
+                    "raw table",
+                    f"{RAW_SCHEMA}.{names.raw_table(store.name, dataset)}",
+                    owner,
+                )
+
+
+def _add_role(desired: Desired, spec: RoleSpec, owner: str) -> None:
+    _claim(desired, "role", spec.name, owner)
     desired.roles[spec.name] = spec
-    return True
+
+
+def _add_schema(desired: Desired, schema: str, purpose: str, owner: str) -> None:
+    _claim(desired, "schema", schema, owner)
+    desired.schemas[schema] = purpose
 
 
 def _workspace(desired: Desired, model: Model, workspace: Workspace) -> None:
+    owner = f"workspace {workspace.name!r}"
     schema, reader = (
         names.workspace_schema(workspace.name),
         names.read_role(workspace.name, desired.role_prefix),
     )
-    if schema in desired.schemas or not _add_role(
-        desired, RoleSpec(reader, login=False), f"workspace {workspace.name}"
-    ):
-        desired.problems.append(f"workspace {workspace.name}: its names collide; skipped")
-        return
-    desired.schemas[schema] = f"views of workspace {workspace.name}"
+    _add_schema(desired, schema, f"views of workspace {workspace.name}", owner)
+    _add_role(desired, RoleSpec(reader, login=False), owner)
     desired.grants.add(Grant("schema", "", schema, "", "USAGE", reader))
     desired.grants.add(Grant("default", schema, "TABLES", "", "SELECT", reader))
     for (store, dataset), columns in _sunk(workspace).items():
         view = _view(desired, model, schema, store, dataset, columns)
         if view is not None:
+            _claim(desired, "view", f"{schema}.{view.name}", f"{owner}'s sink {view.sink!r}")
             desired.views[(schema, view.name)] = view
             desired.grants.add(Grant("table", schema, view.name, "", "SELECT", reader))
 
@@ -170,14 +214,14 @@ def _view(
 
 
 def _transformer(desired: Desired, model: Model, transformer: Transformer, limit: int) -> None:
+    owner = f"transformer {transformer.name!r}"
     role = names.transformer_role(transformer.name, desired.role_prefix)
     schema = names.output_schema(transformer.name)
     spec = RoleSpec(role, login=True, connection_limit=limit, transformer=transformer.name)
-    if schema in desired.schemas or not _add_role(desired, spec, f"transformer {transformer.name}"):
-        desired.problems.append(f"transformer {transformer.name}: its names collide; skipped")
-        return
+    _add_role(desired, spec, owner)
+    _add_schema(desired, schema, f"output of transformer {transformer.name}", owner)
+    _claim(desired, "credentials Secret", credentials_secret(transformer.name), owner)
     desired.credentials[transformer.name] = role
-    desired.schemas[schema] = f"output of transformer {transformer.name}"
     workspace = model.workspaces.get(transformer.workspace)
     if workspace is not None:
         desired.grants.add(
@@ -194,6 +238,7 @@ def _transformer(desired: Desired, model: Model, transformer: Transformer, limit
     desired.grants |= {Grant("default", schema, "TABLES", "", p, role) for p in TABLE_WRITES}
     for dataset in transformer.spec.output.datasets:
         table = _table(schema, dataset)
+        _claim(desired, "table", f"{schema}.{table.name}", f"{owner}'s dataset {dataset.name!r}")
         desired.tables[(schema, table.name)] = table
         desired.grants |= {Grant("table", schema, table.name, "", p, role) for p in TABLE_WRITES}
 

@@ -2,32 +2,15 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 from app.ecosystem.names import output_schema as output_schema  # the names a run is given too
-from app.ecosystem.names import physical_name
+from app.ecosystem.names import physical as physical
+from app.ecosystem.names import raw_table as raw_table
+from app.ecosystem.names import read_role as read_role
 from app.ecosystem.names import transformer_role as transformer_role
 from app.ecosystem.names import workspace_schema as workspace_schema
 
 MAX_IDENTIFIER_BYTES = 63
 HASH_LENGTH = 8
-
-
-@lru_cache(maxsize=1 << 17)
-def physical(name: str) -> str:
-    """A model name as a warehouse name: lower-case, at most 63 bytes (longer: prefix_hash)."""
-    return physical_name("", name)
-
-
-def raw_table(datastore: str, dataset: str) -> str:
-    """The raw table of an ingested dataset (in schema `raw`)."""
-    return physical(f"{datastore}__{dataset}")
-
-
-def read_role(workspace: str, prefix: str = "") -> str:
-    """The NOLOGIN role that may read a workspace's views (roles are cluster-wide: a prefix
-    keeps two warehouses of one cluster apart)."""
-    return physical(f"{prefix}ws_{workspace}_read")
 
 
 def quote_ident(name: str) -> str:

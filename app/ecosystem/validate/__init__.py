@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.ecosystem.model import Model
 from app.ecosystem.problems import Problems, Source
 from app.ecosystem.spec.documents import TeamDocument
-from app.ecosystem.validate import governance, sinks, stores, workspaces
+from app.ecosystem.validate import governance, physical, sinks, stores, workspaces
 
 
 def validate(
@@ -16,3 +16,4 @@ def validate(
     stores.check(model, problems)
     workspaces.check(model, problems)
     sinks.check(model, problems)
+    physical.check(model, problems)

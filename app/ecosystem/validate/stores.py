@@ -5,7 +5,12 @@ from __future__ import annotations
 from app.ecosystem.coltypes import ACCEPTED_FORMS, ColumnTypeError, parse_type
 from app.ecosystem.cron import CronError, parse_cron
 from app.ecosystem.model import Datastore, Model
-from app.ecosystem.names import identifier_problem
+from app.ecosystem.names import (
+    MAX_COLUMNS,
+    MAX_KEY_COLUMNS,
+    identifier_problem,
+    system_column_problem,
+)
 from app.ecosystem.problems import Problems, Source
 from app.ecosystem.spec.datastore import Column, Dataset
 from app.ecosystem.validate.governance import unknown_classification
@@ -159,6 +164,7 @@ def _dataset(
         _column(model, dataset, column, i, seen, at, path, problems)
         if not column.classification:
             unclassified.append(column.name)
+    _limits(dataset, at, path, problems)
     if not any(c.primary_key for c in dataset.columns):
         problems.warning(
             "no-primary-key",
@@ -178,6 +184,23 @@ def _dataset(
         )
 
 
+def _limits(dataset: Dataset, at: Source, path: str, problems: Problems) -> None:
+    """Report a dataset whose table PostgreSQL would refuse: too many columns or key columns."""
+    keys = sum(1 for c in dataset.columns if c.primary_key)
+    for count, limit, what in (
+        (len(dataset.columns), MAX_COLUMNS, "columns"),
+        (keys, MAX_KEY_COLUMNS, "primary key columns"),
+    ):
+        if count > limit:
+            problems.error(
+                "too-many-columns",
+                f"dataset {dataset.name!r} has {count} {what}; a PostgreSQL table has at most "
+                f"{limit}",
+                at.at("name"),
+                path,
+            )
+
+
 def _column(
     model: Model,
     dataset: Dataset,
@@ -192,6 +215,13 @@ def _column(
     if identifier_problem(column.name):
         identifier(
             column.name, at.at("columns", index, "name"), f"{path}/columns/{column.name}", problems
+        )
+    elif reason := system_column_problem(column.name):
+        problems.error(
+            "system-column-name",
+            reason,
+            at.at("columns", index, "name"),
+            f"{path}/columns/{column.name}",
         )
     folded = column.name.lower()
     if folded in seen:
