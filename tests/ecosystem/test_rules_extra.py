@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.ecosystem.problems import Severity
-from tests.ecosystem.test_rules import CASE, case, single, where
+from tests.ecosystem.validate.base import CASE, case, single, where
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 
