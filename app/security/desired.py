@@ -10,9 +10,10 @@ from app.ecosystem.spec.datastore import Dataset
 from app.ecosystem.spec.workspace import Sink
 from app.security import names
 from app.security.pgtypes import postgres_type
+from app.settings import MARKER_ROLE
 
 RAW_SCHEMA = "raw"
-MARKER = "ecoplane_managed"
+MARKER = MARKER_ROLE  # of an installation without a role prefix
 MEMBER = "MEMBER"
 TABLE_WRITES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
 
