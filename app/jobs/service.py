@@ -181,7 +181,9 @@ class JobService:
         except MissingCredentialsError:
             if await self.waits.wait(run_id) is not None:
                 return None
-        return await self.runner.launch(spec)  # no sync is active: it may have ended just now
+            if not await self.waits.synced_since(run_id):
+                raise
+        return await self.runner.launch(spec)  # a sync ended between the refusal and the wait
 
     async def _set_references(self, references: list[tuple[int, str]]) -> dict[Any, bool]:
         async with acquire(self.pool) as connection:

@@ -38,6 +38,10 @@ FAIL = (
     "UPDATE runs SET state = 'failed', reason = $2, attempts = 0, finished_at = now()"
     f" WHERE {WAITERS} RETURNING id"
 )
+SYNCED_SINCE = (
+    "SELECT EXISTS (SELECT 1 FROM runs s, runs r WHERE r.id = $1 AND s.kind = $2"
+    " AND s.state = 'succeeded' AND s.finished_at >= r.created_at)"
+)
 LATEST_SYNC = "SELECT id, state, reason FROM runs WHERE kind = $1 ORDER BY id DESC LIMIT 1"
 
 
@@ -69,6 +73,11 @@ class SyncWaits:
         if sync is not None:
             log.info("run %s waits for the security sync run %s", run_id, sync)
         return int(sync) if sync is not None else None
+
+    async def synced_since(self, run_id: int) -> bool:
+        """Whether a security sync succeeded since the run was asked for (it may have its role now)."""
+        async with acquire(self.pool) as connection:
+            return bool(await connection.fetchval(SYNCED_SINCE, run_id, SECURITY_SYNC))
 
     async def sync_ended(self, sync: dict[str, Any]) -> None:
         """Start the runs that waited for this sync (it succeeded), or fail them naming it."""

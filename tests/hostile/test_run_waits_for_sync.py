@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from app.jobs.local import LocalRunner
+from app.jobs.pooled import acquire
 from app.jobs.runner import Outcome
 from app.jobs.runs import finish_run
 from app.jobs.service import UNSTARTED_GRACE, JobService
@@ -144,11 +145,32 @@ async def test_reconciliation_hands_over_a_waiting_run_whose_sync_ended_elsewher
 ) -> None:
     sync, run = await _waiting(service, pool)
     await give_credentials(settings, "chain_a")  # another replica's sync succeeded, then it stopped
-    async with pool.acquire() as connection:
+    async with acquire(pool) as connection:
         await finish_run(connection, sync, Outcome("succeeded", 0))
     await service.reconcile()
     await service.settled(run)
     assert (await run_of(pool, run))["state"] == "succeeded"
+
+
+async def test_a_sync_that_ends_between_the_refusal_and_the_wait_lets_the_run_start(
+    service: JobService, pool: asyncpg.Pool, gate: SyncGate, settings: Settings
+) -> None:
+    sync, _ = await service.start_security_sync("manual")
+    refuse = gate.local.launch
+
+    async def refused_as_the_sync_ends(spec: JobSpec) -> str:
+        gate.local.launch = refuse  # type: ignore[method-assign]
+        try:
+            return await refuse(spec)  # no credentials yet: refused
+        finally:  # ...and the sync succeeds before the run is marked waiting
+            await give_credentials(settings, "chain_a")
+            async with acquire(pool) as connection:
+                await finish_run(connection, sync["id"], Outcome("succeeded", 0))
+
+    gate.local.launch = refused_as_the_sync_ends  # type: ignore[method-assign]
+    run, _ = await service.start_transformer("chain_a", "manual")
+    await service.settled(run["id"])
+    assert (await run_of(pool, run["id"]))["state"] == "succeeded"
 
 
 async def test_a_run_without_its_role_and_no_sync_active_still_fails_at_once(
