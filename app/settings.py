@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Scope = Literal["read", "operate", "admin"]
+MARKER_ROLE = "ecoplane_managed"  # the marker's name after the role prefix
 RELEASE = "0.1.0"  # the image tag of this release (pyproject's version; a test keeps them equal)
 
 
@@ -100,10 +101,11 @@ class Settings(BaseSettings):
         ge=1,
         description="transformer passwords older than this are rotated; unset: never",
     )
-    security_marker: str = Field(
-        default="ecoplane_managed",
+    security_marker: str | None = Field(
+        default=None,
         pattern=r"^[a-z_][a-z0-9_]{0,62}$",
-        description="the NOLOGIN group every role the sync manages is a member of",
+        description="the NOLOGIN group every role the sync manages is a member of;"
+        " unset: `<role prefix>ecoplane_managed`",
     )
     role_prefix: str = Field(
         default="",
@@ -242,6 +244,11 @@ class Settings(BaseSettings):
     def embedded(self) -> bool:
         """Whether ecoplane runs its own embedded PostgreSQL."""
         return not self.database_url
+
+    @property
+    def managed_marker(self) -> str:
+        """The marker role of this installation: set, or derived from the role prefix."""
+        return self.security_marker or f"{self.role_prefix}{MARKER_ROLE}"
 
     @property
     def reads_open(self) -> bool:

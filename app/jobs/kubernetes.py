@@ -18,7 +18,7 @@ from app.jobs.batched import Batched
 from app.jobs.kube_api import KubeError, api_client, call
 from app.jobs.kube_credentials import CredentialSecrets
 from app.jobs.kube_watch import JobWatcher, finished
-from app.jobs.runner import RUNNING, Outcome, RunRefusedError
+from app.jobs.runner import RUNNING, MissingCredentialsError, Outcome
 from app.jobs.spec import CONTAINER, JobSpec, job_body
 from app.settings import Settings
 
@@ -75,7 +75,7 @@ class KubernetesRunner:
         """Create the Job (refused when a transformer has no credentials Secret); a 409 means
         this run's Job exists already, which is success."""
         if why := await self.credentials.refusal(spec, self.settings.role_prefix):
-            raise RunRefusedError(why)
+            raise MissingCredentialsError(why)
         batch, _ = await self._apis()
         body = job_body(spec, self.namespace, self.settings.jobs_ttl_seconds)
         try:

@@ -38,7 +38,7 @@ from app.jobs.credentials import (
     runs_as_transformer,
     url_password,
 )
-from app.jobs.runner import RUNNING, Outcome, RunRefusedError
+from app.jobs.runner import RUNNING, MissingCredentialsError, Outcome, RunRefusedError
 from app.jobs.spec import JobSpec
 from app.settings import Settings
 
@@ -160,7 +160,7 @@ class LocalRunner:
         if runs_as_transformer(spec) and (keys := own_keys(spec)):
             own = await self.secrets.credentials(spec.target)
             if own is None or not set(keys.values()) <= set(own):
-                raise RunRefusedError(
+                raise MissingCredentialsError(
                     missing_credentials(spec.target, self.settings.role_prefix, self.secrets.store)
                 )
             found[credentials_secret(spec.target)] = own

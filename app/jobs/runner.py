@@ -54,3 +54,7 @@ class Runner(Protocol):
 
 class RunRefusedError(Exception):
     """The runner will not run this spec (e.g. a container on the local runner); says why."""
+
+
+class MissingCredentialsError(RunRefusedError):
+    """A transformer's credentials are not in the secret store (its role is not made yet)."""

@@ -21,7 +21,7 @@ from app.jobs.dependents import Dependents
 from app.jobs.model import Schedule, active_transformer_code
 from app.jobs.pooled import acquire
 from app.jobs.queued import queue_transformer_run
-from app.jobs.runner import RUNNING, Outcome, Runner, RunRefusedError
+from app.jobs.runner import RUNNING, MissingCredentialsError, Outcome, Runner, RunRefusedError
 from app.jobs.runs import (
     RunRequest,
     active_runs,
@@ -40,6 +40,7 @@ from app.jobs.spec import (
     transformer_job,
     transformer_kind,
 )
+from app.jobs.waiting import SyncWaits, is_waiting
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.jobs")
@@ -57,6 +58,7 @@ class JobService:
         self.closing = False  # set by close(): nothing new is followed or chained
         self.follows_elsewhere = runner.follows_elsewhere
         self.dependents = Dependents(pool, settings, self.start_or_skip)
+        self.waits = SyncWaits(pool, settings, self._follow)
         # runs move in bursts: the moves asked while one statement runs share the next
         self.references = Batched(self._set_references)
         self.starts = Batched(self._mark_running)
@@ -151,24 +153,37 @@ class JobService:
         if outcome is None:
             return
         finished = await self.ends.get((run_id, outcome))
-        if finished is not None and finished["state"] == "succeeded":
+        if finished is not None:
             try:
-                await self._start_dependents(finished)
+                await self._ended(finished)
             except Exception:  # the run itself is recorded; its chain is logged as broken
-                log.exception("the transformers after run %s were not started", run_id)
+                log.exception("the runs after run %s were not started", run_id)
 
     async def _launch_and_wait(self, run_id: int, spec: JobSpec) -> Outcome | None:
         planned = await self.runner.reference(spec)
         if planned is not None and not await self.references.get((run_id, planned)):
             return None  # cancelled while queued
         try:
-            reference = await self.runner.launch(spec)
+            reference = await self._launch(run_id, spec)
         except RunRefusedError as error:
             return Outcome("failed", reason=str(error), attempts=0)
+        if reference is None:
+            return None  # it waits for the security sync, which hands it over when it ends
         if not await self.starts.get((run_id, reference, 1)):
             await self.runner.cancel(reference)  # cancelled while it was being started
             return None
         return await self.runner.wait(spec, reference)
+
+    async def _launch(self, run_id: int, spec: JobSpec) -> str | None:
+        """Start the spec; None when it waits for the running security sync to make its role."""
+        try:
+            return await self.runner.launch(spec)
+        except MissingCredentialsError:
+            if await self.waits.wait(run_id) is not None:
+                return None
+            if not await self.waits.synced_since(run_id):
+                raise
+        return await self.runner.launch(spec)  # a sync ended between the refusal and the wait
 
     async def _set_references(self, references: list[tuple[int, str]]) -> dict[Any, bool]:
         async with acquire(self.pool) as connection:
@@ -194,8 +209,13 @@ class JobService:
         """Start a version's onModelChange transformers, once per version (its key)."""
         await self.dependents.model_changed(version_id, found)
 
-    async def _start_dependents(self, run: dict[str, Any]) -> None:
-        if not self.closing:
+    async def _ended(self, run: dict[str, Any]) -> None:
+        """A run's end is recorded: what waited for it and what it leads to go on."""
+        if self.closing:
+            return
+        if run["kind"] == SECURITY_SYNC:
+            await self.waits.sync_ended(run)
+        if run["state"] == "succeeded":
             await self.dependents.after(run)
 
     async def cancel(self, run_id: int) -> dict[str, Any]:
@@ -204,6 +224,7 @@ class JobService:
             run = await cancel_run(connection, run_id)
         if run["runner_ref"]:
             await self.runner.cancel(run["runner_ref"])
+        await self._ended(run)  # a cancelled sync fails the runs that waited for it
         return run
 
     async def reconcile(self) -> list[int]:
@@ -211,9 +232,12 @@ class JobService:
         async with acquire(self.pool) as connection:
             runs = await active_runs(connection)
         settled = []
-        for run in runs:
-            if run["id"] not in self.following and await self._reconcile_one(run):
+        for run in runs:  # a run waiting for the security sync is the sync's to hand over
+            if run["id"] in self.following or is_waiting(run):
+                continue
+            if await self._reconcile_one(run):
                 settled.append(run["id"])
+        await self.waits.settle(runs)
         return settled
 
     async def _reconcile_one(self, run: dict[str, Any]) -> bool:
@@ -232,8 +256,8 @@ class JobService:
         assert isinstance(outcome, Outcome)
         async with acquire(self.pool) as connection:
             finished = await finish_run(connection, run["id"], outcome)
-        if finished is not None and finished["state"] == "succeeded":
-            await self._start_dependents(finished)
+        if finished is not None:
+            await self._ended(finished)
         return finished is not None
 
     async def close(self) -> None:

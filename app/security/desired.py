@@ -13,11 +13,12 @@ from app.ecosystem.spec.workspace import Sink
 from app.errors import ConflictError
 from app.security import names
 from app.security.pgtypes import postgres_type
+from app.settings import MARKER_ROLE
 
 log = logging.getLogger(__name__)
 
 RAW_SCHEMA = "raw"
-MARKER = "ecoplane_managed"
+MARKER = MARKER_ROLE  # of an installation without a role prefix
 MEMBER = "MEMBER"
 TABLE_WRITES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
 

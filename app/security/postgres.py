@@ -12,8 +12,16 @@ from app.security.actual import Actual, Relation, RoleState
 from app.security.desired import RAW_SCHEMA, Grant
 from app.security.names import quote_literal
 from app.security.operations import Operation
+from app.security.statements import set_password
 
 BATCH = 200  # statements per round trip
+# for the rest of the sync's transaction (the passwords come last): no timeout cancels a password
+# statement, and a superuser's session logs no failing statement (only a superuser may set that)
+QUIET_PASSWORDS = (
+    "SET LOCAL statement_timeout = 0; SET LOCAL lock_timeout = 0;"
+    " SELECT set_config('log_min_error_statement', 'panic', true)"
+    " WHERE (SELECT rolsuper FROM pg_roles WHERE rolname = current_user)"
+)
 
 
 class WarehouseError(AppError):
@@ -140,29 +148,49 @@ class PostgresSecurity:
             )
 
     async def execute(self, operations: list[Operation], verifiers: Mapping[str, str]) -> None:
-        """The operations in order, sent in batches (one round trip per batch, not per statement).
+        """The operations in order, sent in batches (one round trip per batch, not per statement),
+        then the passwords, each alone.
 
+        The server logs a statement that fails (log_min_error_statement): a batch, which may fail
+        for the data it meets, never holds a SCRAM verifier. A password statement runs only once
+        every other statement has succeeded, on a role that exists by then, with no statement or
+        lock timeout, and (when the admin may) with failing statements kept out of the log.
         An error names the batch's operations and the server's message, never a password.
         """
         for first in range(0, len(operations), BATCH):
             batch = operations[first : first + BATCH]
-            statements = [_statement(op, verifiers) for op in batch]
-            try:
-                await self.connection.execute(";\n".join(statements))
-            except asyncpg.PostgresError as error:
-                where = f"{batch[0].action} {batch[0].target}"
-                if len(batch) > 1:
-                    where = f"one of operations {first + 1}-{first + len(batch)} (from {where})"
-                raise WarehouseError(
-                    f"{where} failed: {type(error).__name__} ({error.sqlstate}):"
-                    f" {_message(error, batch)}"
-                ) from None
+            sent = [op.sql for op in batch if not _only_a_password(op)]
+            await self._send(";\n".join(sent), batch, first)
+        passwords = [op for op in operations if op.credential is not None]
+        if passwords:
+            await self.connection.execute(QUIET_PASSWORDS)
+        for op in passwords:
+            assert op.credential is not None
+            await self._send(_password(op.target, verifiers[op.credential]), [op], 0)
+
+    async def _send(self, statements: str, batch: list[Operation], first: int) -> None:
+        """One round trip; a failure as a WarehouseError naming the operations it held."""
+        if not statements:
+            return
+        try:
+            await self.connection.execute(statements)
+        except asyncpg.PostgresError as error:
+            where = f"{batch[0].action} {batch[0].target}"
+            if len(batch) > 1:
+                where = f"one of operations {first + 1}-{first + len(batch)} (from {where})"
+            raise WarehouseError(
+                f"{where} failed: {type(error).__name__} ({error.sqlstate}):"
+                f" {_message(error, batch)}"
+            ) from None
 
 
-def _statement(operation: Operation, verifiers: Mapping[str, str]) -> str:
-    if operation.credential is None:
-        return operation.sql
-    return f"{operation.sql} PASSWORD {quote_literal(verifiers[operation.credential])}"
+def _only_a_password(operation: Operation) -> bool:
+    """A `set password` operation: its whole statement is the password, sent apart."""
+    return operation.credential is not None and operation.sql == set_password(operation.target)
+
+
+def _password(role: str, verifier: str) -> str:
+    return f"{set_password(role)} PASSWORD {quote_literal(verifier)}"
 
 
 def _message(error: asyncpg.PostgresError, batch: list[Operation]) -> str:

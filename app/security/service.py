@@ -36,7 +36,7 @@ def sync_config(settings: Settings, url: str) -> SyncConfig:
     days = settings.password_max_age_days
     return SyncConfig(
         endpoint(url),
-        marker=settings.security_marker,
+        marker=settings.managed_marker,
         max_drops=settings.security_max_drops,
         max_age=timedelta(days=days) if days is not None else None,
         connection_limit=settings.transformer_connection_limit,

@@ -14,7 +14,7 @@ import asyncpg
 from app.ecosystem.loader import collector_paused
 from app.ecosystem.model import Model
 from app.errors import AppError, ConflictError
-from app.security.desired import Desired, desired_state
+from app.security.desired import MARKER, Desired, desired_state
 from app.security.operations import Credentialing, Operation, Plan
 from app.security.plan import build_plan
 from app.security.postgres import PostgresSecurity, WarehouseError
@@ -23,7 +23,8 @@ from app.security.secrets.base import Credentials, SecretInfo, SecretStore, new_
 from app.security.warehouse import Endpoint
 
 log = logging.getLogger(__name__)
-LOCK = "SELECT pg_advisory_xact_lock(hashtext('ecoplane security sync'))"
+# one sync at a time per installation (its marker): another installation's sync is not waited for
+LOCK = "SELECT pg_advisory_xact_lock(hashtext('ecoplane security sync ' || $1::text))"
 
 
 class DropGuardError(ConflictError):
@@ -44,7 +45,7 @@ class SyncConfig:
     """How the sync behaves: the marker, the drop guard, password age, connection limit."""
 
     endpoint: Endpoint
-    marker: str = "ecoplane_managed"
+    marker: str = MARKER
     max_drops: int = 10
     max_age: timedelta | None = timedelta(days=90)
     connection_limit: int = 10
@@ -129,7 +130,7 @@ class SecuritySync:
     async def _apply(self, target: Model | Desired, force: bool) -> tuple[Plan, dict[str, str]]:
         """Plan and execute inside one transaction; return the plan and the passwords set."""
         async with self.connection.transaction():
-            await self.connection.execute(LOCK)
+            await self.connection.execute(LOCK, self.config.marker)
             plan = await self._plan(target)
             if plan.role_drops > self.config.max_drops and not force:
                 raise DropGuardError(
