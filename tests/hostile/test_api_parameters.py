@@ -1,0 +1,89 @@
+"""Every route of the committed OpenAPI document, with hostile values in each path and query
+parameter: never a server error, and every refusal is a problem+json answer."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from app.catalog.store import StoredVersion
+from tests.api.conftest import TOKENS, acme, api  # noqa: F401 (the API tests' fixtures)
+
+DOCUMENT = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
+RAW = object()  # a value sent as it is written: percent escapes the caller made
+HOSTILE: list[tuple[str, object | None]] = [
+    ("\x00", None), ("a\x00b", None), ("%00", None), ("³", None), ("١٢", None), ("", None),
+    (" ", None), ("x" * 5000, None), ("9" * 5000, None), ("-1", None), ("0", None),
+    ("99999999999999999999999", None), ("1e400", None), ("../", None), ("../../etc/passwd", None),
+    ("ü🙂\u202e", None), ("'; DROP TABLE x; --", None), ("\r\nX: y", None),
+    ("%00", RAW), ("%FF", RAW), ("%C0%80", RAW), ("..%2F..%2F", RAW), ("%", RAW),
+]  # fmt: skip
+ADMIN = {"Authorization": f"Bearer {TOKENS['admin']}"}
+
+
+def _ordinary(parameter: dict[str, Any]) -> str:
+    """A plain value of the parameter's type, for the parameters not being tried."""
+    schema = parameter["schema"]
+    options = [s for s in schema.get("anyOf", [schema]) if s.get("type") != "null"]
+    first = options[0] if options else {}
+    if "enum" in first:
+        return str(first["enum"][0])
+    if first.get("type") == "integer":
+        return "1"
+    return {"node": "datastore:Positions", "old": "1", "new": "1"}.get(parameter["name"], "x")
+
+
+def _encoded(value: str, raw: object | None) -> str:
+    return value if raw is RAW else quote(value, safe="")
+
+
+def _requests() -> Iterator[tuple[str, str, str, str]]:
+    """(method, url, parameter, value) for each hostile value of each parameter of each route."""
+    paths: dict[str, Any] = json.loads(DOCUMENT.read_text())["paths"]
+    for template, operations in paths.items():
+        for method, operation in operations.items():
+            params = [p for p in operation.get("parameters", []) if p["in"] in ("path", "query")]
+            for tried in params:
+                for value, raw in HOSTILE:
+                    given = {
+                        p["name"]: quote(_ordinary(p), safe="") for p in params if p.get("required")
+                    }  # the optional ones are left out: only the tried one is wrong
+                    given[tried["name"]] = _encoded(value, raw)
+                    yield method.upper(), _url(template, params, given), tried["name"], value
+
+
+def _url(template: str, params: list[dict[str, Any]], given: dict[str, str]) -> str:
+    path = template
+    query = []
+    for p in params:
+        if p["in"] == "path":
+            path = path.replace("{" + p["name"] + "}", given[p["name"]])
+        elif p["name"] in given:
+            query.append(f"{p['name']}={given[p['name']]}")
+    return path + ("?" + "&".join(query) if query else "")
+
+
+async def test_every_route_refuses_hostile_parameters_as_problems(
+    api: httpx.AsyncClient, acme: StoredVersion
+) -> None:
+    failures = []
+    tried = 0
+    for method, url, parameter, value in _requests():
+        tried += 1
+        try:
+            answer = await api.request(method, url, headers=ADMIN)
+        except Exception as error:  # the app raised: a server error
+            failures.append(f"{method} {url[:120]} ({parameter}={value[:20]!r}): {error!r}")
+            continue
+        media = answer.headers.get("content-type", "")
+        if answer.status_code >= 500 or (
+            answer.status_code >= 400 and media != "application/problem+json"
+        ):
+            failures.append(f"{method} {url[:120]} ({parameter}={value[:20]!r}): {answer.status_code} {answer.text[:160]}")
+    assert tried > 500  # every route, every parameter
+    assert not failures, "\n".join(failures)
