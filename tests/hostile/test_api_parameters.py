@@ -4,15 +4,17 @@ parameter: never a server error, and every refusal is a problem+json answer."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import StoredVersion
-from tests.api.conftest import TOKENS, acme, api  # noqa: F401 (the API tests' fixtures)
+from tests.api.conftest import TOKENS, api_settings, client_for, store_acme
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 RAW = object()  # a value sent as it is written: percent escapes the caller made
@@ -68,6 +70,19 @@ def _url(template: str, params: list[dict[str, Any]], given: dict[str, str]) -> 
     return path + ("?" + "&".join(query) if query else "")
 
 
+@pytest.fixture
+async def api(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """The API tests' client, on a service with examples/acme active."""
+    async for client in client_for(api_settings(database_url, tmp_path)):
+        yield client
+
+
+@pytest.fixture
+async def acme(engine: AsyncEngine) -> StoredVersion:
+    """examples/acme stored and active."""
+    return await store_acme(engine)
+
+
 async def test_every_route_refuses_hostile_parameters_as_problems(
     api: httpx.AsyncClient, acme: StoredVersion
 ) -> None:
@@ -84,6 +99,8 @@ async def test_every_route_refuses_hostile_parameters_as_problems(
         if answer.status_code >= 500 or (
             answer.status_code >= 400 and media != "application/problem+json"
         ):
-            failures.append(f"{method} {url[:120]} ({parameter}={value[:20]!r}): {answer.status_code} {answer.text[:160]}")
+            failures.append(
+                f"{method} {url[:120]} ({parameter}={value[:20]!r}): {answer.status_code} {answer.text[:160]}"
+            )
     assert tried > 500  # every route, every parameter
     assert not failures, "\n".join(failures)
