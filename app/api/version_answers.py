@@ -6,7 +6,11 @@ marked `@version_answer` is answered once and then from memory, before routing, 
 and the database: the answer is keyed by the path and query and by the active version the
 process reads from, so an activation (which changes that version, and clears the memory) is
 never answered from an older one. Every such answer carries an `ETag`; a caller sending it back
-in `If-None-Match` gets `304 Not Modified` and no body.
+in `If-None-Match` gets `304 Not Modified` and no body. A page of a walk started on an older
+version is keyed by its cursor, which holds that version (app/api/paging.py).
+
+Every answer of a model read, kept or made, 200 or 304, names the version it was read from in
+`Ecoplane-Model-Version` (the kept answer remembers it).
 
 Memory is bounded (`ECOPLANE_ANSWER_CACHE_MB`, least recently used first out; 0 turns it off);
 an answer larger than a sixteenth of it is never kept. Only 200 answers are kept, and only for
