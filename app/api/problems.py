@@ -9,7 +9,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
-from starlette.routing import Match
+from starlette.routing import Match, Mount
 
 from app.errors import AppError, InvalidParameterError, UnauthorizedError
 
@@ -43,14 +43,15 @@ def refused(request: Request, status: int, detail: str) -> None:
 
 def allowed_methods(request: Request) -> list[str]:
     """The methods some route of the app answers at the request's path."""
-    routes = request.app.router.routes
-    return [
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    allowed = [
         method
         for method in METHODS
         if any(
             route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
         )
     ]
+    return allowed or ["GET", "HEAD"]  # no route: the static files of the docs refused it
 
 
 def _title(error: AppError) -> str:

@@ -25,6 +25,7 @@ HOSTILE: list[tuple[str, object | None]] = [
     ("ü🙂\u202e", None), ("'; DROP TABLE x; --", None), ("\r\nX: y", None),
     ("%00", RAW), ("%FF", RAW), ("%C0%80", RAW), ("..%2F..%2F", RAW), ("%", RAW),
 ]  # fmt: skip
+STRAY = {"name": "\x00", "in": "query"}
 ADMIN = {"Authorization": f"Bearer {TOKENS['admin']}"}
 
 
@@ -44,19 +45,25 @@ def _encoded(value: str, raw: object | None) -> str:
     return value if raw is RAW else quote(value, safe="")
 
 
-def _requests() -> Iterator[tuple[str, str, str, str]]:
-    """(method, url, parameter, value) for each hostile value of each parameter of each route."""
+def _requests() -> Iterator[tuple[str, str, str, str, str]]:
+    """(method, path template, url, parameter, value) for each hostile value of each parameter
+    of each operation, and for one parameter no operation declares."""
     paths: dict[str, Any] = json.loads(DOCUMENT.read_text())["paths"]
     for template, operations in paths.items():
         for method, operation in operations.items():
             params = [p for p in operation.get("parameters", []) if p["in"] in ("path", "query")]
+            required = {
+                p["name"]: quote(_ordinary(p), safe="") for p in params if p.get("required")
+            }
+            # a parameter no route declares: refused before the route, which is not run then
+            stray = {**required, "\x00": "1"}
+            yield method.upper(), template, _url(template, [*params, STRAY], stray), "\x00", "1"
             for tried in params:
                 for value, raw in HOSTILE:
-                    given = {
-                        p["name"]: quote(_ordinary(p), safe="") for p in params if p.get("required")
-                    }  # the optional ones are left out: only the tried one is wrong
-                    given[tried["name"]] = _encoded(value, raw)
-                    yield method.upper(), _url(template, params, given), tried["name"], value
+                    # the optional ones are left out: only the tried one is wrong
+                    given = {**required, tried["name"]: _encoded(value, raw)}
+                    url = _url(template, params, given)
+                    yield method.upper(), template, url, tried["name"], value
 
 
 def _url(template: str, params: list[dict[str, Any]], given: dict[str, str]) -> str:
@@ -66,7 +73,7 @@ def _url(template: str, params: list[dict[str, Any]], given: dict[str, str]) -> 
         if p["in"] == "path":
             path = path.replace("{" + p["name"] + "}", given[p["name"]])
         elif p["name"] in given:
-            query.append(f"{p['name']}={given[p['name']]}")
+            query.append(f"{quote(p['name'], safe='')}={given[p['name']]}")
     return path + ("?" + "&".join(query) if query else "")
 
 
@@ -87,20 +94,23 @@ async def test_every_route_refuses_hostile_parameters_as_problems(
     api: httpx.AsyncClient, acme: StoredVersion
 ) -> None:
     failures = []
-    tried = 0
-    for method, url, parameter, value in _requests():
-        tried += 1
+    tried: set[tuple[str, str]] = set()
+    for method, template, url, parameter, value in _requests():
+        tried.add((method, template))
         try:
             answer = await api.request(method, url, headers=ADMIN)
         except Exception as error:  # the app raised: a server error
             failures.append(f"{method} {url[:120]} ({parameter}={value[:20]!r}): {error!r}")
             continue
         media = answer.headers.get("content-type", "")
-        if answer.status_code >= 500 or (
-            answer.status_code >= 400 and media != "application/problem+json"
-        ):
+        if (
+            answer.status_code >= 500
+            or (answer.status_code >= 400 and media != "application/problem+json")
+            or (parameter == "\x00" and answer.status_code != 422)
+        ):  # refused, the route not run
             failures.append(
                 f"{method} {url[:120]} ({parameter}={value[:20]!r}): {answer.status_code} {answer.text[:160]}"
             )
-    assert tried > 500  # every route, every parameter
+    paths = json.loads(DOCUMENT.read_text())["paths"]
+    assert tried == {(m.upper(), path) for path, ops in paths.items() for m in ops}
     assert not failures, "\n".join(failures)
