@@ -34,9 +34,11 @@ def problem(
 
 
 def refused(request: Request, status: int, detail: str) -> None:
-    """The log line of a refused request: what was asked and why (the request id is added)."""
-    log.info(
-        "refused %s %r: %s %s", request.method, request.url.path, status, detail,
+    """The log line of a refused (4xx) or failed (5xx) request: what was asked and why; the
+    request id is added to every record."""
+    level, outcome = (logging.WARNING, "failed") if status >= 500 else (logging.INFO, "refused")
+    log.log(
+        level, "%s %s %r: %s %s", outcome, request.method, request.url.path, status, detail,
         extra={"status": status},
     )  # fmt: skip
 
@@ -65,8 +67,7 @@ async def _app_error(request: Request, error: Exception) -> JSONResponse:
         extra["errors"] = [{"parameter": error.parameter, "message": error.detail}]
     if isinstance(error, UnauthorizedError):
         extra = {}
-    if error.status < 500:
-        refused(request, error.status, error.detail)
+    refused(request, error.status, error.detail)
     return problem(error.status, error.type, _title(error), error.detail, **extra)
 
 
