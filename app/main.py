@@ -10,12 +10,12 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import asyncpg
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.api import openapi_docs, problems
-from app.api.deps import Resources
+from app.api.deps import Resources, storable_parameters
 from app.api.observability import Metrics, Observe
 from app.api.routes import (
     datastores,
@@ -189,6 +189,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
         # operationIds are the route functions' names: stable, and readable in generated clients
         generate_unique_id_function=lambda route: route.name,
+        dependencies=[Depends(storable_parameters)],  # before any other: nothing reads them yet
     )
     app.state.metrics = Metrics()
     app.add_middleware(VersionAnswers, metrics=app.state.metrics)  # inside Observe: hits logged

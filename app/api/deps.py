@@ -3,27 +3,33 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import hmac
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Annotated, Any, cast
+from typing import Annotated, Any, TypeVar, cast
 
 import asyncpg
 from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.api.version_answers import ACTIVE, AnswerCache
+from app.api.paging import CursorExpiredError, cursor_version
+from app.api.version_answers import ACTIVE, ANSWERED, AnswerCache
 from app.catalog.activation import ActivationListener
 from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion, VersionRef, resolve_version
 from app.db.engine import POOL_SIZE
-from app.errors import ForbiddenError, UnauthorizedError
+from app.errors import ForbiddenError, InvalidParameterError, NotFoundError, UnauthorizedError
 from app.gitsource.service import Ingestion
 from app.jobs.leader import LeaderElection
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
 from app.settings import Scope, Settings, token_digest
+
+BodyModel = TypeVar("BodyModel", bound=BaseModel)
 
 
 @dataclass(slots=True)
@@ -115,6 +121,7 @@ def caller_of(header: str | None, settings: Settings) -> Caller:
     return Caller(match.name, frozenset(scopes))
 
 
+@functools.cache  # one dependency per scope: a request checks it once however often it is named
 def require(scope: Scope) -> Any:
     """A dependency that lets only callers with this scope through."""
 
@@ -122,6 +129,44 @@ def require(scope: Scope) -> Any:
         return _allow(caller(request), scope)
 
     return Depends(check)
+
+
+def body_after(scope: Scope, model: type[BodyModel]) -> Any:
+    """A dependency: the JSON body as `model`, read only once the caller has the scope.
+
+    FastAPI reads a declared body before any dependency runs, so a caller without a token got
+    told about its body (400/422) instead of 401; this one reads it after the check.
+    """
+
+    guard = require(scope)
+
+    async def parse(request: Request, _who: Caller = guard) -> BodyModel:
+        try:
+            return model.model_validate_json(await request.body())
+        except ValidationError as error:
+            errors = error.errors(include_url=False, include_context=False)
+            located = [{**e, "loc": ("body", *e["loc"])} for e in errors]
+            raise RequestValidationError(located) from error
+
+    return Depends(parse)
+
+
+def json_body(model: type[BaseModel]) -> dict[str, Any]:
+    """The OpenAPI requestBody of a route whose JSON body `body_after` reads."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
+
+
+def storable_parameters(request: Request) -> None:
+    """Refuse path and query parameters holding NUL, which no Postgres text (no name) can hold."""
+    given = [("path", request.path_params.items()), ("query", request.query_params.multi_items())]
+    for where, parameters in given:
+        for name, value in parameters:
+            if "\x00" in name or "\x00" in str(value):
+                shown = name.replace("\x00", "\\x00")
+                raise InvalidParameterError(
+                    shown, f"the {where} parameter {shown!r} holds a NUL character (\\x00)"
+                )
 
 
 def _allow(who: Caller, scope: Scope) -> Caller:
@@ -172,11 +217,34 @@ class Reading:
 
 
 async def reading(request: Request, ref: VersionQuery = None) -> Reading:
-    """A read by a caller with the `read` scope, of the active version or `?version=`."""
+    """A read by a caller with the `read` scope, of the active version, `?version=`, or the
+    version the `cursor` was made from; the answer names it (`Ecoplane-Model-Version`)."""
     _allow(caller(request), "read")
     res: Resources = request.app.state.resources
-    known = getattr(request.state, ACTIVE, None) if ref is None else None
-    return Reading(known or await _version(res, ref), res)
+    pinned = cursor_version(request.query_params.get("cursor"))
+    if pinned is not None:
+        version = await _pinned(res, pinned, ref)
+    else:
+        known = getattr(request.state, ACTIVE, None) if ref is None else None
+        version = known or await _version(res, ref)
+    setattr(request.state, ANSWERED, version.id)
+    return Reading(version, res)
+
+
+async def _pinned(res: Resources, pinned: int, ref: str | None) -> VersionRef:
+    """The version a cursor was made from: 410 once it is gone, 422 if `?version=` is another."""
+    try:
+        version = await _version(res, str(pinned))
+    except NotFoundError as error:
+        raise CursorExpiredError(
+            f"the cursor was made from model version {pinned}, which is no longer stored;"
+            " start the walk again without a cursor"
+        ) from error
+    if ref is not None and (await _version(res, ref)).id != pinned:
+        raise InvalidParameterError(
+            "cursor", f"the cursor was made from model version {pinned}, not from {ref[:80]!r}"
+        )
+    return version
 
 
 Read = Annotated[Reading, Depends(reading)]

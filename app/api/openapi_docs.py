@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from app.api.problems import PROBLEM
-from app.api.version_answers import version_answer_names
+from app.api.version_answers import MODEL_VERSION_HEADER, version_answer_names
 
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 
@@ -93,6 +93,11 @@ UPLOAD_PROBLEMS = (*READ_PROBLEMS, 413, 415)
 
 
 ETAG = {"description": "the answer's tag, for If-None-Match", "schema": {"type": "string"}}
+VERSION = {
+    "description": "the id of the model version the answer was read from: the active one,"
+    " `?version=`, or the one the `cursor` was made from",
+    "schema": {"type": "integer"},
+}
 IF_NONE_MATCH = {
     "name": "If-None-Match",
     "in": "header",
@@ -127,6 +132,15 @@ def _annotate(schema: dict[str, Any], examples: dict[str, Any], tagged: set[str]
             _document(path, operation, examples.get(operation["operationId"]))
             if operation["operationId"] in tagged:  # operationId: the route's name
                 _tagged(operation)
+            if any(p["name"] == "version" for p in operation.get("parameters", [])):
+                _versioned(operation)
+
+
+def _versioned(operation: dict[str, Any]) -> None:
+    """A read of a model version (it takes `?version=`): its answers name the version."""
+    for status in ("200", "304"):
+        if status in operation["responses"]:
+            operation["responses"][status].setdefault("headers", {})[MODEL_VERSION_HEADER] = VERSION
 
 
 def _tagged(operation: dict[str, Any]) -> None:

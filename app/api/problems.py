@@ -9,18 +9,51 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
 
 from app.errors import AppError, InvalidParameterError, UnauthorizedError
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
 
 
-def problem(status: int, type_: str, title: str, detail: str, **extra: Any) -> JSONResponse:
+def problem(
+    status: int,
+    type_: str,
+    title: str,
+    detail: str,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
     """A problem+json response."""
     body = {"type": type_, "title": title, "status": status, "detail": detail, **extra}
-    headers = {"WWW-Authenticate": 'Bearer realm="ecoplane"'} if status == 401 else None
+    if status == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": 'Bearer realm="ecoplane"'}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def refused(request: Request, status: int, detail: str) -> None:
+    """The log line of a refused (4xx) or failed (5xx) request: what was asked and why; the
+    request id is added to every record."""
+    level, outcome = (logging.WARNING, "failed") if status >= 500 else (logging.INFO, "refused")
+    log.log(
+        level, "%s %s %r: %s %s", outcome, request.method, request.url.path, status, detail,
+        extra={"status": status},
+    )  # fmt: skip
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """The methods some route of the app answers at the request's path."""
+    routes = [route for route in request.app.router.routes if not isinstance(route, Mount)]
+    allowed = [
+        method
+        for method in METHODS
+        if any(
+            route.matches({**request.scope, "method": method})[0] == Match.FULL for route in routes
+        )
+    ]
+    return allowed or ["GET", "HEAD"]  # no route: the static files of the docs refused it
 
 
 def _title(error: AppError) -> str:
@@ -34,6 +67,7 @@ async def _app_error(request: Request, error: Exception) -> JSONResponse:
         extra["errors"] = [{"parameter": error.parameter, "message": error.detail}]
     if isinstance(error, UnauthorizedError):
         extra = {}
+    refused(request, error.status, error.detail)
     return problem(error.status, error.type, _title(error), error.detail, **extra)
 
 
@@ -48,6 +82,7 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
         for e in error.errors()
     ]
     names = ", ".join(e["parameter"] for e in errors)
+    refused(request, 422, f"invalid parameter: {names}")
     return problem(
         422, "invalid-parameter", "Invalid parameter", f"invalid parameter: {names}", errors=errors
     )
@@ -55,8 +90,16 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, HTTPException)
+    headers = dict(error.headers or {})
+    if error.status_code == 405:  # every method of the path, not those of the first route found
+        headers["Allow"] = ", ".join(allowed_methods(request))
+    refused(request, error.status_code, str(error.detail))
     return problem(
-        error.status_code, f"http-{error.status_code}", str(error.detail), str(error.detail)
+        error.status_code,
+        f"http-{error.status_code}",
+        str(error.detail),
+        str(error.detail),
+        headers=headers or None,
     )
 
 

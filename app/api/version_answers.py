@@ -6,7 +6,11 @@ marked `@version_answer` is answered once and then from memory, before routing, 
 and the database: the answer is keyed by the path and query and by the active version the
 process reads from, so an activation (which changes that version, and clears the memory) is
 never answered from an older one. Every such answer carries an `ETag`; a caller sending it back
-in `If-None-Match` gets `304 Not Modified` and no body.
+in `If-None-Match` gets `304 Not Modified` and no body. A page of a walk started on an older
+version is keyed by its cursor, which holds that version (app/api/paging.py).
+
+Every answer of a model read, kept or made, 200 or 304, names the version it was read from in
+`Ecoplane-Model-Version` (the kept answer remembers it).
 
 Memory is bounded (`ECOPLANE_ANSWER_CACHE_MB`, least recently used first out; 0 turns it off);
 an answer larger than a sixteenth of it is never kept. Only 200 answers are kept, and only for
@@ -33,7 +37,10 @@ if TYPE_CHECKING:  # the resources import this module
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
 Key = tuple[int, str, bytes]
 ACTIVE = "active_version"  # request state: the active version, read once for the request
+ANSWERED = "model_version"  # request state: the id of the version the answer was read from
+MODEL_VERSION_HEADER = "Ecoplane-Model-Version"  # the header that names it
 API = "/api/v1/"
+VERSION_NAME = MODEL_VERSION_HEADER.lower().encode()
 CACHE_CONTROL = (b"cache-control", b"no-cache")  # keep it, but ask again: versions get activated
 VERSION_ANSWERS: set[Callable[..., Any]] = set()  # the marked routes' endpoints
 
@@ -51,12 +58,14 @@ def version_answer_names() -> set[str]:
 
 @dataclass(frozen=True, slots=True)
 class Answer:
-    """One kept answer: its body, content type and tag, and the route that gave it."""
+    """One kept answer: its body, content type and tag, the route that gave it, and the id of
+    the model version it was read from (None: several, as a diff)."""
 
     body: bytes
     media_type: bytes
     etag: bytes
     route: Any
+    version: int | None = None
 
     @property
     def size(self) -> int:
@@ -124,26 +133,44 @@ async def send_answer(scope: Scope, send: Send, answer: Answer) -> None:
     await send({"type": "http.response.body", "body": answer.body})
 
 
+def stamped(scope: Scope, send: Send) -> Send:
+    """A send whose answer names the model version it was read from, once one was."""
+
+    async def send_stamped(message: Message) -> None:
+        version = scope.get("state", {}).get(ANSWERED)
+        if message["type"] == "http.response.start" and version is not None:
+            headers = [*message.get("headers", []), (VERSION_NAME, str(version).encode())]
+            message = {**message, "headers": headers}
+        await send(message)
+
+    return send_stamped
+
+
 class VersionAnswers:
-    """The middleware: kept answers before routing; marked routes' answers tagged and kept after."""
+    """The middleware: kept answers before routing; marked routes' answers tagged and kept after;
+    every read's answer names its version (Ecoplane-Model-Version)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app, self.metrics = app, metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         res = _reader_resources(scope)
-        active = None if res is None else await _active(res)
-        if (
-            res is None or active is None
-        ):  # the route answers, and says what is wrong if anything is
+        if res is None:
             await self.app(scope, receive, send)
             return
-        scope.setdefault("state", {})[ACTIVE] = active  # the route reads the same version
+        send = stamped(scope, send)
+        state = scope.setdefault("state", {})
+        active = await _active(res)
+        if active is None:  # the route answers, and says what is wrong if anything is
+            await self.app(scope, receive, send)
+            return
+        state[ACTIVE] = active  # the route reads the same version
         key = (active.id, scope["path"], scope["query_string"])
         found = res.answers.get(key)
         if found is not None:
             self.metrics.answers.labels("hit").inc()
             scope["route"] = found.route  # the access log and metrics name the route
+            state[ANSWERED] = found.version
             await send_answer(scope, send, found)
             return
         filling = Filling(scope, send, key, res.answers, self.metrics)
@@ -199,7 +226,10 @@ class Filling:
         assert self.start is not None
         body = b"".join(self.parts)
         headers = dict(self.start.get("headers", []))
-        answer = Answer(body, headers.get(b"content-type", b""), tag(body), self.scope["route"])
+        answer = Answer(
+            body, headers.get(b"content-type", b""), tag(body), self.scope["route"],
+            self.scope["state"].get(ANSWERED),
+        )  # fmt: skip
         self.metrics.answers.labels("miss").inc()
         self.cache.put(self.key, answer)
         await send_answer(self.scope, self.downstream, answer)

@@ -90,13 +90,13 @@ class ActiveVersion:
 
 
 async def _by_ref(connection: asyncpg.Connection, ref: str) -> asyncpg.Record | None:
-    if ref.isdigit() and len(ref) < 19:
+    if ref.isascii() and ref.isdigit() and len(ref) < 19:  # int() also takes '³' or '١٢'
         return await connection.fetchrow(
             "SELECT id, state FROM model_versions WHERE id = $1", int(ref)
         )
     if not SHA.fullmatch(ref):
         raise InvalidParameterError(
-            "version", f"version {ref!r} is neither a version id nor a commit sha"
+            "version", f"version {ref[:80]!r} is neither a version id nor a commit sha"
         )
     rows = await connection.fetch(
         "SELECT DISTINCT v.id, v.state FROM model_versions v"

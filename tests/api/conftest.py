@@ -44,7 +44,13 @@ async def client_for(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 async def api(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncClient]:
     """A client with anonymous reads on and the test tokens configured; no model loaded."""
-    settings = Settings(
+    async for client in client_for(api_settings(database_url, tmp_path)):
+        yield client
+
+
+def api_settings(database_url: str, tmp_path: Path) -> Settings:
+    """The settings of the `api` client's app."""
+    return Settings(
         database_url=database_url,
         data_dir=tmp_path / "data",
         warehouse_url=database_url,  # the security plan reads a database the test drops
@@ -56,13 +62,16 @@ async def api(database_url: str, tmp_path: Path) -> AsyncIterator[httpx.AsyncCli
         tokens=token_entries(),
         active_version_seconds=0,
     )
-    async for client in client_for(settings):
-        yield client
 
 
 @pytest.fixture
 async def acme(engine: AsyncEngine) -> StoredVersion:
     """examples/acme stored and active."""
+    return await store_acme(engine)
+
+
+async def store_acme(engine: AsyncEngine) -> StoredVersion:
+    """examples/acme stored and activated."""
     return await store_model(
         engine, load_directory(EXAMPLES / "acme"), source="acme", commit_sha="a1b2c3d4"
     )

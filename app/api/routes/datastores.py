@@ -44,7 +44,7 @@ async def datastores(
     where = DatastoreFilter(zone, team, production_status, deprecated, classification, q)
     async with read.connection() as db:
         found = await list_datastores(db, read.version.id, where, text_after(cursor), limit)
-    return PostgresJson(json_page_body(found))
+    return PostgresJson(json_page_body(found, read.version.id))
 
 
 @router.get(

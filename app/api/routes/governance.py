@@ -22,7 +22,7 @@ async def zones(read: Read, limit: Limit = 50, cursor: Cursor = None) -> Any:
     """Zones by name, with owners, consumer and storage policies, and their teams' names."""
     async with read.connection() as db:
         rows = await list_zones(db, read.version.id, text_after(cursor), limit)
-    return page(rows, limit, "name")
+    return page(rows, limit, "name", version=read.version.id)
 
 
 @router.get("/zones/{zone}", summary="A zone with policies and teams", response_model=ZoneOut)
@@ -44,7 +44,7 @@ async def teams(
     """Teams by zone and name, with how many datastores and workspaces each owns."""
     async with read.connection() as db:
         rows = await list_teams(db, read.version.id, zone, pair_after(cursor), limit)
-    return page(rows, limit, "zone", "name")
+    return page(rows, limit, "zone", "name", version=read.version.id)
 
 
 @router.get(

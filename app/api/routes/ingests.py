@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import Caller, Connection, Res, require
+from app.api.deps import Caller, Connection, Res, body_after, json_body, require
 from app.api.paging import Cursor, Limit, number_after, page
 from app.api.schemas_ingest import IngestOut, IngestPage, IngestRequest
 from app.db.ingest_table import IngestState
@@ -30,9 +30,13 @@ StateFilter = Annotated[IngestState | None, Query(description="only ingests in t
         409: {"description": "no model repository is configured"},
         422: {"description": "the ref is not a branch, tag or commit name"},
     },
+    openapi_extra={"requestBody": json_body(IngestRequest)},
 )
 async def ingest(
-    body: IngestRequest, db: Connection, res: Res, who: Annotated[Caller, require("operate")]
+    who: Annotated[Caller, require("operate")],
+    body: Annotated[IngestRequest, body_after("operate", IngestRequest)],
+    db: Connection,
+    res: Res,
 ) -> Any:
     """Queue an ingest of the commit a branch, tag or sha names; 202 with the ingest to follow."""
     ref = check_ref(body.ref)

@@ -44,7 +44,7 @@ async def datastore_consumers(
     """Workspaces sinking the datastore (degree 1) or a transformer output fed by it (2, 3, ...)."""
     after = _consumer_after(cursor)
     rows = await consumers(read.graphs, read.pool, read.version.id, name, after, limit)
-    return Json(page(rows, limit, "degree", "workspace"))
+    return Json(page(rows, limit, "degree", "workspace", version=read.version.id))
 
 
 @router.get("/lineage", summary="The lineage graph around a node", response_model=LineageOut)

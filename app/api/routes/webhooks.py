@@ -56,7 +56,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 async def _body(request: Request, limit: int) -> bytes:
     """The raw body (the signature covers exactly these bytes), at most `limit` of them."""
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
+    if declared.isascii() and declared.isdigit() and int(declared) > limit:  # not "³"
         raise PayloadTooLargeError(f"the body has {declared} bytes; at most {limit} are read")
     chunks, received = [], 0
     async for chunk in request.stream():

@@ -55,7 +55,7 @@ async def workspaces(
     where = WorkspaceFilter(zone, team, production_status, priority, q)
     async with read.connection() as db:
         rows = await list_workspaces(db, read.version.id, where, text_after(cursor), limit)
-    return page(rows, limit, "name")
+    return page(rows, limit, "name", version=read.version.id)
 
 
 @router.get(
@@ -94,7 +94,7 @@ async def transformers(
     where = TransformerFilter(zone, team, trigger_kind)
     async with read.connection() as db:
         rows = await list_transformers(db, read.version.id, where, text_after(cursor), limit)
-    return page(rows, limit, "name")
+    return page(rows, limit, "name", version=read.version.id)
 
 
 @router.get(
