@@ -64,10 +64,13 @@ class Settings(BaseSettings):
         description="allow reads without a token; unset: on with the embedded database, off otherwise",
     )
     max_upload_bytes: int = Field(
-        default=64 * 1024 * 1024, ge=1024, description="largest /validate upload"
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="the largest /validate body read, and the most bytes an uploaded archive"
+        " may decompress to",
     )
     max_file_bytes: int = Field(
-        default=4 * 1024 * 1024,
+        default=1024 * 1024,
         ge=1024,
         description="the largest model file read (a larger one is a file-too-large problem,"
         " or refused with 413 in an upload)",

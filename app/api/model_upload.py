@@ -54,7 +54,8 @@ async def model_upload(
         try:
             upload = await _read_upload(request, res)
         except AppError as error:
-            log.warning("upload refused (%s %s): %s", error.status, error.type, error.detail)
+            if not isinstance(error, ModelTooLargeError):  # which logs itself
+                log.warning("upload refused (%s %s): %s", error.status, error.type, error.detail)
             raise
         yield upload
 

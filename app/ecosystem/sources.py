@@ -179,8 +179,8 @@ class _FileReader:
         text = decode_text(raw, relative, problems)
         if text is None:
             return None, []
-        self.budget.spend(None, relative)  # the file counts (many empty files add up) and no
-        documents = parse_documents(text, relative, problems)  # file is parsed once it is spent
+        self.budget.spend(None, relative)  # the file counts (many empty files add up), and no
+        documents = parse_documents(text, relative, problems)  # file is parsed past the limit
         for document in documents:
             self.budget.spend(document.data, relative)
         return text, documents
