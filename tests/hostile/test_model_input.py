@@ -21,7 +21,6 @@ from app.ecosystem.archive import ArchiveTooLargeError, read_archive
 from app.ecosystem.limits import ModelLimits, ModelTooLargeError
 from app.ecosystem.loader import load_directory, load_texts
 from app.ecosystem.model import Model
-from app.gitsource import pipeline
 from app.gitsource.poll import poll_once
 from app.gitsource.service import build_ingestion, repository_of
 from app.settings import Settings
@@ -165,16 +164,14 @@ async def test_a_model_the_database_cannot_hold_is_rejected_once_and_not_polled_
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    loaded = pipeline.load_directory
-
     def with_nul(root: Path, limits: ModelLimits) -> Model:
-        model = loaded(root, limits)
+        model = load_directory(root, limits)
         assert model.ecosystem is not None  # a value no check stops that Postgres cannot hold
         metadata = model.ecosystem.metadata.model_copy(update={"description": "a\x00b"})
         model.ecosystem = model.ecosystem.model_copy(update={"metadata": metadata})
         return model
 
-    monkeypatch.setattr(pipeline, "load_directory", with_nul)
+    monkeypatch.setattr("app.gitsource.pipeline.load_directory", with_nul)
     settings = _settings(repo, database_url, tmp_path)
     with caplog.at_level(logging.WARNING, "ecoplane.ingest"):
         done = await _ingest_head(engine, repo, settings)
