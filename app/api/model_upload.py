@@ -54,8 +54,7 @@ async def model_upload(
         try:
             upload = await _read_upload(request, res)
         except AppError as error:
-            if not isinstance(error, ModelTooLargeError):  # which logs itself
-                log.warning("upload refused (%s %s): %s", error.status, error.type, error.detail)
+            log.warning("upload refused (%s %s): %s", error.status, error.type, error.detail)
             raise
         yield upload
 

@@ -52,6 +52,7 @@ class ModelNotStorableError(CatalogError):
 
 # errors of the content, not of the database's state: storing the same model fails the same way
 CONTENT_ERRORS = (
+    UnicodeEncodeError,  # text the driver cannot send (a lone surrogate)
     asyncpg.DataError,
     asyncpg.IntegrityConstraintViolationError,
     asyncpg.ProgramLimitExceededError,
@@ -124,7 +125,7 @@ async def _store_new(
     try:
         written = _Written(version_id, source, commit_sha)
         return await _write(connection, model, written, progress, guard)
-    except (asyncpg.PostgresError, OSError) as error:
+    except (asyncpg.PostgresError, OSError, UnicodeEncodeError) as error:
         await connection.execute(
             "UPDATE model_versions SET state = 'failed', failure = $2 WHERE id = $1",
             version_id, f"{type(error).__name__}: {error}"[:1000],

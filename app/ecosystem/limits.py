@@ -7,7 +7,6 @@ file by file as they are parsed, before the model is built from them.
 
 from __future__ import annotations
 
-import logging
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -20,7 +19,6 @@ MAX_MODEL_NODES = 1_000_000
 # A file or a document costs more than a node: its record, its source, its problems when it is
 # wrong (200,000 one-line documents took 600 MiB counted as 3 nodes each).
 ENTRY_NODES = 16
-log = logging.getLogger("ecoplane.model")
 
 
 class ModelTooLargeError(AppError):
@@ -28,10 +26,6 @@ class ModelTooLargeError(AppError):
 
     status = 413
     type = "model-too-large"
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(detail)
-        log.warning("model input refused: %s", detail)
 
 
 @dataclass(frozen=True, slots=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import logging
 import threading
 import time
 from collections.abc import Iterator
@@ -32,6 +33,7 @@ __all__ = [
 # One model is parsed and built at a time in a process (an ingest, a validation): the memory a
 # load takes is bounded by the limits, and so is the memory of the process.
 LOAD_SLOT = threading.Lock()
+log = logging.getLogger("ecoplane.model")
 
 
 def load_directory(
@@ -56,7 +58,11 @@ def load_texts(files: dict[str, str | bytes], limits: ModelLimits | None = None)
     """
     problems = Problems()
     with LOAD_SLOT, collector_paused():
-        read = read_given(files, problems, limits if limits is not None else ModelLimits())
+        try:
+            read = read_given(files, problems, limits if limits is not None else ModelLimits())
+        except ModelTooLargeError as error:
+            log.warning("model of %d files refused: %s", len(files), error.detail)
+            raise
         if not read.texts and not problems.items:
             raise ModelUnreadableError("no *.yaml or *.yml files given")
         return _build(read, problems, Timings())
