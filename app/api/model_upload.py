@@ -22,7 +22,7 @@ from starlette.formparsers import MultiPartException, MultiPartParser
 from app.api.deps import Resources, resources
 from app.api.schemas_diff import ModelFilesIn
 from app.ecosystem.archive import ArchiveError, ArchiveTooLargeError, member_path, read_archive
-from app.ecosystem.limits import ModelLimits, ModelTooLargeError, limits_of
+from app.ecosystem.limits import ModelLimits, limits_of
 from app.ecosystem.sources import file_bytes, is_model_file
 from app.errors import (
     AppError,
@@ -133,11 +133,7 @@ def check_files(files: dict[str, str | bytes], limits: ModelLimits) -> None:
     """Refuse (413) a model file larger than max_file_bytes, or model files larger in all."""
     sizes = {name: len(file_bytes(text)) for name, text in files.items() if is_model_file(name)}
     for name, size in sizes.items():
-        if size > limits.max_file_bytes:
-            raise ModelTooLargeError(
-                f"{name} has {size} bytes; a model file may have at most"
-                f" {limits.max_file_bytes} bytes (ECOPLANE_MAX_FILE_BYTES)"
-            )
+        limits.check_file(name, size)
     limits.check_bytes(sum(sizes.values()), len(sizes))
 
 

@@ -97,11 +97,7 @@ def _model_files(archive: tarfile.TarFile, limits: ModelLimits) -> dict[str, byt
             continue
         if not member.isfile():
             raise ArchiveError(f"member {member.name!r} is a link or device, not a file")
-        if member.size > limits.max_file_bytes:
-            raise ArchiveTooLargeError(
-                f"{path} has {member.size} bytes; a model file may have at most"
-                f" {limits.max_file_bytes} bytes (ECOPLANE_MAX_FILE_BYTES)"
-            )
+        limits.check_file(path, member.size)
         total += member.size
         limits.check_bytes(total, len(files) + 1)
         content = archive.extractfile(member)

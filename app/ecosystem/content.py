@@ -11,7 +11,7 @@ import hashlib
 import threading
 from pathlib import Path
 
-FILE, LINK = "file", "link"
+FILE, LINK, UNREADABLE = "file", "link", "unreadable"
 CHUNK = 1024 * 1024
 
 
@@ -23,7 +23,7 @@ class ContentDigest:
         self._lock = threading.Lock()
 
     def add(self, path: str, kind: str, data: bytes) -> None:
-        """Count one file's bytes (kind FILE) or one link's target (kind LINK)."""
+        """Count one file's bytes (FILE), a link's target (LINK), or why it was not read."""
         entry = hashlib.sha256(kind.encode() + b"\0")
         entry.update(data)
         self._put(path, entry.digest())

@@ -36,6 +36,20 @@ class ModelLimits:
     max_model_bytes: int = MAX_MODEL_BYTES
     max_model_nodes: int = MAX_MODEL_NODES
 
+    def file_too_large(self, path: str, size: int) -> str | None:
+        """Why a model file of this size is not read, or None when it may be."""
+        if size <= self.max_file_bytes:
+            return None
+        return (
+            f"{path} has {size} bytes; a model file may have at most {self.max_file_bytes}"
+            " bytes (ECOPLANE_MAX_FILE_BYTES)"
+        )
+
+    def check_file(self, path: str, size: int) -> None:
+        """Refuse a model file larger than max_file_bytes (an upload's: nothing is read)."""
+        if reason := self.file_too_large(path, size):
+            raise ModelTooLargeError(reason)
+
     def check_bytes(self, total: int, files: int) -> None:
         """Refuse input whose model files add up to more than max_model_bytes."""
         if total > self.max_model_bytes:

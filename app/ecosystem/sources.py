@@ -12,7 +12,7 @@ from typing import Any
 
 import yaml_rs
 
-from app.ecosystem.content import FILE, LINK, ContentDigest
+from app.ecosystem.content import FILE, LINK, UNREADABLE, ContentDigest
 from app.ecosystem.limits import ModelLimits, NodeBudget
 from app.ecosystem.problems import Problems, Source
 
@@ -103,8 +103,7 @@ def read_model(root: Path, problems: Problems, limits: ModelLimits | None = None
     def read_one(path: Path) -> tuple[str, str | None, list[RawDocument], Problems]:
         relative = path.relative_to(root).as_posix()
         found = Problems()
-        if sizes[path] > limits.max_file_bytes:
-            _too_large(relative, sizes[path], limits, found)
+        if _too_large(relative, sizes[path], limits, found):
             digest.add_file(relative, path)
             return relative, None, [], found
         try:
@@ -113,6 +112,7 @@ def read_model(root: Path, problems: Problems, limits: ModelLimits | None = None
             found.error(
                 "file-unreadable", f"{relative}: {error.strerror}", Source(relative), relative
             )
+            digest.add(relative, UNREADABLE, os.fsencode(error.strerror or ""))
             return relative, None, [], found
         text, documents = reader.read(relative, raw, found)
         return relative, text, documents, found
@@ -140,8 +140,7 @@ def read_given(
     reader = _FileReader(limits, digest)
     files = ModelFiles({}, [])
     for name, raw in raws.items():
-        if len(raw) > limits.max_file_bytes:
-            _too_large(name, len(raw), limits, problems)
+        if _too_large(name, len(raw), limits, problems):
             digest.add(name, FILE, raw)
             continue
         text, documents = reader.read(name, raw, problems)
@@ -186,14 +185,12 @@ class _FileReader:
         return text, documents
 
 
-def _too_large(relative: str, size: int, limits: ModelLimits, problems: Problems) -> None:
-    problems.error(
-        "file-too-large",
-        f"{relative} has {size} bytes; a model file may have at most {limits.max_file_bytes}"
-        " bytes (ECOPLANE_MAX_FILE_BYTES)",
-        Source(relative),
-        relative,
-    )
+def _too_large(relative: str, size: int, limits: ModelLimits, problems: Problems) -> bool:
+    """Whether the file is too large to be read (then recorded as the problem file-too-large)."""
+    reason = limits.file_too_large(relative, size)
+    if reason is not None:
+        problems.error("file-too-large", reason, Source(relative), relative)
+    return reason is not None
 
 
 def decode_text(raw: bytes, relative: str, problems: Problems) -> str | None:
