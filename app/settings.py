@@ -65,7 +65,28 @@ class Settings(BaseSettings):
         description="allow reads without a token; unset: on with the embedded database, off otherwise",
     )
     max_upload_bytes: int = Field(
-        default=64 * 1024 * 1024, ge=1024, description="largest /validate upload"
+        default=16 * 1024 * 1024,
+        ge=1024,
+        description="the largest /validate body read, and the most bytes an uploaded archive"
+        " may decompress to",
+    )
+    max_file_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="the largest model file read (a larger one is a file-too-large problem,"
+        " or refused with 413 in an upload)",
+    )
+    max_model_bytes: int = Field(
+        default=8 * 1024 * 1024,
+        ge=1024,
+        description="the most bytes all model files of one model may have together"
+        " (an ingest is rejected, an upload refused with 413)",
+    )
+    max_model_nodes: int = Field(
+        default=1_000_000,
+        ge=1000,
+        description="the most YAML nodes (mappings, lists, keys, values) one model may have;"
+        " bounds the memory a load takes",
     )
     active_version_seconds: float = Field(
         default=1.0,

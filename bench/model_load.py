@@ -29,10 +29,10 @@ SIZE = [
 CHILD = """
 import json, resource, sys, time
 from pathlib import Path
-from app.ecosystem.loader import Timings, load_directory
+from app.ecosystem.loader import ModelLimits, Timings, load_directory
 timings = Timings()
 start = time.perf_counter()
-model = load_directory(Path(sys.argv[1]), timings=timings)
+model = load_directory(Path(sys.argv[1]), ModelLimits(2**30, 2**32, 10**9), timings=timings)
 total = time.perf_counter() - start
 rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({**timings, "total": total, "rss_mb": rss_mb, "errors": model.errors,

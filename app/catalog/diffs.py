@@ -11,7 +11,7 @@ from app.catalog.rebuild import model_of_version
 from app.catalog.versions import VersionRef, resolve_version
 from app.ecosystem.changes import Change, Impact
 from app.ecosystem.diff import diff_models
-from app.ecosystem.loader import load_texts
+from app.ecosystem.loader import ModelLimits, load_texts
 from app.errors import InvalidParameterError
 
 
@@ -30,13 +30,15 @@ async def version_diff(connection: asyncpg.Connection, old: str, new: str) -> di
 
 
 async def validation_report(
-    connection: asyncpg.Connection, files: dict[str, str | bytes]
+    connection: asyncpg.Connection,
+    files: dict[str, str | bytes],
+    limits: ModelLimits | None = None,
 ) -> dict[str, Any]:
     """Problems of a model given as files, and its changes against the active version.
 
-    Raises ModelUnreadableError when no model file is given.
+    Raises ModelUnreadableError when no model file is given, ModelTooLargeError past a limit.
     """
-    model = await asyncio.to_thread(load_texts, files)
+    model = await asyncio.to_thread(load_texts, files, limits)
     report: dict[str, Any] = {
         "errors": model.errors,
         "warnings": model.warnings,

@@ -43,8 +43,23 @@ class CatalogError(AppError):
     type = "catalog-error"
 
 
+class ModelNotStorableError(CatalogError):
+    """The database refuses the model's content (a value it cannot hold): the same every time."""
+
+    status = 422
+    type = "model-not-storable"
+
+
+# errors of the content, not of the database's state: storing the same model fails the same way
+CONTENT_ERRORS = (
+    UnicodeEncodeError,  # text the driver cannot send (a lone surrogate)
+    asyncpg.DataError,
+    asyncpg.IntegrityConstraintViolationError,
+    asyncpg.ProgramLimitExceededError,
+)
 ACTIVATION_LOCK_TIMEOUT = "30s"  # how long the flip may wait for running readers of the views
 LOCK_SPACE = 0x45C0  # advisory locks of the catalog: (LOCK_SPACE, version id); 0 serialises loads
+CONTENT_LOCK_SPACE = 0x45C2  # (CONTENT_LOCK_SPACE, hashtext(content hash)): one store per content
 Progress = Callable[[str, int], None]  # (table, rows written since the last call)
 # Called inside the activating transaction, after every other activation is locked out, with
 # the version about to be activated: returns why it must not be (it is then kept as
@@ -74,29 +89,51 @@ async def store_model(
     progress: Progress | None = None,
     guard: ActivationGuard | None = None,
 ) -> StoredVersion:
-    """Store a model as a version: active when it has no errors (and the guard agrees), rejected otherwise."""
+    """Store a model as a version: active when it has no errors (and the guard agrees), rejected otherwise.
+
+    One version per content: stores of the same content take turns (an advisory lock on the
+    content hash), and each one after the first finds the first one's version and reuses it.
+    """
     async with engine.connect() as handle:
         connection = await driver_connection(handle)
-        existing = await _existing(connection, model.content_hash)
-        if existing is not None:
-            return await _reuse(connection, existing, source, commit_sha, guard)
-        version_id = await connection.fetchval(
-            "INSERT INTO model_versions (source, commit_sha, content_hash, state, errors, warnings, counts, timings)"
-            " VALUES ($1, $2, $3, 'loading', $4, $5, '{}', '{}') RETURNING id",
-            source, commit_sha, model.content_hash, model.errors, model.warnings,
-        )  # fmt: skip
-        await connection.execute("SELECT pg_advisory_lock($1, $2)", LOCK_SPACE, version_id)
+        content_lock = (CONTENT_LOCK_SPACE, model.content_hash)
+        await connection.execute("SELECT pg_advisory_lock($1, hashtext($2))", *content_lock)
         try:
-            written = _Written(version_id, source, commit_sha)
-            return await _write(connection, model, written, progress, guard)
-        except (asyncpg.PostgresError, OSError) as error:
-            await connection.execute(
-                "UPDATE model_versions SET state = 'failed', failure = $2 WHERE id = $1",
-                version_id, f"{type(error).__name__}: {error}"[:1000],
-            )  # fmt: skip
-            raise CatalogError(f"storing model version {version_id} failed: {error}") from error
+            existing = await _existing(connection, model.content_hash)
+            if existing is not None:
+                return await _reuse(connection, existing, source, commit_sha, guard)
+            return await _store_new(connection, model, source, commit_sha, progress, guard)
         finally:
-            await connection.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_SPACE, version_id)
+            await connection.execute("SELECT pg_advisory_unlock($1, hashtext($2))", *content_lock)
+
+
+async def _store_new(
+    connection: asyncpg.Connection,
+    model: Model,
+    source: str,
+    commit_sha: str | None,
+    progress: Progress | None,
+    guard: ActivationGuard | None,
+) -> StoredVersion:
+    """Write a new version; a failure marks it failed and raises CatalogError."""
+    version_id = await connection.fetchval(
+        "INSERT INTO model_versions (source, commit_sha, content_hash, state, errors, warnings, counts, timings)"
+        " VALUES ($1, $2, $3, 'loading', $4, $5, '{}', '{}') RETURNING id",
+        source, commit_sha, model.content_hash, model.errors, model.warnings,
+    )  # fmt: skip
+    await connection.execute("SELECT pg_advisory_lock($1, $2)", LOCK_SPACE, version_id)
+    try:
+        written = _Written(version_id, source, commit_sha)
+        return await _write(connection, model, written, progress, guard)
+    except (asyncpg.PostgresError, OSError, UnicodeEncodeError) as error:
+        await connection.execute(
+            "UPDATE model_versions SET state = 'failed', failure = $2 WHERE id = $1",
+            version_id, f"{type(error).__name__}: {error}"[:1000],
+        )  # fmt: skip
+        failure = ModelNotStorableError if isinstance(error, CONTENT_ERRORS) else CatalogError
+        raise failure(f"storing model version {version_id} failed: {error}") from error
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_SPACE, version_id)
 
 
 async def _existing(connection: asyncpg.Connection, content_hash: str) -> asyncpg.Record | None:

@@ -15,6 +15,7 @@ from app.catalog.store import store_model
 from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, fail, note, output
 from app.db.engine import create_engine, database_url, open_engine
 from app.db.migrate import current_revision, downgrade, new_revision, upgrade
+from app.ecosystem.limits import limits_of
 from app.ecosystem.loader import Timings, load_directory
 from app.security.dashboard import DASHBOARD_SECRET, dashboard_url, write_dashboard_secret
 from app.settings import Settings
@@ -102,7 +103,7 @@ async def _load(directory: Path, source: str | None, commit: str | None) -> int:
     settings = Settings()
     timings = Timings()
     note(f"reading {directory} ...")
-    model = load_directory(directory, timings=timings)
+    model = load_directory(directory, limits_of(settings), timings=timings)
     note(f"read {directory}: {model.errors} error(s), {model.warnings} warning(s)")
     async with open_engine(settings) as engine:
         await upgrade(engine)

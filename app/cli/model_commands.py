@@ -11,6 +11,7 @@ from pathlib import Path
 from app.cli.output import EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, Commands, output
 from app.ecosystem.diff import diff_models
 from app.ecosystem.generate import GeneratorSize, generate_model
+from app.ecosystem.limits import ModelLimits, limits_of
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
 from app.ecosystem.spec.documents import json_schema
@@ -70,8 +71,13 @@ def _count(text: str) -> int:
     return value
 
 
+def _limits() -> ModelLimits:
+    """The model limits of the settings (ECOPLANE_MAX_FILE_BYTES, _MODEL_BYTES, _MODEL_NODES)."""
+    return limits_of(Settings())
+
+
 def _validate(args: argparse.Namespace) -> int:
-    model = load_directory(args.directory)
+    model = load_directory(args.directory, _limits())
     if args.format == "json":
         output([json.dumps(problem_report(model), indent=2)])
     else:
@@ -90,7 +96,7 @@ def problem_report(model: Model) -> dict[str, object]:
 
 
 def _diff(args: argparse.Namespace) -> int:
-    old, new = load_directory(args.old), load_directory(args.new)
+    old, new = load_directory(args.old, _limits()), load_directory(args.new, _limits())
     changes = diff_models(old, new)
     breaking = sum(1 for c in changes if c.severity == "breaking")
     for label, model, where in (("OLD", old, args.old), ("NEW", new, args.new)):
@@ -143,7 +149,7 @@ def register_seed(examples: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def _seed_warehouse(args: argparse.Namespace) -> int:
-    model = load_directory(args.model)
+    model = load_directory(args.model, _limits())
     if model.errors:
         print(f"ecoplane: {args.model} has {model.errors} validation error(s)", file=sys.stderr)
         return EXIT_PROBLEMS

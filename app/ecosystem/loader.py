@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import gc
-import hashlib
+import logging
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -12,53 +13,60 @@ from pathlib import Path
 from app.ecosystem.assemble import Assembler, Placed
 from app.ecosystem.builtins import builtin_documents
 from app.ecosystem.envelope import read_document
+from app.ecosystem.limits import ModelLimits, ModelTooLargeError
 from app.ecosystem.model import Model
 from app.ecosystem.positions import resolve_positions
 from app.ecosystem.problems import BUILTIN_SOURCE, Problems, sort_key
-from app.ecosystem.sources import (
-    MAX_FILE_BYTES,
-    ModelUnreadableError,
-    RawDocument,
-    decode_text,
-    parse_documents,
-    read_model,
-)
+from app.ecosystem.sources import ModelFiles, ModelUnreadableError, read_given, read_model
 from app.ecosystem.spec.documents import DOCUMENT_TYPES, Document
 from app.ecosystem.validate import validate
 from app.ecosystem.validate.storable import nul_characters
 
-__all__ = ["ModelUnreadableError", "Timings", "collector_paused", "load_directory", "load_texts"]
+__all__ = [
+    "ModelLimits",
+    "ModelTooLargeError",
+    "ModelUnreadableError",
+    "Timings",
+    "collector_paused",
+    "load_directory",
+    "load_texts",
+]
+# One model is parsed and built at a time in a process (an ingest, a validation): the memory a
+# load takes is bounded by the limits, and so is the memory of the process.
+LOAD_SLOT = threading.Lock()
+log = logging.getLogger("ecoplane.model")
 
 
 def load_directory(
-    root: Path, max_file_bytes: int = MAX_FILE_BYTES, timings: Timings | None = None
+    root: Path, limits: ModelLimits | None = None, timings: Timings | None = None
 ) -> Model:
-    """Load and validate the model under a directory; raise ModelUnreadableError if it cannot be read."""
+    """Load and validate the model under a directory within the limits.
+
+    Raises ModelUnreadableError if it cannot be read, ModelTooLargeError past a limit.
+    """
     problems = Problems()
     timings = timings if timings is not None else Timings()
-    with collector_paused():
+    with LOAD_SLOT, collector_paused():
         with timings.phase("parse"):
-            files = read_model(root, problems, max_file_bytes)
-        return _build(files.documents, files.texts, problems, timings)
+            files = read_model(root, problems, limits)
+        return _build(files, problems, timings)
 
 
-def load_texts(files: dict[str, str | bytes]) -> Model:
-    """Load and validate a model given as file contents by relative path (e.g. from an upload)."""
+def load_texts(files: dict[str, str | bytes], limits: ModelLimits | None = None) -> Model:
+    """Load and validate a model given as file contents by relative path (e.g. from an upload).
+
+    Raises ModelUnreadableError when no model file is given, ModelTooLargeError past a limit.
+    """
     problems = Problems()
-    texts: dict[str, str] = {}
-    documents: list[RawDocument] = []
-    for name in sorted(files):
-        if not name.endswith((".yaml", ".yml")):
-            continue
-        content = files[name]
-        text = decode_text(content, name, problems) if isinstance(content, bytes) else content
-        if text is not None:
-            texts[name] = text
-            documents.extend(parse_documents(text, name, problems))
-    if not texts and not problems.items:
-        raise ModelUnreadableError("no *.yaml or *.yml files given")
-    with collector_paused():
-        return _build(documents, texts, problems, Timings())
+    with LOAD_SLOT, collector_paused():
+        try:
+            read = read_given(files, problems, limits if limits is not None else ModelLimits())
+        except ModelTooLargeError as error:
+            log.warning("model of %d files refused: %s", len(files), error.detail)
+            raise
+        if not read.texts and not problems.items:
+            raise ModelUnreadableError("no *.yaml or *.yml files given")
+        return _build(read, problems, Timings())
 
 
 class Timings(dict[str, float]):
@@ -90,16 +98,14 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build(
-    documents: list[RawDocument], texts: dict[str, str], problems: Problems, timings: Timings
-) -> Model:
+def _build(files: ModelFiles, problems: Problems, timings: Timings) -> Model:
     with timings.phase("build"):
         placed = [
             Placed(_builtin(data), BUILTIN_SOURCE, builtin=True) for data in builtin_documents()
         ]
         broken: set[tuple[str, str]] = set()
-        nul_characters(documents, texts, problems)
-        for raw in documents:
+        nul_characters(files.documents, files.texts, problems)
+        for raw in files.documents:
             document = read_document(raw, problems, broken)
             if document is not None:
                 placed.append(Placed(document, raw.source))
@@ -109,18 +115,10 @@ def _build(
     with timings.phase("validate"):
         validate(model, assembler.undeclared_teams, problems)
     with timings.phase("positions"):
-        resolve_positions(problems.items, texts)
+        resolve_positions(problems.items, files.texts)
         model.problems = sorted(problems.items, key=sort_key)
-    model.content_hash = content_hash(texts)
+    model.content_hash = files.content_hash
     return model
-
-
-def content_hash(texts: dict[str, str]) -> str:
-    """sha256 over the model files (paths and texts): equal content, equal hash."""
-    digest = hashlib.sha256()
-    for path in sorted(texts):
-        digest.update(path.encode() + b"\0" + texts[path].encode() + b"\0")
-    return digest.hexdigest()
 
 
 def _builtin(data: dict[str, object]) -> Document:

@@ -12,10 +12,12 @@ from typing import Any
 
 import yaml_rs
 
+from app.ecosystem.content import FILE, LINK, UNREADABLE, ContentDigest
+from app.ecosystem.limits import ModelLimits, NodeBudget
 from app.ecosystem.problems import Problems, Source
 
-MAX_FILE_BYTES = 16 * 1024 * 1024
 PARSE_THREADS = min(4, os.cpu_count() or 1)
+MODEL_SUFFIXES = (".yaml", ".yml")
 # An alias bomb ("billion laughs") stops here instead of filling memory.
 ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=200_000, max_replay_stack_depth=32)
 _POSITION = re.compile(r"at line (\d+), column (\d+)")
@@ -36,28 +38,36 @@ class RawDocument:
 
 @dataclass(slots=True)
 class ModelFiles:
-    """The text of every model file (by path relative to the root) and its documents."""
+    """The text of every model file (by path relative to the root), its documents, its hash."""
 
     texts: dict[str, str]
     documents: list[RawDocument]
+    content_hash: str = ""
 
 
-def find_files(root: Path, problems: Problems) -> list[Path]:
+def is_model_file(relative: str) -> bool:
+    """Whether a relative path names a model file: `*.yaml`/`*.yml`, nothing hidden on the way."""
+    parts = relative.split("/")
+    return relative.endswith(MODEL_SUFFIXES) and not any(p.startswith(".") for p in parts)
+
+
+def find_files(root: Path, problems: Problems, digest: ContentDigest | None = None) -> list[Path]:
     """Every `*.yaml`/`*.yml` below root, sorted; hidden entries and symlinks are skipped."""
     if not root.is_dir():
         raise ModelUnreadableError(f"{root}: not a directory")
+    digest = digest if digest is not None else ContentDigest()
     found: list[Path] = []
     for folder, dirs, files in os.walk(root, onerror=_raise_unreadable):
         dirs[:] = sorted(d for d in dirs if not d.startswith("."))
         for name in [d for d in dirs if Path(folder, d).is_symlink()]:
             dirs.remove(name)  # a link could lead out of the model (git keeps links as links)
-            _skipped_link(root, Path(folder, name), problems)
+            _skipped_link(root, Path(folder, name), problems, digest)
         for name in sorted(files):
-            if name.startswith(".") or not name.endswith((".yaml", ".yml")):
+            if name.startswith(".") or not name.endswith(MODEL_SUFFIXES):
                 continue
             path = Path(folder, name)
             if path.is_symlink():
-                _skipped_link(root, path, problems)
+                _skipped_link(root, path, problems, digest)
             else:
                 found.append(path)
     if not found:
@@ -65,8 +75,9 @@ def find_files(root: Path, problems: Problems) -> list[Path]:
     return found
 
 
-def _skipped_link(root: Path, path: Path, problems: Problems) -> None:
+def _skipped_link(root: Path, path: Path, problems: Problems, digest: ContentDigest) -> None:
     relative = path.relative_to(root).as_posix()
+    digest.add(relative, LINK, os.fsencode(os.readlink(path)))
     message = f"{relative} is a symbolic link and was skipped"
     problems.warning("symlink-skipped", message, Source(relative), relative)
 
@@ -75,48 +86,111 @@ def _raise_unreadable(error: OSError) -> None:
     raise ModelUnreadableError(f"{error.filename}: {error.strerror}")
 
 
-def read_model(root: Path, problems: Problems, max_file_bytes: int = MAX_FILE_BYTES) -> ModelFiles:
-    """Read and parse every model file under root; file-level problems are recorded.
+def read_model(root: Path, problems: Problems, limits: ModelLimits | None = None) -> ModelFiles:
+    """Read and parse every model file under root within the limits; file problems are recorded.
 
-    Files are read and parsed on a few threads: the parser releases the GIL for part of its work.
+    Raises ModelTooLargeError past a limit. Files are read and parsed on a few threads: the
+    parser releases the GIL for part of its work.
     """
+    limits = limits if limits is not None else ModelLimits()
+    digest = ContentDigest()
+    paths = find_files(root, problems, digest)
+    sizes = {path: _size(path) for path in paths}
+    readable = [size for size in sizes.values() if 0 <= size <= limits.max_file_bytes]
+    limits.check_bytes(sum(readable), len(paths))
+    reader = _FileReader(limits, digest)
 
     def read_one(path: Path) -> tuple[str, str | None, list[RawDocument], Problems]:
-        found = Problems()
         relative = path.relative_to(root).as_posix()
-        text = read_text(path, relative, found, max_file_bytes)
-        documents = parse_documents(text, relative, found) if text is not None else []
+        found = Problems()
+        if _too_large(relative, sizes[path], limits, found):
+            digest.add_file(relative, path)
+            return relative, None, [], found
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            found.error(
+                "file-unreadable", f"{relative}: {error.strerror}", Source(relative), relative
+            )
+            digest.add(relative, UNREADABLE, os.fsencode(error.strerror or ""))
+            return relative, None, [], found
+        text, documents = reader.read(relative, raw, found)
         return relative, text, documents, found
 
     files = ModelFiles({}, [])
     with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        for relative, text, documents, found in pool.map(read_one, find_files(root, problems)):
+        for relative, text, documents, found in pool.map(read_one, paths):
             if text is not None:
                 files.texts[relative] = text
             files.documents.extend(documents)
             problems.items.extend(found.items)
+    files.content_hash = digest.hexdigest()
     return files
 
 
-def read_text(path: Path, relative: str, problems: Problems, max_file_bytes: int) -> str | None:
-    """The file's text, or None with a problem when it is too large, binary or not UTF-8."""
-    source = Source(relative)
+def read_given(
+    given: dict[str, str | bytes], problems: Problems, limits: ModelLimits
+) -> ModelFiles:
+    """Parse model files given by relative path (an upload) within the limits, like read_model."""
+    names = sorted(name for name in given if is_model_file(name))
+    raws = {name: file_bytes(given[name]) for name in names}
+    readable = [len(raw) for raw in raws.values() if len(raw) <= limits.max_file_bytes]
+    limits.check_bytes(sum(readable), len(names))
+    digest = ContentDigest()
+    reader = _FileReader(limits, digest)
+    files = ModelFiles({}, [])
+    for name, raw in raws.items():
+        if _too_large(name, len(raw), limits, problems):
+            digest.add(name, FILE, raw)
+            continue
+        text, documents = reader.read(name, raw, problems)
+        if text is not None:
+            files.texts[name] = text
+        files.documents.extend(documents)
+    files.content_hash = digest.hexdigest()
+    return files
+
+
+def file_bytes(content: str | bytes) -> bytes:
+    """The bytes of a file given as text or bytes (text as UTF-8; a lone surrogate kept as is)."""
+    return content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
+
+
+def _size(path: Path) -> int:
     try:
-        size = path.stat().st_size
-        if size > max_file_bytes:
-            problems.error(
-                "file-too-large",
-                f"{relative} has {size} bytes; a model file may have "
-                f"at most {max_file_bytes} bytes",
-                source,
-                relative,
-            )
-            return None
-        raw = path.read_bytes()
-    except OSError as error:
-        problems.error("file-unreadable", f"{relative}: {error.strerror}", source, relative)
-        return None
-    return decode_text(raw, relative, problems)
+        return path.stat().st_size
+    except OSError:
+        return -1  # reported when it is read
+
+
+class _FileReader:
+    """Reads one model file's bytes: counted in the hash, decoded, parsed, its nodes counted."""
+
+    def __init__(self, limits: ModelLimits, digest: ContentDigest) -> None:
+        self.budget = NodeBudget(limits)
+        self.digest = digest
+
+    def read(
+        self, relative: str, raw: bytes, problems: Problems
+    ) -> tuple[str | None, list[RawDocument]]:
+        """The file's text and documents (None and [] when it is not text)."""
+        self.digest.add(relative, FILE, raw)
+        text = decode_text(raw, relative, problems)
+        if text is None:
+            return None, []
+        self.budget.spend(None, relative)  # the file counts (many empty files add up), and no
+        documents = parse_documents(text, relative, problems)  # file is parsed past the limit
+        for document in documents:
+            self.budget.spend(document.data, relative)
+        return text, documents
+
+
+def _too_large(relative: str, size: int, limits: ModelLimits, problems: Problems) -> bool:
+    """Whether the file is too large to be read (then recorded as the problem file-too-large)."""
+    reason = limits.file_too_large(relative, size)
+    if reason is not None:
+        problems.error("file-too-large", reason, Source(relative), relative)
+    return reason is not None
 
 
 def decode_text(raw: bytes, relative: str, problems: Problems) -> str | None:
@@ -167,7 +241,11 @@ def _parts(text: str) -> list[tuple[int, str]]:
     if not starts:
         return [(1, text)]
     bounds = [0, *(i for i in starts if i > 0), len(text)]
-    return [(text.count("\n", 0, a) + 1, text[a:b]) for a, b in pairwise(bounds)]
+    parts, line = [], 1
+    for a, b in pairwise(bounds):  # lines counted part by part: a file of many documents is linear
+        parts.append((line, text[a:b]))
+        line += text.count("\n", a, b)
+    return parts
 
 
 def _syntax_problem(message: str, relative: str, problems: Problems, first_line: int) -> None:

@@ -23,7 +23,10 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from app.ecosystem.limits import ModelTooLargeError
 from app.errors import AppError, InvalidParameterError
+
+__all__ = ["CommitUnusableError", "GitError", "ModelTooLargeError", "Repository", "check_ref"]
 
 REF = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/-]{0,254}")
 SHA = re.compile(r"[0-9a-f]{40}")
@@ -43,11 +46,12 @@ class GitError(AppError):
     type = "git-error"
 
 
-class ModelTooLargeError(AppError):
-    """A commit's model subtree is larger than the configured limit."""
+class CommitUnusableError(GitError):
+    """The commit itself cannot be ingested (no model directory, an entry that cannot be
+    extracted): the same every time, unlike a git command that failed."""
 
-    status = 413
-    type = "model-too-large"
+    status = 422
+    type = "commit-unusable"
 
 
 def check_ref(ref: str, parameter: str = "ref") -> str:
@@ -199,11 +203,14 @@ class Repository:
         except GitError:
             kind = b""
         if kind != b"tree":
-            raise GitError(f"the model directory {subdir!r} does not exist at commit {commit[:12]}")
+            raise CommitUnusableError(
+                f"the model directory {subdir!r} does not exist at commit {commit[:12]}"
+            )
         size = await self.subtree_size(commit, subdir)
         if size > max_bytes:
             raise ModelTooLargeError(
-                f"the model directory of commit {commit[:12]} has {size} bytes; at most {max_bytes} are read"
+                f"the model directory of commit {commit[:12]} has {size} bytes;"
+                f" at most {max_bytes} are read (ECOPLANE_MAX_COMMIT_BYTES)"
             )
         archive = await self.git("archive", "--format=tar", tree_of(commit, subdir))
         target = Path(tempfile.mkdtemp(prefix="ecoplane-model-"))  # mode 0700: private
@@ -236,11 +243,26 @@ def tree_of(commit: str, subdir: str) -> str:
 
 
 def _extract(archive: bytes, target: Path) -> None:
-    """Extract a tar archive from git: links leading out of the target are refused."""
+    """Extract a tar archive from git with the `data` filter.
+
+    A symbolic link is kept as it is, wherever it points: the loader never follows one (it
+    reports `symlink-skipped` and counts its target in the content hash), and nothing is
+    extracted through one (the filter checks every other member's real path).
+    """
     with tarfile.open(fileobj=io.BytesIO(archive), mode="r:") as tar:
         try:
-            tar.extractall(target, filter="data")
+            tar.extractall(target, filter=_links_kept)
         except tarfile.FilterError as error:
-            raise GitError(
+            raise CommitUnusableError(
                 f"the commit holds a file that cannot be extracted safely: {error}"
             ) from error
+
+
+def _links_kept(member: tarfile.TarInfo, path: str) -> tarfile.TarInfo | None:
+    """The `data` filter, except that a symbolic link leading anywhere is extracted as a link."""
+    try:
+        return tarfile.data_filter(member, path)
+    except (tarfile.AbsoluteLinkError, tarfile.LinkOutsideDestinationError):
+        if not member.issym():
+            raise
+        return member.replace(uid=None, gid=None, deep=False)  # type: ignore[arg-type]

@@ -4,6 +4,11 @@ An older commit never replaces a newer active one: before storing, the commits t
 from the ingested one are listed from the mirror, and the catalog's activation guard (asked
 under the activation lock) keeps the version back when the active version's commit is one of
 them. The same guard marks the ingest active in the activating transaction itself.
+
+A failure that the commit itself causes (no model directory, a model too large, content the
+database cannot hold) ends the ingest `rejected`: an ingest of that commit fails the same way
+every time, so the poll does not queue it again. Other failures (git or the database out of
+reach) end it `failed`, and the poll tries the branch head again.
 """
 
 from __future__ import annotations
@@ -15,16 +20,34 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.catalog.store import ActivationGuard, StoredVersion, store_model
+from app.catalog.store import (
+    ActivationGuard,
+    ModelNotStorableError,
+    StoredVersion,
+    store_model,
+)
 from app.db.ingest_table import IngestState
-from app.ecosystem.loader import ModelUnreadableError, Timings, load_directory
+from app.ecosystem.limits import limits_of
+from app.ecosystem.loader import (
+    ModelTooLargeError,
+    ModelUnreadableError,
+    Timings,
+    load_directory,
+)
 from app.ecosystem.model import Model
 from app.errors import AppError
 from app.gitsource import queue
-from app.gitsource.git import Repository
+from app.gitsource.git import CommitUnusableError, Repository
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.ingest")
+# what the commit itself causes: ingesting it again fails the same way
+DETERMINISTIC = (
+    ModelUnreadableError,
+    ModelTooLargeError,
+    CommitUnusableError,
+    ModelNotStorableError,
+)
 
 
 class Pipeline:
@@ -47,8 +70,9 @@ class Pipeline:
             detail = _failure(error)
             if self.repository is not None:
                 detail = self.repository.redact(detail)
-            log.warning("ingest %s failed: %s", ingest["id"], detail)
-            await queue.advance(connection, ingest["id"], IngestState.FAILED, detail=detail)
+            state = IngestState.REJECTED if isinstance(error, DETERMINISTIC) else IngestState.FAILED
+            log.warning("ingest %s %s: %s", ingest["id"], state.value, detail)
+            await queue.advance(connection, ingest["id"], state, detail=detail)
         await queue.advance_timings(connection, ingest["id"], timings)
 
     async def _run(
@@ -91,7 +115,8 @@ class Pipeline:
         async with repository.checkout(
             commit, self.settings.model_subdir, self.settings.max_commit_bytes
         ) as directory:
-            return await asyncio.to_thread(load_directory, directory)
+            limits = limits_of(self.settings)
+            return await asyncio.to_thread(load_directory, directory, limits)
 
     async def _supersede_older(
         self, connection: asyncpg.Connection, ingest_id: int, commit: str

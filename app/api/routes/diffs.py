@@ -65,6 +65,6 @@ async def validate(upload: Annotated[ModelUpload, Depends(model_upload)], db: Co
     """Problems of an uploaded model and its changes against the active version; stores nothing."""
     # the upload is read before a pooled connection is taken (a slow client holds none)
     try:
-        return await validation_report(db, upload.files)
+        return await validation_report(db, upload.files, upload.limits)
     except ModelUnreadableError as error:
         raise InvalidParameterError(upload.parameter, str(error)) from error
