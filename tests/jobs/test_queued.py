@@ -30,8 +30,8 @@ async def test_a_queued_run_comes_with_its_code_and_a_second_is_refused(
 ) -> None:
     async with acquire(pool) as connection:
         run, code = await queue_transformer_run(connection, "chain_a", "manual", "ops")
-        assert (run["kind"], run["target"], run["state"]) == ("transformer", "chain_a", "queued")
-        assert (run["trigger"], run["requested_by"], run["runner_ref"]) == ("manual", "ops", None)
+        assert (run.kind, run.target, run.state) == ("transformer", "chain_a", "queued")
+        assert (run.trigger, run.requested_by, run.runner_ref) == ("manual", "ops", None)
         assert code.name == "chain_a" and code.workspace == "ChainA" and code.code_kind == "python"
-        with pytest.raises(ConflictError, match=f"run {run['id']} is queued"):
+        with pytest.raises(ConflictError, match=f"run {run.id} is queued"):
             await queue_transformer_run(connection, "chain_a", "manual", None)
