@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from app.db.run_table import RunKind
+from app.ecosystem.builtins import BUILTIN_CODES
 from app.errors import ConflictError
 from app.jobs.pooled import acquire
 from app.jobs.queued import KIND, queue_transformer_run
@@ -35,3 +37,9 @@ async def test_a_queued_run_comes_with_its_code_and_a_second_is_refused(
         assert code.name == "chain_a" and code.workspace == "ChainA" and code.code_kind == "python"
         with pytest.raises(ConflictError, match=f"run {run.id} is queued"):
             await queue_transformer_run(connection, "chain_a", "manual", None)
+
+
+@pytest.mark.parametrize("builtin", sorted(BUILTIN_CODES))
+def test_every_builtin_the_model_admits_is_a_run_kind(builtin: str) -> None:
+    code = TransformerCode("t", "W", "builtin", builtin_code=builtin)
+    assert transformer_kind(code) == RunKind(builtin)
