@@ -43,7 +43,7 @@ from app.examples.seeder import seed_if_missing
 from app.gitsource.service import build_ingestion
 from app.jobs.leader import LeaderElection
 from app.jobs.pooled import jobs_pool
-from app.jobs.runners import build_runner
+from app.jobs.runners.factory import build_runner
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
 from app.security.dashboard import ensure_local_dashboard
@@ -81,6 +81,12 @@ def with_local_operator(settings: Settings) -> Settings:
     return settings.model_copy(update={"tokens": [*settings.tokens, entry]})
 
 
+def with_run_subscribers(jobs: JobService) -> JobService:
+    """The job service with its run-ended subscribers: here is where one is added (in order)."""
+    jobs.run_ended.subscribe(jobs.dependents.after)  # what a success starts next
+    return jobs
+
+
 async def _example(settings: Settings, engine: AsyncEngine, pool: asyncpg.Pool) -> None:
     """The example on a fresh embedded default: acme stored and active, its raw tables seeded."""
     model = load_directory(EXAMPLE)
@@ -113,7 +119,8 @@ async def _prepare(settings: Settings) -> Resources:
     if settings.embedded:  # the model export reads the model as the dashboard role
         await ensure_local_dashboard(engine, url, settings.data_dir)
     jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
-    jobs = JobService(jobs_db, settings, build_runner(settings, url, run_secrets(settings)))
+    runner = build_runner(settings, url, run_secrets(settings))
+    jobs = with_run_subscribers(JobService(jobs_db, settings, runner))
     scheduler = Scheduler(jobs, jobs_db, settings)
     election = LeaderElection(
         asyncpg_dsn(url),

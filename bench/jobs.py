@@ -47,11 +47,11 @@ from app.db.engine import create_engine  # noqa: E402
 from app.db.migrate import upgrade  # noqa: E402
 from app.db.urls import asyncpg_dsn, with_database  # noqa: E402
 from app.ecosystem.loader import load_texts  # noqa: E402
-from app.jobs.kube_api import api_client  # noqa: E402
-from app.jobs.kubernetes import KubernetesRunner  # noqa: E402
 from app.jobs.pooled import jobs_pool  # noqa: E402
+from app.jobs.runners.kubernetes import KubernetesRunner  # noqa: E402
 from app.jobs.service import JobService  # noqa: E402
 from app.jobs.spec import TransformerCode, job_body, transformer_job  # noqa: E402
+from app.kube import api_client  # noqa: E402
 from app.security.secrets.base import Credentials  # noqa: E402
 from app.security.secrets.kubernetes import KubernetesSecretStore  # noqa: E402
 from app.settings import Settings  # noqa: E402

@@ -7,6 +7,7 @@ from datetime import datetime
 from pydantic import Field
 
 from app.api.schemas import Body
+from app.db.run_table import RunState, spelled
 
 
 class RunOut(Body):
@@ -25,7 +26,7 @@ class RunOut(Body):
     )
     state: str = Field(
         examples=["succeeded"],
-        description="queued, running, succeeded, failed, cancelled, timed-out or lost",
+        description=spelled(list(RunState)),
     )
     attempts: int = Field(examples=[1], description="attempts started")
     runner_ref: str | None = Field(

@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import asyncio
 import json
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
 from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, note, output
 from app.db.engine import create_engine, create_pool, database_url
 from app.db.migrate import upgrade
+from app.db.run_table import RunState
 from app.jobs.pooled import acquire
-from app.jobs.runners import build_runner
-from app.jobs.runs import RunFilter, get_run, list_runs
+from app.jobs.runners.factory import build_runner
+from app.jobs.runs import Run, RunFilter, get_run, list_runs
 from app.jobs.service import JobService
-from app.main import with_example_path
+from app.main import with_example_path, with_run_subscribers
 from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings
-
-STATES = ("queued", "running", "succeeded", "failed", "cancelled", "timed-out", "lost")
 
 
 def register(commands: Commands) -> None:
@@ -32,15 +32,18 @@ def register(commands: Commands) -> None:
     runs = commands.add_parser("runs", help="the recorded runs, newest first")
     runs.add_argument("--kind", help="only this kind (transformer, security-sync, ...)")
     runs.add_argument("--target", help="only runs of this transformer")
-    runs.add_argument("--state", choices=STATES, help="only runs in this state")
+    runs.add_argument(
+        "--state", choices=list(RunState), type=RunState, help="only runs in this state"
+    )
     runs.add_argument("--limit", type=int, default=20, help="how many (default 20)")
     runs.add_argument("--format", choices=("text", "json"), default="text")
     runs.set_defaults(handler=lambda args: asyncio.run(_runs(args)))
 
 
-def _json(run: dict[str, Any]) -> str:
+def _json(run: Run) -> str:
     return json.dumps(
-        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in run.items()}, indent=2
+        {k: v.isoformat() if isinstance(v, datetime) else v for k, v in asdict(run).items()},
+        indent=2,
     )
 
 
@@ -53,15 +56,16 @@ async def _run(transformer: str, key: str | None) -> int:
     finally:
         await engine.dispose()
     pool = await create_pool(url, size=2)
-    service = JobService(pool, settings, build_runner(settings, url, run_secrets(settings)))
+    runner = build_runner(settings, url, run_secrets(settings))
+    service = with_run_subscribers(JobService(pool, settings, runner))
     try:
         run, created = await service.start_transformer(
             transformer, "manual", key=key, requested_by="cli"
         )
-        note(f"run {run['id']} of {transformer} {'started' if created else 'existed already'}")
-        await service.settled(run["id"])
+        note(f"run {run.id} of {transformer} {'started' if created else 'existed already'}")
+        await service.settled(run.id)
         async with acquire(pool) as connection:
-            done = await get_run(connection, run["id"])
+            done = await get_run(connection, run.id)
         if service.following:
             note(f"waiting for the runs it started: {sorted(service.following)}")
             await service.idle()  # onInputChange transformers that read its output
@@ -69,7 +73,7 @@ async def _run(transformer: str, key: str | None) -> int:
         await service.close()
         await pool.close()
     output([_json(done)])
-    return EXIT_OK if done["state"] == "succeeded" else EXIT_PROBLEMS
+    return EXIT_OK if done.state == RunState.SUCCEEDED else EXIT_PROBLEMS
 
 
 async def _runs(args: Any) -> int:
@@ -85,8 +89,8 @@ async def _runs(args: Any) -> int:
         output([json.dumps(json.loads(f"[{','.join(_json(r) for r in found)}]"), indent=2)])
         return EXIT_OK
     output(
-        f"{r['id']:>6}  {r['state']:<10} {r['kind']:<14} {r['target']:<28} {r['trigger']:<13}"
-        f" {r['created_at']:%Y-%m-%d %H:%M:%S}  exit {r['exit_code'] if r['exit_code'] is not None else '-'}"
+        f"{r.id:>6}  {r.state:<10} {r.kind:<14} {r.target:<28} {r.trigger:<13}"
+        f" {r.created_at:%Y-%m-%d %H:%M:%S}  exit {r.exit_code if r.exit_code is not None else '-'}"
         for r in found
     )
     return EXIT_OK

@@ -3,9 +3,41 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, Text, func, text
 from sqlmodel import Field, SQLModel
+
+
+class RunState(StrEnum):
+    """Where a run is: waiting or running (active), or how it ended (final)."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+    TIMED_OUT = "timed-out"
+    LOST = "lost"
+
+
+class RunKind(StrEnum):
+    """What a run executes: the security sync, a transformer's code, or a builtin by its code."""
+
+    SECURITY_SYNC = "security-sync"
+    TRANSFORMER = "transformer"
+    EXTERNALIZE_MODEL = "externalize-model"
+
+
+ACTIVE = (RunState.QUEUED, RunState.RUNNING)
+FINAL = tuple(state for state in RunState if state not in ACTIVE)
+STATES = ", ".join(f"'{state.value}'" for state in RunState)
+ACTIVE_STATES = ", ".join(f"'{state.value}'" for state in ACTIVE)  # SQL: state IN (...)
+
+
+def spelled(values: list[str]) -> str:
+    """`a, b or c`: the values as the column comments and descriptions list them."""
+    return f"{', '.join(values[:-1])} or {values[-1]}"
 
 
 class Run(SQLModel, table=True):
@@ -14,7 +46,7 @@ class Run(SQLModel, table=True):
     __tablename__ = "runs"
     __table_args__ = (
         CheckConstraint(
-            "state IN ('queued', 'running', 'succeeded', 'failed', 'cancelled', 'timed-out', 'lost')",
+            f"state IN ({STATES})",
             name="run_state_known",
         ),
         CheckConstraint(
@@ -26,7 +58,7 @@ class Run(SQLModel, table=True):
             "kind",
             "target",
             unique=True,
-            postgresql_where=text("state IN ('queued', 'running')"),
+            postgresql_where=text(f"state IN ({ACTIVE_STATES})"),
         ),
         Index(
             "run_idempotency_key",
@@ -64,9 +96,7 @@ class Run(SQLModel, table=True):
     )
     state: str = Field(
         sa_type=Text,
-        sa_column_kwargs={
-            "comment": "queued, running, succeeded, failed, cancelled, timed-out or lost"
-        },
+        sa_column_kwargs={"comment": spelled(list(RunState))},
     )
     attempts: int = Field(
         default=0, sa_column_kwargs={"comment": "attempts started", "server_default": text("0")}

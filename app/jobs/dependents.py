@@ -11,14 +11,15 @@ import logging
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from importlib.util import find_spec
-from typing import Any
 
 import asyncpg
 
+from app.db.run_table import RunKind, RunState
 from app.errors import AppError
 from app.jobs.model import Schedule, input_change_chains, schedules
 from app.jobs.pooled import acquire
-from app.jobs.spec import SECURITY_SYNC, worker_module
+from app.jobs.runs import Run
+from app.jobs.spec import worker_module
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.jobs")
@@ -40,12 +41,14 @@ class Dependents:
         self.start = start
         self.chains: OrderedDict[int, dict[str, list[str]]] = OrderedDict()
 
-    async def after(self, run: dict[str, Any]) -> None:
-        """What a run that succeeded starts."""
-        if run["kind"] == SECURITY_SYNC:
+    async def after(self, run: Run) -> None:
+        """What a run that succeeded starts (a run-ended subscriber: other ends start nothing)."""
+        if run.state != RunState.SUCCEEDED:
+            return
+        if run.kind == RunKind.SECURITY_SYNC:
             await self._after_security_sync()
-        elif run["version_id"] is not None:
-            await self._after_transformer(run)
+        elif run.version_id is not None:
+            await self._after_transformer(run, run.version_id)
 
     async def model_changed(self, version_id: int, found: list[Schedule] | None = None) -> None:
         """Start a version's onModelChange transformers (builtins once their worker exists)."""
@@ -73,17 +76,17 @@ class Dependents:
         if active is not None:
             await self.model_changed(int(active))
 
-    async def _after_transformer(self, run: dict[str, Any]) -> None:
+    async def _after_transformer(self, run: Run, version_id: int) -> None:
         """Start the onInputChange transformers reading the output of a transformer's run."""
-        chains = self.chains.get(run["version_id"])
+        chains = self.chains.get(version_id)
         if chains is None:  # a version never changes: its chains are read once
             async with acquire(self.pool) as connection:
-                chains = await input_change_chains(connection, run["version_id"])
-            self.chains[run["version_id"]] = chains
+                chains = await input_change_chains(connection, version_id)
+            self.chains[version_id] = chains
             while len(self.chains) > CACHED_VERSIONS:
                 self.chains.popitem(last=False)
-        for name in chains.get(run["target"], []):
+        for name in chains.get(run.target, []):
             try:
-                await self.start(name, "input-change", f"after-run-{run['id']}", f"run {run['id']}")
+                await self.start(name, "input-change", f"after-run-{run.id}", f"run {run.id}")
             except AppError as error:  # e.g. it left the model since
-                log.warning("%s not started after run %s: %s", name, run["id"], error.detail)
+                log.warning("%s not started after run %s: %s", name, run.id, error.detail)

@@ -8,19 +8,18 @@ key is looked up by kind.
 
 from __future__ import annotations
 
-from typing import Any
-
 import asyncpg
 
+from app.db.run_table import RunKind
 from app.errors import NoActiveModelError, NotFoundError
 from app.jobs.model import CODE_FIELDS, active_transformer_code, code_of
-from app.jobs.runs import FIELDS, active_conflict
-from app.jobs.spec import TRANSFORMER, TransformerCode, transformer_kind
+from app.jobs.runs import FIELDS, Run, active_conflict
+from app.jobs.spec import TransformerCode, transformer_kind
 
 RUN_COLUMNS = [field.strip() for field in FIELDS.split(",")]
 KIND = (
-    f"CASE WHEN code_kind = 'builtin' THEN coalesce(builtin_code, '{TRANSFORMER}')"
-    f" ELSE '{TRANSFORMER}' END"
+    f"CASE WHEN code_kind = 'builtin' THEN coalesce(builtin_code, '{RunKind.TRANSFORMER}')"
+    f" ELSE '{RunKind.TRANSFORMER}' END"
 )
 QUEUE = (
     "WITH code AS (SELECT v.id AS active_version, t.* FROM model_versions v"
@@ -36,7 +35,7 @@ QUEUE = (
 
 async def queue_transformer_run(
     connection: asyncpg.Connection, name: str, trigger: str, requested_by: str | None
-) -> tuple[dict[str, Any], TransformerCode]:
+) -> tuple[Run, TransformerCode]:
     """A queued run of the active version's transformer, and its code.
 
     Raises NoActiveModelError, NotFoundError, or ConflictError naming the active run.
@@ -52,4 +51,4 @@ async def queue_transformer_run(
         raise NotFoundError(
             f"transformer {name!r} does not exist in model version {row['active_version']}"
         )
-    return {column: row[column] for column in RUN_COLUMNS}, code_of(row)
+    return Run.from_row({column: row[column] for column in RUN_COLUMNS}), code_of(row)

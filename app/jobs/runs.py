@@ -7,15 +7,17 @@ first writer of a final state wins, so a cancel and a finished Job cannot overwr
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
+from app.db.run_table import ACTIVE_STATES, FINAL, RunKind, RunState
 from app.errors import ConflictError, NotFoundError
+from app.jobs.runners.base import Outcome
 
-ACTIVE = ("queued", "running")
-FINAL = ("succeeded", "failed", "cancelled", "timed-out", "lost")
 FIELDS = (
     "id, kind, target, version_id, trigger, state, attempts, runner_ref, exit_code, reason,"
     " log_tail, idempotency_key, requested_by, created_at, started_at, finished_at"
@@ -24,10 +26,44 @@ RUN_FIELDS = ", ".join(f"r.{field.strip()}" for field in FIELDS.split(","))  # F
 
 
 @dataclass(frozen=True, slots=True)
+class Run:
+    """One run as recorded: what, why, by whom, where it is, and how it ended."""
+
+    id: int
+    kind: RunKind
+    target: str
+    version_id: int | None
+    trigger: str
+    state: RunState
+    attempts: int
+    runner_ref: str | None
+    exit_code: int | None
+    reason: str | None
+    log_tail: str | None
+    idempotency_key: str | None
+    requested_by: str | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record | Mapping[str, Any]) -> Run:
+        """The run of a row of FIELDS."""
+        return cls(
+            **{**dict(row.items()), "kind": RunKind(row["kind"]), "state": RunState(row["state"])}
+        )
+
+    @property
+    def ended(self) -> bool:
+        """Whether it reached a final state."""
+        return self.state in FINAL
+
+
+@dataclass(frozen=True, slots=True)
 class RunRequest:
     """What is asked to run, why, and by whom."""
 
-    kind: str
+    kind: RunKind
     target: str
     trigger: str
     version_id: int | None = None
@@ -41,12 +77,10 @@ class RunFilter:
 
     kind: str | None = None
     target: str | None = None
-    state: str | None = None
+    state: RunState | None = None
 
 
-async def create_run(
-    connection: asyncpg.Connection, request: RunRequest
-) -> tuple[dict[str, Any], bool]:
+async def create_run(connection: asyncpg.Connection, request: RunRequest) -> tuple[Run, bool]:
     """A queued run, or the run an earlier request with the same key made (then False).
 
     Raises ConflictError naming the active run when the target already has one.
@@ -69,47 +103,49 @@ async def create_run(
                 return earlier, False
         raise await active_conflict(connection, request.kind, request.target) from error
     assert row is not None
-    return dict(row), True
+    return Run.from_row(row), True
 
 
-async def _by_key(connection: asyncpg.Connection, request: RunRequest) -> dict[str, Any] | None:
+async def _by_key(connection: asyncpg.Connection, request: RunRequest) -> Run | None:
     row = await connection.fetchrow(
         f"SELECT {FIELDS} FROM runs WHERE kind = $1 AND target = $2 AND idempotency_key = $3",
         request.kind, request.target, request.idempotency_key,
     )  # fmt: skip
-    return dict(row) if row else None
+    return Run.from_row(row) if row else None
 
 
 async def active_conflict(connection: asyncpg.Connection, kind: str, target: str) -> ConflictError:
     active = await connection.fetchrow(
-        "SELECT id, state FROM runs WHERE kind = $1 AND target = $2 AND state IN ('queued', 'running')",
+        f"SELECT id, state FROM runs WHERE kind = $1 AND target = $2 AND state IN ({ACTIVE_STATES})",
         kind, target,
     )  # fmt: skip
     which = f"run {active['id']} is {active['state']}" if active else "another run is active"
     return ConflictError(f"{kind} {target!r} already has an active run: {which}")
 
 
-async def record_skipped(connection: asyncpg.Connection, request: RunRequest, why: str) -> None:
+async def record_skipped(connection: asyncpg.Connection, request: RunRequest, why: str) -> Run:
     """Record a start that was refused because a run was active (a cancelled run saying why)."""
-    await connection.execute(
+    row = await connection.fetchrow(
         "INSERT INTO runs (kind, target, version_id, trigger, state, reason, requested_by,"
-        " finished_at) VALUES ($1, $2, $3, $4, 'cancelled', $5, $6, now())",
+        f" finished_at) VALUES ($1, $2, $3, $4, 'cancelled', $5, $6, now()) RETURNING {FIELDS}",
         request.kind, request.target, request.version_id, request.trigger,
         f"skipped: {why}", request.requested_by,
     )  # fmt: skip
+    assert row is not None
+    return Run.from_row(row)
 
 
-async def get_run(connection: asyncpg.Connection, run_id: int) -> dict[str, Any]:
+async def get_run(connection: asyncpg.Connection, run_id: int) -> Run:
     """One run; NotFoundError when there is none."""
     row = await connection.fetchrow(f"SELECT {FIELDS} FROM runs WHERE id = $1", run_id)
     if row is None:
         raise NotFoundError(f"run {run_id} does not exist")
-    return dict(row)
+    return Run.from_row(row)
 
 
 async def list_runs(
     connection: asyncpg.Connection, where: RunFilter, before: int | None, limit: int
-) -> list[dict[str, Any]]:
+) -> list[Run]:
     """Runs newest first, before a run id (limit+1 rows)."""
     rows = await connection.fetch(
         f"SELECT {FIELDS} FROM runs WHERE ($1::text IS NULL OR kind = $1)"
@@ -117,7 +153,7 @@ async def list_runs(
         " AND ($4::bigint IS NULL OR id < $4) ORDER BY id DESC LIMIT $5",
         where.kind, where.target, where.state, before, limit + 1,
     )  # fmt: skip
-    return [dict(row) for row in rows]
+    return [Run.from_row(row) for row in rows]
 
 
 async def set_reference(connection: asyncpg.Connection, run_id: int, reference: str) -> bool:
@@ -131,7 +167,7 @@ async def set_references(
     """Note the handles of several runs (one statement); the ids of those still active."""
     rows = await connection.fetch(
         "UPDATE runs r SET runner_ref = u.ref FROM unnest($1::bigint[], $2::text[]) AS u(id, ref)"
-        " WHERE r.id = u.id AND r.state IN ('queued', 'running') RETURNING r.id",
+        f" WHERE r.id = u.id AND r.state IN ({ACTIVE_STATES}) RETURNING r.id",
         [run_id for run_id, _ in references], [ref for _, ref in references],
     )  # fmt: skip
     return {row["id"] for row in rows}
@@ -152,22 +188,20 @@ async def mark_many_running(
         "UPDATE runs r SET state = 'running', runner_ref = u.ref, attempts = u.attempts,"
         " started_at = coalesce(r.started_at, now())"
         " FROM unnest($1::bigint[], $2::text[], $3::int[]) AS u(id, ref, attempts)"
-        " WHERE r.id = u.id AND r.state IN ('queued', 'running') RETURNING r.id",
+        f" WHERE r.id = u.id AND r.state IN ({ACTIVE_STATES}) RETURNING r.id",
         *map(list, zip(*starts, strict=True)),
     )  # fmt: skip
     return {row["id"] for row in rows}
 
 
-async def finish_run(
-    connection: asyncpg.Connection, run_id: int, outcome: Any
-) -> dict[str, Any] | None:
+async def finish_run(connection: asyncpg.Connection, run_id: int, outcome: Outcome) -> Run | None:
     """Record how it ended (an Outcome); None when it had already ended (e.g. cancelled)."""
     return (await finish_runs(connection, [(run_id, outcome)])).get(run_id)
 
 
 async def finish_runs(
-    connection: asyncpg.Connection, ends: list[tuple[int, Any]]
-) -> dict[int, dict[str, Any]]:
+    connection: asyncpg.Connection, ends: list[tuple[int, Outcome]]
+) -> dict[int, Run]:
     """Record how runs ended (one statement); per run it recorded, its row (first end per id)."""
     first = dict(reversed(ends))  # a run ends once: its first outcome here is the one sent
     rows = await connection.fetch(
@@ -175,40 +209,40 @@ async def finish_runs(
         " log_tail = u.log_tail, attempts = greatest(r.attempts, u.attempts), finished_at = now()"
         " FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[])"
         " AS u(id, state, exit_code, reason, log_tail, attempts)"
-        f" WHERE r.id = u.id AND r.state IN ('queued', 'running') RETURNING {RUN_FIELDS}",
+        f" WHERE r.id = u.id AND r.state IN ({ACTIVE_STATES}) RETURNING {RUN_FIELDS}",
         list(first), [o.state for o in first.values()], [o.exit_code for o in first.values()],
         [o.reason for o in first.values()], [o.log_tail for o in first.values()],
         [o.attempts for o in first.values()],
     )  # fmt: skip
-    return {row["id"]: dict(row) for row in rows}
+    return {row["id"]: Run.from_row(row) for row in rows}
 
 
-async def cancel_run(connection: asyncpg.Connection, run_id: int) -> dict[str, Any]:
+async def cancel_run(connection: asyncpg.Connection, run_id: int) -> Run:
     """Mark an active run cancelled; ConflictError when it has already ended."""
     row = await connection.fetchrow(
         "UPDATE runs SET state = 'cancelled', reason = 'cancelled on request', finished_at = now()"
-        f" WHERE id = $1 AND state IN ('queued', 'running') RETURNING {FIELDS}",
+        f" WHERE id = $1 AND state IN ({ACTIVE_STATES}) RETURNING {FIELDS}",
         run_id,
     )
     if row is None:
         found = await get_run(connection, run_id)
-        raise ConflictError(f"run {run_id} has already ended: it is {found['state']}")
-    return dict(row)
+        raise ConflictError(f"run {run_id} has already ended: it is {found.state}")
+    return Run.from_row(row)
 
 
-async def active_runs(connection: asyncpg.Connection) -> list[dict[str, Any]]:
+async def active_runs(connection: asyncpg.Connection) -> list[Run]:
     """Every queued or running run, oldest first."""
     rows = await connection.fetch(
-        f"SELECT {FIELDS} FROM runs WHERE state IN ('queued', 'running') ORDER BY id"
+        f"SELECT {FIELDS} FROM runs WHERE state IN ({ACTIVE_STATES}) ORDER BY id"
     )
-    return [dict(row) for row in rows]
+    return [Run.from_row(row) for row in rows]
 
 
-async def last_run(connection: asyncpg.Connection, transformer: str) -> dict[str, Any] | None:
+async def last_run(connection: asyncpg.Connection, transformer: str) -> Run | None:
     """The newest run of a transformer (of whatever kind its code is), or None."""
     row = await connection.fetchrow(
-        f"SELECT {FIELDS} FROM runs WHERE target = $1 AND kind <> 'security-sync'"
+        f"SELECT {FIELDS} FROM runs WHERE target = $1 AND kind <> '{RunKind.SECURITY_SYNC}'"
         " ORDER BY id DESC LIMIT 1",
         transformer,
     )
-    return dict(row) if row else None
+    return Run.from_row(row) if row else None

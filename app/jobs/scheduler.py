@@ -180,7 +180,7 @@ class Scheduler:
         except ConflictError as error:
             log.info("security sync tick skipped: %s", error.detail)
             return None
-        return int(run["id"]) if created else None
+        return run.id if created else None
 
     async def _reconcile(self) -> None:
         try:

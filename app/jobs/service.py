@@ -3,7 +3,8 @@
 A run row is committed (queued) before the runner is asked for anything, so a crash leaves a
 record that reconciliation settles. The runner's handle is noted before the start when it is
 known in advance (a Job name), and a run cancelled meanwhile is stopped again right after.
-What a run that succeeds starts next is app/jobs/dependents.py's.
+Every run recorded in a final state is announced to the run-ended subscribers (app/jobs/ended.py);
+what a run that succeeds starts next (app/jobs/dependents.py) is one of them.
 """
 
 from __future__ import annotations
@@ -15,14 +16,17 @@ from typing import Any
 
 import asyncpg
 
+from app.db.run_table import RunKind, RunState
 from app.errors import AppError, ConflictError
 from app.jobs.batched import Batched
 from app.jobs.dependents import Dependents
+from app.jobs.ended import RunEnded
 from app.jobs.model import Schedule, active_transformer_code
 from app.jobs.pooled import acquire
 from app.jobs.queued import queue_transformer_run
-from app.jobs.runner import RUNNING, MissingCredentialsError, Outcome, Runner, RunRefusedError
+from app.jobs.runners.base import RUNNING, MissingCredentialsError, Outcome, Runner, RunRefusedError
 from app.jobs.runs import (
+    Run,
     RunRequest,
     active_runs,
     cancel_run,
@@ -33,13 +37,7 @@ from app.jobs.runs import (
     record_skipped,
     set_references,
 )
-from app.jobs.spec import (
-    SECURITY_SYNC,
-    JobSpec,
-    security_sync_job,
-    transformer_job,
-    transformer_kind,
-)
+from app.jobs.spec import JobSpec, security_sync_job, transformer_job, transformer_kind
 from app.jobs.waiting import SyncWaits, is_waiting
 from app.settings import Settings
 
@@ -57,8 +55,9 @@ class JobService:
         self.following: dict[int, asyncio.Task[None]] = {}
         self.closing = False  # set by close(): nothing new is followed or chained
         self.follows_elsewhere = runner.follows_elsewhere
+        self.run_ended = RunEnded()  # subscribers are wired by app.main
         self.dependents = Dependents(pool, settings, self.start_or_skip)
-        self.waits = SyncWaits(pool, settings, self._follow)
+        self.waits = SyncWaits(pool, settings, self._follow, self.run_ended.announce)
         # runs move in bursts: the moves asked while one statement runs share the next
         self.references = Batched(self._set_references)
         self.starts = Batched(self._mark_running)
@@ -71,7 +70,7 @@ class JobService:
         *,
         key: str | None = None,
         requested_by: str | None = None,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[Run, bool]:
         """A run of a transformer of the active version; False when the key's run already existed."""
         async with acquire(self.pool) as connection:
             if key is None:  # nothing to look up first: one statement
@@ -83,7 +82,7 @@ class JobService:
                 request = RunRequest(kind, name, trigger, version, key, requested_by)
                 run, created = await create_run(connection, request)
         if created:
-            self._follow(run["id"], transformer_job(code, run["id"], self.settings))
+            self._follow(run.id, transformer_job(code, run.id, self.settings))
         return run, created
 
     async def start_security_sync(
@@ -93,29 +92,32 @@ class JobService:
         key: str | None = None,
         requested_by: str | None = None,
         version_id: int | None = None,
-    ) -> tuple[dict[str, Any], bool]:
+    ) -> tuple[Run, bool]:
         """A run of the security sync (`version_id`: the activation it follows, if any)."""
         async with acquire(self.pool) as connection:
             request = RunRequest(
-                SECURITY_SYNC, SECURITY_SYNC, trigger, version_id, key, requested_by
+                RunKind.SECURITY_SYNC, RunKind.SECURITY_SYNC, trigger, version_id, key, requested_by
             )
             run, created = await create_run(connection, request)
         if created:
-            self._follow(run["id"], security_sync_job(run["id"], self.settings))
+            self._follow(run.id, security_sync_job(run.id, self.settings))
         return run, created
 
     async def start_or_skip(self, name: str, trigger: str, key: str, by: str) -> int | None:
         """Start a transformer for the scheduler; a refused start is recorded, not raised."""
+        if self.closing:  # a stopping service starts nothing new
+            return None
         try:
             run, created = await self.start_transformer(name, trigger, key=key, requested_by=by)
         except ConflictError as error:
             async with acquire(self.pool) as connection:
                 version, code = await active_transformer_code(connection, name)
                 request = RunRequest(transformer_kind(code), name, trigger, version, None, by)
-                await record_skipped(connection, request, error.detail)
-            log.info("skipped %s (%s): %s", name, trigger, error.detail)
+                skipped = await record_skipped(connection, request, error.detail)
+            log.info("skipped %s (%s) as run %s: %s", name, trigger, skipped.id, error.detail)
+            await self.run_ended.announce(skipped)
             return None
-        return int(run["id"]) if created else None
+        return run.id if created else None
 
     def _follow(self, run_id: int, spec: JobSpec, reference: str | None = None) -> None:
         if self.closing:  # the queued row is settled by reconciliation on the next start
@@ -144,20 +146,19 @@ class JobService:
             else:
                 outcome = await self.runner.wait(spec, reference)
         except AppError as error:
-            outcome = Outcome("failed", reason=f"the runner failed: {error.detail}", attempts=0)
+            outcome = Outcome(
+                RunState.FAILED, reason=f"the runner failed: {error.detail}", attempts=0
+            )
         except Exception as error:  # recorded, never left running: the details go to the log
             log.exception("run %s failed inside ecoplane", run_id)
             outcome = Outcome(
-                "failed", reason=f"ecoplane failed: {type(error).__name__}", attempts=0
+                RunState.FAILED, reason=f"ecoplane failed: {type(error).__name__}", attempts=0
             )
         if outcome is None:
             return
         finished = await self.ends.get((run_id, outcome))
         if finished is not None:
-            try:
-                await self._ended(finished)
-            except Exception:  # the run itself is recorded; its chain is logged as broken
-                log.exception("the runs after run %s were not started", run_id)
+            await self._ended(finished)
 
     async def _launch_and_wait(self, run_id: int, spec: JobSpec) -> Outcome | None:
         planned = await self.runner.reference(spec)
@@ -166,7 +167,7 @@ class JobService:
         try:
             reference = await self._launch(run_id, spec)
         except RunRefusedError as error:
-            return Outcome("failed", reason=str(error), attempts=0)
+            return Outcome(RunState.FAILED, reason=str(error), attempts=0)
         if reference is None:
             return None  # it waits for the security sync, which hands it over when it ends
         if not await self.starts.get((run_id, reference, 1)):
@@ -195,7 +196,7 @@ class JobService:
             started = await mark_many_running(connection, starts)
         return {key: key[0] in started for key in starts}
 
-    async def _finish(self, ends: list[tuple[int, Outcome]]) -> dict[Any, dict[str, Any]]:
+    async def _finish(self, ends: list[tuple[int, Outcome]]) -> dict[Any, Run]:
         async with acquire(self.pool) as connection:
             finished = await finish_runs(connection, ends)
         first: dict[int, tuple[int, Outcome]] = {}  # a run ends once: by its first outcome
@@ -209,21 +210,21 @@ class JobService:
         """Start a version's onModelChange transformers, once per version (its key)."""
         await self.dependents.model_changed(version_id, found)
 
-    async def _ended(self, run: dict[str, Any]) -> None:
-        """A run's end is recorded: what waited for it and what it leads to go on."""
-        if self.closing:
-            return
-        if run["kind"] == SECURITY_SYNC:
-            await self.waits.sync_ended(run)
-        if run["state"] == "succeeded":
-            await self.dependents.after(run)
+    async def _ended(self, run: Run) -> None:
+        """A run's end is recorded: the runs that waited for it go on; the subscribers hear of it."""
+        if run.kind == RunKind.SECURITY_SYNC and not self.closing:
+            try:
+                await self.waits.sync_ended(run)
+            except Exception:  # the sync itself is recorded; reconciliation hands them over
+                log.exception("the runs waiting for run %s were not handed over", run.id)
+        await self.run_ended.announce(run)
 
-    async def cancel(self, run_id: int) -> dict[str, Any]:
+    async def cancel(self, run_id: int) -> Run:
         """Cancel an active run and stop it in the runner; ConflictError once it has ended."""
         async with acquire(self.pool) as connection:
             run = await cancel_run(connection, run_id)
-        if run["runner_ref"]:
-            await self.runner.cancel(run["runner_ref"])
+        if run.runner_ref:
+            await self.runner.cancel(run.runner_ref)
         await self._ended(run)  # a cancelled sync fails the runs that waited for it
         return run
 
@@ -233,29 +234,31 @@ class JobService:
             runs = await active_runs(connection)
         settled = []
         for run in runs:  # a run waiting for the security sync is the sync's to hand over
-            if run["id"] in self.following or is_waiting(run):
+            if run.id in self.following or is_waiting(run):
                 continue
             if await self._reconcile_one(run):
-                settled.append(run["id"])
+                settled.append(run.id)
         await self.waits.settle(runs)
         return settled
 
-    async def _reconcile_one(self, run: dict[str, Any]) -> bool:
-        reference = run["runner_ref"]
+    async def _reconcile_one(self, run: Run) -> bool:
+        reference = run.runner_ref
         if reference is None:
-            if datetime.now(UTC) - run["created_at"] < UNSTARTED_GRACE:
+            if datetime.now(UTC) - run.created_at < UNSTARTED_GRACE:
                 return False
-            outcome: Outcome | str | None = Outcome("lost", reason="it was never started")
+            outcome: Outcome | str | None = Outcome(RunState.LOST, reason="it was never started")
         else:
             seen = await self.runner.inspect(reference)
             if seen == RUNNING:
                 if self.follows_elsewhere:  # a Job outlives the replica that started it
-                    self._follow(run["id"], _followed_spec(run), reference)
+                    self._follow(run.id, _followed_spec(run), reference)
                 return False
-            outcome = seen or Outcome("lost", reason=f"the runner has no trace of {reference}")
+            outcome = seen or Outcome(
+                RunState.LOST, reason=f"the runner has no trace of {reference}"
+            )
         assert isinstance(outcome, Outcome)
         async with acquire(self.pool) as connection:
-            finished = await finish_run(connection, run["id"], outcome)
+            finished = await finish_run(connection, run.id, outcome)
         if finished is not None:
             await self._ended(finished)
         return finished is not None
@@ -274,16 +277,18 @@ class JobService:
         await self.runner.close()
         if self.follows_elsewhere:
             return
-        gone = Outcome("lost", reason="the service stopped while it ran", attempts=0)
+        gone = Outcome(RunState.LOST, reason="the service stopped while it ran", attempts=0)
         async with acquire(self.pool) as connection:
-            for run_id in tasks:
-                await finish_run(connection, run_id, gone)
+            lost = [await finish_run(connection, run_id, gone) for run_id in tasks]
+        for run in lost:
+            if run is not None:
+                await self._ended(run)
 
 
-def _followed_spec(run: dict[str, Any]) -> JobSpec:
+def _followed_spec(run: Run) -> JobSpec:
     """A stand-in spec for following a Job another replica started (only its identity counts)."""
     return JobSpec(
-        run_id=run["id"], kind=run["kind"], target=run["target"], name=run["runner_ref"],
+        run_id=run.id, kind=run.kind, target=run.target, name=run.runner_ref or "",
         image="", command=(), env={}, secret_env={}, timeout_seconds=0, retries=0,
         service_account="", labels={},
     )  # fmt: skip

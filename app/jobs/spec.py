@@ -12,10 +12,10 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.db.run_table import RunKind
 from app.ecosystem.names import credentials_secret, dns_label, output_schema, workspace_schema
 from app.settings import Settings
 
-TRANSFORMER, SECURITY_SYNC = "transformer", "security-sync"
 PG_KEYS = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
 MANAGED_BY = "app.kubernetes.io/managed-by"
 CONTAINER = "run"
@@ -57,7 +57,7 @@ class JobSpec:
     """One run, ready for a runner: image, command, environment, limits, identity."""
 
     run_id: int
-    kind: str
+    kind: RunKind
     target: str
     name: str  # the Job name: the runner's idempotency key
     image: str
@@ -117,9 +117,11 @@ def transformer_environment(code: TransformerCode, run_id: int) -> dict[str, str
     }
 
 
-def transformer_kind(code: TransformerCode) -> str:
+def transformer_kind(code: TransformerCode) -> RunKind:
     """The job kind of a transformer's runs: `transformer`, or the builtin it runs."""
-    return TRANSFORMER if code.code_kind != "builtin" else (code.builtin_code or TRANSFORMER)
+    if code.code_kind == "builtin" and code.builtin_code:
+        return RunKind(code.builtin_code)  # validation admits only the builtins RunKind names
+    return RunKind.TRANSFORMER
 
 
 def _command(code: TransformerCode, module: str | None) -> tuple[str, ...]:
@@ -172,13 +174,13 @@ def transformer_job(code: TransformerCode, run_id: int, settings: Settings) -> J
 
 def security_sync_job(run_id: int, settings: Settings) -> JobSpec:
     """The spec of one security sync run (its worker arrives with the security sync)."""
-    module = worker_module(SECURITY_SYNC)
+    module = worker_module(RunKind.SECURITY_SYNC)
     secret = "ecoplane-admin"
     return JobSpec(
         run_id=run_id,
-        kind=SECURITY_SYNC,
-        target=SECURITY_SYNC,
-        name=job_name(SECURITY_SYNC, SECURITY_SYNC, run_id),
+        kind=RunKind.SECURITY_SYNC,
+        target=RunKind.SECURITY_SYNC,
+        name=job_name(RunKind.SECURITY_SYNC, RunKind.SECURITY_SYNC, run_id),
         image=settings.jobs_image,
         command=("python", "-m", module),
         env={"ECOPLANE_RUN_ID": str(run_id)},
@@ -189,7 +191,7 @@ def security_sync_job(run_id: int, settings: Settings) -> JobSpec:
         timeout_seconds=3600,
         retries=0,
         service_account=settings.security_sync_service_account,
-        labels=labels(SECURITY_SYNC, SECURITY_SYNC, run_id),
+        labels=labels(RunKind.SECURITY_SYNC, RunKind.SECURITY_SYNC, run_id),
         module=module,
         config_map=settings.jobs_config_map,
     )

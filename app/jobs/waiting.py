@@ -11,23 +11,24 @@ the check and the mark. Reconciliation settles waiting runs whose hand-over was 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from app.db.run_table import ACTIVE, ACTIVE_STATES, RunKind, RunState
 from app.jobs.model import transformer_code
 from app.jobs.pooled import acquire
-from app.jobs.runs import ACTIVE
-from app.jobs.spec import SECURITY_SYNC, JobSpec, transformer_job
+from app.jobs.runs import FIELDS, Run
+from app.jobs.spec import JobSpec, transformer_job
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.jobs")
 WAITING = "waiting for the security sync"
 Follow = Callable[[int, JobSpec], None]  # the job service's: start a queued run and follow it
+Announce = Callable[[Run], Awaitable[None]]  # the run-ended hook's: a waiting run has failed
 
 WAIT = (
-    "WITH sync AS (SELECT id FROM runs WHERE kind = $3 AND state IN ('queued', 'running')"
+    f"WITH sync AS (SELECT id FROM runs WHERE kind = $3 AND state IN ({ACTIVE_STATES})"
     " FOR SHARE)"
     " UPDATE runs r SET reason = $2 || ' (run ' || sync.id || ')' FROM sync"
     " WHERE r.id = $1 AND r.state = 'queued' RETURNING sync.id"
@@ -36,40 +37,41 @@ WAITERS = "state = 'queued' AND starts_with(reason, $1)"
 RESUME = f"UPDATE runs SET reason = NULL WHERE {WAITERS} RETURNING id, target, version_id"
 FAIL = (
     "UPDATE runs SET state = 'failed', reason = $2, attempts = 0, finished_at = now()"
-    f" WHERE {WAITERS} RETURNING id"
+    f" WHERE {WAITERS} RETURNING {FIELDS}"
 )
 SYNCED_SINCE = (
     "SELECT EXISTS (SELECT 1 FROM runs s, runs r WHERE r.id = $1 AND s.kind = $2"
     " AND s.state = 'succeeded' AND s.finished_at >= r.created_at)"
 )
-LATEST_SYNC = "SELECT id, state, reason FROM runs WHERE kind = $1 ORDER BY id DESC LIMIT 1"
+LATEST_SYNC = f"SELECT {FIELDS} FROM runs WHERE kind = $1 ORDER BY id DESC LIMIT 1"
 
 
-def is_waiting(run: dict[str, Any]) -> bool:
+def is_waiting(run: Run) -> bool:
     """Whether a queued run waits for the security sync."""
-    return run["state"] == "queued" and (run["reason"] or "").startswith(WAITING)
+    return run.state == RunState.QUEUED and (run.reason or "").startswith(WAITING)
 
 
-def sync_failure(sync: dict[str, Any]) -> str:
+def sync_failure(sync: Run) -> str:
     """Why a waiting run fails: the sync run it waited for did not succeed."""
-    why = f": {sync['reason']}" if sync["reason"] else ""
-    return (
-        f"the security sync run {sync['id']} it waited for did not succeed ({sync['state']}{why})"
-    )
+    why = f": {sync.reason}" if sync.reason else ""
+    return f"the security sync run {sync.id} it waited for did not succeed ({sync.state}{why})"
 
 
 class SyncWaits:
     """Marks runs waiting for the security sync, and hands them over when the sync ends."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: Settings, follow: Follow) -> None:
+    def __init__(
+        self, pool: asyncpg.Pool, settings: Settings, follow: Follow, announce: Announce
+    ) -> None:
         self.pool = pool
         self.settings = settings
         self.follow = follow
+        self.announce = announce
 
     async def wait(self, run_id: int) -> int | None:
         """Mark the queued run waiting for the active security sync: its id, or None (none)."""
         async with acquire(self.pool) as connection:
-            sync = await connection.fetchval(WAIT, run_id, WAITING, SECURITY_SYNC)
+            sync = await connection.fetchval(WAIT, run_id, WAITING, RunKind.SECURITY_SYNC)
         if sync is not None:
             log.info("run %s waits for the security sync run %s", run_id, sync)
         return int(sync) if sync is not None else None
@@ -77,15 +79,16 @@ class SyncWaits:
     async def synced_since(self, run_id: int) -> bool:
         """Whether a security sync succeeded since the run was asked for (it may have its role now)."""
         async with acquire(self.pool) as connection:
-            return bool(await connection.fetchval(SYNCED_SINCE, run_id, SECURITY_SYNC))
+            return bool(await connection.fetchval(SYNCED_SINCE, run_id, RunKind.SECURITY_SYNC))
 
-    async def sync_ended(self, sync: dict[str, Any]) -> None:
+    async def sync_ended(self, sync: Run) -> None:
         """Start the runs that waited for this sync (it succeeded), or fail them naming it."""
-        if sync["state"] != "succeeded":
+        if sync.state != RunState.SUCCEEDED:
             async with acquire(self.pool) as connection:
                 failed = await connection.fetch(FAIL, WAITING, sync_failure(sync))
             for row in failed:
                 log.warning("run %s failed: %s", row["id"], sync_failure(sync))
+                await self.announce(Run.from_row(row))
             return
         async with acquire(self.pool) as connection:
             resumed = await connection.fetch(RESUME, WAITING)
@@ -93,14 +96,16 @@ class SyncWaits:
                 await transformer_code(connection, r["version_id"], r["target"]) for r in resumed
             ]
         for row, code in zip(resumed, codes, strict=True):
-            log.info("run %s starts: the security sync run %s succeeded", row["id"], sync["id"])
+            log.info("run %s starts: the security sync run %s succeeded", row["id"], sync.id)
             self.follow(row["id"], transformer_job(code, row["id"], self.settings))
 
-    async def settle(self, active: list[dict[str, Any]]) -> None:
+    async def settle(self, active: list[Run]) -> None:
         """Hand over waiting runs no sync will (theirs ended, no other is active): by the last."""
-        if any(run["kind"] == SECURITY_SYNC for run in active) or not any(map(is_waiting, active)):
+        if any(run.kind == RunKind.SECURITY_SYNC for run in active) or not any(
+            map(is_waiting, active)
+        ):
             return
         async with acquire(self.pool) as connection:
-            latest = await connection.fetchrow(LATEST_SYNC, SECURITY_SYNC)
+            latest = await connection.fetchrow(LATEST_SYNC, RunKind.SECURITY_SYNC)
         if latest is not None and latest["state"] not in ACTIVE:  # else: one started since
-            await self.sync_ended(dict(latest))
+            await self.sync_ended(Run.from_row(latest))

@@ -11,12 +11,15 @@ from datetime import timedelta
 import asyncpg
 import pytest
 
-from app.jobs.local import LocalRunner
+from app.db.run_table import RunKind, RunState
 from app.jobs.pooled import acquire
-from app.jobs.runner import Outcome
+from app.jobs.runners.base import Outcome
+from app.jobs.runners.local import LocalRunner
 from app.jobs.runs import finish_run
 from app.jobs.service import UNSTARTED_GRACE, JobService
-from app.jobs.spec import SECURITY_SYNC, JobSpec
+from app.jobs.spec import JobSpec
+from app.main import with_run_subscribers
+from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings
 from tests.jobs.conftest import give_credentials, pool, run_of, settings, stored
 
@@ -32,19 +35,19 @@ class SyncGate:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.local = LocalRunner(settings)
+        self.local = LocalRunner(settings, run_secrets(settings))
         self.ends: asyncio.Future[Outcome] = asyncio.get_running_loop().create_future()
 
     async def reference(self, spec: JobSpec) -> str | None:
         return None
 
     async def launch(self, spec: JobSpec) -> str:
-        if spec.kind == SECURITY_SYNC:
+        if spec.kind == RunKind.SECURITY_SYNC:
             return f"gate:{spec.run_id}"
         return await self.local.launch(spec)
 
     async def wait(self, spec: JobSpec, reference: str) -> Outcome:
-        if spec.kind != SECURITY_SYNC:
+        if spec.kind != RunKind.SECURITY_SYNC:
             return await self.local.wait(spec, reference)
         outcome = await asyncio.shield(self.ends)
         if outcome.state == "succeeded":
@@ -53,7 +56,7 @@ class SyncGate:
 
     async def cancel(self, reference: str) -> None:
         if reference.startswith("gate:") and not self.ends.done():
-            self.ends.set_result(Outcome("cancelled", reason="cancelled on request"))
+            self.ends.set_result(Outcome(RunState.CANCELLED, reason="cancelled on request"))
 
     async def inspect(self, reference: str) -> Outcome | str | None:
         return None
@@ -72,10 +75,10 @@ async def service(
     pool: asyncpg.Pool, settings: Settings, gate: SyncGate
 ) -> AsyncIterator[JobService]:
     """A job service whose security sync is held open; no transformer has credentials yet."""
-    created = JobService(pool, settings, gate)
+    created = with_run_subscribers(JobService(pool, settings, gate))
     yield created
     if not gate.ends.done():
-        gate.ends.set_result(Outcome("failed", reason="the test ended"))
+        gate.ends.set_result(Outcome(RunState.FAILED, reason="the test ended"))
     await created.close()
 
 
@@ -83,8 +86,8 @@ async def _waiting(service: JobService, pool: asyncpg.Pool) -> tuple[int, int]:
     """A security sync running, and a run of chain_a asked for meanwhile (it has no role yet)."""
     sync, _ = await service.start_security_sync("manual")
     run, _ = await service.start_transformer("chain_a", "manual")
-    await service.settled(run["id"])  # the run's start is over: it was refused and waits
-    return sync["id"], run["id"]
+    await service.settled(run.id)  # the run's start is over: it was refused and waits
+    return sync.id, run.id
 
 
 async def test_a_run_asked_for_during_the_sync_waits_and_starts_when_it_succeeds(
@@ -93,15 +96,15 @@ async def test_a_run_asked_for_during_the_sync_waits_and_starts_when_it_succeeds
     caplog.set_level(logging.INFO, "ecoplane.jobs")
     sync, run = await _waiting(service, pool)
     waiting = await run_of(pool, run)
-    assert waiting["state"] == "queued" and waiting["reason"] == f"{WAITING} (run {sync})"
-    assert waiting["started_at"] is None and waiting["finished_at"] is None
+    assert waiting.state == "queued" and waiting.reason == f"{WAITING} (run {sync})"
+    assert waiting.started_at is None and waiting.finished_at is None
     assert f"run {run} waits for the security sync run {sync}" in caplog.text
-    gate.ends.set_result(Outcome("succeeded", 0))
+    gate.ends.set_result(Outcome(RunState.SUCCEEDED, 0))
     await service.settled(sync)
     await service.settled(run)  # handed over when the sync's end was recorded
     done = await run_of(pool, run)
-    assert done["state"] == "succeeded", done
-    assert done["reason"] is None and done["started_at"] is not None
+    assert done.state == "succeeded", done
+    assert done.reason is None and done.started_at is not None
     assert f"run {run} starts: the security sync run {sync} succeeded" in caplog.text
 
 
@@ -109,13 +112,13 @@ async def test_a_run_waiting_for_a_failed_sync_fails_naming_it(
     service: JobService, pool: asyncpg.Pool, gate: SyncGate, caplog: pytest.LogCaptureFixture
 ) -> None:
     sync, run = await _waiting(service, pool)
-    gate.ends.set_result(Outcome("failed", 1, "exited with status 1"))
+    gate.ends.set_result(Outcome(RunState.FAILED, 1, "exited with status 1"))
     await service.settled(sync)
     done = await run_of(pool, run)
     why = (
         f"the security sync run {sync} it waited for did not succeed (failed: exited with status 1)"
     )
-    assert (done["state"], done["reason"], done["started_at"]) == ("failed", why, None)
+    assert (done.state, done.reason, done.started_at) == ("failed", why, None)
     assert f"run {run} failed: {why}" in caplog.text
 
 
@@ -126,8 +129,10 @@ async def test_a_cancelled_sync_fails_the_runs_waiting_for_it(
     await service.cancel(sync)
     await service.settled(sync)
     done = await run_of(pool, run)
-    assert done["state"] == "failed"
-    assert done["reason"].startswith(f"the security sync run {sync} it waited for did not succeed")
+    assert done.state == "failed"
+    assert (done.reason or "").startswith(
+        f"the security sync run {sync} it waited for did not succeed"
+    )
 
 
 async def test_reconciliation_leaves_a_waiting_run_while_its_sync_runs(
@@ -137,7 +142,7 @@ async def test_reconciliation_leaves_a_waiting_run_while_its_sync_runs(
     old = timedelta(seconds=UNSTARTED_GRACE.total_seconds() * 2)
     await pool.execute("UPDATE runs SET created_at = now() - $2::interval WHERE id = $1", run, old)
     assert await service.reconcile() == []  # not `lost: it was never started`
-    assert (await run_of(pool, run))["reason"] == f"{WAITING} (run {sync})"
+    assert (await run_of(pool, run)).reason == f"{WAITING} (run {sync})"
 
 
 async def test_reconciliation_hands_over_a_waiting_run_whose_sync_ended_elsewhere(
@@ -146,10 +151,10 @@ async def test_reconciliation_hands_over_a_waiting_run_whose_sync_ended_elsewher
     sync, run = await _waiting(service, pool)
     await give_credentials(settings, "chain_a")  # another replica's sync succeeded, then it stopped
     async with acquire(pool) as connection:
-        await finish_run(connection, sync, Outcome("succeeded", 0))
+        await finish_run(connection, sync, Outcome(RunState.SUCCEEDED, 0))
     await service.reconcile()
     await service.settled(run)
-    assert (await run_of(pool, run))["state"] == "succeeded"
+    assert (await run_of(pool, run)).state == "succeeded"
 
 
 async def test_a_sync_that_ends_between_the_refusal_and_the_wait_lets_the_run_start(
@@ -165,19 +170,19 @@ async def test_a_sync_that_ends_between_the_refusal_and_the_wait_lets_the_run_st
         finally:  # ...and the sync succeeds before the run is marked waiting
             await give_credentials(settings, "chain_a")
             async with acquire(pool) as connection:
-                await finish_run(connection, sync["id"], Outcome("succeeded", 0))
+                await finish_run(connection, sync.id, Outcome(RunState.SUCCEEDED, 0))
 
     gate.local.launch = refused_as_the_sync_ends  # type: ignore[method-assign]
     run, _ = await service.start_transformer("chain_a", "manual")
-    await service.settled(run["id"])
-    assert (await run_of(pool, run["id"]))["state"] == "succeeded"
+    await service.settled(run.id)
+    assert (await run_of(pool, run.id)).state == "succeeded"
 
 
 async def test_a_run_without_its_role_and_no_sync_active_still_fails_at_once(
     service: JobService, pool: asyncpg.Pool
 ) -> None:
     run, _ = await service.start_transformer("chain_a", "manual")
-    await service.settled(run["id"])
-    done = await run_of(pool, run["id"])
-    assert done["state"] == "failed"
-    assert done["reason"].startswith("security sync has not created role dt_chain_a yet")
+    await service.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.state == "failed"
+    assert (done.reason or "").startswith("security sync has not created role dt_chain_a yet")

@@ -12,11 +12,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import StoredVersion, store_model
 from app.db.engine import create_pool
-from app.jobs.local import LocalRunner
-from app.jobs.runs import get_run
+from app.jobs.runners.local import LocalRunner
+from app.jobs.runs import Run, get_run
 from app.jobs.service import JobService
+from app.main import with_run_subscribers
 from app.security.secrets.base import Credentials, new_password
 from app.security.secrets.local import LocalSecretStore
+from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings
 from tests.jobs.model import jobs_model
 
@@ -67,7 +69,9 @@ async def give_credentials(settings: Settings, *transformers: str) -> dict[str, 
 async def service(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[JobService]:
     """A job service with the local runner; every transformer of the jobs model has credentials."""
     await give_credentials(settings, *jobs_model().transformers)
-    created = JobService(pool, settings, LocalRunner(settings))
+    created = with_run_subscribers(
+        JobService(pool, settings, LocalRunner(settings, run_secrets(settings)))
+    )
     yield created
     await created.close()
 
@@ -81,7 +85,7 @@ async def until(check: Callable[[], Awaitable[Any]], what: str) -> Any:
     return found
 
 
-async def run_of(pool: asyncpg.Pool, run_id: int) -> dict[str, Any]:
+async def run_of(pool: asyncpg.Pool, run_id: int) -> Run:
     """A run as recorded now."""
     async with pool.acquire() as connection:
         return await get_run(connection, run_id)  # type: ignore[arg-type]

@@ -14,12 +14,14 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import store_model
+from app.db.run_table import RunState
 from app.ecosystem.loader import load_texts
 from app.ecosystem.model import Model
-from app.jobs.runner import Outcome
+from app.jobs.runners.base import Outcome
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
 from app.jobs.spec import JobSpec
+from app.main import with_run_subscribers
 from app.settings import Settings
 from tests.ecosystem.modeltext import files
 from tests.jobs.model import python, workspace
@@ -43,8 +45,8 @@ class RecordingRunner:
 
     async def wait(self, spec: JobSpec, reference: str) -> Outcome:
         if spec.target in self.failing:
-            return Outcome("failed", 1, "exited with status 1")
-        return Outcome("succeeded", 0)
+            return Outcome(RunState.FAILED, 1, "exited with status 1")
+        return Outcome(RunState.SUCCEEDED, 0)
 
     async def cancel(self, reference: str) -> None:
         return None
@@ -86,7 +88,7 @@ async def leading(
 ) -> AsyncIterator[tuple[Scheduler, JobService]]:
     """A leading scheduler whose service syncs after each activation."""
     on = settings.model_copy(update={"security_sync_on_activation": True})
-    service = JobService(pool, on, runner)
+    service = with_run_subscribers(JobService(pool, on, runner))
     scheduler = Scheduler(service, pool, on)
     await scheduler.lead()
     await service.idle()
@@ -165,7 +167,9 @@ async def test_a_failed_sync_starts_no_transformer(
 async def test_without_the_sync_the_transformers_start_at_activation(
     pool: asyncpg.Pool, settings: Settings, engine: AsyncEngine, runner: RecordingRunner
 ) -> None:
-    service = JobService(pool, settings, runner)  # the sync after activation: off in tests
+    service = with_run_subscribers(
+        JobService(pool, settings, runner)
+    )  # the sync after activation: off in tests
     scheduler = Scheduler(service, pool, settings)
     await scheduler.lead()
     try:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
+from app.db.run_table import RunKind
+from app.ecosystem.builtins import BUILTIN_CODES
 from app.errors import ConflictError
 from app.jobs.pooled import acquire
 from app.jobs.queued import KIND, queue_transformer_run
@@ -30,8 +32,14 @@ async def test_a_queued_run_comes_with_its_code_and_a_second_is_refused(
 ) -> None:
     async with acquire(pool) as connection:
         run, code = await queue_transformer_run(connection, "chain_a", "manual", "ops")
-        assert (run["kind"], run["target"], run["state"]) == ("transformer", "chain_a", "queued")
-        assert (run["trigger"], run["requested_by"], run["runner_ref"]) == ("manual", "ops", None)
+        assert (run.kind, run.target, run.state) == ("transformer", "chain_a", "queued")
+        assert (run.trigger, run.requested_by, run.runner_ref) == ("manual", "ops", None)
         assert code.name == "chain_a" and code.workspace == "ChainA" and code.code_kind == "python"
-        with pytest.raises(ConflictError, match=f"run {run['id']} is queued"):
+        with pytest.raises(ConflictError, match=f"run {run.id} is queued"):
             await queue_transformer_run(connection, "chain_a", "manual", None)
+
+
+@pytest.mark.parametrize("builtin", sorted(BUILTIN_CODES))
+def test_every_builtin_the_model_admits_is_a_run_kind(builtin: str) -> None:
+    code = TransformerCode("t", "W", "builtin", builtin_code=builtin)
+    assert transformer_kind(code) == RunKind(builtin)

@@ -21,13 +21,15 @@ from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
 from app.ecosystem.model_tables import MODEL_TABLES
-from app.jobs.local import LocalRunner
+from app.jobs.runners.local import LocalRunner
 from app.jobs.runs import get_run
 from app.jobs.service import JobService
+from app.main import with_run_subscribers
 from app.security import names
 from app.security.dashboard import dashboard_url, ensure_local_dashboard
 from app.security.secrets.base import libpq_variables
 from app.security.secrets.local import LocalSecretStore
+from app.security.secrets.run_secrets import run_secrets
 from app.security.sync import SecuritySync
 from app.settings import Settings
 from tests.conftest import EXAMPLES
@@ -243,21 +245,23 @@ async def test_a_run_of_the_local_runner_finds_both_secrets_and_exports(
     shutil.copy(tmp_path / runtime, data / "secrets" / runtime)  # where the sync's store put it
     settings = Settings(database_url="postgresql://unused", data_dir=data, scheduler=False)
     pool = await create_pool(database_url)
-    service = JobService(pool, settings, LocalRunner(settings))
+    service = with_run_subscribers(
+        JobService(pool, settings, LocalRunner(settings, run_secrets(settings)))
+    )
     try:
         run, _ = await service.start_transformer("externalize_model", "manual")
-        await service.settled(run["id"])
+        await service.settled(run.id)
         async with pool.acquire() as connection:
-            done = await get_run(connection, run["id"])  # type: ignore[arg-type]
+            done = await get_run(connection, run.id)  # type: ignore[arg-type]
     finally:
         await service.close()
         await pool.close()
-    assert done["state"] == "succeeded", done["log_tail"]
-    assert f"exported model version {setup.version_id}" in done["log_tail"]
+    assert done.state == "succeeded", done.log_tail
+    assert f"exported model version {setup.version_id}" in (done.log_tail or "")
     assert await warehouse.fetchval(f"SELECT count(*) FROM {OUT}.workspaces") > 10
     dashboard = str(
         make_url(
             json.loads((data / "secrets" / "ecoplane-dashboard.json").read_text())["database-url"]
         ).password
     )
-    assert not [p for p in [*setup.passwords, dashboard] if p in done["log_tail"]]
+    assert not [p for p in [*setup.passwords, dashboard] if p in (done.log_tail or "")]

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from dataclasses import asdict
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
 from app.api.deps import Caller, Connection, Res, require
 from app.api.paging import Cursor, Limit, number_after, page
 from app.api.schemas_runs import RunOut, RunPage
+from app.db.run_table import RunState
 from app.jobs.runs import RunFilter, get_run, list_runs
 
 router = APIRouter(tags=["runs"])
@@ -21,7 +23,10 @@ IdempotencyKey = Annotated[
         description="repeat a request safely: the same key answers with the same run",
     ),
 ]
-State = Literal["queued", "running", "succeeded", "failed", "cancelled", "timed-out", "lost"]
+if TYPE_CHECKING:
+    State = RunState
+else:  # the states inline, as the document has always listed them (no RunState schema)
+    State = Literal[tuple(state.value for state in RunState)]
 
 
 @router.get(
@@ -44,8 +49,9 @@ async def runs(
     cursor: Cursor = None,
 ) -> Any:
     """Runs of every job, newest first, filtered by kind, target and state."""
-    rows = await list_runs(db, RunFilter(kind, target, state), number_after(cursor), limit)
-    return page(rows, limit, "id")
+    where = RunFilter(kind, target, RunState(state) if state else None)
+    rows = await list_runs(db, where, number_after(cursor), limit)
+    return page([asdict(row) for row in rows], limit, "id")
 
 
 @router.get(

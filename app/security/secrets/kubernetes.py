@@ -22,7 +22,7 @@ from typing import Any
 from kubernetes_asyncio import client
 
 from app.errors import AppError
-from app.jobs.kube_api import KubeError, api_client, call
+from app.kube import KubeError, api_client, call
 from app.security.secrets import kube_secret as ks
 from app.security.secrets.base import Credentials, SecretInfo, SecretStoreError
 
@@ -61,7 +61,7 @@ class KubernetesSecretStore:
             self.client = None
 
     async def _call(self, what: str, method: str, *args: Any, **kwargs: Any) -> Any:
-        """One CoreV1Api call (5xx, 429 and timeouts retried by kube_api), errors wrapped."""
+        """One CoreV1Api call (5xx, 429 and timeouts retried by app.kube), errors wrapped."""
         async with self._connecting:
             if self.client is None:
                 try:

@@ -8,9 +8,9 @@ seen at once); other secrets still come from the files.
 
 from __future__ import annotations
 
-from app.jobs.credentials import RunSecrets, SecretFiles
 from app.security.secrets.base import SecretStore, libpq_variables
 from app.security.secrets.factory import secret_store
+from app.security.secrets.secret_files import SecretFiles
 from app.settings import Settings
 
 
@@ -36,8 +36,8 @@ class StoreCredentials:
         await self.secret_store.close()
 
 
-def run_secrets(settings: Settings) -> RunSecrets:
-    """The secrets source of the local runner for `ECOPLANE_SECRET_STORE`."""
+def run_secrets(settings: Settings) -> SecretFiles | StoreCredentials:
+    """The secrets source of the local runner for `ECOPLANE_SECRET_STORE` (app.jobs' `RunSecrets`)."""
     files = SecretFiles(settings.data_dir / "secrets")
     if settings.secret_store == "local":
         return files

@@ -13,10 +13,11 @@ import asyncpg
 import pytest
 
 from app.errors import ConflictError, NotFoundError
-from app.jobs.local import LocalRunner, _missing
-from app.jobs.runner import RunRefusedError
+from app.jobs.runners.base import RunRefusedError
+from app.jobs.runners.local import LocalRunner, _missing
 from app.jobs.service import JobService
 from app.jobs.spec import TransformerCode, transformer_job
+from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings
 from tests.jobs.conftest import run_of, until
 
@@ -25,14 +26,14 @@ async def test_a_python_transformer_runs_with_the_contract_environment(
     service: JobService, pool: asyncpg.Pool
 ) -> None:
     run, created = await service.start_transformer("chain_a", "manual", requested_by="test")
-    assert created and run["state"] == "queued"
-    await service.settled(run["id"])
-    done = await run_of(pool, run["id"])
-    assert done["state"] == "succeeded" and done["exit_code"] == 0
-    assert done["runner_ref"].startswith("local:") and done["attempts"] == 1
-    assert done["started_at"] is not None and done["finished_at"] is not None
-    lines = done["log_tail"].splitlines()
-    assert f"ECOPLANE_RUN_ID={run['id']}" in lines
+    assert created and run.state == "queued"
+    await service.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.state == "succeeded" and done.exit_code == 0
+    assert (done.runner_ref or "").startswith("local:") and done.attempts == 1
+    assert done.started_at is not None and done.finished_at is not None
+    lines = (done.log_tail or "").splitlines()
+    assert f"ECOPLANE_RUN_ID={run.id}" in lines
     assert "ECOPLANE_TRANSFORMER=chain_a" in lines and "ECOPLANE_WORKSPACE=ChainA" in lines
     assert "ECOPLANE_INPUT_SCHEMA=ws_chaina" in lines
     assert "ECOPLANE_OUTPUT_SCHEMA=out_chain_a" in lines
@@ -43,11 +44,11 @@ async def test_a_failing_transformer_records_its_exit_status_and_output(
     service: JobService, pool: asyncpg.Pool
 ) -> None:
     run, _ = await service.start_transformer("fail_a", "manual")
-    await service.settled(run["id"])
-    done = await run_of(pool, run["id"])
-    assert done["state"] == "failed" and done["exit_code"] == 3
-    assert done["reason"] == "exited with status 3"
-    assert done["log_tail"].splitlines() == [
+    await service.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.state == "failed" and done.exit_code == 3
+    assert done.reason == "exited with status 3"
+    assert (done.log_tail or "").splitlines() == [
         "reading the workspace",
         "cannot write the output: out of luck",
     ]
@@ -57,26 +58,26 @@ async def test_a_run_past_its_timeout_is_killed_with_its_children(
     service: JobService, pool: asyncpg.Pool
 ) -> None:
     run, _ = await service.start_transformer("sleepy", "manual")
-    await service.settled(run["id"])
-    done = await run_of(pool, run["id"])
-    assert done["state"] == "timed-out" and done["exit_code"] == -9
-    assert "timeout of 1 s" in done["reason"] and done["log_tail"] == "started"
+    await service.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.state == "timed-out" and done.exit_code == -9
+    assert "timeout of 1 s" in (done.reason or "") and (done.log_tail or "") == "started"
 
 
 async def test_cancel_kills_the_process_group(service: JobService, pool: asyncpg.Pool) -> None:
     run, _ = await service.start_transformer("sleepy", "manual")
 
     async def running() -> bool:
-        return bool((await run_of(pool, run["id"]))["state"] == "running")
+        return bool((await run_of(pool, run.id)).state == "running")
 
     await until(running, "the run started")
-    cancelled = await service.cancel(run["id"])
-    assert cancelled["state"] == "cancelled"
-    await service.settled(run["id"])
-    done = await run_of(pool, run["id"])
-    assert done["state"] == "cancelled" and done["reason"] == "cancelled on request"
+    cancelled = await service.cancel(run.id)
+    assert cancelled.state == "cancelled"
+    await service.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.state == "cancelled" and done.reason == "cancelled on request"
     with pytest.raises(ConflictError, match="already ended: it is cancelled"):
-        await service.cancel(run["id"])
+        await service.cancel(run.id)
 
 
 async def test_one_active_run_per_transformer_and_the_idempotency_key(
@@ -84,14 +85,14 @@ async def test_one_active_run_per_transformer_and_the_idempotency_key(
 ) -> None:
     first, created = await service.start_transformer("sleepy", "manual", key="k1")
     again, created_again = await service.start_transformer("sleepy", "manual", key="k1")
-    assert created and not created_again and again["id"] == first["id"]
-    with pytest.raises(ConflictError, match=f"run {first['id']} is"):
+    assert created and not created_again and again.id == first.id
+    with pytest.raises(ConflictError, match=f"run {first.id} is"):
         await service.start_transformer("sleepy", "manual")
-    await service.cancel(first["id"])
-    await service.settled(first["id"])
+    await service.cancel(first.id)
+    await service.settled(first.id)
     second, created = await service.start_transformer("sleepy", "manual")
-    assert created and second["id"] != first["id"]
-    await service.cancel(second["id"])
+    assert created and second.id != first.id
+    await service.cancel(second.id)
 
 
 async def test_an_unknown_transformer_is_not_found(service: JobService) -> None:
@@ -103,19 +104,19 @@ async def test_container_code_is_refused_locally_with_the_reason(
     service: JobService, pool: asyncpg.Pool
 ) -> None:
     run, _ = await service.start_transformer("MaskCustomers", "manual")
-    await service.settled(run["id"])
-    done = await run_of(pool, run["id"])
-    assert done["state"] == "failed" and done["exit_code"] is None
-    assert "ECOPLANE_LOCAL_CONTAINER_COMMANDS=true" in done["reason"]
+    await service.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.state == "failed" and done.exit_code is None
+    assert "ECOPLANE_LOCAL_CONTAINER_COMMANDS=true" in (done.reason or "")
 
 
 async def test_input_change_runs_after_success_and_not_after_failure(
     service: JobService, pool: asyncpg.Pool
 ) -> None:
     run, _ = await service.start_transformer("chain_a", "manual")
-    await service.settled(run["id"])
+    await service.settled(run.id)
     failed, _ = await service.start_transformer("fail_a", "manual")
-    await service.settled(failed["id"])
+    await service.settled(failed.id)
 
     async def chained() -> list[asyncpg.Record]:
         return await pool.fetch(
@@ -123,10 +124,8 @@ async def test_input_change_runs_after_success_and_not_after_failure(
         )
 
     (after,) = await until(chained, "chain_b ran after chain_a")
-    assert (
-        after["trigger"] == "input-change" and after["idempotency_key"] == f"after-run-{run['id']}"
-    )
-    assert after["requested_by"] == f"run {run['id']}"
+    assert after["trigger"] == "input-change" and after["idempotency_key"] == f"after-run-{run.id}"
+    assert after["requested_by"] == f"run {run.id}"
     assert await pool.fetchval("SELECT count(*) FROM runs WHERE target = 'after_fail'") == 0
 
 
@@ -157,12 +156,12 @@ async def test_reconciliation_loses_runs_whose_process_is_gone(
         await pool.execute("UPDATE runs SET runner_ref = $2 WHERE id = $1", run_id, reference)
     try:
         assert sorted(await service.reconcile()) == sorted([gone, reused, unstarted])
-        assert (await run_of(pool, gone))["state"] == "lost"
-        assert "no trace of local:999999999:1" in (await run_of(pool, gone))["reason"]
-        assert (await run_of(pool, reused))["state"] == "lost"
-        assert (await run_of(pool, unstarted))["reason"] == "it was never started"
-        assert (await run_of(pool, alive))["state"] == "running"
-        assert (await run_of(pool, fresh))["state"] == "queued"
+        assert (await run_of(pool, gone)).state == "lost"
+        assert "no trace of local:999999999:1" in ((await run_of(pool, gone)).reason or "")
+        assert (await run_of(pool, reused)).state == "lost"
+        assert (await run_of(pool, unstarted)).reason == "it was never started"
+        assert (await run_of(pool, alive)).state == "running"
+        assert (await run_of(pool, fresh)).state == "queued"
         await service.cancel(alive)  # another process's child, recognised: its group is killed
         assert await asyncio.to_thread(child.wait, 60) == -signal.SIGKILL
     finally:
@@ -174,17 +173,17 @@ async def test_the_model_export_without_its_model_url_fails_with_the_reason(
     service: JobService, pool: asyncpg.Pool
 ) -> None:
     run, _ = await service.start_transformer("externalize_model", "manual")
-    await service.settled(run["id"])
-    done = await run_of(pool, run["id"])
-    assert done["kind"] == "externalize-model" and done["state"] == "failed"
-    assert done["exit_code"] == 2  # no secret ecoplane-dashboard in the data directory
-    assert "ECOPLANE_MODEL_DATABASE_URL is not set" in done["log_tail"]
+    await service.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.kind == "externalize-model" and done.state == "failed"
+    assert done.exit_code == 2  # no secret ecoplane-dashboard in the data directory
+    assert "ECOPLANE_MODEL_DATABASE_URL is not set" in (done.log_tail or "")
 
 
 def test_a_module_whose_package_is_not_there_is_refused(settings: Settings) -> None:
     code = TransformerCode(name="t", workspace="W", code_kind="python", module="nosuch_pkg.run")
     with pytest.raises(RunRefusedError, match="no Python package 'nosuch_pkg' here"):
-        LocalRunner(settings).argv(transformer_job(code, 1, settings))
+        LocalRunner(settings, run_secrets(settings)).argv(transformer_job(code, 1, settings))
 
 
 def test_installed_packages_are_found_from_any_working_directory(

@@ -10,9 +10,11 @@ from typing import Any
 import asyncpg
 import pytest
 
-from app.jobs.kubernetes import KubernetesRunner
+from app.jobs.runners.kubernetes import KubernetesRunner
+from app.jobs.runs import Run
 from app.jobs.service import JobService
 from app.jobs.spec import TransformerCode, transformer_job
+from app.main import with_run_subscribers
 from app.security.secrets.kubernetes import KubernetesSecretStore
 from app.settings import Settings
 from tests.jobs.conftest import fake_credentials, run_of, until
@@ -48,15 +50,15 @@ def kube_settings(tmp_path: Path, double: KubeDouble) -> Settings:
 @pytest.fixture
 async def kube(pool: asyncpg.Pool, kube_settings: Settings) -> AsyncIterator[JobService]:
     """A job service with the Kubernetes runner."""
-    created = JobService(pool, kube_settings, KubernetesRunner(kube_settings))
+    created = with_run_subscribers(JobService(pool, kube_settings, KubernetesRunner(kube_settings)))
     yield created
     await created.close()
 
 
-async def _run(service: JobService, pool: asyncpg.Pool, name: str) -> dict[str, Any]:
+async def _run(service: JobService, pool: asyncpg.Pool, name: str) -> Run:
     run, _ = await service.start_transformer(name, "manual")
-    await service.settled(run["id"])
-    return await run_of(pool, run["id"])
+    await service.settled(run.id)
+    return await run_of(pool, run.id)
 
 
 def _watcher(service: JobService) -> Any:
@@ -70,10 +72,10 @@ async def test_a_job_runs_to_success_with_its_log_tail(
 ) -> None:
     double.rule = lambda job: Finish(0, "reading\nwriting\ndone")
     done = await _run(kube, pool, "chain_a")
-    assert done["state"] == "succeeded" and done["exit_code"] == 0 and done["attempts"] == 1
-    assert done["runner_ref"] == f"ecoplane-transformer-chain-a-{done['id']}"
-    assert done["log_tail"] == "reading\nwriting\ndone"
-    (body,) = [b for b in double.bodies if b["metadata"]["name"] == done["runner_ref"]]
+    assert done.state == "succeeded" and done.exit_code == 0 and done.attempts == 1
+    assert done.runner_ref == f"ecoplane-transformer-chain-a-{done.id}"
+    assert done.log_tail == "reading\nwriting\ndone"
+    (body,) = [b for b in double.bodies if b["metadata"]["name"] == done.runner_ref]
     assert double.problems == []  # schema-valid, and no secret value in it
     assert double.secret_values("ecoplane-dt-chain-a")["PGPASSWORD"] not in json.dumps(body)
     pod = body["spec"]["template"]["spec"]
@@ -84,7 +86,7 @@ async def test_a_job_runs_to_success_with_its_log_tail(
     }
     assert env["ECOPLANE_OUTPUT_SCHEMA"]["value"] == "out_chain_a"
     assert pod["restartPolicy"] == "Never" and pod["securityContext"]["runAsNonRoot"] is True
-    assert body["metadata"]["labels"]["ecoplane.io/run-id"] == str(done["id"])
+    assert body["metadata"]["labels"]["ecoplane.io/run-id"] == str(done.id)
 
 
 async def test_a_failed_job_records_the_exit_code(
@@ -92,8 +94,8 @@ async def test_a_failed_job_records_the_exit_code(
 ) -> None:
     double.rule = lambda job: Finish(3, "cannot write")
     done = await _run(kube, pool, "fail_a")
-    assert done["state"] == "failed" and done["exit_code"] == 3
-    assert "backoff limit" in done["reason"] and done["log_tail"] == "cannot write"
+    assert done.state == "failed" and done.exit_code == 3
+    assert "backoff limit" in (done.reason or "") and (done.log_tail or "") == "cannot write"
 
 
 async def test_a_job_past_its_deadline_is_timed_out(
@@ -101,7 +103,7 @@ async def test_a_job_past_its_deadline_is_timed_out(
 ) -> None:
     double.rule = lambda job: Finish(deadline=True)
     done = await _run(kube, pool, "sleepy")
-    assert done["state"] == "timed-out" and "deadline" in done["reason"]
+    assert done.state == "timed-out" and "deadline" in (done.reason or "")
     (body,) = double.bodies
     assert body["spec"]["activeDeadlineSeconds"] == 1 and body["spec"]["backoffLimit"] == 0
 
@@ -113,13 +115,13 @@ async def test_cancel_deletes_the_job_in_the_background(
     run, _ = await kube.start_transformer("chain_a", "manual")
 
     async def running() -> bool:
-        return bool((await run_of(pool, run["id"]))["state"] == "running")
+        return bool((await run_of(pool, run.id)).state == "running")
 
     await until(running, "the Job was created")
-    assert (await kube.cancel(run["id"]))["state"] == "cancelled"
+    assert (await kube.cancel(run.id)).state == "cancelled"
     assert double.jobs == {} and double.calls.get("delete:Background") == 1
-    await kube.settled(run["id"])
-    assert (await run_of(pool, run["id"]))["state"] == "cancelled"
+    await kube.settled(run.id)
+    assert (await run_of(pool, run.id)).state == "cancelled"
 
 
 async def test_a_create_answered_409_is_the_run_already_started(
@@ -146,9 +148,9 @@ async def test_server_errors_are_retried(
     ]
     double.rule = lambda job: Finish(0, "ok")
     done = await _run(kube, pool, "chain_a")
-    assert done["state"] == "succeeded" and done["log_tail"] == "ok"
+    assert done.state == "succeeded" and done.log_tail == "ok"
     assert [f.times for f in double.faults] == [0, 0, 0]  # each fault was met and retried
-    assert double.bodies[0]["metadata"]["name"] == done["runner_ref"]
+    assert double.bodies[0]["metadata"]["name"] == done.runner_ref
 
 
 async def test_a_dropped_watch_is_resumed_without_losing_the_end(
@@ -157,7 +159,7 @@ async def test_a_dropped_watch_is_resumed_without_losing_the_end(
     double.rule = lambda job: None
     double.drop_watch_after = 0  # the first watch ends before it says anything
     run, _ = await kube.start_transformer("chain_a", "manual")
-    name = f"ecoplane-transformer-chain-a-{run['id']}"
+    name = f"ecoplane-transformer-chain-a-{run.id}"
 
     async def resumed() -> bool:
         runner = kube.runner
@@ -170,9 +172,9 @@ async def test_a_dropped_watch_is_resumed_without_losing_the_end(
     await until(resumed, "the watch was resumed")
     assert _watcher(kube).lists == 1  # resumed from its resourceVersion, not listed again
     await double.finish(name, Finish(0, "finished after the drop"))
-    await kube.settled(run["id"])
-    done = await run_of(pool, run["id"])
-    assert done["state"] == "succeeded" and done["log_tail"] == "finished after the drop"
+    await kube.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.state == "succeeded" and done.log_tail == "finished after the drop"
 
 
 async def test_a_410_gone_lists_again_and_keeps_the_end(
@@ -181,7 +183,7 @@ async def test_a_410_gone_lists_again_and_keeps_the_end(
     double.rule = lambda job: None
     double.gone_once = True  # the first watch is answered 410 Gone
     run, _ = await kube.start_transformer("chain_a", "manual")
-    name = f"ecoplane-transformer-chain-a-{run['id']}"
+    name = f"ecoplane-transformer-chain-a-{run.id}"
 
     async def listed_again() -> bool:
         runner = kube.runner
@@ -193,8 +195,8 @@ async def test_a_410_gone_lists_again_and_keeps_the_end(
 
     await until(listed_again, "the Jobs were listed again after 410")
     await double.finish(name, Finish(0, "after 410"))
-    await kube.settled(run["id"])
-    assert (await run_of(pool, run["id"]))["state"] == "succeeded"
+    await kube.settled(run.id)
+    assert (await run_of(pool, run.id)).state == "succeeded"
 
 
 async def test_reconciliation_records_ended_jobs_and_loses_vanished_ones(
@@ -219,41 +221,41 @@ async def test_reconciliation_records_ended_jobs_and_loses_vanished_ones(
         await runner.close()
     await double.finish("ecoplane-transformer-chain-a-90", Finish(0, "ended meanwhile"))
     assert sorted(await kube.reconcile()) == sorted([ended, vanished])
-    assert (await run_of(pool, ended))["state"] == "succeeded"
-    assert (await run_of(pool, ended))["log_tail"] == "ended meanwhile"
+    assert (await run_of(pool, ended)).state == "succeeded"
+    assert (await run_of(pool, ended)).log_tail == "ended meanwhile"
     lost = await run_of(pool, vanished)
-    assert lost["state"] == "lost" and "no trace" in lost["reason"]
-    assert (await run_of(pool, active))["state"] == "running"  # followed from now on
+    assert lost.state == "lost" and "no trace" in (lost.reason or "")
+    assert (await run_of(pool, active)).state == "running"  # followed from now on
     await double.finish("ecoplane-transformer-sleepy-92", Finish(0, "done"))
     await kube.settled(active)
-    assert (await run_of(pool, active))["state"] == "succeeded"
+    assert (await run_of(pool, active)).state == "succeeded"
 
 
 async def test_a_slow_create_is_retried_and_its_409_is_success(
     pool: asyncpg.Pool, kube_settings: Settings, double: KubeDouble
 ) -> None:
     settings = kube_settings.model_copy(update={"kubernetes_timeout_seconds": 0.3})
-    service = JobService(pool, settings, KubernetesRunner(settings))
+    service = with_run_subscribers(JobService(pool, settings, KubernetesRunner(settings)))
     double.faults.append(Fault("create-job", delay=3.0))  # created, answered too late
     double.rule = lambda job: Finish(0, "once")
     try:
         done = await _run(service, pool, "sleepy")  # no onInputChange after it
     finally:
         await service.close()
-    assert done["state"] == "succeeded" and done["log_tail"] == "once"
-    assert double.calls["create-job"] == 2 and list(double.jobs) == [done["runner_ref"]]
+    assert done.state == "succeeded" and done.log_tail == "once"
+    assert double.calls["create-job"] == 2 and list(double.jobs) == [done.runner_ref]
 
 
 async def test_no_kubernetes_configuration_fails_the_run_saying_so(
     pool: asyncpg.Pool, kube_settings: Settings, tmp_path: Path
 ) -> None:
     settings = kube_settings.model_copy(update={"kubeconfig": tmp_path / "missing"})
-    service = JobService(pool, settings, KubernetesRunner(settings))
+    service = with_run_subscribers(JobService(pool, settings, KubernetesRunner(settings)))
     try:
         done = await _run(service, pool, "chain_a")
     finally:
         await service.close()
-    assert done["state"] == "failed" and "no Kubernetes configuration" in done["reason"]
+    assert done.state == "failed" and "no Kubernetes configuration" in (done.reason or "")
 
 
 async def test_jobs_ending_together_each_get_their_own_pod(
@@ -265,10 +267,10 @@ async def test_jobs_ending_together_each_get_their_own_pod(
         "fail_a": Finish(3, "f broke"),
         "sleepy": Finish(0, "s"),
     }
-    runs = {name: (await kube.start_transformer(name, "manual"))[0]["id"] for name in ends}
+    runs = {name: (await kube.start_transformer(name, "manual"))[0].id for name in ends}
 
     async def all_running() -> bool:
-        states = [(await run_of(pool, i))["state"] for i in runs.values()]
+        states = [(await run_of(pool, i)).state for i in runs.values()]
         return states == ["running"] * len(runs)
 
     await until(all_running, "the Jobs were created")
@@ -277,7 +279,7 @@ async def test_jobs_ending_together_each_get_their_own_pod(
     for name, run_id in runs.items():
         await kube.settled(run_id)
         done = await run_of(pool, run_id)
-        assert (done["exit_code"], done["log_tail"]) == (ends[name].exit_code, ends[name].log)
+        assert (done.exit_code, done.log_tail) == (ends[name].exit_code, ends[name].log)
     assert double.calls["list-pods"] <= len(ends)  # one list may serve several Jobs
 
 
@@ -287,11 +289,11 @@ async def test_a_transformer_without_its_secret_is_refused_and_no_job_created(
     double.secrets.clear()
     double.put_credentials(["chain_a"])  # the index lists chain_a only
     done = await _run(kube, pool, "sleepy")
-    assert done["state"] == "failed" and done["reason"] == (
+    assert done.state == "failed" and done.reason == (
         "security sync has not created role dt_sleepy yet: no credentials for transformer sleepy"
         " in the kubernetes secret store"
     )
-    assert done["exit_code"] is None and done["started_at"] is None
+    assert done.exit_code is None and done.started_at is None
     assert double.jobs == {} and "create-job" not in double.calls
 
 
@@ -301,7 +303,7 @@ async def test_a_secret_created_since_the_index_was_read_is_found(
     double.secrets.clear()
     double.put_credentials(["chain_a"])
     double.rule = lambda job: Finish(0, "ok")
-    assert (await _run(kube, pool, "sleepy"))["state"] == "failed"  # index read, then a miss
+    assert (await _run(kube, pool, "sleepy")).state == "failed"  # index read, then a miss
     runner = kube.runner
     assert isinstance(runner, KubernetesRunner)
     assert (double.calls["get-secret"], runner.credentials.reads) == (2, 1)
@@ -313,9 +315,9 @@ async def test_a_secret_created_since_the_index_was_read_is_found(
         await store.close()
     calls = double.calls["get-secret"]
     done = await _run(kube, pool, "sleepy")  # not in the index as read: read by itself
-    assert done["state"] == "succeeded" and double.calls["get-secret"] == calls + 1
+    assert done.state == "succeeded" and double.calls["get-secret"] == calls + 1
     again = await _run(kube, pool, "sleepy")
-    assert again["state"] == "succeeded"
+    assert again.state == "succeeded"
     assert double.calls["get-secret"] == calls + 1  # known since: no call per run
     assert double.problems == []
 
@@ -326,7 +328,7 @@ async def test_a_secret_without_the_password_key_is_no_credentials(
     double.secrets.clear()  # no index: a staged Secret, never promoted
     double.put_secret("ecoplane-dt-sleepy", {"PGPASSWORD_PENDING": "x"}, {MANAGED: "ecoplane"})
     done = await _run(kube, pool, "sleepy")
-    assert done["state"] == "failed" and "no credentials for transformer sleepy" in done["reason"]
+    assert done.state == "failed" and "no credentials for transformer sleepy" in (done.reason or "")
     assert double.jobs == {}
 
 
@@ -335,7 +337,7 @@ async def test_job_bodies_carry_every_credential_by_reference_only(
 ) -> None:
     double.rule = lambda job: Finish(0, "ok")
     done = await _run(kube, pool, "chain_a")
-    (body,) = [b for b in double.bodies if b["metadata"]["name"] == done["runner_ref"]]
+    (body,) = [b for b in double.bodies if b["metadata"]["name"] == done.runner_ref]
     env = {e["name"]: e for e in body["spec"]["template"]["spec"]["containers"][0]["env"]}
     for key in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD"):
         assert env[key] == {

@@ -14,12 +14,13 @@ from typing import Any
 
 from kubernetes_asyncio import client
 
+from app.db.run_table import RunState
 from app.jobs.batched import Batched
-from app.jobs.kube_api import KubeError, api_client, call
-from app.jobs.kube_credentials import CredentialSecrets
-from app.jobs.kube_watch import JobWatcher, finished
-from app.jobs.runner import RUNNING, MissingCredentialsError, Outcome
+from app.jobs.runners.base import RUNNING, MissingCredentialsError, Outcome
+from app.jobs.runners.kube_credentials import CredentialSecrets
+from app.jobs.runners.kube_watch import JobWatcher, finished
 from app.jobs.spec import CONTAINER, JobSpec, job_body
+from app.kube import KubeError, api_client, call
 from app.settings import Settings
 
 PODS_PER_LIST = 50  # Jobs whose pods one list asks for (their names make the selector)
@@ -96,16 +97,16 @@ class KubernetesRunner:
             )
         job = await self.watcher.wait(reference)
         if job is None:
-            return Outcome("lost", reason=f"Job {reference} was deleted before it ended")
+            return Outcome(RunState.LOST, reason=f"Job {reference} was deleted before it ended")
         return await self._outcome(job)
 
     async def _outcome(self, job: dict[str, Any]) -> Outcome:
-        state = finished(job) or "lost"
+        state = finished(job) or RunState.LOST
         status = job.get("status") or {}
         attempts = int(status.get("failed") or 0) + int(status.get("succeeded") or 0)
         exit_code, tail = await self._pod(job["metadata"]["name"])
         reason = None
-        if state != "succeeded":
+        if state != RunState.SUCCEEDED:
             conditions = [c for c in status.get("conditions") or [] if c.get("status") == "True"]
             reason = "; ".join(str(c.get("message") or c.get("reason")) for c in conditions) or None
         return Outcome(state, exit_code, reason, tail, max(attempts, 1))

@@ -26,10 +26,11 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
+from app.db.run_table import RunState
 from app.ecosystem.names import credentials_secret
-from app.jobs.credentials import (
+from app.jobs.runners.base import RUNNING, MissingCredentialsError, Outcome, RunRefusedError
+from app.jobs.runners.credentials import (
     RunSecrets,
-    SecretFiles,
     hidden_values,
     missing_credentials,
     own_keys,
@@ -38,7 +39,6 @@ from app.jobs.credentials import (
     runs_as_transformer,
     url_password,
 )
-from app.jobs.runner import RUNNING, MissingCredentialsError, Outcome, RunRefusedError
 from app.jobs.spec import JobSpec
 from app.settings import Settings
 
@@ -100,11 +100,11 @@ class LocalRunner:
     def __init__(
         self,
         settings: Settings,
-        secrets: RunSecrets | None = None,
+        secrets: RunSecrets,
         database_url: str | None = None,
     ) -> None:
         self.settings = settings
-        self.secrets = secrets or SecretFiles(settings.data_dir / "secrets")
+        self.secrets = secrets
         self.database_url = database_url or settings.database_url
         self.python_path = tuple(str(p.resolve()) for p in settings.python_path)
         self.children: dict[str, _Child] = {}
@@ -200,7 +200,7 @@ class LocalRunner:
         child = self.children[reference]
         while True:  # interrupted, the child stays listed: close() still ends it
             outcome = await self._attempt(spec, child)
-            if outcome.state != "failed" or child.attempts > spec.retries or child.cancelled:
+            if outcome.state != RunState.FAILED or child.attempts > spec.retries or child.cancelled:
                 self.children.pop(reference, None)
                 return outcome
             child.attempts += 1
@@ -223,13 +223,13 @@ class LocalRunner:
         code = child.process.returncode
         tail = "\n".join(child.tail) or None
         if child.cancelled:
-            return Outcome("cancelled", code, "cancelled on request", tail, child.attempts)
+            return Outcome(RunState.CANCELLED, code, "cancelled on request", tail, child.attempts)
         if timed_out:
             why = f"ran longer than its timeout of {spec.timeout_seconds} s and was killed"
-            return Outcome("timed-out", code, why, tail, child.attempts)
+            return Outcome(RunState.TIMED_OUT, code, why, tail, child.attempts)
         if code == 0:
-            return Outcome("succeeded", 0, None, tail, child.attempts)
-        return Outcome("failed", code, f"exited with status {code}", tail, child.attempts)
+            return Outcome(RunState.SUCCEEDED, 0, None, tail, child.attempts)
+        return Outcome(RunState.FAILED, code, f"exited with status {code}", tail, child.attempts)
 
     async def cancel(self, reference: str) -> None:
         """Kill the child's process group (of another process's child too, once recognised)."""

@@ -20,9 +20,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.ecosystem.names import CREDENTIALS_INDEX, CREDENTIALS_INDEX_KEY, credentials_secret
-from app.jobs.credentials import missing_credentials, own_keys, runs_as_transformer
-from app.jobs.kube_api import KubeError
+from app.jobs.runners.credentials import missing_credentials, own_keys, runs_as_transformer
 from app.jobs.spec import MANAGED_BY, JobSpec
+from app.kube import KubeError
 
 INDEX_SECONDS = 300.0  # the index is read again after this (a Secret deleted by hand is noticed)
 log = logging.getLogger("ecoplane.kubernetes")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.db.run_table import RunState
 from app.jobs.spec import JobSpec
 
 
@@ -12,7 +13,7 @@ from app.jobs.spec import JobSpec
 class Outcome:
     """How a run ended: a final state, the exit status, why, and the end of its output."""
 
-    state: str  # succeeded, failed, cancelled, timed-out or lost
+    state: RunState  # a final one
     exit_code: int | None = None
     reason: str | None = None
     log_tail: str | None = None

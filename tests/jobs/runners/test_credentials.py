@@ -12,9 +12,9 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from app.jobs.credentials import hidden_values, redacted, redaction
-from app.jobs.local import PASSED_ON, LocalRunner
-from app.jobs.runner import Outcome, RunRefusedError
+from app.jobs.runners.base import Outcome, RunRefusedError
+from app.jobs.runners.credentials import hidden_values, redacted, redaction
+from app.jobs.runners.local import PASSED_ON, LocalRunner
 from app.jobs.service import JobService
 from app.jobs.spec import (
     JobSpec,
@@ -71,7 +71,7 @@ async def test_local_store_credentials_reach_the_child_and_nothing_of_the_servic
         monkeypatch.setenv(name, f"admin-{name}")
     monkeypatch.setenv("ECOPLANE_DATABASE_URL", "postgresql://admin:admin-secret@db/control")
     monkeypatch.setenv("ECOPLANE_WAREHOUSE_URL", "postgresql://admin:admin-secret@db/warehouse")
-    outcome = await _run(LocalRunner(settings), _spec())
+    outcome = await _run(LocalRunner(settings, run_secrets(settings)), _spec())
     assert outcome.state == "succeeded", outcome.log_tail
     shown = _shown(outcome)
     assert shown["PGUSER"] == given.username == "dt_chain_a"
@@ -85,7 +85,7 @@ async def test_local_store_credentials_reach_the_child_and_nothing_of_the_servic
 
 async def test_the_password_is_masked_in_the_log_tail(settings: Settings) -> None:
     given = (await give_credentials(settings, "chain_a"))["chain_a"]
-    outcome = await _run(LocalRunner(settings), _spec())
+    outcome = await _run(LocalRunner(settings, run_secrets(settings)), _spec())
     assert "the password is ***!" in (outcome.log_tail or "").splitlines()
     assert given.password not in (outcome.log_tail or "")
 
@@ -98,7 +98,7 @@ async def test_a_url_secret_is_masked_whole_and_its_password_alone(settings: Set
     )
     spec = _spec()
     spec.secret_env["ECOPLANE_MODEL_DATABASE_URL"] = SecretRef("ecoplane-dashboard", "database-url")
-    outcome = await _run(LocalRunner(settings), spec)
+    outcome = await _run(LocalRunner(settings, run_secrets(settings)), spec)
     assert "the model database is ***" in (outcome.log_tail or "").splitlines()
     values = redaction(hidden_values({"ECOPLANE_MODEL_DATABASE_URL": url, "PGUSER": "dt_x"}))
     password = url.split(":")[2].split("@")[0]
@@ -110,14 +110,14 @@ async def test_a_transformer_without_credentials_is_refused_before_it_starts(
 ) -> None:
     await LocalSecretStore(settings.data_dir / "secrets" / "transformers").delete("chain_a")
     run, _ = await service.start_transformer("chain_a", "manual")
-    await service.settled(run["id"])
-    done = await run_of(pool, run["id"])
-    assert done["state"] == "failed" and done["reason"] == (
+    await service.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.state == "failed" and done.reason == (
         "security sync has not created role dt_chain_a yet: no credentials for transformer"
         " chain_a in the local secret store"
     )
-    assert done["runner_ref"] is None and done["started_at"] is None  # no process started
-    assert done["exit_code"] is None and done["log_tail"] is None
+    assert done.runner_ref is None and done.started_at is None  # no process started
+    assert done.exit_code is None and done.log_tail is None
 
 
 @pytest.mark.parametrize("name", ["chain_a", "Very_" + "long" * 20])
@@ -126,7 +126,7 @@ async def test_the_refusal_names_the_role_the_security_sync_creates(
 ) -> None:
     prefixed = settings.model_copy(update={"role_prefix": "acme_"})
     with pytest.raises(RunRefusedError) as refused:
-        await LocalRunner(prefixed).launch(_spec(name))
+        await LocalRunner(prefixed, run_secrets(prefixed)).launch(_spec(name))
     role = transformer_role(name, "acme_")
     assert str(refused.value).startswith(f"security sync has not created role {role} yet:")
 
@@ -136,11 +136,13 @@ async def test_credentials_without_a_password_are_missing_credentials(settings: 
     secrets.mkdir()
     (secrets / "ecoplane-dt-chain-a.json").write_text('{"PGUSER": "dt_chain_a"}')
     with pytest.raises(RunRefusedError, match="no credentials for transformer chain_a"):
-        await LocalRunner(settings).launch(_spec())
+        await LocalRunner(settings, run_secrets(settings)).launch(_spec())
 
 
 async def test_the_security_sync_needs_no_transformer_credentials(settings: Settings) -> None:
-    env, _ = await LocalRunner(settings).environment(security_sync_job(5, settings))
+    env, _ = await LocalRunner(settings, run_secrets(settings)).environment(
+        security_sync_job(5, settings)
+    )
     assert env["ECOPLANE_RUN_ID"] == "5" and "PGPASSWORD" not in env
 
 
@@ -183,9 +185,9 @@ async def test_a_module_found_only_on_the_python_path_runs(
     await give_credentials(settings, "chain_a")
     spec = _spec(module=f"{package}.job")
     with pytest.raises(RunRefusedError, match=f"no Python package '{package}' here"):
-        LocalRunner(settings).argv(spec)
+        LocalRunner(settings, run_secrets(settings)).argv(spec)
     on_path = settings.model_copy(update={"python_path": [tmp_path / "code"]})
-    outcome = await _run(LocalRunner(on_path), spec)
+    outcome = await _run(LocalRunner(on_path, run_secrets(on_path)), spec)
     assert outcome.state == "succeeded" and outcome.log_tail == "found on the python path"
 
 

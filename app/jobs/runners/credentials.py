@@ -4,18 +4,17 @@ the redaction of their values from what a run printed.
 A transformer (or builtin) runs only as its own role, with the credentials the security sync
 wrote to the secret store: when they are not there yet, the run is refused before anything
 starts, never run with other credentials. The concrete source is built above this package
-(app.security knows the stores) and injected into the runner.
+(app.security knows the stores: `app/security/secrets/run_secrets.py`) and injected into the runner.
 """
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Protocol
 from urllib.parse import urlsplit
 
+from app.db.run_table import RunKind
 from app.ecosystem.names import credentials_secret, transformer_role
-from app.jobs.spec import SECURITY_SYNC, JobSpec
+from app.jobs.spec import JobSpec
 
 MASK = "***"
 # where and as whom a run connects: not secret (the role's name is in every plan), and masking
@@ -41,36 +40,9 @@ class RunSecrets(Protocol):
         ...
 
 
-class SecretFiles:
-    """`<directory>/<secret>.json`, one object of keys: what the local secret store writes on
-    promote (`ecoplane-dt-<name>.json`), and the other secrets of local runs."""
-
-    store = "local"
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-
-    async def credentials(self, transformer: str) -> dict[str, str] | None:
-        """The file the local secret store promoted for the transformer."""
-        return await self.values(credentials_secret(transformer))
-
-    async def values(self, secret: str) -> dict[str, str] | None:
-        """The string keys of `<secret>.json` (a few hundred bytes: read on the loop)."""
-        try:
-            found = json.loads((self.directory / f"{secret}.json").read_text())
-        except (OSError, ValueError):
-            return None
-        if not isinstance(found, dict):
-            return None
-        return {k: v for k, v in found.items() if isinstance(v, str)}
-
-    async def close(self) -> None:
-        """Nothing to release."""
-
-
 def runs_as_transformer(spec: JobSpec) -> bool:
     """Whether the spec runs as a transformer's own role (a transformer or a builtin)."""
-    return spec.kind != SECURITY_SYNC
+    return spec.kind != RunKind.SECURITY_SYNC
 
 
 def own_keys(spec: JobSpec) -> dict[str, str]:

@@ -14,8 +14,9 @@ from typing import Any
 
 from kubernetes_asyncio import client
 
-from app.jobs.kube_api import KubeError, call, stream_lines
+from app.db.run_table import RunState
 from app.jobs.spec import MANAGED_BY
+from app.kube import KubeError, call, stream_lines
 
 SELECTOR = f"{MANAGED_BY}=ecoplane"
 WATCH_SECONDS = 300  # the server ends a watch after this; it is resumed
@@ -23,15 +24,19 @@ REMEMBERED = 10_000  # finished Jobs kept for waiters that come late
 log = logging.getLogger("ecoplane.kubernetes")
 
 
-def finished(job: dict[str, Any]) -> str | None:
+def finished(job: dict[str, Any]) -> RunState | None:
     """succeeded, failed or timed-out once the Job has ended; None while it runs."""
     for condition in (job.get("status") or {}).get("conditions") or []:
         if condition.get("status") != "True":
             continue
         if condition.get("type") in ("Complete", "SuccessCriteriaMet"):
-            return "succeeded"
+            return RunState.SUCCEEDED
         if condition.get("type") in ("Failed", "FailureTarget"):
-            return "timed-out" if condition.get("reason") == "DeadlineExceeded" else "failed"
+            return (
+                RunState.TIMED_OUT
+                if condition.get("reason") == "DeadlineExceeded"
+                else RunState.FAILED
+            )
     return None
 
 

@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from kubernetes_asyncio import client
 
-from app.jobs.kube_api import api_client, call
+from app.kube import api_client, call
 from tests.jobs.kube_double import KubeDouble
 
 

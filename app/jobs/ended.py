@@ -1,0 +1,40 @@
+"""The run-ended hook: the one place to subscribe to "a run reached a final state".
+
+The job service announces every run it records in a final state, whichever way it got there:
+its runner's outcome, reconciliation, a cancel, a skipped start, a run failed because the
+security sync it waited for did not succeed, a run lost as the service stops. Each subscriber
+gets the recorded `Run` once; one that fails is logged with the run's id and never stops the
+others nor undoes the record. Subscribers are wired in app/main.py (what a success starts next,
+app/jobs/dependents.py, is one).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from app.jobs.runs import Run
+
+log = logging.getLogger("ecoplane.jobs")
+RunEndedSubscriber = Callable[[Run], Awaitable[None]]
+
+
+class RunEnded:
+    """Calls its subscribers, in the order they subscribed, with each run that ended."""
+
+    def __init__(self) -> None:
+        self.subscribers: list[RunEndedSubscriber] = []
+
+    def subscribe(self, subscriber: RunEndedSubscriber) -> None:
+        """Call `subscriber(run)` whenever a run reaches a final state."""
+        self.subscribers.append(subscriber)
+
+    async def announce(self, run: Run) -> None:
+        """Tell every subscriber that the run ended; a failing one is logged, not raised."""
+        for subscriber in list(self.subscribers):
+            try:
+                await subscriber(run)
+            except Exception:  # one subscriber's failure must not silence the others
+                log.exception(
+                    "run-ended subscriber %r failed for run %s (%s)", subscriber, run.id, run.state
+                )
