@@ -26,9 +26,9 @@ from app.jobs.runs import get_run
 from app.jobs.service import JobService
 from app.security import names
 from app.security.dashboard import dashboard_url, ensure_local_dashboard
-from app.security.secrets.base import libpq_variables
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import SecuritySync
+from app.security.warehouses.postgres_variables import libpq_variables
 from app.settings import Settings
 from tests.conftest import EXAMPLES
 from tests.security.conftest import create_raw_tables
