@@ -102,6 +102,10 @@ class Settings(BaseSettings):
         default=True,
         description="with the embedded database and no active model, load examples/acme at start",
     )
+    warehouse_kind: Literal["postgres"] = Field(
+        default="postgres",
+        description="the kind of warehouse the security sync manages (Postgres, the one there is)",
+    )
     warehouse_url: str | None = Field(
         default=None,
         description="admin URL of the warehouse database; unset: database `warehouse` on the control-plane server",

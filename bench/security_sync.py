@@ -36,12 +36,13 @@ from app.ecosystem.generate import GeneratorSize, generate_model
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
 from app.security import names
-from app.security.names import quote_literal
-from app.security.pgtypes import postgres_type
-from app.security.scram import scram_verifier
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import SecuritySync, SyncConfig
-from app.security.warehouse import endpoint
+from app.security.warehouses.postgres import PostgresWarehouse
+from app.security.warehouses.postgres_connection import endpoint
+from app.security.warehouses.postgres_scram import scram_verifier
+from app.security.warehouses.postgres_sql import quote_ident, quote_literal, sql
+from app.security.warehouses.postgres_types import postgres_type
 
 SIZE = GeneratorSize(
     datastores=200, datasets_per_datastore=5, columns_per_dataset=8,
@@ -80,29 +81,31 @@ async def _warehouse(server: str, model: Model) -> str:
         if datastore.producer is None:
             for dataset in datastore.datasets.values():
                 columns = ", ".join(
-                    f"{names.quote_ident(names.physical(c.name))} {postgres_type(c.type)}"
+                    f"{quote_ident(names.physical(c.name))} {postgres_type(c.type)}"
                     for c in dataset.columns
                 )
                 table = names.raw_table(datastore.name, dataset.name)
-                statements.append(f"CREATE TABLE raw.{names.quote_ident(table)} ({columns})")
+                statements.append(f"CREATE TABLE raw.{quote_ident(table)} ({columns})")
     await _admin(url, "; ".join(statements), "CHECKPOINT")
     return url
 
 
-def _config(url: str, prefix: str) -> SyncConfig:
-    return SyncConfig(endpoint(url), marker=f"{prefix}managed", role_prefix=prefix)
+def _sync_of(connection: asyncpg.Connection, url: str, folder: Path, prefix: str) -> SecuritySync:
+    config = SyncConfig(marker=f"{prefix}managed", role_prefix=prefix)
+    store = LocalSecretStore(folder)
+    return SecuritySync(PostgresWarehouse(connection, endpoint(url)), store, config)
 
 
 async def _script(url: str, model: Model, folder: Path) -> tuple[float, int]:
     """The plan's statements written out and run by psql in one transaction."""
     connection = await asyncpg.connect(asyncpg_dsn(url))
-    sync = SecuritySync(connection, LocalSecretStore(folder / "unused"), _config(url, "bs_"))
+    sync = _sync_of(connection, url, folder / "unused", "bs_")
     plan = await sync.plan(model)
     await connection.close()
     lines = []
     for op in plan.operations:
         password = f" PASSWORD {quote_literal(scram_verifier('x' * 40))}" if op.credential else ""
-        lines.append(f"{op.sql}{password};\n")
+        lines.append(f"{sql(op)}{password};\n")
     script = folder / "security.sql"
     script.write_text("".join(lines))
     psql = shutil.which("psql") or "/usr/bin/psql"
@@ -117,7 +120,7 @@ async def _script(url: str, model: Model, folder: Path) -> tuple[float, int]:
 async def _sync(url: str, model: Model, folder: Path) -> tuple[float, list[float], int, int]:
     """Empty to converged, then a no-op re-sync with the DDL it sent counted."""
     connection = await asyncpg.connect(asyncpg_dsn(url))
-    sync = SecuritySync(connection, LocalSecretStore(folder / "secrets"), _config(url, "bq_"))
+    sync = _sync_of(connection, url, folder / "secrets", "bq_")
     start = time.perf_counter()
     applied = await sync.apply(model)
     full = time.perf_counter() - start
@@ -145,7 +148,7 @@ async def _drop_roles(server: str, *prefixes: str) -> None:
             for row in await connection.fetch(
                 "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", prefix
             ):
-                await connection.execute(f"DROP ROLE {names.quote_ident(row['rolname'])}")
+                await connection.execute(f"DROP ROLE {quote_ident(row['rolname'])}")
     finally:
         await connection.close()
 
@@ -181,7 +184,7 @@ async def _main(folder: Path) -> int:
         full, noops, ddl, operations = await _sync(sync_url, model, folder)
     finally:
         for url in (script_url, sync_url):
-            database = names.quote_ident(url.rsplit("/", 1)[-1].split("?")[0])
+            database = quote_ident(url.rsplit("/", 1)[-1].split("?")[0])
             await _admin(server, f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         await _drop_roles(server, "bs_", "bq_")
     ratio = full / script

@@ -24,7 +24,7 @@ from app.db.embedded import start_embedded, stop_embedded
 from app.db.engine import create_engine
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn, with_database
-from app.security.names import quote_ident
+from app.security.warehouses.postgres_sql import quote_ident
 
 DB_FIXTURES = {"server_url", "database_url", "engine"}
 # A security sync makes cluster-wide roles on the server it reaches: in tests, only the ones

@@ -16,7 +16,7 @@ from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
 from app.ecosystem.spec.documents import json_schema
 from app.examples.seeder import DEFAULT_ROWS, DEFAULT_SEED, SeedReport, seed_warehouse
-from app.security.warehouse import warehouse_url
+from app.security.warehouses.postgres_connection import warehouse_url
 from app.settings import Settings
 
 EXAMPLE_MODEL = Path(__file__).resolve().parents[2] / "examples" / "acme"

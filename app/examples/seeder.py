@@ -19,8 +19,9 @@ from app.examples.acme import RECIPES
 from app.examples.rows import Row, Seeding, Table, ingested_tables, make_rows
 from app.security import names
 from app.security.desired import RAW_SCHEMA
-from app.security.pgtypes import postgres_type
-from app.security.warehouse import connect, warehouse_url
+from app.security.warehouses.postgres_connection import connect, warehouse_url
+from app.security.warehouses.postgres_sql import qualified, quote_ident
+from app.security.warehouses.postgres_types import postgres_type
 from app.settings import Settings
 
 DEFAULT_ROWS = 200
@@ -103,7 +104,7 @@ async def seed_if_missing(
 async def _write(
     connection: asyncpg.Connection, content: list[tuple[Table, list[Row]]]
 ) -> SeedReport:
-    await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {names.quote_ident(RAW_SCHEMA)}")
+    await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(RAW_SCHEMA)}")
     existing = await _existing_columns(connection)
     created, written = [], {}
     for table, _ in content:
@@ -115,7 +116,7 @@ async def _write(
             _check_columns(name, table, existing[name])
     if content:
         tables = ", ".join(
-            names.qualified(RAW_SCHEMA, names.raw_table(t.datastore, t.dataset.name))
+            qualified(RAW_SCHEMA, names.raw_table(t.datastore, t.dataset.name))
             for t, _ in content
         )
         await connection.execute(f"TRUNCATE {tables}")
@@ -153,11 +154,11 @@ def _check_columns(name: str, table: Table, existing: set[str]) -> None:
 
 def _create_table(name: str, table: Table) -> str:
     columns = [
-        f"{names.quote_ident(names.physical(c.name))} {postgres_type(c.type)}"
+        f"{quote_ident(names.physical(c.name))} {postgres_type(c.type)}"
         + ("" if c.is_nullable else " NOT NULL")
         for c in table.dataset.columns
     ]
-    keys = [names.quote_ident(names.physical(c)) for c in table.primary_key]
+    keys = [quote_ident(names.physical(c)) for c in table.primary_key]
     if keys:
         columns.append(f"PRIMARY KEY ({', '.join(keys)})")
-    return f"CREATE TABLE {names.qualified(RAW_SCHEMA, name)} ({', '.join(columns)})"
+    return f"CREATE TABLE {qualified(RAW_SCHEMA, name)} ({', '.join(columns)})"

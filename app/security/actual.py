@@ -1,4 +1,4 @@
-"""The actual state of the warehouse, as the catalog tells it (filled by a DbSecurityOperations)."""
+"""The actual state of the warehouse, as its catalog tells it (read by a Warehouse's inspect)."""
 
 from __future__ import annotations
 

@@ -12,9 +12,14 @@ OPERATION_COLUMNS = ("sync_id", "ordinal", "phase", "action", "target", "reason"
 
 
 async def record_sync(
-    connection: asyncpg.Connection, plan: Plan, version_id: int | None, *, forced: bool
+    connection: asyncpg.Connection,
+    plan: Plan,
+    statements: list[str],
+    version_id: int | None,
+    *,
+    forced: bool,
 ) -> int:
-    """Store an applied plan (statements as plans show them: no password) and return its id."""
+    """Store an applied plan with the statement of each operation (as shown: no password)."""
     async with connection.transaction():
         sync_id: int = await connection.fetchval(
             "INSERT INTO security_syncs (model_version_id, operations, forced)"
@@ -22,8 +27,10 @@ async def record_sync(
             version_id, len(plan.operations), forced,
         )  # fmt: skip
         rows = [
-            (sync_id, ordinal, op.phase.name.lower(), op.action, op.target, op.reason, op.statement)
-            for ordinal, op in enumerate(plan.operations, start=1)
+            (sync_id, ordinal, op.phase.name.lower(), op.action, op.target, op.reason, statement)
+            for ordinal, (op, statement) in enumerate(
+                zip(plan.operations, statements, strict=True), start=1
+            )
         ]
         await connection.copy_records_to_table(
             "security_sync_operations", records=rows, columns=OPERATION_COLUMNS

@@ -6,13 +6,13 @@ import logging
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from app.ecosystem.coltypes import ColumnType, parse_type
 from app.ecosystem.model import Model, Transformer, Workspace
 from app.ecosystem.names import credentials_secret
 from app.ecosystem.spec.datastore import Dataset
 from app.ecosystem.spec.workspace import Sink
 from app.errors import ConflictError
 from app.security import names
-from app.security.pgtypes import postgres_type
 from app.settings import MARKER_ROLE
 
 log = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ class ColumnSpec:
     """A column of an output table."""
 
     name: str
-    type: str
+    type: ColumnType  # the model's, parsed: the warehouse renders it as one of its own
     nullable: bool
     primary_key: bool
 
@@ -246,7 +246,7 @@ def _transformer(desired: Desired, model: Model, transformer: Transformer, limit
 
 def _table(schema: str, dataset: Dataset) -> TableSpec:
     columns = tuple(
-        ColumnSpec(names.physical(c.name), postgres_type(c.type), c.is_nullable, c.primary_key)
+        ColumnSpec(names.physical(c.name), parse_type(c.type), c.is_nullable, c.primary_key)
         for c in dataset.columns
     )
     return TableSpec(schema, names.physical(dataset.name), columns)

@@ -1,4 +1,4 @@
-"""Physical names in the warehouse, and SQL quoting of identifiers and literals."""
+"""Physical names in the warehouse (their SQL quoting is the warehouse's: warehouses/postgres_sql.py)."""
 
 from __future__ import annotations
 
@@ -11,24 +11,3 @@ from app.ecosystem.names import workspace_schema as workspace_schema
 
 MAX_IDENTIFIER_BYTES = 63
 HASH_LENGTH = 8
-
-
-def quote_ident(name: str) -> str:
-    """An SQL identifier, always double-quoted, embedded quotes doubled; NUL is refused."""
-    if "\x00" in name:
-        raise ValueError("an SQL identifier cannot contain a NUL character")
-    return '"' + name.replace('"', '""') + '"'
-
-
-def qualified(schema: str, name: str) -> str:
-    """schema.name, both quoted."""
-    return f"{quote_ident(schema)}.{quote_ident(name)}"
-
-
-def quote_literal(value: str) -> str:
-    """An SQL string literal (standard_conforming_strings: only quotes are doubled)."""
-    if "\x00" in value:
-        raise ValueError("an SQL literal cannot contain a NUL character")
-    if "\\" in value:  # E'' form: backslashes doubled too, whatever the server's setting
-        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
-    return "'" + value.replace("'", "''") + "'"

@@ -1,4 +1,8 @@
-"""A plan as data: ordered operations with their reasons, pending views and problems."""
+"""A plan as data: ordered warehouse-neutral operations with their reasons, pending views and problems.
+
+An operation names what it does (`action`) to which object (`subject`); the warehouse renders it
+(app/security/warehouses/): the plan itself holds no SQL.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
 
+from app.security.desired import Grant, RoleSpec, TableSpec, ViewSpec
 from app.security.secrets.base import SecretInfo
-
-REDACTED_PASSWORD = " PASSWORD '********'"
 
 
 class Phase(IntEnum):
@@ -22,20 +25,52 @@ class Phase(IntEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class SchemaSpec:
+    """A schema, with what it is for (empty when it is dropped)."""
+
+    name: str
+    purpose: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectName:
+    """A table or view by schema and name."""
+
+    schema: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Privileges:
+    """Grants on one object to one grantee (or one role membership), changed together."""
+
+    grants: tuple[Grant, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class RoleDrop:
+    """A role to drop; what it owns goes to `heir` (the sync's admin) first."""
+
+    role: str
+    heir: str
+
+
+# create/alter role and set password: RoleSpec; create/drop schema: SchemaSpec; create table:
+# TableSpec; create/replace view: ViewSpec; drop view: ObjectName; grant/revoke: Privileges;
+# drop role: RoleDrop
+Subject = RoleSpec | SchemaSpec | TableSpec | ViewSpec | ObjectName | Privileges | RoleDrop
+
+
+@dataclass(frozen=True, slots=True)
 class Operation:
-    """One step of a plan: what, why, and its SQL (a password is added only when applied)."""
+    """One step of a plan: what, to what, and why (a new password is set only when applied)."""
 
     phase: Phase
     action: str
     target: str
     reason: str
-    sql: str
+    subject: Subject
     credential: str | None = None  # the transformer whose new password this sets
-
-    @property
-    def statement(self) -> str:
-        """The SQL as shown in plans, logs and the audit: a password only as ********."""
-        return self.sql + (REDACTED_PASSWORD if self.credential else "")
 
 
 @dataclass(slots=True)
@@ -58,11 +93,11 @@ class Plan:
         action: str,
         target: str,
         reason: str,
-        sql: str,
+        subject: Subject,
         credential: str | None = None,
     ) -> None:
         """Append an operation."""
-        self.operations.append(Operation(phase, action, target, reason, sql, credential))
+        self.operations.append(Operation(phase, action, target, reason, subject, credential))
 
     @property
     def role_drops(self) -> int:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from app.security import statements as sql
 from app.security.actual import Actual
 from app.security.desired import Desired, RoleSpec, ViewSpec
-from app.security.operations import Credentialing, Operation, Phase, Plan
+from app.security.operations import Credentialing, Operation, Phase, Plan, SchemaSpec
 from app.security.plan_grants import plan_drops, plan_grants
 from app.security.views import same_definition
 
@@ -35,9 +34,7 @@ def _roles(plan: Plan, desired: Desired, actual: Actual, secrets: Credentialing)
         if found is None:
             reason = "new transformer" if spec.login else "new managed role"
             credential = spec.transformer if spec.login else None
-            plan.add(
-                Phase.ROLES, "create role", spec.name, reason, sql.create_role(spec), credential
-            )
+            plan.add(Phase.ROLES, "create role", spec.name, reason, spec, credential)
         elif not found.managed and spec.name != desired.marker:
             plan.problems.append(
                 f"role {spec.name} exists but is not managed by ecoplane: left alone"
@@ -46,19 +43,10 @@ def _roles(plan: Plan, desired: Desired, actual: Actual, secrets: Credentialing)
         else:
             wanted = (spec.login, spec.connection_limit, False)
             if (found.login, found.connection_limit, found.powerful) != wanted:
-                plan.add(
-                    Phase.ROLES, "alter role", spec.name, "attributes drifted", sql.alter_role(spec)
-                )
+                plan.add(Phase.ROLES, "alter role", spec.name, "attributes drifted", spec)
             why = _password_reason(spec, secrets)
             if why:
-                plan.add(
-                    Phase.ROLES,
-                    "set password",
-                    spec.name,
-                    why,
-                    sql.set_password(spec.name),
-                    spec.transformer,
-                )
+                plan.add(Phase.ROLES, "set password", spec.name, why, spec, spec.transformer)
     return blocked
 
 
@@ -80,21 +68,13 @@ def _password_reason(spec: RoleSpec, secrets: Credentialing) -> str | None:
 def _schemas(plan: Plan, desired: Desired, actual: Actual) -> None:
     for name, purpose in desired.schemas.items():
         if name not in actual.schemas:
-            plan.add(
-                Phase.SCHEMAS, "create schema", name, purpose, sql.create_schema(name, purpose)
-            )
+            plan.add(Phase.SCHEMAS, "create schema", name, purpose, SchemaSpec(name, purpose))
 
 
 def _tables(plan: Plan, desired: Desired, actual: Actual) -> None:
     for key, table in desired.tables.items():
         if key not in actual.relations:
-            plan.add(
-                Phase.TABLES,
-                "create table",
-                ".".join(key),
-                "output dataset",
-                sql.create_table(table),
-            )
+            plan.add(Phase.TABLES, "create table", ".".join(key), "output dataset", table)
 
 
 def _source_columns(desired: Desired, actual: Actual, view: ViewSpec) -> tuple[str, ...] | None:
@@ -116,14 +96,13 @@ def _views(plan: Plan, desired: Desired, actual: Actual) -> tuple[set[Key], set[
             continue
         target, found = ".".join(key), actual.relations.get(key)
         if found is None:
-            plan.add(Phase.VIEWS, "create view", target, f"sink {view.sink}", sql.create_view(view))
+            plan.add(Phase.VIEWS, "create view", target, f"sink {view.sink}", view)
             fresh.add(key)
         elif found.kind != "view":
             plan.problems.append(f"{target} exists and is not a view: left alone")
             absent.add(key)
         elif not same_definition(found, _source(sources, actual, view), view):
-            statement = f"{sql.drop_view(*key)}; {sql.create_view(view)}"
-            plan.add(Phase.VIEWS, "replace view", target, "definition differs", statement)
+            plan.add(Phase.VIEWS, "replace view", target, "definition differs", view)
             fresh.add(key)
     return fresh, absent
 

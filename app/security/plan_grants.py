@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from app.security import statements as sql
 from app.security.actual import Actual
-from app.security.desired import Desired, Grant
-from app.security.names import quote_ident
-from app.security.operations import Phase, Plan
+from app.security.desired import MEMBER, Desired, Grant
+from app.security.operations import ObjectName, Phase, Plan, Privileges, RoleDrop, SchemaSpec
 
 Key = tuple[str, str]
 
@@ -46,22 +44,27 @@ def plan_grants(
         if g.grantee not in skipped and g.name not in skipped and _on_view(g) not in absent
     ]  # fmt: skip
     for group in _grouped(revokes):
-        plan.add(
-            Phase.REVOKE, "revoke", sql.describe(group[0]), "not in the model", sql.revoke(group)
-        )
+        plan.add(Phase.REVOKE, "revoke", describe(group.grants[0]), "not in the model", group)
     for group in _grouped(grants):
-        plan.add(
-            Phase.GRANT, "grant", sql.describe(group[0]), "the model asks for it", sql.grant(group)
-        )
+        plan.add(Phase.GRANT, "grant", describe(group.grants[0]), "the model asks for it", group)
 
 
-def _grouped(grants: list[Grant]) -> list[list[Grant]]:
-    """Grants on one object to one grantee together: one statement each."""
+def _grouped(grants: list[Grant]) -> list[Privileges]:
+    """Grants on one object to one grantee together: one operation each."""
     groups: dict[tuple[str, ...], list[Grant]] = defaultdict(list)
     for g in sorted(grants):
         key = (g.on, g.schema, g.name, g.grantee) + ((g.privilege,) if g.on == "role" else ())
         groups[key].append(g)
-    return list(groups.values())
+    return [Privileges(tuple(group)) for group in groups.values()]
+
+
+def describe(grant: Grant) -> str:
+    """A grant in words, for plans and the audit."""
+    if grant.on == "role":
+        return f"{grant.grantee} member of {grant.name}" if grant.privilege == MEMBER else ""
+    where = f"{grant.schema}.{grant.name}" if grant.schema else grant.name
+    column = f"({grant.column})" if grant.column else ""
+    return f"{grant.privilege} on {grant.on} {where}{column} to {grant.grantee}"
 
 
 def obsolete_roles(desired: Desired, actual: Actual) -> list[str]:
@@ -84,20 +87,15 @@ def plan_drops(plan: Plan, desired: Desired, actual: Actual) -> None:
     """Drop obsolete views, then emptied workspace schemas, then obsolete roles (last)."""
     dropped = dropped_views(desired, actual)
     for key in sorted(dropped):
-        plan.add(Phase.DROP, "drop view", ".".join(key), "no longer sunk", sql.drop_view(*key))
+        plan.add(Phase.DROP, "drop view", ".".join(key), "no longer sunk", ObjectName(*key))
     for schema in sorted(actual.schemas):
         if actual.managed_schema(schema) and schema not in desired.schemas:
             left = [k for k in actual.relations if k[0] == schema and k not in dropped]
             if schema.startswith("ws_") and not left:
-                statement = f"DROP SCHEMA {quote_ident(schema)}"
-                plan.add(Phase.DROP, "drop schema", schema, "workspace removed", statement)
+                plan.add(Phase.DROP, "drop schema", schema, "workspace removed", SchemaSpec(schema))
             else:
                 plan.pending.append(f"{schema}: no longer in the model; kept because it holds data")
     for role in obsolete_roles(desired, actual):
         plan.add(
-            Phase.DROP,
-            "drop role",
-            role,
-            "no longer in the model",
-            sql.drop_role(role, actual.user),
+            Phase.DROP, "drop role", role, "no longer in the model", RoleDrop(role, actual.user)
         )

@@ -17,25 +17,25 @@ from app.security.audit import record_sync
 from app.security.operations import Plan
 from app.security.secrets.factory import secret_store
 from app.security.sync import SecuritySync, SyncConfig
-from app.security.warehouse import connect, endpoint, warehouse_url
+from app.security.warehouses.factory import warehouse_kind
 from app.settings import Settings
 
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """A plan (applied or not), the model version it follows and the audit record's id."""
+    """A plan (applied or not) with its statements, the model version it follows, the audit's id."""
 
     version_id: int
     plan: Plan
+    statements: list[str]  # of each operation, as the warehouse shows it (no password)
     applied: bool = False
     sync_id: int | None = None
 
 
-def sync_config(settings: Settings, url: str) -> SyncConfig:
+def sync_config(settings: Settings) -> SyncConfig:
     """The sync's configuration from the settings."""
     days = settings.password_max_age_days
     return SyncConfig(
-        endpoint(url),
         marker=settings.managed_marker,
         max_drops=settings.security_max_drops,
         max_age=timedelta(days=days) if days is not None else None,
@@ -46,17 +46,13 @@ def sync_config(settings: Settings, url: str) -> SyncConfig:
 
 @asynccontextmanager
 async def warehouse_sync(settings: Settings) -> AsyncIterator[SecuritySync]:
-    """A sync on an admin connection to the warehouse; connection and store closed at the end."""
-    url = await warehouse_url(settings)
-    store = secret_store(settings)
-    try:
-        connection = await connect(url)
+    """A sync on an admin session of the configured warehouse; session and store closed at the end."""
+    async with warehouse_kind(settings).open(settings) as warehouse:
+        store = secret_store(settings)
         try:
-            yield SecuritySync(connection, store, sync_config(settings, url))
+            yield SecuritySync(warehouse, store, sync_config(settings))
         finally:
-            await connection.close()
-    finally:
-        await store.close()
+            await store.close()
 
 
 async def active_model(control: asyncpg.Connection) -> tuple[int, Model]:
@@ -68,7 +64,8 @@ async def active_model(control: asyncpg.Connection) -> tuple[int, Model]:
 async def plan_sync(control: asyncpg.Connection, sync: SecuritySync) -> Outcome:
     """The plan for the active model against the warehouse now (a dry run)."""
     version_id, model = await active_model(control)
-    return Outcome(version_id, await sync.plan(model))
+    plan = await sync.plan(model)
+    return Outcome(version_id, plan, shown(sync, plan))
 
 
 async def apply_sync(
@@ -79,10 +76,17 @@ async def apply_sync(
     recorded: list[int] = []
 
     async def audit(plan: Plan) -> None:
-        recorded.append(await record_sync(control, plan, version_id, forced=force))
+        statements = shown(sync, plan)
+        recorded.append(await record_sync(control, plan, statements, version_id, forced=force))
 
     applied = await sync.apply(model, force=force, committed=audit)
-    return Outcome(version_id, applied.plan, True, recorded[0] if recorded else None)
+    sync_id = recorded[0] if recorded else None
+    return Outcome(version_id, applied.plan, shown(sync, applied.plan), True, sync_id)
+
+
+def shown(sync: SecuritySync, plan: Plan) -> list[str]:
+    """The statement of each operation of the plan, as the sync's warehouse shows it."""
+    return [sync.warehouse.statement(op) for op in plan.operations]
 
 
 def plan_document(outcome: Outcome) -> dict[str, Any]:
@@ -100,9 +104,9 @@ def plan_document(outcome: Outcome) -> dict[str, Any]:
                 "action": op.action,
                 "target": op.target,
                 "reason": op.reason,
-                "statement": op.statement,
+                "statement": statement,
             }
-            for op in plan.operations
+            for op, statement in zip(plan.operations, outcome.statements, strict=True)
         ],
         "pending": plan.pending,
         "problems": plan.problems,

@@ -1,15 +1,14 @@
-"""The sync: plan → apply (one transaction) → verify; credentials staged before the commit."""
+"""The sync: plan → apply (one transaction) → verify; credentials staged before the commit.
+
+Warehouse-neutral: what is read, rendered and sent is the warehouse's (app/security/warehouses/)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-
-import asyncpg
 
 from app.ecosystem.loader import collector_paused
 from app.ecosystem.model import Model
@@ -17,14 +16,10 @@ from app.errors import AppError, ConflictError
 from app.security.desired import MARKER, Desired, desired_state
 from app.security.operations import Credentialing, Operation, Plan
 from app.security.plan import build_plan
-from app.security.postgres import PostgresSecurity, WarehouseError
-from app.security.scram import scram_verifier
 from app.security.secrets.base import Credentials, SecretInfo, SecretStore, new_password
-from app.security.warehouse import Endpoint
+from app.security.warehouses.base import Warehouse, WarehouseError
 
 log = logging.getLogger(__name__)
-# one sync at a time per installation (its marker): another installation's sync is not waited for
-LOCK = "SELECT pg_advisory_xact_lock(hashtext('ecoplane security sync ' || $1::text))"
 
 
 class DropGuardError(ConflictError):
@@ -44,7 +39,6 @@ class NotConvergedError(AppError):
 class SyncConfig:
     """How the sync behaves: the marker, the drop guard, password age, connection limit."""
 
-    endpoint: Endpoint
     marker: str = MARKER
     max_drops: int = 10
     max_age: timedelta | None = timedelta(days=90)
@@ -64,15 +58,12 @@ class Applied:
 
 
 class SecuritySync:
-    """One warehouse (an admin connection), one secret store, one configuration."""
+    """One warehouse (an admin session), one secret store, one configuration."""
 
-    def __init__(
-        self, connection: asyncpg.Connection, store: SecretStore, config: SyncConfig
-    ) -> None:
-        self.connection = connection
+    def __init__(self, warehouse: Warehouse, store: SecretStore, config: SyncConfig) -> None:
+        self.warehouse = warehouse
         self.store = store
         self.config = config
-        self.database = PostgresSecurity(connection)
         self._inventory: dict[str, SecretInfo] = {}
 
     def desired(self, target: Model | Desired) -> Desired:
@@ -84,16 +75,15 @@ class SecuritySync:
 
     async def plan(self, target: Model | Desired) -> Plan:
         """The plan against the warehouse now; nothing is changed (a read-only transaction)."""
-        with _warehouse_errors("planning"):
-            async with self.connection.transaction(readonly=True):
-                return await self._plan(target)
+        async with self.warehouse.transaction("planning", readonly=True):
+            return await self._plan(target)
 
     async def _plan(self, target: Model | Desired) -> Plan:
         with collector_paused():
             # the desired state is computed in a thread while the catalog queries wait
             desired, actual, self._inventory = await asyncio.gather(
                 asyncio.to_thread(self.desired, target),
-                self.database.inspect(self.config.marker),
+                self.warehouse.inspect(self.config.marker),
                 self.store.inventory(),
             )
             secrets = Credentialing(self._inventory, datetime.now(UTC), self.config.max_age)
@@ -107,8 +97,7 @@ class SecuritySync:
         `committed` is called with the plan right after its transaction commits (before the
         secrets are promoted, which may still fail): the audit records every committed change.
         """
-        with _warehouse_errors("applying"):
-            plan, verifiers = await self._apply(target, force)
+        plan, verifiers = await self._apply(target, force)
         if not plan.changes:
             return Applied(plan, plan)  # nothing was sent: the plan itself is the verification
         if committed is not None and plan.operations:
@@ -120,17 +109,18 @@ class SecuritySync:
         log.info("security sync applied %d operations", len(plan.operations))
         verified = await self.plan(target)
         if verified.changes:
-            first = verified.operations[0].statement if verified.operations else "a secret"
+            first = verified.operations[0] if verified.operations else None
+            shown = self.warehouse.statement(first) if first is not None else "a secret"
             raise NotConvergedError(
                 f"planning again after apply still finds {len(verified.operations)} operations,"
-                f" the first: {first}"
+                f" the first: {shown}"
             )
         return Applied(plan, verified)
 
     async def _apply(self, target: Model | Desired, force: bool) -> tuple[Plan, dict[str, str]]:
         """Plan and execute inside one transaction; return the plan and the passwords set."""
-        async with self.connection.transaction():
-            await self.connection.execute(LOCK, self.config.marker)
+        async with self.warehouse.transaction("applying"):
+            await self.warehouse.lock(self.config.marker)
             plan = await self._plan(target)
             if plan.role_drops > self.config.max_drops and not force:
                 raise DropGuardError(
@@ -138,18 +128,20 @@ class SecuritySync:
                     f"{self.config.max_drops}; run it with force to drop them"
                 )
             verifiers = await self._stage(plan.operations)
-            for op in plan.operations:  # as plans show them: a password only as ********
-                log.debug("%s %s (%s): %s", op.action, op.target, op.reason, op.statement)
-            await self.database.execute(plan.operations, verifiers)
+            if log.isEnabledFor(logging.DEBUG):  # as plans show them: a password only as ********
+                for op in plan.operations:
+                    shown = self.warehouse.statement(op)
+                    log.debug("%s %s (%s): %s", op.action, op.target, op.reason, shown)
+            await self.warehouse.execute(plan.operations, verifiers)
         return plan, verifiers
 
     async def _stage(self, operations: list[Operation]) -> dict[str, str]:
-        """New (or interrupted) credentials kept as pending; their SCRAM verifiers by transformer."""
+        """New (or interrupted) credentials kept as pending; their verifiers by transformer."""
         roles = {op.credential: op.target for op in operations if op.credential is not None}
         staged = await asyncio.gather(*(self._credentials(t, r) for t, r in roles.items()))
         passwords = dict(zip(roles, staged, strict=True))
         hashed = await asyncio.gather(
-            *(asyncio.to_thread(scram_verifier, p) for p in passwords.values())
+            *(asyncio.to_thread(self.warehouse.verifier, p) for p in passwords.values())
         )
         return dict(zip(passwords, hashed, strict=True))
 
@@ -158,19 +150,10 @@ class SecuritySync:
         pending = await self.store.pending(transformer) if known and known.pending else None
         if pending is not None and pending.username == role:
             return pending.password  # an interrupted change is finished with the same password
-        place = self.config.endpoint
+        place = self.warehouse.endpoint
         fresh = Credentials(role, new_password(), place.host, place.port, place.dbname)
         await self.store.stage(transformer, fresh)
         return fresh.password
-
-
-@contextmanager
-def _warehouse_errors(doing: str) -> Iterator[None]:
-    """asyncpg's errors (a lost connection, a failed commit) as WarehouseError."""
-    try:
-        yield
-    except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as error:
-        raise WarehouseError(f"{doing} failed on the warehouse: {type(error).__name__}") from None
 
 
 __all__ = [

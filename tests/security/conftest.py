@@ -16,10 +16,11 @@ from app.db.urls import asyncpg_dsn, with_database
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
 from app.security import names
-from app.security.pgtypes import postgres_type
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import SecuritySync, SyncConfig
-from app.security.warehouse import endpoint
+from app.security.warehouses.postgres import PostgresWarehouse
+from app.security.warehouses.postgres_connection import endpoint
+from app.security.warehouses.postgres_types import postgres_type
 from tests.conftest import EXAMPLES
 
 # roles whose names match this must log in with their password on the embedded test server
@@ -73,26 +74,30 @@ async def warehouse(warehouse_url: str) -> AsyncIterator[asyncpg.Connection]:
 
 
 @pytest.fixture
+def postgres(warehouse: asyncpg.Connection, warehouse_url: str) -> PostgresWarehouse:
+    """The test's warehouse behind the Warehouse protocol, as the sync sees it."""
+    return PostgresWarehouse(warehouse, endpoint(warehouse_url))
+
+
+@pytest.fixture
 def store(tmp_path: Path) -> LocalSecretStore:
     """A local secret store under the test's directory."""
     return LocalSecretStore(tmp_path / "secrets")
 
 
 @pytest.fixture
-def config(warehouse_url: str, prefix: str) -> SyncConfig:
+def config(prefix: str) -> SyncConfig:
     """The sync configured with the test's marker and role prefix."""
     return SyncConfig(
-        endpoint(warehouse_url), marker=f"{prefix}managed", max_drops=10,
+        marker=f"{prefix}managed", max_drops=10,
         max_age=timedelta(days=90), connection_limit=5, role_prefix=prefix,
     )  # fmt: skip
 
 
 @pytest.fixture
-def sync(
-    warehouse: asyncpg.Connection, store: LocalSecretStore, config: SyncConfig
-) -> SecuritySync:
+def sync(postgres: PostgresWarehouse, store: LocalSecretStore, config: SyncConfig) -> SecuritySync:
     """A sync on the test's warehouse and store."""
-    return SecuritySync(warehouse, store, config)
+    return SecuritySync(postgres, store, config)
 
 
 @pytest.fixture(scope="session")

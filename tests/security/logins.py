@@ -6,8 +6,8 @@ import base64
 
 import asyncpg
 
-from app.security.scram import scram_verifier
 from app.security.secrets.base import Credentials
+from app.security.warehouses.postgres_scram import scram_verifier
 
 
 async def login(credentials: Credentials) -> asyncpg.Connection:

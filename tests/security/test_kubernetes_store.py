@@ -21,6 +21,7 @@ from app.security.secrets.factory import secret_store
 from app.security.secrets.kube_secret import INDEX, SecretNotManagedError
 from app.security.secrets.kubernetes import KubernetesSecretStore
 from app.security.sync import SecuritySync, SyncConfig
+from app.security.warehouses.postgres import PostgresWarehouse
 from app.settings import Settings
 from tests.jobs.kube_double import Fault, KubeDouble
 from tests.security.conftest import create_raw_tables
@@ -66,10 +67,14 @@ async def test_a_secret_holds_exactly_the_libpq_keys_and_the_managed_labels(kube
 
 
 async def test_the_sync_writes_what_jobs_read_and_deletes_obsolete_secrets(
-    kube: Kube, warehouse: asyncpg.Connection, config: SyncConfig, acme_model: Model
+    kube: Kube,
+    warehouse: asyncpg.Connection,
+    postgres: PostgresWarehouse,
+    config: SyncConfig,
+    acme_model: Model,
 ) -> None:
     store, double = kube
-    sync = SecuritySync(warehouse, store, config)
+    sync = SecuritySync(postgres, store, config)
     await create_raw_tables(warehouse, acme_model)
     await sync.apply(acme_model)
     assert sorted(_listed(double)) == sorted(acme_model.transformers)
@@ -124,7 +129,11 @@ async def test_many_stages_at_once_share_index_writes(kube: Kube) -> None:
 
 
 async def test_a_secret_written_by_hand_is_never_overwritten_or_deleted(
-    kube: Kube, warehouse: asyncpg.Connection, config: SyncConfig, acme_model: Model
+    kube: Kube,
+    warehouse: asyncpg.Connection,
+    postgres: PostgresWarehouse,
+    config: SyncConfig,
+    acme_model: Model,
 ) -> None:
     store, double = kube
     by_hand = {"PGUSER": "someone", "PGPASSWORD": "theirs"}
@@ -140,7 +149,7 @@ async def test_a_secret_written_by_hand_is_never_overwritten_or_deleted(
         await store.stage("sales", CREDENTIALS)  # ...is refused, not mixed up
     double.put_secret("ecoplane-dt-compute-revenue", by_hand)
     with pytest.raises(SecretNotManagedError):
-        await SecuritySync(warehouse, store, config).apply(acme_model)
+        await SecuritySync(postgres, store, config).apply(acme_model)
     assert double.secret_values("ecoplane-dt-compute-revenue") == by_hand
     role = config.role_prefix + "dt_compute_revenue"  # the transaction rolled back
     assert await warehouse.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", role) is None
@@ -152,7 +161,7 @@ async def test_a_secret_written_by_hand_is_never_overwritten_or_deleted(
 
 async def test_no_password_in_logs_or_errors(
     kube: Kube,
-    warehouse: asyncpg.Connection,
+    postgres: PostgresWarehouse,
     config: SyncConfig,
     acme_model: Model,
     caplog: pytest.LogCaptureFixture,
@@ -160,7 +169,7 @@ async def test_no_password_in_logs_or_errors(
     caplog.set_level(logging.DEBUG)
     store, double = kube
     double.faults += [Fault("replace-secret", 500, 2), Fault("get-secret", 502, 2)]
-    sync = SecuritySync(warehouse, store, config)
+    sync = SecuritySync(postgres, store, config)
     await sync.apply(acme_model)
     passwords = {double.secret_values(n)["PGPASSWORD"] for n in double.secrets if n != INDEX}
     sync.config = dataclasses.replace(config, max_age=timedelta(0))

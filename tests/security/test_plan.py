@@ -1,4 +1,4 @@
-"""The desired state and the plan as data: no database."""
+"""The desired state and the plan as data, warehouse-neutral: no database, no SQL."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from app.ecosystem.model import Model
 from app.security.actual import Actual, RoleState
 from app.security.desired import MEMBER, Desired, Grant, desired_state
+from app.security.operations import Privileges, RoleDrop
 from app.security.plan import Credentialing, Phase, build_plan
 from app.security.secrets.base import SecretInfo
 
@@ -45,7 +46,7 @@ def test_an_empty_warehouse_plans_every_object_in_phase_order(acme_model: Model)
     creates = [op for op in plan.operations if op.action == "create role"]
     assert len(creates) == len(desired.roles)
     assert {op.credential for op in creates if op.credential} == set(acme_model.transformers)
-    assert all("PASSWORD" not in op.sql for op in plan.operations)
+    assert {op.subject for op in creates} == set(desired.roles.values())
     assert plan.role_drops == 0 and len(plan.pending) == len(desired.views) - _on_outputs(desired)
 
 
@@ -71,11 +72,14 @@ def test_drift_and_obsolete_roles_are_planned_last(acme_model: Model) -> None:
     inventory = {t: SecretInfo(True, False, NOW) for t in acme_model.transformers}
     inventory["gone"] = SecretInfo(True, False, NOW)
     plan = build_plan(desired, actual, Credentialing(inventory, NOW, timedelta(days=90)))
-    revokes = [op.sql for op in plan.operations if op.phase is Phase.REVOKE]
-    assert revokes == ['REVOKE SELECT ON TABLE "raw"."x__y" FROM "dt_compute_revenue"']
+    revokes = [op.subject for op in plan.operations if op.phase is Phase.REVOKE]
+    assert revokes == [
+        Privileges((Grant("table", "raw", "x__y", "", "SELECT", "dt_compute_revenue"),))
+    ]
     assert plan.operations[-1].action == "drop role" and plan.operations[-1].target == "dt_gone"
+    assert plan.operations[-1].subject == RoleDrop("dt_gone", heir="admin")
     assert plan.role_drops == 1 and plan.obsolete_secrets == ["gone"]
-    assert all("analyst" not in op.sql for op in plan.operations)
+    assert all("analyst" not in repr(op) for op in plan.operations)
 
 
 def test_password_reasons(acme_model: Model) -> None:
@@ -97,6 +101,9 @@ def test_password_reasons(acme_model: Model) -> None:
         "dt_segment_customers": "resume an interrupted password change",
         "dt_compute_exposures": "no stored credentials",
     }
-    assert all(
-        op.statement.endswith("PASSWORD '********'") for op in plan.operations if op.credential
-    )
+    passwords = [op for op in plan.operations if op.credential]
+    assert {op.credential for op in passwords} == {
+        "compute_revenue",
+        "segment_customers",
+        "compute_exposures",
+    }

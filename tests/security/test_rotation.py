@@ -13,11 +13,12 @@ import pytest
 
 from app.ecosystem.model import Model
 from app.security.plan import Operation
-from app.security.postgres import WarehouseError
 from app.security.secrets.aws import AwsSecretStore
 from app.security.secrets.base import SecretStore, SecretStoreError
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import NotConvergedError, SecuritySync, SyncConfig
+from app.security.warehouses.base import WarehouseError
+from app.security.warehouses.postgres import PostgresWarehouse
 from tests.security.aws import aws_environment, client, moto_endpoint
 from tests.security.kube import kube_store_on
 from tests.security.logins import login, password_matches
@@ -42,10 +43,10 @@ async def any_store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIter
 
 @pytest.fixture
 def rotating(
-    warehouse: asyncpg.Connection, any_store: SecretStore, config: SyncConfig
+    postgres: PostgresWarehouse, any_store: SecretStore, config: SyncConfig
 ) -> SecuritySync:
     """A sync on the chosen store."""
-    return SecuritySync(warehouse, any_store, config)
+    return SecuritySync(postgres, any_store, config)
 
 
 async def _works(warehouse: asyncpg.Connection, store: SecretStore, logins: bool) -> str:
@@ -116,13 +117,13 @@ async def test_a_crash_before_the_commit_is_resumed_with_the_staged_password(
     await rotating.apply(acme_model)
     old = await _works(warehouse, any_store, password_logins)
     await any_store.delete(TRANSFORMER)  # no stored credentials: a new password is set
-    real = rotating.database.execute
+    real = rotating.warehouse.execute
 
     async def crash(operations: list[Operation], verifiers: Mapping[str, str]) -> None:
         await real(operations, verifiers)
         raise WarehouseError("crash before the commit")
 
-    monkeypatch.setattr(rotating.database, "execute", crash)
+    monkeypatch.setattr(rotating.warehouse, "execute", crash)
     with pytest.raises(WarehouseError):
         await rotating.apply(acme_model)
     staged = await any_store.pending(TRANSFORMER)
@@ -169,11 +170,15 @@ async def test_a_crash_after_the_commit_is_finished_by_the_next_sync(
 
 @pytest.mark.usefixtures("aws_environment")
 async def test_a_crash_inside_the_aws_promotion_is_finished_too(
-    warehouse: asyncpg.Connection, config: SyncConfig, acme_model: Model, moto_endpoint: str
+    warehouse: asyncpg.Connection,
+    postgres: PostgresWarehouse,
+    config: SyncConfig,
+    acme_model: Model,
+    moto_endpoint: str,
 ) -> None:
     aws = client(moto_endpoint)
     store = AwsSecretStore(aws, f"test-{uuid.uuid4().hex[:8]}")
-    sync = SecuritySync(warehouse, store, config)
+    sync = SecuritySync(postgres, store, config)
     await sync.apply(acme_model)
     old = await store.current(TRANSFORMER)
     assert old is not None

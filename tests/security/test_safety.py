@@ -10,12 +10,15 @@ import asyncpg
 import pytest
 
 from app.db.urls import asyncpg_dsn
+from app.ecosystem.coltypes import parse_type
 from app.ecosystem.model import Model
 from app.security.desired import MEMBER, ColumnSpec, Desired, Grant, RoleSpec, TableSpec, ViewSpec
-from app.security.plan import Operation
-from app.security.postgres import WarehouseError
+from app.security.operations import ObjectName, Operation, Phase
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import SecuritySync, SyncConfig
+from app.security.warehouses.base import WarehouseError
+from app.security.warehouses.postgres import PostgresWarehouse
+from app.security.warehouses.postgres_connection import endpoint
 from tests.security.conftest import create_raw_tables
 
 HOSTILE = 'we"ird name; DROP ROLE postgres; --'
@@ -28,17 +31,17 @@ async def test_a_failure_in_the_middle_of_apply_leaves_the_warehouse_as_it_was(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     await create_raw_tables(warehouse, acme_model)
-    before = await sync.database.inspect(sync.config.marker)
-    real = sync.database.execute
+    before = await sync.warehouse.inspect(sync.config.marker)
+    real = sync.warehouse.execute
 
     async def half_then_fail(operations: list[Operation], verifiers: Mapping[str, str]) -> None:
         await real(operations[: len(operations) // 2], verifiers)
         raise WarehouseError("injected failure")
 
-    monkeypatch.setattr(sync.database, "execute", half_then_fail)
+    monkeypatch.setattr(sync.warehouse, "execute", half_then_fail)
     with pytest.raises(WarehouseError, match="injected"):
         await sync.apply(acme_model)
-    after = await sync.database.inspect(sync.config.marker)
+    after = await sync.warehouse.inspect(sync.config.marker)
     assert (after.roles, after.schemas, after.relations, after.grants) == (
         before.roles, before.schemas, before.relations, before.grants
     )  # fmt: skip
@@ -59,7 +62,7 @@ def _hostile(marker: str, prefix: str) -> Desired:
     }
     desired.schemas = {workspace: "views; of 'a' hostile workspace", output: "output"}
     desired.tables[(output, "ta ble")] = TableSpec(
-        output, "ta ble", (ColumnSpec(column, "text", False, True),)
+        output, "ta ble", (ColumnSpec(column, parse_type("text"), False, True),)
     )
     desired.views[(workspace, "vi'ew")] = ViewSpec(
         workspace, "vi'ew", output, "ta ble", (column,), "s"
@@ -109,17 +112,17 @@ async def test_no_password_in_logs_plans_or_errors(
     caplog.set_level(logging.DEBUG)
     await create_raw_tables(warehouse, acme_model)
     applied = await sync.apply(acme_model)
-    outputs = [repr(applied), *(op.statement for op in applied.plan.operations)]
+    outputs = [repr(applied), *(sync.warehouse.statement(op) for op in applied.plan.operations)]
     outputs += [repr(op) for op in applied.plan.operations]
 
     async def broken(operations: list[Operation], verifiers: Mapping[str, str]) -> None:
         await real(
-            [*operations[:1], Operation(operations[0].phase, "break", "x", "y", "SELECT 1/0")],
+            [*operations[:1], Operation(Phase.DROP, "drop view", "x", "y", ObjectName("no", "x"))],
             verifiers,
         )
 
-    real = sync.database.execute
-    monkeypatch.setattr(sync.database, "execute", broken)
+    real = sync.warehouse.execute
+    monkeypatch.setattr(sync.warehouse, "execute", broken)
     sync.config = dataclasses.replace(sync.config, max_age=None)
     await store.delete("compute_revenue")  # a password is set again: it is in the failing run
     with pytest.raises(WarehouseError) as failure:
@@ -139,7 +142,7 @@ async def test_a_lost_warehouse_connection_is_a_warehouse_error(
     warehouse_url: str, store: LocalSecretStore, config: SyncConfig, acme_model: Model
 ) -> None:
     connection = await asyncpg.connect(asyncpg_dsn(warehouse_url))
-    sync = SecuritySync(connection, store, config)
+    sync = SecuritySync(PostgresWarehouse(connection, endpoint(warehouse_url)), store, config)
     await connection.close()
     with pytest.raises(WarehouseError, match="planning failed on the warehouse"):
         await sync.plan(acme_model)

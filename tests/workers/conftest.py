@@ -14,6 +14,7 @@ from tests.security.conftest import (  # noqa: F401
     acme_model,
     config,
     password_logins,
+    postgres,
     store,
     sync,
     warehouse,

@@ -27,10 +27,10 @@ from app.jobs.service import JobService
 from app.main import with_run_subscribers
 from app.security import names
 from app.security.dashboard import dashboard_url, ensure_local_dashboard
-from app.security.secrets.base import libpq_variables
 from app.security.secrets.local import LocalSecretStore
 from app.security.secrets.run_secrets import run_secrets
 from app.security.sync import SecuritySync
+from app.security.warehouses.postgres_variables import libpq_variables
 from app.settings import Settings
 from tests.conftest import EXAMPLES
 from tests.security.conftest import create_raw_tables

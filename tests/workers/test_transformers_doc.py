@@ -11,9 +11,9 @@ import asyncpg
 
 from app.ecosystem.loader import load_directory
 from app.jobs.spec import TransformerCode, transformer_environment
-from app.security.secrets.base import libpq_variables
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import SecuritySync
+from app.security.warehouses.postgres_variables import libpq_variables
 from tests.security.conftest import create_raw_tables
 from tests.workers.conftest import ROOT, libpq_env, run_worker
 

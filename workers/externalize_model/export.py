@@ -22,8 +22,9 @@ import asyncpg
 from app.catalog.schema import ENTITY_PREFIX
 from app.db.urls import asyncpg_dsn, redacted
 from app.ecosystem.model_tables import MODEL_TABLES, ModelTable
-from app.security.names import physical, qualified, quote_ident
-from app.security.pgtypes import postgres_type
+from app.security.names import physical
+from app.security.warehouses.postgres_sql import qualified, quote_ident
+from app.security.warehouses.postgres_types import postgres_type
 
 APPLICATION_NAME = "ecoplane-externalize-model"
 PREFETCH = 5000  # rows fetched per round trip from the model database

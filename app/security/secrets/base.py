@@ -10,6 +10,8 @@ from typing import Protocol
 
 from app.errors import AppError
 
+# the stores keep credentials as the Postgres warehouse's connection variables (their layout)
+
 PASSWORD_LENGTH = 40
 ALPHABET = string.ascii_letters + string.digits
 
@@ -44,17 +46,6 @@ class SecretInfo:
     current: bool  # credentials in use exist
     pending: bool  # a new password was staged and not yet promoted
     set_at: datetime | None  # when the current password was promoted
-
-
-def libpq_variables(credentials: Credentials) -> dict[str, str]:
-    """The credentials as PGUSER, PGPASSWORD, PGHOST, PGPORT and PGDATABASE."""
-    return {
-        "PGUSER": credentials.username,
-        "PGPASSWORD": credentials.password,
-        "PGHOST": credentials.host,
-        "PGPORT": str(credentials.port),
-        "PGDATABASE": credentials.dbname,
-    }
 
 
 def new_password() -> str:

@@ -20,7 +20,8 @@ from app.ecosystem.names import (
     credentials_secret,
     dns_label,
 )
-from app.security.secrets.base import Credentials, SecretInfo, SecretStoreError, libpq_variables
+from app.security.secrets.base import Credentials, SecretInfo, SecretStoreError
+from app.security.warehouses.postgres_variables import libpq_variables
 
 MANAGED_BY, ECOPLANE = "app.kubernetes.io/managed-by", "ecoplane"
 COMPONENT = "app.kubernetes.io/component"

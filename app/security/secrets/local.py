@@ -14,12 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from app.ecosystem.names import credentials_secret
-from app.security.secrets.base import (
-    Credentials,
-    SecretInfo,
-    SecretStoreError,
-    libpq_variables,
-)
+from app.security.secrets.base import Credentials, SecretInfo, SecretStoreError
+from app.security.warehouses.postgres_variables import libpq_variables
 
 SAFE = re.compile(r"[A-Za-z0-9_]{1,64}")
 

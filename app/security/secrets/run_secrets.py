@@ -2,30 +2,35 @@
 
 With the local store, every secret is a file `<data dir>/secrets/<secret>.json` (the store
 writes a transformer's on promote). With another store, a transformer's own credentials are
-its current ones in that store, as libpq variables, read again for every run (a rotation is
-seen at once); other secrets still come from the files.
+its current ones in that store, as the warehouse's connection variables (libpq's for Postgres),
+read again for every run (a rotation is seen at once); other secrets still come from the files.
 """
 
 from __future__ import annotations
 
-from app.security.secrets.base import SecretStore, libpq_variables
+from app.security.secrets.base import SecretStore
 from app.security.secrets.factory import secret_store
 from app.security.secrets.secret_files import SecretFiles
+from app.security.warehouses.base import WarehouseKind
+from app.security.warehouses.factory import warehouse_kind
 from app.settings import Settings
 
 
 class StoreCredentials:
     """A transformer's credentials from a secret store; other secrets from the local files."""
 
-    def __init__(self, store: SecretStore, kind: str, files: SecretFiles) -> None:
+    def __init__(
+        self, store: SecretStore, kind: str, files: SecretFiles, warehouse: WarehouseKind
+    ) -> None:
         self.secret_store = store
         self.store = kind
         self.files = files
+        self.warehouse = warehouse
 
     async def credentials(self, transformer: str) -> dict[str, str] | None:
-        """The store's current credentials of the transformer, as libpq variables."""
+        """The store's current credentials of the transformer, as the warehouse's variables."""
         current = await self.secret_store.current(transformer)
-        return libpq_variables(current) if current is not None else None
+        return self.warehouse.connection_variables(current) if current is not None else None
 
     async def values(self, secret: str) -> dict[str, str] | None:
         """Another secret, from its local file."""
@@ -41,4 +46,5 @@ def run_secrets(settings: Settings) -> SecretFiles | StoreCredentials:
     files = SecretFiles(settings.data_dir / "secrets")
     if settings.secret_store == "local":
         return files
-    return StoreCredentials(secret_store(settings), settings.secret_store, files)
+    store = secret_store(settings)
+    return StoreCredentials(store, settings.secret_store, files, warehouse_kind(settings))

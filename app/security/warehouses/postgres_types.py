@@ -25,10 +25,11 @@ SIMPLE = {
 
 def postgres_type(text: str) -> str:
     """The Postgres type of a model column type (maps and structs as jsonb, vectors as real[])."""
-    return _render(parse_type(text))
+    return render_type(parse_type(text))
 
 
-def _render(parsed: ColumnType) -> str:
+def render_type(parsed: ColumnType) -> str:
+    """The Postgres type of a parsed model column type."""
     if parsed.base in SIMPLE:
         return SIMPLE[parsed.base]
     if parsed.base == "decimal":
@@ -38,6 +39,6 @@ def _render(parsed: ColumnType) -> str:
     if parsed.base == "vector":
         return "real[]"  # pgvector is not assumed to be installed
     if parsed.base == "array":
-        element = _render(parsed.args[0])
+        element = render_type(parsed.args[0])
         return element if element.endswith("[]") else f"{element}[]"
     return "jsonb"  # map and struct

@@ -1,8 +1,6 @@
-"""Where the warehouse is: configured, or database `warehouse` beside the control plane."""
+"""Where the Postgres warehouse is: configured, or database `warehouse` beside the control plane."""
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 import asyncpg
 from sqlalchemy.engine import make_url
@@ -10,17 +8,8 @@ from sqlalchemy.engine import make_url
 from app.db.embedded import WAREHOUSE_DATABASE, ensure_database, start_embedded
 from app.db.urls import asyncpg_dsn, redacted
 from app.errors import DatabaseUnavailableError
+from app.security.warehouses.base import Endpoint
 from app.settings import Settings
-
-
-@dataclass(frozen=True, slots=True)
-class Endpoint:
-    """Where a transformer connects: host, port and database of the warehouse."""
-
-    host: str
-    port: int
-    dbname: str
-
 
 _resolved: dict[tuple[str | None, str], str] = {}  # the default, found once per process
 

@@ -1,12 +1,35 @@
-"""The SQL of each kind of operation, every identifier quoted."""
+"""The Postgres SQL of each kind of operation, every identifier quoted."""
 
 from __future__ import annotations
 
 from app.security.actual import SCHEMA_COMMENT
-from app.security.desired import MEMBER, Grant, RoleSpec, TableSpec, ViewSpec
-from app.security.names import qualified, quote_ident, quote_literal
+from app.security.desired import Grant, RoleSpec, TableSpec, ViewSpec
+from app.security.operations import ObjectName, Operation, Privileges, RoleDrop, SchemaSpec
+from app.security.warehouses.postgres_types import render_type
 
 ROLE_LIMITS = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
+REDACTED_PASSWORD = " PASSWORD '********'"
+
+
+def quote_ident(name: str) -> str:
+    """An SQL identifier, always double-quoted, embedded quotes doubled; NUL is refused."""
+    if "\x00" in name:
+        raise ValueError("an SQL identifier cannot contain a NUL character")
+    return '"' + name.replace('"', '""') + '"'
+
+
+def qualified(schema: str, name: str) -> str:
+    """schema.name, both quoted."""
+    return f"{quote_ident(schema)}.{quote_ident(name)}"
+
+
+def quote_literal(value: str) -> str:
+    """An SQL string literal (standard_conforming_strings: only quotes are doubled)."""
+    if "\x00" in value:
+        raise ValueError("an SQL literal cannot contain a NUL character")
+    if "\\" in value:  # E'' form: backslashes doubled too, whatever the server's setting
+        return "E'" + value.replace("\\", "\\\\").replace("'", "''") + "'"
+    return "'" + value.replace("'", "''") + "'"
 
 
 def role_attributes(spec: RoleSpec) -> str:
@@ -41,7 +64,8 @@ def create_schema(name: str, purpose: str) -> str:
 def create_table(table: TableSpec) -> str:
     """CREATE TABLE of an output dataset, with its primary key."""
     columns = [
-        f"{quote_ident(c.name)} {c.type}{'' if c.nullable else ' NOT NULL'}" for c in table.columns
+        f"{quote_ident(c.name)} {render_type(c.type)}{'' if c.nullable else ' NOT NULL'}"
+        for c in table.columns
     ]
     keys = [quote_ident(c.name) for c in table.columns if c.primary_key]
     if keys:
@@ -80,14 +104,14 @@ def _target(grant: Grant) -> str:
     return f"TABLE {qualified(grant.schema, grant.name)}"
 
 
-def _privileges(grants: list[Grant]) -> str:
+def _privileges(grants: tuple[Grant, ...]) -> str:
     first = grants[0]
     if first.on == "column":
         return ", ".join(f"{g.privilege} ({quote_ident(g.column)})" for g in grants)
     return ", ".join(g.privilege for g in grants)
 
 
-def grant(grants: list[Grant]) -> str:
+def grant(grants: tuple[Grant, ...]) -> str:
     """GRANT privileges on one object to one grantee (or a role membership)."""
     first = grants[0]
     grantee = quote_ident(first.grantee)
@@ -98,7 +122,7 @@ def grant(grants: list[Grant]) -> str:
     return f"GRANT {_privileges(grants)} ON {_target(first)} TO {grantee}"
 
 
-def revoke(grants: list[Grant]) -> str:
+def revoke(grants: tuple[Grant, ...]) -> str:
     """REVOKE privileges on one object from one grantee (or a role membership)."""
     first = grants[0]
     grantee = quote_ident(first.grantee)
@@ -113,10 +137,41 @@ def _in(grant: Grant) -> str:
     return f" IN SCHEMA {quote_ident(grant.schema)}" if grant.schema else ""
 
 
-def describe(grant: Grant) -> str:
-    """A grant in words, for plans and the audit."""
-    if grant.on == "role":
-        return f"{grant.grantee} member of {grant.name}" if grant.privilege == MEMBER else ""
-    where = f"{grant.schema}.{grant.name}" if grant.schema else grant.name
-    column = f"({grant.column})" if grant.column else ""
-    return f"{grant.privilege} on {grant.on} {where}{column} to {grant.grantee}"
+def sql(operation: Operation) -> str:
+    """The operation's SQL, without a password (one is set apart, when applied)."""
+    match (operation.action, operation.subject):
+        case ("create role", RoleSpec() as spec):
+            return create_role(spec)
+        case ("alter role", RoleSpec() as spec):
+            return alter_role(spec)
+        case ("set password", RoleSpec() as spec):
+            return set_password(spec.name)
+        case ("create schema", SchemaSpec() as schema):
+            return create_schema(schema.name, schema.purpose)
+        case ("create table", TableSpec() as table):
+            return create_table(table)
+        case ("create view", ViewSpec() as view):
+            return create_view(view)
+        case ("replace view", ViewSpec() as view):
+            return f"{drop_view(view.schema, view.name)}; {create_view(view)}"
+        case ("grant", Privileges() as privileges):
+            return grant(privileges.grants)
+        case ("revoke", Privileges() as privileges):
+            return revoke(privileges.grants)
+        case ("drop view", ObjectName() as view):
+            return drop_view(view.schema, view.name)
+        case ("drop schema", SchemaSpec() as schema):
+            return f"DROP SCHEMA {quote_ident(schema.name)}"
+        case ("drop role", RoleDrop() as drop):
+            return drop_role(drop.role, drop.heir)
+    raise ValueError(f"no SQL for {operation.action} of {type(operation.subject).__name__}")
+
+
+def statement(operation: Operation) -> str:
+    """The SQL as shown in plans, logs and the audit: a password only as ********."""
+    return sql(operation) + (REDACTED_PASSWORD if operation.credential else "")
+
+
+def password(role: str, verifier: str) -> str:
+    """ALTER ROLE ... PASSWORD with the SCRAM verifier (never the password itself)."""
+    return f"{set_password(role)} PASSWORD {quote_literal(verifier)}"
