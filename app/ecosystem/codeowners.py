@@ -86,7 +86,7 @@ def _named(owners: tuple[Owner, ...], forge: str | None) -> tuple[list[str], lis
             skipped.append(f"skipped {owner} (not a {forge} identity)")
         else:
             names.append(f"@{owner.name}")
-    return names, skipped
+    return list(dict.fromkeys(names)), skipped  # github:alice and gitea:alice are one @alice
 
 
 def _glob(path: str) -> str:
