@@ -80,7 +80,7 @@ def test_a_root_prefix_outside_the_repository_is_refused(bad: str) -> None:
 
 
 def test_paths_are_escaped_and_a_path_that_cannot_be_written_is_only_a_comment() -> None:
-    extra = {
+    extra: dict[str, str | None] = {
         "zones/usa/my leads*[1].yaml": CUSTOMERS.replace("Customers", "Leads"),
         "zones/usa/evil\n* @mallory.yaml": CUSTOMERS.replace("Customers", "Evil"),
     }
