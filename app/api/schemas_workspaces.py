@@ -42,7 +42,9 @@ class ZoneBase(Body):
 
     name: str = Field(examples=["EU"])
     description: str | None = None
-    owners: list[str] = Field(examples=[["eu-dpo-office", "jonas.weber"]])
+    owners: list[str] = Field(
+        examples=[["github:@acme/eu-dpo-office", "email:jonas.weber@acme.example"]]
+    )
     builtin: bool = Field(description=BUILTIN)
     policies: ZonePolicies
 
@@ -67,7 +69,7 @@ class TeamBrief(Body):
 
     name: str = Field(examples=["Analytics"])
     description: str | None = None
-    owners: list[str] = Field(examples=[["eu-analytics", "mateo.rossi"]])
+    owners: list[str] = Field(examples=[["github:@acme/eu-analytics", "github:mateo-rossi"]])
     builtin: bool = Field(description=BUILTIN)
 
 

@@ -6,8 +6,8 @@ loader does (builtin rows are skipped: ecoplane adds its builtins again). `diff_
 between the loaded model and the rebuilt one is empty, both ways round. What the tables do
 not keep is what no change check looks at: the order of datasets, dataset groups, vendors,
 locations, platforms, zones and teams (stored by name; columns and sinks keep theirs), the
-repetition of an approval, the Ecosystem document's labels, which teams had a Team document,
-and where anything was written (problems keep their file, line and column).
+repetition of an approval, the Ecosystem document's labels and owners, which teams had a Team
+document, and where anything was written (problems keep their file, line and column).
 """
 
 from __future__ import annotations

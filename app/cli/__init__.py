@@ -6,6 +6,7 @@ import argparse
 from collections.abc import Sequence
 
 from app.cli import (
+    codeowners_commands,
     database_commands,
     ingest_commands,
     model_commands,
@@ -30,6 +31,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     ingest_commands.register(commands)
     run_commands.register(commands)
     security_commands.register(commands)
+    codeowners_commands.register(commands)
     args = parser.parse_args(argv)
     try:
         status: int = args.handler(args)

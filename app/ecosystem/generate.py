@@ -94,13 +94,16 @@ def _ecosystem(zones: int) -> str:
         f"        - {{name: {PLATFORMS[1]}, retention: forensic, latency: hours}}\n",
         "  zones:\n",
     ]
-    lines += [f"    - {{name: zone{z}, owners: [governance{z}]}}\n" for z in range(zones)]
+    lines += [
+        f"    - {{name: zone{z}, owners: ['github:@example/governance{z}']}}\n"
+        for z in range(zones)
+    ]
     return "".join(lines)
 
 
 def _zone(z: int) -> str:
     teams = "".join(
-        f"    - {{name: team{t}, owners: [owner{z}_{t}]}}\n" for t in range(TEAMS_PER_ZONE)
+        f"    - {{name: team{t}, owners: ['github:owner{z}-{t}']}}\n" for t in range(TEAMS_PER_ZONE)
     )
     return (
         f"{HEADER}kind: GovernanceZone\nmetadata: {{name: zone{z}}}\nspec:\n  teams:\n{teams}"

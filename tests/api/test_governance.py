@@ -40,7 +40,7 @@ async def test_zones_with_policies_owners_and_team_names(
     assert list(zones) == ["APAC", "EU", "USA", "ecoplane"]
     apac, eu = zones["APAC"], zones["EU"]
     assert apac["policies"]["consumers"]["denyClassifications"] == ["pc3"]
-    assert apac["owners"] == ["apac-data-governance", "kenji.tanaka"]
+    assert apac["owners"] == ["github:@acme/apac-data-governance", "github:kenji-tanaka"]
     assert apac["teams"] == ["AsiaTrading", "Operations"]
     assert eu["policies"]["consumers"]["denyClassifications"] == ["pc3", "mnpi"]
     assert eu["policies"]["storage"] == {
@@ -70,7 +70,7 @@ async def test_one_zone_with_its_teams(api: httpx.AsyncClient, acme: StoredVersi
     assert operations == {
         "name": "Operations",
         "description": "APAC settlement, custody and corporate actions",
-        "owners": ["apac-ops-tech", "hiroshi.sato"],
+        "owners": ["github:@acme/apac-ops-tech", "github:hiroshi-sato"],
         "builtin": False,
     }
 
@@ -83,7 +83,7 @@ async def test_teams_by_zone_and_name_to_the_last_page(
         assert [(t["zone"], t["name"]) for t in teams] == ACME_TEAMS
     analytics = next(t for t in teams if (t["zone"], t["name"]) == ("EU", "Analytics"))
     assert (analytics["datastores"], analytics["workspaces"]) == (3, 2)
-    assert analytics["owners"] == ["eu-analytics", "mateo.rossi"]
+    assert analytics["owners"] == ["github:@acme/eu-analytics", "github:mateo-rossi"]
 
 
 async def test_teams_of_one_zone(api: httpx.AsyncClient, acme: StoredVersion) -> None:

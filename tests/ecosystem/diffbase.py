@@ -34,7 +34,7 @@ def ecosystem() -> Doc:
                     "dataPlatforms": [{"name": "YellowLive", "retention": "live-only"}],
                 }
             ],
-            "zones": [{"name": "USA", "owners": ["gov"]}],
+            "zones": [{"name": "USA", "owners": ["github:@acme/gov"]}],
         },
     }
 

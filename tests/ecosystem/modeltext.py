@@ -35,7 +35,7 @@ spec:
         - {name: YellowHistory, retention: forensic, latency: hours}
   zones:
     - name: USA
-      owners: [usa-governance]
+      owners: ["github:@acme/usa-governance"]
 """
 
 ZONE = """\
@@ -45,8 +45,8 @@ metadata:
   name: USA
 spec:
   teams:
-    - {name: FrontOffice, owners: [alice]}
-    - {name: Analytics, owners: [bob]}
+    - {name: FrontOffice, owners: ["github:alice"]}
+    - {name: Analytics, owners: ["github:bob"]}
   policies:
     consumers: {denyClassifications: [pc3]}
     storage: {vendors: [AWS], locations: ["AWS:us-east-1"]}

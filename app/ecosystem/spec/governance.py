@@ -79,6 +79,7 @@ class ZoneDeclaration(Spec):
 class EcosystemSpec(Spec):
     """The vocabulary and the shared infrastructure of the whole model."""
 
+    owners: list[str] = Field(default_factory=list)
     classifications: list[str] = Field(default_factory=list)
     vendors: list[Vendor] = Field(default_factory=list)
     platforms: list[PlatformProvider] = Field(default_factory=list)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from app.ecosystem.model import Model
 from app.ecosystem.problems import Problems, Source
 from app.ecosystem.spec.documents import TeamDocument
-from app.ecosystem.validate import governance, physical, sinks, stores, workspaces
+from app.ecosystem.validate import governance, owners, physical, sinks, stores, workspaces
 
 
 def validate(
@@ -13,6 +13,7 @@ def validate(
 ) -> None:
     """Run every rule over a loaded model."""
     governance.check(model, undeclared_teams, problems)
+    owners.check(model, problems)
     stores.check(model, problems)
     workspaces.check(model, problems)
     sinks.check(model, problems)

@@ -108,7 +108,7 @@ def test_zone_not_defined_is_a_warning() -> None:
               zones:
                 - name: USA
                 - name: EMEA
-                  owners: [emea-governance]
+                  owners: ["github:@acme/emea-governance"]
             """
         }
     )
@@ -128,7 +128,7 @@ def test_team_not_defined_is_a_warning() -> None:
               teams:
                 - {name: FrontOffice}
                 - {name: Analytics}
-                - {name: Trading, owners: [carol]}
+                - {name: Trading, owners: ["github:carol"]}
             """
         }
     )
