@@ -12,10 +12,11 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from app.api.deps import Resources, resources
+from app.api.deps import resources
 from app.api.schemas_diff import ModelFilesIn
 from app.ecosystem.archive import ArchiveError, ArchiveTooLargeError, read_archive
 from app.errors import InvalidParameterError, PayloadTooLargeError, UnsupportedMediaTypeError
+from app.resources import Resources
 
 JSON, MULTIPART = "application/json", "multipart/form-data"
 ARCHIVE_FIELD = "model"

@@ -11,11 +11,8 @@ from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, note, output
 from app.db.engine import create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.jobs.pooled import acquire
-from app.jobs.runners import build_runner
 from app.jobs.runs import RunFilter, get_run, list_runs
-from app.jobs.service import JobService
-from app.main import with_example_path
-from app.security.secrets.run_secrets import run_secrets
+from app.resources import job_service, with_example_path
 from app.settings import Settings
 
 STATES = ("queued", "running", "succeeded", "failed", "cancelled", "timed-out", "lost")
@@ -53,7 +50,7 @@ async def _run(transformer: str, key: str | None) -> int:
     finally:
         await engine.dispose()
     pool = await create_pool(url, size=2)
-    service = JobService(pool, settings, build_runner(settings, url, run_secrets(settings)))
+    service = job_service(settings, url, pool)
     try:
         run, created = await service.start_transformer(
             transformer, "manual", key=key, requested_by="cli"

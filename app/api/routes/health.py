@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.api.deps import Resources, resources
+from app.api.deps import resources
 from app.api.observability import Metrics
+from app.resources import Resources
 
 router = APIRouter(tags=["operations"])
 

@@ -6,7 +6,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
-from app.api.deps import Caller, Connection, Res, require
+from app.api.auth import Caller, require
+from app.api.deps import Connection, Res
 from app.api.paging import Cursor, Limit, number_after, page
 from app.api.schemas_runs import RunOut, RunPage
 from app.jobs.runs import RunFilter, get_run, list_runs

@@ -6,7 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.api.deps import Connection, Res, require
+from app.api.auth import require
+from app.api.deps import Connection, Res
 from app.api.paging import Cursor, Limit, decode_cursor, encode_cursor
 from app.api.schemas_security import AuditPage, SecurityPlanOut
 from app.errors import InvalidParameterError
