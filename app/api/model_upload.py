@@ -13,7 +13,7 @@ from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
 from app.api.deps import resources
-from app.api.schemas_diff import ModelFilesIn
+from app.api.schemas.diff import ModelFilesIn
 from app.ecosystem.archive import ArchiveError, ArchiveTooLargeError, read_archive
 from app.errors import InvalidParameterError, PayloadTooLargeError, UnsupportedMediaTypeError
 from app.resources import Resources
