@@ -23,6 +23,7 @@ from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion
 from app.db.engine import POOL_SIZE, create_engine, create_pool, database_url
 from app.db.migrate import upgrade
+from app.db.model_versions import active_version_id
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
 from app.examples.seeder import seed_if_missing
@@ -95,7 +96,7 @@ def job_service(settings: Settings, url: str, pool: asyncpg.Pool) -> JobService:
 async def _example(settings: Settings, engine: AsyncEngine, pool: asyncpg.Pool) -> None:
     """The example on a fresh embedded default: acme stored and active, its raw tables seeded."""
     model = load_directory(EXAMPLE)
-    if await pool.fetchval("SELECT id FROM model_versions WHERE state = 'active'") is None:
+    if await active_version_id(pool) is None:
         stored = await store_model(engine, model, source=str(EXAMPLE))
         log.info("loaded the example model as version %s", stored.id)
     seeded = await seed_if_missing(settings, model)
@@ -144,7 +145,7 @@ async def start_resources(resources: Resources) -> None:
     settled = await resources.jobs.reconcile()  # runs left running by an earlier start
     if settled:
         log.info("runs %s ended while the service was away and are recorded", settled)
-    active = await pool.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
+    active = await active_version_id(pool)
     if active is not None:  # the active version's graph, before the first question
         await resources.graphs.get(pool, active)
     await resources.activation.start(active)

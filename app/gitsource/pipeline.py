@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import ActivationGuard, StoredVersion, store_model
 from app.db.ingest_table import IngestState
+from app.db.model_versions import active_version_id
 from app.ecosystem.loader import ModelUnreadableError, Timings, load_directory
 from app.ecosystem.model import Model
 from app.errors import AppError
@@ -63,7 +64,7 @@ class Pipeline:
         await queue.advance(connection, ingest["id"], IngestState.FETCHING, commit_sha=commit)
         await self._supersede_older(connection, ingest["id"], commit)
         if commit in await queue.active_commits(connection):
-            version = await queue.active_version(connection)
+            version = await active_version_id(connection)
             await queue.advance(
                 connection, ingest["id"], IngestState.ACTIVE,
                 version_id=version, detail=f"commit {commit[:12]} is already active: nothing new",

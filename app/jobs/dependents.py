@@ -15,6 +15,7 @@ from typing import Any
 
 import asyncpg
 
+from app.db.model_versions import active_version_id
 from app.errors import AppError
 from app.jobs.model import Schedule, input_change_chains, schedules
 from app.jobs.pooled import acquire
@@ -67,9 +68,7 @@ class Dependents:
         if not self.settings.security_sync_on_activation:
             return
         async with acquire(self.pool) as connection:
-            active = await connection.fetchval(
-                "SELECT id FROM model_versions WHERE state = 'active'"
-            )
+            active = await active_version_id(connection)
         if active is not None:
             await self.model_changed(int(active))
 
