@@ -29,7 +29,7 @@ async def test_none_is_active_then_the_stored_one_is(
         assert await active_version_id(pool) is None
         first = await store_model(engine, load_texts(dict(SMALL_MODEL)), source="first")
         ecosystem = SMALL_MODEL["ecosystem.yaml"].replace("pc3]", "pc3, extra]")
-        changed = {**SMALL_MODEL, "ecosystem.yaml": ecosystem}
+        changed: dict[str, str | bytes] = {**SMALL_MODEL, "ecosystem.yaml": ecosystem}
         second = await store_model(engine, load_texts(changed), source="second")
         assert first.id != second.id and second.state == "active"  # the first is superseded
         async with pool.acquire() as connection:  # a pooled connection reads it the same
