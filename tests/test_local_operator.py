@@ -6,7 +6,7 @@ import hashlib
 import stat
 from pathlib import Path
 
-from app.main import OPERATOR_TOKEN, with_local_operator
+from app.resources import OPERATOR_TOKEN, with_local_operator
 from app.settings import Settings
 
 

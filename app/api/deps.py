@@ -1,63 +1,28 @@
-"""Dependencies of the routes: the resources built in the lifespan, auth, the version read."""
+"""Dependencies of the routes: the resources built in the lifespan, the read pool, the body
+read after the auth check, and the version a read is answered from."""
 
 from __future__ import annotations
 
-import asyncio
-import functools
-import hmac
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
 
 import asyncpg
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
-from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.api.auth import Caller, allow, caller, require
 from app.api.paging import CursorExpiredError, cursor_version
-from app.api.version_answers import ACTIVE, ANSWERED, AnswerCache
-from app.catalog.activation import ActivationListener
+from app.api.version_answers import ACTIVE, ANSWERED
 from app.catalog.version_graph import GraphCache
-from app.catalog.versions import ActiveVersion, VersionRef, resolve_version
-from app.db.engine import POOL_SIZE
-from app.errors import ForbiddenError, InvalidParameterError, NotFoundError, UnauthorizedError
-from app.gitsource.service import Ingestion
-from app.jobs.leader import LeaderElection
-from app.jobs.scheduler import Scheduler
-from app.jobs.service import JobService
-from app.settings import Scope, Settings, token_digest
+from app.catalog.versions import VersionRef, resolve_version
+from app.errors import InvalidParameterError, NotFoundError
+from app.resources import Resources
+from app.settings import Scope
 
 BodyModel = TypeVar("BodyModel", bound=BaseModel)
-
-
-@dataclass(slots=True)
-class Resources:
-    """What the lifespan built: settings, engine (writes), pool (reads), activation hook, jobs,
-    graphs, and the ingestion that follows the model repository."""
-
-    settings: Settings
-    engine: AsyncEngine
-    pool: asyncpg.Pool
-    activation: ActivationListener
-    jobs: JobService
-    scheduler: Scheduler
-    election: LeaderElection
-    graphs: GraphCache = field(default_factory=GraphCache)
-    active: ActiveVersion = field(default_factory=ActiveVersion)
-    # requests wait for a pooled connection in arrival order: the pool's own queue lets a
-    # newcomer overtake a woken waiter, and under load a few requests then wait for seconds
-    turns: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POOL_SIZE))
-    ingestion: Ingestion | None = None
-    answers: AnswerCache = field(default_factory=lambda: AnswerCache(0))
-
-    def may_read(self, authorization: str | None) -> bool:
-        """Whether the caller this Authorization header names may read."""
-        try:
-            return "read" in caller_of(authorization, self.settings).scopes
-        except UnauthorizedError:
-            return False
 
 
 async def resources(request: Request) -> Resources:
@@ -83,52 +48,6 @@ async def connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
 
 
 Connection = Annotated[asyncpg.Connection, Depends(connection)]
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """Who is calling: a token's name (or anonymous) and its scopes."""
-
-    name: str
-    scopes: frozenset[str]
-
-
-def caller(request: Request) -> Caller:
-    """The caller named by the bearer token; anonymous without one."""
-    res: Resources = request.app.state.resources
-    return caller_of(request.headers.get("authorization"), res.settings)
-
-
-def caller_of(header: str | None, settings: Settings) -> Caller:
-    """The caller an Authorization header names (None: anonymous)."""
-    if header is None:
-        return Caller("anonymous", frozenset({"read"}) if settings.reads_open else frozenset())
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() != "bearer" or not token.strip():
-        raise UnauthorizedError("use 'Authorization: Bearer <token>'")
-    digest = token_digest(token)
-    match = None
-    for entry in settings.tokens:  # every entry compared, in constant time
-        if hmac.compare_digest(digest, entry.sha256):
-            match = entry
-    if match is None:
-        raise UnauthorizedError("the token is not valid")
-    scopes = set(match.scopes)
-    if "admin" in scopes:
-        scopes |= {"operate", "read"}
-    if "operate" in scopes:
-        scopes.add("read")
-    return Caller(match.name, frozenset(scopes))
-
-
-@functools.cache  # one dependency per scope: a request checks it once however often it is named
-def require(scope: Scope) -> Any:
-    """A dependency that lets only callers with this scope through."""
-
-    async def check(request: Request) -> Caller:
-        return _allow(caller(request), scope)
-
-    return Depends(check)
 
 
 def body_after(scope: Scope, model: type[BodyModel]) -> Any:
@@ -167,15 +86,6 @@ def storable_parameters(request: Request) -> None:
                 raise InvalidParameterError(
                     shown, f"the {where} parameter {shown!r} holds a NUL character (\\x00)"
                 )
-
-
-def _allow(who: Caller, scope: Scope) -> Caller:
-    """The caller, if it has the scope: 401 for anonymous callers, 403 for tokens."""
-    if scope not in who.scopes:
-        if who.name == "anonymous":
-            raise UnauthorizedError(f"this needs a token with the {scope!r} scope")
-        raise ForbiddenError(f"token {who.name!r} lacks the {scope!r} scope")
-    return who
 
 
 VersionQuery = Annotated[
@@ -219,7 +129,7 @@ class Reading:
 async def reading(request: Request, ref: VersionQuery = None) -> Reading:
     """A read by a caller with the `read` scope, of the active version, `?version=`, or the
     version the `cursor` was made from; the answer names it (`Ecoplane-Model-Version`)."""
-    _allow(caller(request), "read")
+    allow(caller(request), "read")
     res: Resources = request.app.state.resources
     pinned = cursor_version(request.query_params.get("cursor"))
     if pinned is not None:

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from starlette.datastructures import UploadFile
 from starlette.formparsers import MultiPartException, MultiPartParser
 
-from app.api.deps import Resources, resources
-from app.api.schemas_diff import ModelFilesIn
+from app.api.deps import resources
+from app.api.schemas.diff import ModelFilesIn
 from app.ecosystem.archive import ArchiveError, ArchiveTooLargeError, member_path, read_archive
 from app.ecosystem.limits import ModelLimits, limits_of
 from app.ecosystem.sources import file_bytes, is_model_file
@@ -30,6 +30,7 @@ from app.errors import (
     PayloadTooLargeError,
     UnsupportedMediaTypeError,
 )
+from app.resources import Resources
 
 JSON, MULTIPART = "application/json", "multipart/form-data"
 ARCHIVE_FIELD = "model"

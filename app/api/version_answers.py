@@ -19,23 +19,19 @@ callers who may read: the auth check runs on every request, kept answer or not.
 
 from __future__ import annotations
 
-import hashlib
-from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.answer_cache import Answer, AnswerCache, Key, tag
+from app.api.auth import may_read
 from app.api.observability import Metrics
 from app.catalog.versions import VersionRef
-
-if TYPE_CHECKING:  # the resources import this module
-    from app.api.deps import Resources
+from app.resources import Resources
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
-Key = tuple[int, str, bytes]
 ACTIVE = "active_version"  # request state: the active version, read once for the request
 ANSWERED = "model_version"  # request state: the id of the version the answer was read from
 MODEL_VERSION_HEADER = "Ecoplane-Model-Version"  # the header that names it
@@ -54,59 +50,6 @@ def version_answer(endpoint: Endpoint) -> Endpoint:
 def version_answer_names() -> set[str]:
     """The marked routes' names (their operationIds)."""
     return {endpoint.__name__ for endpoint in VERSION_ANSWERS}
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """One kept answer: its body, content type and tag, the route that gave it, and the id of
-    the model version it was read from (None: several, as a diff)."""
-
-    body: bytes
-    media_type: bytes
-    etag: bytes
-    route: Any
-    version: int | None = None
-
-    @property
-    def size(self) -> int:
-        """Bytes it holds (the body dominates)."""
-        return len(self.body) + 200
-
-
-class AnswerCache:
-    """Answers by (active version, path, query), least recently used first out, bounded in bytes."""
-
-    def __init__(self, limit_bytes: int) -> None:
-        self.limit = limit_bytes
-        self.held = 0
-        self.answers: OrderedDict[Key, Answer] = OrderedDict()
-
-    def get(self, key: Key) -> Answer | None:
-        """The kept answer, now the most recently used."""
-        found = self.answers.get(key)
-        if found is not None:
-            self.answers.move_to_end(key)
-        return found
-
-    def put(self, key: Key, answer: Answer) -> None:
-        """Keep an answer, letting the least recently used go to make room."""
-        if answer.size > self.limit // 16:  # none at all when the limit is 0
-            return
-        old = self.answers.pop(key, None)
-        self.held += answer.size - (old.size if old else 0)
-        self.answers[key] = answer
-        while self.held > self.limit:
-            self.held -= self.answers.popitem(last=False)[1].size
-
-    async def forget(self, _version_id: int | None = None) -> None:
-        """Let every answer go (an activation subscriber: they answered from the older version)."""
-        self.answers.clear()
-        self.held = 0
-
-
-def tag(body: bytes) -> bytes:
-    """A strong entity tag of a body."""
-    return b'"' + hashlib.blake2b(body, digest_size=12).hexdigest().encode() + b'"'
 
 
 def matches(scope: Scope, etag: bytes) -> bool:
@@ -150,8 +93,8 @@ class VersionAnswers:
     """The middleware: kept answers before routing; marked routes' answers tagged and kept after;
     every read's answer names its version (Ecoplane-Model-Version)."""
 
-    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
-        self.app, self.metrics = app, metrics
+    def __init__(self, app: ASGIApp, metrics: Metrics, answers: AnswerCache) -> None:
+        self.app, self.metrics, self.answers = app, metrics, answers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         res = _reader_resources(scope)
@@ -166,14 +109,14 @@ class VersionAnswers:
             return
         state[ACTIVE] = active  # the route reads the same version
         key = (active.id, scope["path"], scope["query_string"])
-        found = res.answers.get(key)
+        found = self.answers.get(key)
         if found is not None:
             self.metrics.answers.labels("hit").inc()
             scope["route"] = found.route  # the access log and metrics name the route
             state[ANSWERED] = found.version
             await send_answer(scope, send, found)
             return
-        filling = Filling(scope, send, key, res.answers, self.metrics)
+        filling = Filling(scope, send, key, self.answers, self.metrics)
         await self.app(scope, receive, filling.send)
 
 
@@ -182,9 +125,9 @@ def _reader_resources(scope: Scope) -> Resources | None:
     if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(API):
         return None
     res: Resources | None = getattr(scope["app"].state, "resources", None)
-    return (
-        res if res is not None and res.may_read(Headers(scope=scope).get("authorization")) else None
-    )
+    if res is None or not may_read(Headers(scope=scope).get("authorization"), res.settings):
+        return None
+    return res
 
 
 async def _active(res: Resources) -> VersionRef | None:

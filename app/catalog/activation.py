@@ -18,6 +18,8 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from app.db.model_versions import active_version_id
+
 CHANNEL = "ecoplane_activated"
 RECONNECT_SECONDS = 2.0
 APPLICATION_NAME = "ecoplane-activation"  # how the listener's connection shows in pg_stat_activity
@@ -84,9 +86,7 @@ class ActivationListener:
             await connection.add_listener(
                 CHANNEL, lambda _c, _p, _ch, payload: self.events.put_nowait(int(payload))
             )
-            current = await connection.fetchval(
-                "SELECT id FROM model_versions WHERE state = 'active'"
-            )
+            current = await active_version_id(connection)
             if current is not None and current != self.announced:
                 self.events.put_nowait(current)  # activated while nobody was listening
             self.connections += 1

@@ -9,6 +9,7 @@ import asyncpg
 
 from app.catalog.rebuild import model_of_version
 from app.catalog.versions import VersionRef, resolve_version
+from app.db.model_versions import active_version_id
 from app.ecosystem.changes import Change, Impact
 from app.ecosystem.diff import diff_models
 from app.ecosystem.loader import ModelLimits, load_texts
@@ -45,7 +46,7 @@ async def validation_report(
         "problems": [problem.as_dict() for problem in model.problems],
         "diff": None,
     }
-    active = await connection.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
+    active = await active_version_id(connection)
     if active is not None:
         old_model = await model_of_version(connection, active)
         changes = await asyncio.to_thread(diff_models, old_model, model)

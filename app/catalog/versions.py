@@ -10,6 +10,8 @@ from typing import Any, cast
 
 import asyncpg
 
+from app.db.model_versions import active_version_id
+from app.db.tables import VersionState
 from app.errors import InvalidParameterError, NoActiveModelError, NotFoundError
 
 SHA = re.compile(r"[0-9a-fA-F]{4,40}")
@@ -36,14 +38,12 @@ async def resolve_version(
     rejected version has its problems only.
     """
     if ref is None:
-        row = await connection.fetchrow(
-            "SELECT id, state FROM model_versions WHERE state = 'active'"
-        )
-        if row is None:
+        active = await active_version_id(connection)
+        if active is None:
             raise NoActiveModelError(
                 "no model version is active yet; load one (ecoplane load or an ingest)"
             )
-        return VersionRef(row["id"], row["state"])
+        return VersionRef(active, VersionState.ACTIVE.value)
     row = await _by_ref(connection, ref.strip())
     if row is None:
         raise NotFoundError(f"model version {ref!r} does not exist")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from app.catalog.schema import ENTITY_PREFIX, PARTITION_SCHEMA, VIEW_PREFIX
+from app.db.model_versions import ACTIVE_VERSION_ID
 from app.db.tables import ModelVersion
 from app.ecosystem.model_tables import MODEL_TABLES
 
-ACTIVE = "(SELECT id FROM model_versions WHERE state = 'active')"
+ACTIVE = f"({ACTIVE_VERSION_ID})"
 
 
 def literal(text: str) -> str:

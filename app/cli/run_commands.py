@@ -13,11 +13,8 @@ from app.db.engine import create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.db.run_table import RunState
 from app.jobs.pooled import acquire
-from app.jobs.runners.factory import build_runner
 from app.jobs.runs import Run, RunFilter, get_run, list_runs
-from app.jobs.service import JobService
-from app.main import with_example_path, with_run_subscribers
-from app.security.secrets.run_secrets import run_secrets
+from app.resources import job_service, with_example_path
 from app.settings import Settings
 
 
@@ -56,8 +53,7 @@ async def _run(transformer: str, key: str | None) -> int:
     finally:
         await engine.dispose()
     pool = await create_pool(url, size=2)
-    runner = build_runner(settings, url, run_secrets(settings))
-    service = with_run_subscribers(JobService(pool, settings, runner))
+    service = job_service(settings, url, pool)
     try:
         run, created = await service.start_transformer(
             transformer, "manual", key=key, requested_by="cli"

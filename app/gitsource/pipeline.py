@@ -27,6 +27,7 @@ from app.catalog.store import (
     store_model,
 )
 from app.db.ingest_table import IngestState
+from app.db.model_versions import active_version_id
 from app.ecosystem.limits import limits_of
 from app.ecosystem.loader import (
     ModelTooLargeError,
@@ -87,7 +88,7 @@ class Pipeline:
         await queue.advance(connection, ingest["id"], IngestState.FETCHING, commit_sha=commit)
         await self._supersede_older(connection, ingest["id"], commit)
         if commit in await queue.active_commits(connection):
-            version = await queue.active_version(connection)
+            version = await active_version_id(connection)
             await queue.advance(
                 connection, ingest["id"], IngestState.ACTIVE,
                 version_id=version, detail=f"commit {commit[:12]} is already active: nothing new",

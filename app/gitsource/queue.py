@@ -146,14 +146,6 @@ async def active_commits(connection: asyncpg.Connection) -> set[str]:
     return {sha for row in rows for sha in (row["a"], row["b"]) if sha}
 
 
-async def active_version(connection: asyncpg.Connection) -> int | None:
-    """The id of the active model version."""
-    found: int | None = await connection.fetchval(
-        "SELECT id FROM model_versions WHERE state = 'active'"
-    )
-    return found
-
-
 async def advance_timings(
     connection: asyncpg.Connection, ingest_id: int, timings: dict[str, float]
 ) -> None:

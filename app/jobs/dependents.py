@@ -14,6 +14,7 @@ from importlib.util import find_spec
 
 import asyncpg
 
+from app.db.model_versions import active_version_id
 from app.db.run_table import RunKind, RunState
 from app.errors import AppError
 from app.jobs.model import Schedule, input_change_chains, schedules
@@ -70,9 +71,7 @@ class Dependents:
         if not self.settings.security_sync_on_activation:
             return
         async with acquire(self.pool) as connection:
-            active = await connection.fetchval(
-                "SELECT id FROM model_versions WHERE state = 'active'"
-            )
+            active = await active_version_id(connection)
         if active is not None:
             await self.model_changed(int(active))
 

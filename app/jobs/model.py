@@ -27,14 +27,6 @@ class Schedule:
     builtin_code: str | None = None
 
 
-async def active_version(connection: asyncpg.Connection) -> int:
-    """The active model version's id; NoActiveModelError when none is."""
-    found = await connection.fetchval("SELECT id FROM model_versions WHERE state = 'active'")
-    if found is None:
-        raise NoActiveModelError("no model version is active yet: load one first")
-    return int(found)
-
-
 def code_of(row: asyncpg.Record) -> TransformerCode:
     """How to run a transformer, from a row with CODE_FIELDS."""
     env: Any = row["env"]

@@ -19,6 +19,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from app.db.model_versions import active_version_id
 from app.ecosystem.cron import DAYS, parse_cron
 from app.errors import AppError, ConflictError
 from app.jobs.dependents import model_change_key
@@ -94,9 +95,7 @@ class Scheduler:
             self.apscheduler.add_job(task, trigger, id=job_id, next_run_time=now)
         await self._reconcile()
         async with acquire(self.pool) as connection:
-            active = await connection.fetchval(
-                "SELECT id FROM model_versions WHERE state = 'active'"
-            )
+            active = await active_version_id(connection)
         if active is not None:
             await self.rebuild(active)  # what an activation starts, unless it already has
 

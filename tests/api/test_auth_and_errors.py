@@ -9,8 +9,9 @@ import pytest
 from fastapi import FastAPI
 
 from app.api import problems
-from app.api.deps import Resources, require
+from app.api.auth import require
 from app.catalog.store import StoredVersion
+from app.resources import Resources
 from app.settings import Settings
 from tests.api.conftest import TOKENS, client_for, token_entries
 

@@ -18,7 +18,7 @@ from app.jobs.runners.local import LocalRunner
 from app.jobs.runs import finish_run
 from app.jobs.service import UNSTARTED_GRACE, JobService
 from app.jobs.spec import JobSpec
-from app.main import with_run_subscribers
+from app.resources import with_run_subscribers
 from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings
 from tests.jobs.conftest import give_credentials, pool, run_of, settings, stored

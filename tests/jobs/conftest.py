@@ -15,7 +15,7 @@ from app.db.engine import create_pool
 from app.jobs.runners.local import LocalRunner
 from app.jobs.runs import Run, get_run
 from app.jobs.service import JobService
-from app.main import with_run_subscribers
+from app.resources import with_run_subscribers
 from app.security.secrets.base import Credentials, new_password
 from app.security.secrets.local import LocalSecretStore
 from app.security.secrets.run_secrets import run_secrets

@@ -10,9 +10,9 @@ from pathlib import Path
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.api.deps import Resources
 from app.catalog.store import StoredVersion, store_model
 from app.main import create_app
+from app.resources import Resources
 from app.settings import Settings
 from tests.jobs.conftest import until
 from tests.jobs.model import jobs_model

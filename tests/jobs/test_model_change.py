@@ -21,7 +21,7 @@ from app.jobs.runners.base import Outcome
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
 from app.jobs.spec import JobSpec
-from app.main import with_run_subscribers
+from app.resources import with_run_subscribers
 from app.settings import Settings
 from tests.ecosystem.modeltext import files
 from tests.jobs.model import python, workspace

@@ -24,7 +24,7 @@ from app.ecosystem.model_tables import MODEL_TABLES
 from app.jobs.runners.local import LocalRunner
 from app.jobs.runs import get_run
 from app.jobs.service import JobService
-from app.main import with_run_subscribers
+from app.resources import with_run_subscribers
 from app.security import names
 from app.security.dashboard import dashboard_url, ensure_local_dashboard
 from app.security.secrets.local import LocalSecretStore

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from app.api.deps import Read
 from app.api.json import PostgresJson
 from app.api.paging import Cursor, Limit, json_page_body, text_after
-from app.api.schemas import DatasetOut, DatastoreOut, DatastorePage
+from app.api.schemas.datastores import DatasetOut, DatastoreOut, DatastorePage
 from app.api.version_answers import version_answer
 from app.catalog.datastores import DatastoreFilter, get_dataset, get_datastore, list_datastores
 

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
-from app.api.deps import Connection, require
+from app.api.auth import require
+from app.api.deps import Connection
 from app.api.model_upload import ARCHIVE_FIELD, JSON, MULTIPART, ModelUpload, model_upload
-from app.api.schemas_diff import ModelFilesIn, ValidationOut, VersionDiffOut
+from app.api.schemas.diff import ModelFilesIn, ValidationOut, VersionDiffOut
 from app.api.version_answers import version_answer
 from app.catalog.diffs import validation_report, version_diff
 from app.ecosystem.loader import ModelUnreadableError

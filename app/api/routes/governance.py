@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query
 
 from app.api.deps import Read
 from app.api.paging import Cursor, Limit, page, pair_after, text_after
-from app.api.schemas_workspaces import TeamOut, TeamPage, ZoneOut, ZonePage
+from app.api.schemas.workspaces import TeamOut, TeamPage, ZoneOut, ZonePage
 from app.api.version_answers import version_answer
 from app.catalog.governance import get_team, get_zone, list_teams, list_zones
 

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from app.api.deps import Resources, resources
+from app.api.deps import resources
 from app.api.observability import Metrics
+from app.db.model_versions import active_version_id
+from app.resources import Resources
 
 router = APIRouter(tags=["operations"])
 
@@ -28,9 +30,7 @@ async def readyz(res: Annotated[Resources, Depends(resources)]) -> Any:
     """Ready when the database answers and a model version is active; 503 otherwise."""
     try:
         async with res.pool.acquire() as connection:
-            active = await connection.fetchval(
-                "SELECT id FROM model_versions WHERE state = 'active'"
-            )
+            active = await active_version_id(connection)
     except (OSError, asyncpg.PostgresError) as error:  # the database cannot answer
         return JSONResponse(
             {"status": "unavailable", "reason": f"database: {type(error).__name__}"},

@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
 
-from app.api.deps import Caller, Connection, Res, body_after, json_body, require
+from app.api.auth import Caller, require
+from app.api.deps import Connection, Res, body_after, json_body
 from app.api.paging import Cursor, Limit, number_after, page
-from app.api.schemas_ingest import IngestOut, IngestPage, IngestRequest
+from app.api.schemas.ingest import IngestOut, IngestPage, IngestRequest
 from app.db.ingest_table import IngestState
 from app.gitsource.git import check_ref
 from app.gitsource.pipeline import NotConfiguredError

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from app.api.deps import Read
 from app.api.json import Json
 from app.api.paging import Cursor, Limit, decode_cursor, page
-from app.api.schemas_lineage import ConsumerPage, LineageOut
+from app.api.schemas.lineage import ConsumerPage, LineageOut
 from app.api.version_answers import version_answer
 from app.catalog.lineage import DEPTH_CAP, consumers, lineage, parse_node
 from app.ecosystem.graph import Direction

@@ -7,9 +7,10 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query, Response
 
-from app.api.deps import Caller, Connection, Res, require
+from app.api.auth import Caller, require
+from app.api.deps import Connection, Res
 from app.api.paging import Cursor, Limit, number_after, page
-from app.api.schemas_runs import RunOut, RunPage
+from app.api.schemas.runs import RunOut, RunPage
 from app.db.run_table import RunState
 from app.jobs.runs import RunFilter, get_run, list_runs
 

@@ -6,9 +6,10 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from app.api.deps import Connection, Res, require
+from app.api.auth import require
+from app.api.deps import Connection, Res
 from app.api.paging import Cursor, Limit, decode_cursor, encode_cursor
-from app.api.schemas_security import AuditPage, SecurityPlanOut
+from app.api.schemas.security import AuditPage, SecurityPlanOut
 from app.errors import InvalidParameterError
 from app.security.audit import audit_page
 from app.security.service import plan_document, plan_sync, warehouse_sync

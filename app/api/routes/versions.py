@@ -6,9 +6,10 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from app.api.deps import Connection, Read, require
+from app.api.auth import require
+from app.api.deps import Connection, Read
 from app.api.paging import Cursor, Limit, number_after, page
-from app.api.schemas import EcosystemOut, ModelVersionOut, ModelVersionPage, ProblemPage
+from app.api.schemas.versions import EcosystemOut, ModelVersionOut, ModelVersionPage, ProblemPage
 from app.catalog.ecosystem import ecosystem_summary
 from app.catalog.versions import get_version, list_versions, version_problems
 

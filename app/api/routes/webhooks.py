@@ -12,7 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import Res, pooled
-from app.api.schemas_ingest import IngestOut, WebhookOut
+from app.api.schemas.ingest import IngestOut, WebhookOut
 from app.errors import PayloadTooLargeError, UnsupportedMediaTypeError
 from app.gitsource.queue import queue_ingest
 from app.gitsource.webhooks import GITEA, GITHUB, GITLAB, Provider, ignored_because, read_push

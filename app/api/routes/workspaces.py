@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query
 from app.api.deps import Read
 from app.api.json import PostgresJson
 from app.api.paging import Cursor, Limit, page, text_after
-from app.api.schemas_workspaces import (
+from app.api.schemas.workspaces import (
     TransformerOut,
     TransformerPage,
     WorkspaceOut,

@@ -23,7 +23,7 @@ from app.jobs.spec import (
     security_sync_job,
     transformer_job,
 )
-from app.main import EXAMPLE, with_example_path
+from app.resources import EXAMPLE, with_example_path
 from app.security.names import transformer_role
 from app.security.secrets.aws import AwsSecretStore
 from app.security.secrets.local import LocalSecretStore

@@ -14,7 +14,7 @@ from app.jobs.runners.kubernetes import KubernetesRunner
 from app.jobs.runs import Run
 from app.jobs.service import JobService
 from app.jobs.spec import TransformerCode, transformer_job
-from app.main import with_run_subscribers
+from app.resources import with_run_subscribers
 from app.security.secrets.kubernetes import KubernetesSecretStore
 from app.settings import Settings
 from tests.jobs.conftest import fake_credentials, run_of, until

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pydantic import ConfigDict, Field
 
-from app.api.schemas import Body, ProblemOut, VersionBrief
+from app.api.schemas.common import Body
+from app.api.schemas.versions import ProblemOut, VersionBrief
 
 
 class ChangeOut(Body):

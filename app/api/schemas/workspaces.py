@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from app.api.schemas import Body
-from app.api.schemas_runs import RunOut
+from app.api.schemas.common import Body
+from app.api.schemas.runs import RunOut
 
 BUILTIN = "true for what ecoplane adds to every model"
 

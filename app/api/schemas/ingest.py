@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.api.schemas import Body
+from app.api.schemas.common import Body
 
 
 class IngestRequest(BaseModel):

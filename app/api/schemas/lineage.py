@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from app.api.schemas import Body
+from app.api.schemas.common import Body
 
 NodeKind = Literal["datastore", "dataset", "workspace", "transformer"]
 Relation = Literal["contains", "sunk-by", "input-of", "writes"]

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import Field
 
-from app.api.schemas import Body
+from app.api.schemas.common import Body
 
 
 class OperationOut(Body):

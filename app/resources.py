@@ -1,0 +1,191 @@
+"""The service container: what a running ecoplane holds (settings, engine, pools, the activation
+hook, jobs, scheduler, election, ingestion) and how it is built, started and released.
+
+The API reaches it through its dependencies; the CLI builds the parts it needs from here too,
+without the API. Who hears of an activation is wired by app/main.py.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import asyncpg
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.activation import ActivationListener
+from app.catalog.retention import apply_retention, fail_interrupted
+from app.catalog.store import store_model
+from app.catalog.version_graph import GraphCache
+from app.catalog.versions import ActiveVersion
+from app.db.engine import POOL_SIZE, create_engine, create_pool, database_url
+from app.db.migrate import upgrade
+from app.db.model_versions import active_version_id
+from app.db.urls import asyncpg_dsn
+from app.ecosystem.loader import load_directory
+from app.examples.seeder import seed_if_missing
+from app.gitsource.service import Ingestion, build_ingestion
+from app.jobs.leader import LeaderElection
+from app.jobs.pooled import jobs_pool
+from app.jobs.runners.factory import build_runner
+from app.jobs.scheduler import Scheduler
+from app.jobs.service import JobService
+from app.security.dashboard import ensure_local_dashboard
+from app.security.secrets.run_secrets import run_secrets
+from app.settings import Settings, TokenEntry, new_token
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme"
+OPERATOR_TOKEN = "operator-token"
+CLOSE_SECONDS = 10.0
+log = logging.getLogger("ecoplane")
+
+
+@dataclass(slots=True)
+class Resources:
+    """What a running service holds: settings, engine (writes), pool (reads), activation hook,
+    jobs, graphs, and the ingestion that follows the model repository."""
+
+    settings: Settings
+    engine: AsyncEngine
+    pool: asyncpg.Pool
+    activation: ActivationListener
+    jobs: JobService
+    scheduler: Scheduler
+    election: LeaderElection
+    graphs: GraphCache = field(default_factory=GraphCache)
+    active: ActiveVersion = field(default_factory=ActiveVersion)
+    # requests wait for a pooled connection in arrival order: the pool's own queue lets a
+    # newcomer overtake a woken waiter, and under load a few requests then wait for seconds
+    turns: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POOL_SIZE))
+    ingestion: Ingestion | None = None
+
+
+def with_example_path(settings: Settings) -> Settings:
+    """The settings with `examples/` on the python path when the example model is used (the
+    embedded default), so that its transformers' modules (acme_transformers.*) are found."""
+    if not (settings.embedded and settings.load_example and EXAMPLE.is_dir()):
+        return settings
+    if EXAMPLE.parent in settings.python_path:
+        return settings
+    return settings.model_copy(update={"python_path": [*settings.python_path, EXAMPLE.parent]})
+
+
+def with_local_operator(settings: Settings) -> Settings:
+    """On the embedded default, a token of every scope for this machine's user, kept in
+    `<data_dir>/operator-token` (0600, made once): runs can be started at once, nothing is open."""
+    if not settings.embedded:
+        return settings
+    path = settings.data_dir / OPERATOR_TOKEN
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(new_token() + "\n")
+    entry = TokenEntry.of("local-operator", path.read_text(), ["read", "operate", "admin"])
+    return settings.model_copy(update={"tokens": [*settings.tokens, entry]})
+
+
+def with_run_subscribers(jobs: JobService) -> JobService:
+    """The job service with its run-ended subscribers: here is where one is added (in order).
+
+    Wired here, not in app/main.py, because `ecoplane run` follows runs without the API and
+    a success it waits for must start its dependents all the same."""
+    jobs.run_ended.subscribe(jobs.dependents.after)  # what a success starts next
+    return jobs
+
+
+def job_service(settings: Settings, url: str, pool: asyncpg.Pool) -> JobService:
+    """The job service on this pool, with the configured runner, its secrets and subscribers."""
+    runner = build_runner(settings, url, run_secrets(settings))
+    return with_run_subscribers(JobService(pool, settings, runner))
+
+
+async def _example(settings: Settings, engine: AsyncEngine, pool: asyncpg.Pool) -> None:
+    """The example on a fresh embedded default: acme stored and active, its raw tables seeded."""
+    model = load_directory(EXAMPLE)
+    if await active_version_id(pool) is None:
+        stored = await store_model(engine, model, source=str(EXAMPLE))
+        log.info("loaded the example model as version %s", stored.id)
+    seeded = await seed_if_missing(settings, model)
+    if seeded is not None:
+        log.info(
+            "seeded the example's raw tables in the warehouse: %s",
+            f"{seeded.rows} rows in {len(seeded.tables)} tables",
+        )
+
+
+async def build_resources(settings: Settings) -> Resources:
+    """Database ready (migrated, interrupted loads failed, the example loaded on a fresh embedded
+    one) and every part built; nothing listens, schedules or ingests until `start_resources`."""
+    settings = with_local_operator(with_example_path(settings))
+    url = await database_url(settings)
+    engine = create_engine(url)
+    await upgrade(engine)
+    failed = await fail_interrupted(engine)
+    if failed:
+        log.warning(
+            "model versions %s were interrupted while loading and are marked failed", failed
+        )
+    pool = await create_pool(url)
+    if settings.embedded and settings.load_example and EXAMPLE.is_dir():
+        await _example(settings, engine, pool)
+    await apply_retention(engine, settings.keep_versions)
+    if settings.embedded:  # the model export reads the model as the dashboard role
+        await ensure_local_dashboard(engine, url, settings.data_dir)
+    jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
+    jobs = job_service(settings, url, jobs_db)
+    scheduler = Scheduler(jobs, jobs_db, settings)
+    election = LeaderElection(
+        asyncpg_dsn(url),
+        scheduler.lead,
+        scheduler.step_down,
+        retry_seconds=settings.leader_retry_seconds,
+    )
+    activation = ActivationListener(asyncpg_dsn(url))
+    return Resources(settings, engine, pool, activation, jobs, scheduler, election)
+
+
+async def start_resources(resources: Resources) -> None:
+    """Settle runs left by an earlier start, follow activations, ingest, and take part in the
+    election (subscribers are wired before: the activation hook announces the active version)."""
+    settings, pool = resources.settings, resources.pool
+    settled = await resources.jobs.reconcile()  # runs left running by an earlier start
+    if settled:
+        log.info("runs %s ended while the service was away and are recorded", settled)
+    active = await active_version_id(pool)
+    if active is not None:  # the active version's graph, before the first question
+        await resources.graphs.get(pool, active)
+    await resources.activation.start(active)
+    resources.ingestion = build_ingestion(resources.engine, settings)
+    resources.ingestion.start()  # the worker resumes queued ingests, and recovers interrupted ones
+    if resources.ingestion.poller is not None:  # the leader polls, for every replica
+        poll = resources.ingestion.poller.poll
+        resources.scheduler.every("model-poll", settings.poll_seconds, poll)
+    if settings.scheduler:
+        await resources.election.start()
+
+
+async def _closed(pool: asyncpg.Pool) -> None:
+    """Close a pool; connections still held after a while are terminated, never waited for."""
+    try:
+        async with asyncio.timeout(CLOSE_SECONDS):
+            await pool.close()
+    except TimeoutError:
+        log.warning("connections were still in use at shutdown: terminated")
+        pool.terminate()
+
+
+async def release_resources(resources: Resources) -> None:
+    """Stop ingesting, scheduling and following runs, then close the connections."""
+    if resources.ingestion is not None:
+        await resources.ingestion.stop()
+    await resources.election.stop()
+    await resources.scheduler.step_down()
+    await resources.jobs.close()
+    await _closed(resources.jobs.pool)
+    await resources.activation.stop()
+    await _closed(resources.pool)
+    await resources.engine.dispose()
