@@ -127,6 +127,9 @@ def main() -> int:
             # follows its activation -- on the same two cores while wrk measures
             "ECOPLANE_SCHEDULER": "false",
             "ECOPLANE_SECURITY_SYNC_ON_ACTIVATION": "false",
+            # the generated model is 24 MB in 6,000 files: past the default bounds of one model
+            "ECOPLANE_MAX_MODEL_BYTES": str(64 * 2**20),
+            "ECOPLANE_MAX_MODEL_NODES": str(10**7),
         }
         env.pop("ECOPLANE_DATABASE_URL", None)
         port = _port()
