@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -61,7 +60,7 @@ class Pipeline:
         self.settings = settings
         self.repository = repository
 
-    async def run(self, connection: asyncpg.Connection, ingest: dict[str, Any]) -> None:
+    async def run(self, connection: asyncpg.Connection, ingest: queue.Ingest) -> None:
         """Take a claimed ingest to its final state; failures are recorded, never raised."""
         timings = Timings()
         try:
@@ -72,34 +71,34 @@ class Pipeline:
             if self.repository is not None:
                 detail = self.repository.redact(detail)
             state = IngestState.REJECTED if isinstance(error, DETERMINISTIC) else IngestState.FAILED
-            log.warning("ingest %s %s: %s", ingest["id"], state.value, detail)
-            await queue.advance(connection, ingest["id"], state, detail=detail)
-        await queue.advance_timings(connection, ingest["id"], timings)
+            log.warning("ingest %s %s: %s", ingest.id, state.value, detail)
+            await queue.advance(connection, ingest.id, state, detail=detail)
+        await queue.advance_timings(connection, ingest.id, timings)
 
     async def _run(
-        self, connection: asyncpg.Connection, ingest: dict[str, Any], timings: Timings
+        self, connection: asyncpg.Connection, ingest: queue.Ingest, timings: Timings
     ) -> None:
         repository = self.repository
         if repository is None:
             raise NotConfiguredError("no model repository is configured (ECOPLANE_MODEL_REPO)")
         with timings.phase("fetch"):
             await repository.fetch()
-            commit = await repository.resolve(ingest["commit_sha"] or ingest["ref"])
-        await queue.advance(connection, ingest["id"], IngestState.FETCHING, commit_sha=commit)
-        await self._supersede_older(connection, ingest["id"], commit)
+            commit = await repository.resolve(ingest.revision)
+        await queue.advance(connection, ingest.id, IngestState.FETCHING, commit_sha=commit)
+        await self._supersede_older(connection, ingest.id, commit)
         if commit in await queue.active_commits(connection):
             version = await active_version_id(connection)
             await queue.advance(
-                connection, ingest["id"], IngestState.ACTIVE,
+                connection, ingest.id, IngestState.ACTIVE,
                 version_id=version, detail=f"commit {commit[:12]} is already active: nothing new",
             )  # fmt: skip
             return
-        await queue.advance(connection, ingest["id"], IngestState.VALIDATING)
+        await queue.advance(connection, ingest.id, IngestState.VALIDATING)
         with timings.phase("load"):
             model = await self._load(repository, commit)
         await queue.advance(
             connection,
-            ingest["id"],
+            ingest.id,
             IngestState.STORING,
             errors=model.errors,
             warnings=model.warnings,
@@ -108,9 +107,9 @@ class Pipeline:
         with timings.phase("store"):
             stored = await store_model(
                 self.engine, model, source=repository.redact(repository.url), commit_sha=commit,
-                guard=_guard(ingest["id"], commit, newer),
+                guard=_guard(ingest.id, commit, newer),
             )  # fmt: skip
-        await _finish(connection, ingest["id"], stored)
+        await _finish(connection, ingest.id, stored)
 
     async def _load(self, repository: Repository, commit: str) -> Model:
         async with repository.checkout(
@@ -125,9 +124,9 @@ class Pipeline:
         """Queued requests for this commit or one of its ancestors are replaced by this ingest."""
         assert self.repository is not None
         older = [
-            row["id"]
-            for row in await queue.queued_before(connection, ingest_id)
-            if row["commit_sha"] and await self.repository.is_ancestor(row["commit_sha"], commit)
+            queued.id
+            for queued in await queue.queued_before(connection, ingest_id)
+            if queued.commit_sha and await self.repository.is_ancestor(queued.commit_sha, commit)
         ]
         if older:
             await queue.supersede(connection, older, ingest_id)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -19,7 +18,7 @@ log = logging.getLogger("ecoplane.poll")
 
 async def poll_once(
     engine: AsyncEngine, repository: Repository, branch: str
-) -> dict[str, Any] | None:
+) -> queue.Ingest | None:
     """Queue an ingest of the branch head when no ingest has that commit yet; the ingest, or None."""
     head = await repository.head(branch)
     if head is None:
@@ -32,7 +31,7 @@ async def poll_once(
         ingest, _ = await queue.queue_ingest(
             connection, trigger="poll", ref=branch, commit_sha=head, requested_by="poll"
         )
-    log.info("the branch %r moved to %s: ingest %s queued", branch, head[:12], ingest["id"])
+    log.info("the branch %r moved to %s: ingest %s queued", branch, head[:12], ingest.id)
     return ingest
 
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import asyncpg
 
-from app.db.ingest_table import RUNNING, IngestState
+from app.db.ingest_table import FINISHED, RUNNING, IngestState
 from app.errors import NotFoundError
 
 COLUMNS = (
@@ -18,11 +21,45 @@ RUNNING_STATES = [state.value for state in RUNNING]
 INTERRUPTED = "interrupted: the process running this ingest stopped before it finished"
 
 
-def _row(record: asyncpg.Record) -> dict[str, Any]:
-    row = dict(record)
-    if isinstance(row["timings"], str):  # a bare connection has no jsonb codec
-        row["timings"] = json.loads(row["timings"])
-    return row
+@dataclass(frozen=True, slots=True)
+class Ingest:
+    """One request to ingest a commit as recorded: what, why, by whom, how far it got."""
+
+    id: int
+    trigger: str
+    ref: str
+    commit_sha: str | None
+    delivery_id: str | None
+    requested_by: str | None
+    state: IngestState
+    version_id: int | None
+    errors: int
+    warnings: int
+    detail: str | None
+    timings: dict[str, float]
+    retry_of: int | None
+    superseded_by: int | None
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record | Mapping[str, Any]) -> Ingest:
+        """The ingest of a row of COLUMNS."""
+        timings = row["timings"]
+        if isinstance(timings, str):  # a bare connection has no jsonb codec
+            timings = json.loads(timings)
+        return cls(**{**dict(row.items()), "state": IngestState(row["state"]), "timings": timings})
+
+    @property
+    def finished(self) -> bool:
+        """Whether it reached a final state."""
+        return self.state in FINISHED
+
+    @property
+    def revision(self) -> str:
+        """The commit it names: the sha when known, else the ref asked for."""
+        return self.commit_sha or self.ref
 
 
 async def queue_ingest(
@@ -34,7 +71,7 @@ async def queue_ingest(
     delivery_id: str | None = None,
     requested_by: str | None = None,
     retry_of: int | None = None,
-) -> tuple[dict[str, Any], bool]:
+) -> tuple[Ingest, bool]:
     """Record an ingest request; a delivery seen before gives the ingest it made and False."""
     record = await connection.fetchrow(
         f"INSERT INTO ingests (trigger, ref, commit_sha, delivery_id, requested_by, state, retry_of)"
@@ -44,27 +81,30 @@ async def queue_ingest(
         trigger, ref, commit_sha, delivery_id, requested_by, retry_of,
     )  # fmt: skip
     if record is not None:
-        return _row(record), True
+        return Ingest.from_row(record), True
     existing = await connection.fetchrow(
         f"SELECT {COLUMNS} FROM ingests WHERE trigger = $1 AND delivery_id = $2",
         trigger,
         delivery_id,
     )
     assert existing is not None  # the conflicting row: ingests are never deleted
-    return _row(existing), False
+    return Ingest.from_row(existing), False
 
 
-async def get_ingest(connection: asyncpg.Connection, ingest_id: int) -> dict[str, Any]:
+async def get_ingest(connection: asyncpg.Connection, ingest_id: int) -> Ingest:
     """One ingest."""
     record = await connection.fetchrow(f"SELECT {COLUMNS} FROM ingests WHERE id = $1", ingest_id)
     if record is None:
         raise NotFoundError(f"ingest {ingest_id} does not exist")
-    return _row(record)
+    return Ingest.from_row(record)
 
 
 async def list_ingests(
-    connection: asyncpg.Connection, limit: int, before: int | None, state: str | None = None
-) -> list[dict[str, Any]]:
+    connection: asyncpg.Connection,
+    limit: int,
+    before: int | None,
+    state: IngestState | None = None,
+) -> list[Ingest]:
     """Ingests, newest first, below an id (for paging), optionally in one state."""
     records = await connection.fetch(
         f"SELECT {COLUMNS} FROM ingests WHERE ($1::bigint IS NULL OR id < $1)"
@@ -73,17 +113,17 @@ async def list_ingests(
         state,
         limit,
     )
-    return [_row(r) for r in records]
+    return [Ingest.from_row(r) for r in records]
 
 
-async def claim_newest(connection: asyncpg.Connection) -> dict[str, Any] | None:
+async def claim_newest(connection: asyncpg.Connection) -> Ingest | None:
     """Take the newest queued ingest: it moves to `fetching`. Call holding the worker lock."""
     record = await connection.fetchrow(
         f"UPDATE ingests SET state = 'fetching', started_at = now() WHERE id = ("
         f"  SELECT id FROM ingests WHERE state = 'queued' ORDER BY id DESC LIMIT 1"
         f"  FOR UPDATE SKIP LOCKED) RETURNING {COLUMNS}"
     )
-    return _row(record) if record is not None else None
+    return Ingest.from_row(record) if record is not None else None
 
 
 async def advance(
@@ -112,15 +152,15 @@ async def supersede(connection: asyncpg.Connection, ids: list[int], by: int) -> 
     )
 
 
-async def queued_before(connection: asyncpg.Connection, ingest_id: int) -> list[asyncpg.Record]:
+async def queued_before(connection: asyncpg.Connection, ingest_id: int) -> list[Ingest]:
     """Ingests still queued that were requested before this one."""
-    return await connection.fetch(
-        "SELECT id, ref, commit_sha FROM ingests WHERE state = 'queued' AND id < $1 ORDER BY id",
-        ingest_id,
+    records = await connection.fetch(
+        f"SELECT {COLUMNS} FROM ingests WHERE state = 'queued' AND id < $1 ORDER BY id", ingest_id
     )
+    return [Ingest.from_row(r) for r in records]
 
 
-async def fail_interrupted(connection: asyncpg.Connection) -> list[dict[str, Any]]:
+async def fail_interrupted(connection: asyncpg.Connection) -> list[Ingest]:
     """Mark ingests left running by a stopped worker as failed; return them. Hold the worker lock."""
     records = await connection.fetch(
         f"UPDATE ingests SET state = 'failed', detail = $2, finished_at = now()"
@@ -128,7 +168,7 @@ async def fail_interrupted(connection: asyncpg.Connection) -> list[dict[str, Any
         RUNNING_STATES,
         INTERRUPTED,
     )
-    return [_row(r) for r in sorted(records, key=lambda r: r["id"])]
+    return [Ingest.from_row(r) for r in sorted(records, key=lambda r: r["id"])]
 
 
 async def newest_id(connection: asyncpg.Connection) -> int:

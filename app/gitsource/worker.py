@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -54,17 +53,12 @@ class IngestWorker:
                 ingest = await queue.claim_newest(connection)
                 if ingest is None:
                     return None
-                log.info(
-                    "ingest %s: %s %s",
-                    ingest["id"],
-                    ingest["trigger"],
-                    ingest["commit_sha"] or ingest["ref"],
-                )
+                log.info("ingest %s: %s %s", ingest.id, ingest.trigger, ingest.revision)
                 await self.pipeline.run(connection, ingest)
             finally:
                 await connection.execute("SELECT pg_advisory_unlock($1, $2)", *INGEST_LOCK)
         await apply_retention(self.engine, self.pipeline.settings.keep_versions)
-        return int(ingest["id"])
+        return ingest.id
 
     async def drain(self) -> list[int]:
         """Run queued ingests until none is left (or another worker holds the lock)."""
@@ -100,17 +94,17 @@ class IngestWorker:
                     await self.woken.wait()
 
 
-async def recover_interrupted(connection: asyncpg.Connection) -> list[dict[str, Any]]:
+async def recover_interrupted(connection: asyncpg.Connection) -> list[queue.Ingest]:
     """Fail ingests a stopped worker left running; queue each again once unless a newer one exists."""
     interrupted = await queue.fail_interrupted(connection)
     newest = await queue.newest_id(connection)
     for ingest in interrupted:
-        log.warning("ingest %s was interrupted", ingest["id"])
-        if ingest["retry_of"] is not None or ingest["id"] != newest:
+        log.warning("ingest %s was interrupted", ingest.id)
+        if ingest.retry_of is not None or ingest.id != newest:
             continue  # retried once already, or a newer request replaces it
         retry, _ = await queue.queue_ingest(
-            connection, trigger=ingest["trigger"], ref=ingest["ref"], commit_sha=ingest["commit_sha"],
-            requested_by=ingest["requested_by"], retry_of=ingest["id"],
+            connection, trigger=ingest.trigger, ref=ingest.ref, commit_sha=ingest.commit_sha,
+            requested_by=ingest.requested_by, retry_of=ingest.id,
         )  # fmt: skip
-        log.info("ingest %s retries the interrupted ingest %s", retry["id"], ingest["id"])
+        log.info("ingest %s retries the interrupted ingest %s", retry.id, ingest.id)
     return interrupted

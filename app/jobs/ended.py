@@ -4,8 +4,8 @@ The job service announces every run it records in a final state, whichever way i
 its runner's outcome, reconciliation, a cancel, a skipped start, a run failed because the
 security sync it waited for did not succeed, a run lost as the service stops. Each subscriber
 gets the recorded `Run` once; one that fails is logged with the run's id and never stops the
-others nor undoes the record. Subscribers are wired in app/main.py (what a success starts next,
-app/jobs/dependents.py, is one).
+others nor undoes the record. Subscribers are wired in app/resources.py's with_run_subscribers
+(what a success starts next, app/jobs/dependents.py, is one).
 """
 
 from __future__ import annotations

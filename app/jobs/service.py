@@ -55,7 +55,7 @@ class JobService:
         self.following: dict[int, asyncio.Task[None]] = {}
         self.closing = False  # set by close(): nothing new is followed or chained
         self.follows_elsewhere = runner.follows_elsewhere
-        self.run_ended = RunEnded()  # subscribers are wired by app.main
+        self.run_ended = RunEnded()  # subscribers: app.resources.with_run_subscribers
         self.dependents = Dependents(pool, settings, self.start_or_skip)
         self.waits = SyncWaits(pool, settings, self._follow, self.run_ended.announce)
         # runs move in bursts: the moves asked while one statement runs share the next

@@ -45,10 +45,10 @@ async def request(engine: AsyncEngine, ref: str, commit: str | None = None, **ex
         ingest, _ = await queue.queue_ingest(
             connection, trigger=extra.pop("trigger", "github"), ref=ref, commit_sha=commit, **extra
         )
-    return int(ingest["id"])
+    return ingest.id
 
 
-async def ingest(engine: AsyncEngine, ingest_id: int) -> dict[str, Any]:
+async def ingest(engine: AsyncEngine, ingest_id: int) -> queue.Ingest:
     """An ingest as stored."""
     async with engine.connect() as handle:
         return await queue.get_ingest(await driver_connection(handle), ingest_id)

@@ -117,11 +117,11 @@ async def test_the_token_never_appears_in_arguments_errors_or_logs(
     failing = await request(engine, "main", trigger="manual")
     await build_ingestion(engine, settings).worker.run_once()
     failed = await ingest(engine, failing)
-    assert failed["state"] == "failed" and "git fetch failed" in failed["detail"]
+    assert failed.state == "failed" and "git fetch failed" in (failed.detail or "")
     # git did send the token (through the askpass script), as Basic credentials
     sent = base64.b64encode(f"x-access-token:{TOKEN}".encode()).decode()
     assert _AskingForCredentials.seen and _AskingForCredentials.seen[-1] == f"Basic {sent}"
-    assert TOKEN not in failed["detail"]
+    assert TOKEN not in (failed.detail or "")
     assert TOKEN not in caplog.text and "ingest" in caplog.text
     assert arguments and not any(TOKEN in " ".join(args) for args in arguments)
     assert TOKEN not in settings.model_dump_json() and TOKEN not in repr(settings)

@@ -16,13 +16,14 @@ async def test_a_good_commit_becomes_the_active_version(
 ) -> None:
     head = repo.git("rev-parse", "HEAD")
     queued = await request(engine, "main", head, delivery_id="d-1", requested_by="alice")
-    assert (await ingest(engine, queued))["state"] == "queued"
+    assert (await ingest(engine, queued)).state == "queued"
     assert await worker.run_once() == queued
     done = await ingest(engine, queued)
-    assert (done["state"], done["commit_sha"], done["errors"]) == ("active", head, 0)
-    assert await active(engine) == (done["version_id"], head)
-    assert {"fetch", "load", "store", "total"} <= set(done["timings"])
-    assert done["started_at"] <= done["finished_at"]
+    assert (done.state, done.commit_sha, done.errors) == ("active", head, 0)
+    assert await active(engine) == (done.version_id, head)
+    assert {"fetch", "load", "store", "total"} <= set(done.timings)
+    assert done.started_at is not None and done.finished_at is not None
+    assert done.started_at <= done.finished_at
     assert await worker.run_once() is None  # nothing left
 
 
@@ -36,14 +37,14 @@ async def test_a_broken_commit_is_rejected_and_the_previous_version_keeps_servin
     broken = await request(engine, "main", broken_sha)
     await worker.run_once()
     done = await ingest(engine, broken)
-    assert done["state"] == "rejected" and done["errors"] >= 1
-    assert f"/model-versions/{done['version_id']}/problems" in done["detail"]
-    assert before is not None and before[0] == (await ingest(engine, good))["version_id"]
+    assert done.state == "rejected" and done.errors >= 1
+    assert f"/model-versions/{done.version_id}/problems" in (done.detail or "")
+    assert before is not None and before[0] == (await ingest(engine, good)).version_id
     assert await active(engine) == before
     async with engine.connect() as handle:
         raw = await handle.get_raw_connection()
         codes = await raw.driver_connection.fetch(  # type: ignore[union-attr]
-            "SELECT code FROM model_problems WHERE version_id = $1", done["version_id"]
+            "SELECT code FROM model_problems WHERE version_id = $1", done.version_id
         )
     assert codes  # the problems are recorded with the rejected version
 
@@ -56,9 +57,9 @@ async def test_a_newer_commit_supersedes_the_older_queued_one(
     older = await request(engine, "main", older_sha, delivery_id="d-1")
     newer = await request(engine, "main", newer_sha, delivery_id="d-2")
     assert await worker.drain() == [newer]  # the older one never runs
-    assert (await ingest(engine, newer))["state"] == "active"
+    assert (await ingest(engine, newer)).state == "active"
     replaced = await ingest(engine, older)
-    assert (replaced["state"], replaced["superseded_by"]) == ("superseded", newer)
+    assert (replaced.state, replaced.superseded_by) == ("superseded", newer)
     assert (await active(engine) or (0, ""))[1] == newer_sha
 
 
@@ -72,10 +73,10 @@ async def test_an_older_commit_finishing_after_a_newer_one_is_not_activated(
     older = await request(engine, "main", older_sha)  # ...and the older one's after it
     await worker.run_once()
     held = await ingest(engine, older)
-    assert held["state"] == "superseded"
-    assert f"older than the active commit {newer_sha[:12]}" in held["detail"]
+    assert held.state == "superseded"
+    assert f"older than the active commit {newer_sha[:12]}" in (held.detail or "")
     assert (await active(engine) or (0, ""))[1] == newer_sha
-    assert (await ingest(engine, newer))["state"] == "active"
+    assert (await ingest(engine, newer)).state == "active"
 
 
 async def test_the_commit_already_active_does_nothing_new(
@@ -87,8 +88,8 @@ async def test_the_commit_already_active_does_nothing_new(
     again = await request(engine, "main", head, trigger="poll")
     await worker.run_once()
     done = await ingest(engine, again)
-    assert done["state"] == "active" and "already active" in done["detail"]
-    assert done["version_id"] == (await ingest(engine, first))["version_id"]
+    assert done.state == "active" and "already active" in (done.detail or "")
+    assert done.version_id == (await ingest(engine, first)).version_id
     async with engine.connect() as handle:
         raw = await handle.get_raw_connection()
         count = await raw.driver_connection.fetchval("SELECT count(*) FROM model_versions")  # type: ignore[union-attr]
@@ -102,12 +103,12 @@ async def test_a_branch_or_tag_name_is_resolved_and_an_unknown_ref_fails_clearly
     tagged = await request(engine, "v1", trigger="manual")
     await worker.run_once()
     done = await ingest(engine, tagged)
-    assert (done["state"], done["commit_sha"]) == ("active", repo.git("rev-parse", "HEAD"))
+    assert (done.state, done.commit_sha) == ("active", repo.git("rev-parse", "HEAD"))
     missing = await request(engine, "no-such-branch", trigger="manual")
     await worker.run_once()
     failed = await ingest(engine, missing)
-    assert failed["state"] == "failed"
-    assert "'no-such-branch' names no branch, tag or commit" in failed["detail"]
+    assert failed.state == "failed"
+    assert "'no-such-branch' names no branch, tag or commit" in (failed.detail or "")
 
 
 async def test_old_versions_are_retired_after_ingests(

@@ -22,14 +22,14 @@ async def test_a_new_head_is_queued_once_and_ingested(
     head = repo.git("rev-parse", "HEAD")
     queued = await poll_once(engine, repository, "main")
     assert queued is not None
-    assert (queued["trigger"], queued["commit_sha"], queued["state"]) == ("poll", head, "queued")
+    assert (queued.trigger, queued.commit_sha, queued.state) == ("poll", head, "queued")
     assert await poll_once(engine, repository, "main") is None  # already queued
     await worker.drain()
     assert (await active(engine) or (0, ""))[1] == head
     assert await poll_once(engine, repository, "main") is None  # already active
     moved = repo.commit(labelled(7))
     again = await poll_once(engine, repository, "main")
-    assert again is not None and again["commit_sha"] == moved
+    assert again is not None and again.commit_sha == moved
 
 
 async def test_a_missing_branch_queues_nothing(

@@ -31,7 +31,7 @@ async def test_ingests_queued_before_a_restart_are_resumed(
         assert await build_ingestion(restarted, settings).worker.run_once() == queued
     finally:
         await restarted.dispose()
-    assert (await ingest(engine, queued))["state"] == "active"
+    assert (await ingest(engine, queued)).state == "active"
 
 
 async def _interrupted_while_loading(
@@ -50,7 +50,7 @@ async def _interrupted_while_loading(
     doomed = create_engine(settings.database_url or "")
     task = asyncio.create_task(build_ingestion(doomed, settings).worker.run_once())
     await asyncio.wait_for(loading.wait(), 60)
-    assert (await ingest(engine, ingest_id))["state"] == "validating"
+    assert (await ingest(engine, ingest_id)).state == "validating"
     task.cancel()
     await asyncio.gather(task, return_exceptions=True)
     await doomed.dispose()  # its connection, and so its lock, is gone
@@ -66,10 +66,10 @@ async def test_an_interrupted_ingest_is_failed_and_retried(
     await _interrupted_while_loading(engine, settings, monkeypatch, cut)
     retried = await worker.run_once()
     failed = await ingest(engine, cut)
-    assert failed["state"] == "failed" and failed["detail"].startswith("interrupted")
+    assert failed.state == "failed" and (failed.detail or "").startswith("interrupted")
     assert retried is not None and retried != cut
     retry = await ingest(engine, retried)
-    assert (retry["retry_of"], retry["state"], retry["commit_sha"]) == (cut, "active", head)
+    assert (retry.retry_of, retry.state, retry.commit_sha) == (cut, "active", head)
     assert (await active(engine) or (0, ""))[1] == head
 
 
@@ -82,8 +82,8 @@ async def test_an_interrupted_ingest_with_a_newer_request_is_not_retried(
     newer_sha = repo.commit(labelled(2))
     newer = await request(engine, "main", newer_sha)
     assert await worker.drain() == [newer]  # no retry of the older commit is queued
-    assert (await ingest(engine, cut))["state"] == "failed"
-    assert (await ingest(engine, newer))["state"] == "active"
+    assert (await ingest(engine, cut)).state == "failed"
+    assert (await ingest(engine, newer)).state == "active"
     assert (await active(engine) or (0, ""))[1] == newer_sha
 
 

@@ -22,6 +22,7 @@ from app.ecosystem.limits import ModelLimits, ModelTooLargeError
 from app.ecosystem.loader import load_directory, load_texts
 from app.ecosystem.model import Model
 from app.gitsource.poll import poll_once
+from app.gitsource.queue import Ingest
 from app.gitsource.service import build_ingestion, repository_of
 from app.settings import Settings
 from tests.api.conftest import client_for
@@ -88,7 +89,7 @@ def _settings(repo: ModelRepo, database_url: str, tmp_path: Path, **extra: Any) 
     )
 
 
-async def _ingest_head(engine: AsyncEngine, repo: ModelRepo, settings: Settings) -> dict[str, Any]:
+async def _ingest_head(engine: AsyncEngine, repo: ModelRepo, settings: Settings) -> Ingest:
     """Queue the head of main, run the worker once; the finished ingest."""
     ingest_id = await request(engine, "main", repo.git("rev-parse", "HEAD"))
     await build_ingestion(engine, settings).worker.run_once()
@@ -110,16 +111,16 @@ async def test_a_commit_that_drops_its_bad_file_activates(
     engine: AsyncEngine, repo: ModelRepo, database_url: str, tmp_path: Path
 ) -> None:
     settings = _settings(repo, database_url, tmp_path)
-    assert (await _ingest_head(engine, repo, settings))["state"] == "active"
+    assert (await _ingest_head(engine, repo, settings)).state == "active"
     repo.commit(labelled(1))
     _commit_bytes(repo, "zones/usa/blob.yaml", BINARY)
     bad = await _ingest_head(engine, repo, settings)
-    assert (bad["state"], bad["errors"]) == ("rejected", 1)
+    assert (bad.state, bad.errors) == ("rejected", 1)
     fixed_sha = _commit_bytes(repo, "zones/usa/blob.yaml", None)
     fixed = await _ingest_head(engine, repo, settings)
-    assert (fixed["state"], fixed["errors"]) == ("active", 0), fixed
-    assert fixed["version_id"] != bad["version_id"]
-    assert await active(engine) == (fixed["version_id"], fixed_sha)
+    assert (fixed.state, fixed.errors) == ("active", 0), fixed
+    assert fixed.version_id != bad.version_id
+    assert await active(engine) == (fixed.version_id, fixed_sha)
 
 
 async def test_an_unreadable_file_added_to_the_active_content_is_new_content(
@@ -129,8 +130,8 @@ async def test_an_unreadable_file_added_to_the_active_content_is_new_content(
     good = await _ingest_head(engine, repo, settings)
     _commit_bytes(repo, "zones/usa/notes.yaml", b"owner: caf\xe9\n")
     added = await _ingest_head(engine, repo, settings)
-    assert (added["state"], added["errors"]) == ("rejected", 1), added
-    assert (await active(engine) or (0,))[0] == good["version_id"]
+    assert (added.state, added.errors) == ("rejected", 1), added
+    assert (await active(engine) or (0,))[0] == good.version_id
 
 
 async def test_links_out_of_the_model_are_skipped_with_a_warning(
@@ -143,11 +144,11 @@ async def test_links_out_of_the_model_are_skipped_with_a_warning(
     repo.git("add", "--all")
     repo.git("commit", "--quiet", "-m", "links")
     done = await _ingest_head(engine, repo, settings)
-    assert (done["state"], done["errors"], done["warnings"]) == ("active", 0, 3), done
+    assert (done.state, done.errors, done.warnings) == ("active", 0, 3), done
     async with engine.connect() as handle:
         codes = await (await driver_connection(handle)).fetch(
             "SELECT code, file FROM model_problems WHERE version_id = $1 ORDER BY file",
-            done["version_id"],
+            done.version_id,
         )
     assert [(r["code"], r["file"]) for r in codes] == [
         ("symlink-skipped", "zones/etc"),
@@ -175,8 +176,8 @@ async def test_a_model_the_database_cannot_hold_is_rejected_once_and_not_polled_
     settings = _settings(repo, database_url, tmp_path)
     with caplog.at_level(logging.WARNING, "ecoplane.ingest"):
         done = await _ingest_head(engine, repo, settings)
-    assert done["state"] == "rejected" and "storing model version" in done["detail"], done
-    assert f"ingest {done['id']} rejected" in caplog.text
+    assert done.state == "rejected" and "storing model version" in (done.detail or ""), done
+    assert f"ingest {done.id} rejected" in caplog.text
     repository = repository_of(settings)
     assert repository is not None
     assert await poll_once(engine, repository, "main") is None  # the poll does not retry it
@@ -187,7 +188,7 @@ async def test_a_commit_over_the_model_limits_is_rejected_and_not_polled_again(
 ) -> None:
     settings = _settings(repo, database_url, tmp_path, max_model_bytes=1024)
     done = await _ingest_head(engine, repo, settings)
-    assert done["state"] == "rejected" and "ECOPLANE_MAX_MODEL_BYTES" in done["detail"], done
+    assert done.state == "rejected" and "ECOPLANE_MAX_MODEL_BYTES" in (done.detail or ""), done
     repository = repository_of(settings)
     assert repository is not None
     assert await poll_once(engine, repository, "main") is None

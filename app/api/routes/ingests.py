@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query
@@ -59,8 +60,8 @@ async def ingests(
     db: Connection, limit: Limit = 50, cursor: Cursor = None, state: StateFilter = None
 ) -> Any:
     """Every ingest request (webhook, poll or manual) with its commit, state, timings and outcome."""
-    rows = await list_ingests(db, limit + 1, number_after(cursor), state.value if state else None)
-    return page(rows, limit, "id")
+    rows = await list_ingests(db, limit + 1, number_after(cursor), state)
+    return page([asdict(row) for row in rows], limit, "id")
 
 
 @router.get(
