@@ -175,6 +175,25 @@ class Settings(BaseSettings):
     webhook_max_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="the largest webhook body read"
     )
+    forge: Literal["github", "gitlab", "gitea"] | None = Field(
+        default=None,
+        description="the forge hosting the model repository: pull requests get a verdict; unset: none",
+    )
+    forge_api_url: str | None = Field(
+        default=None,
+        description="the forge's REST API (self-hosted); unset: api.github.com, gitlab.com/api/v4",
+    )
+    forge_token: SecretStr | None = Field(
+        default=None,
+        description="token that posts statuses and comments and reads reviews (never logged)",
+    )
+    forge_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="how long one forge API call may take before a retry"
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="where users reach this service: the link of a pull request's status",
+    )
     poll_seconds: float = Field(
         default=300,
         ge=0,
