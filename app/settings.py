@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Scope = Literal["read", "operate", "admin"]
@@ -283,6 +283,15 @@ class Settings(BaseSettings):
         if text.startswith("["):
             return json.loads(text)
         return [part for part in text.split(os.pathsep) if part]
+
+    @model_validator(mode="after")
+    def _forge_reachable(self) -> Settings:
+        """Gitea has no public default: its API URL must be given."""
+        if self.forge == "gitea" and not self.forge_api_url:
+            raise ValueError(
+                "ECOPLANE_FORGE=gitea needs ECOPLANE_FORGE_API_URL (e.g. https://gitea.example/api/v1)"
+            )
+        return self
 
     @property
     def embedded(self) -> bool:

@@ -22,6 +22,15 @@ class Comment:
     body: str
 
 
+@dataclass(frozen=True, slots=True)
+class PullRequest:
+    """A pull request as the forge has it now: open or not, its head, its author."""
+
+    open: bool
+    head_sha: str
+    author: str
+
+
 class Forge(ABC):
     """One forge's REST API for one repository: reviews read, statuses and the comment posted."""
 
@@ -31,6 +40,10 @@ class Forge(ABC):
         self.api, self.repository = api, repository
         self._me: str | None = None
         self._members: dict[tuple[tuple[str, str, str], str], bool] = {}
+
+    @abstractmethod
+    async def pull_request(self, number: int) -> PullRequest | None:
+        """The pull request now (None when the forge does not know it)."""
 
     @abstractmethod
     async def approvers(self, pull_request: int, head: str) -> list[str]:

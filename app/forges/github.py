@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 from app.ecosystem.owners import Owner, OwnerKind
-from app.forges.forge import CONTEXT, Comment, Forge
+from app.forges.forge import CONTEXT, Comment, Forge, PullRequest
 
 API_URL = "https://api.github.com"
 
@@ -29,6 +29,14 @@ class GitHub(Forge):
     """A repository on github.com or GitHub Enterprise Server."""
 
     name = "github"
+
+    async def pull_request(self, number: int) -> PullRequest | None:
+        """The pull request: open or closed, its head commit and author."""
+        found = await self.api.json("GET", f"/repos/{self.repository}/pulls/{number}")
+        if not found:
+            return None
+        author = (found.get("user") or {}).get("login", "")
+        return PullRequest(found.get("state") == "open", found["head"]["sha"], author)
 
     async def approvers(self, pull_request: int, head: str) -> list[str]:
         """Users whose latest review approves this head commit."""

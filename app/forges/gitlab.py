@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from app.ecosystem.owners import Owner, OwnerKind
 from app.forges.api import ForgeApi
-from app.forges.forge import CONTEXT, Comment, Forge
+from app.forges.forge import CONTEXT, Comment, Forge, PullRequest
 
 API_URL = "https://gitlab.com/api/v4"
 STATES = {"success": "success", "failure": "failed", "pending": "pending"}
@@ -21,6 +21,14 @@ class GitLab(Forge):
     def __init__(self, api: ForgeApi, repository: str) -> None:
         super().__init__(api, repository)
         self.project = f"/projects/{quote(repository, safe='')}"
+
+    async def pull_request(self, number: int) -> PullRequest | None:
+        """The merge request: opened or not, its head commit and author."""
+        found = await self.api.json("GET", f"{self.project}/merge_requests/{number}")
+        if not found:
+            return None
+        author = (found.get("author") or {}).get("username", "")
+        return PullRequest(found.get("state") == "opened", found["sha"], author)
 
     async def approvers(self, pull_request: int, head: str) -> list[str]:
         """The users who approved the merge request (GitLab resets approvals on push when told to)."""

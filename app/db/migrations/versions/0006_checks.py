@@ -19,8 +19,14 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
-def _now(comment: str) -> dict[str, object]:
-    return {"server_default": sa.text("now()"), "nullable": False, "comment": comment}
+def _now(name: str, comment: str) -> sa.Column[object]:
+    return sa.Column(
+        name,
+        sa.DateTime(timezone=True),
+        server_default=sa.text("now()"),
+        nullable=False,
+        comment=comment,
+    )
 
 
 def upgrade() -> None:
@@ -55,9 +61,7 @@ def upgrade() -> None:
             nullable=False,
             comment="times it was worked on",
         ),
-        sa.Column(
-            "next_attempt_at", sa.DateTime(timezone=True), **_now("when it is tried (again)")
-        ),
+        _now("next_attempt_at", "when it is tried (again)"),
         sa.Column(
             "detail",
             sa.Text(),
@@ -76,7 +80,7 @@ def upgrade() -> None:
             nullable=True,
             comment="the check of a newer event of the pull request",
         ),
-        sa.Column("created_at", sa.DateTime(timezone=True), **_now("when it was asked for")),
+        _now("created_at", "when it was asked for"),
         sa.Column(
             "finished_at",
             sa.DateTime(timezone=True),
