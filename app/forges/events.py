@@ -114,13 +114,20 @@ def read_pull_request(forge: str, body: bytes) -> PullRequestEvent:
     )  # fmt: skip
 
 
-def ignored_because(event: PullRequestEvent, branch: str, repository: str | None) -> str | None:
-    """Why this event asks for no check (another repository or branch, closed, an action that
-    changes nothing), or None."""
+def not_followed(event: PullRequestEvent, branch: str, repository: str | None) -> str | None:
+    """Why the pull request is not one ecoplane checks (another repository or base), or None."""
     if repository and (event.repository or "").lower() != repository.lower():
         return f"a pull request of the repository {event.repository!r}; ecoplane follows {repository!r}"
     if event.base_branch != branch:
         return f"a pull request into {event.base_branch!r}; ecoplane follows the branch {branch!r}"
+    return None
+
+
+def ignored_because(event: PullRequestEvent, branch: str, repository: str | None) -> str | None:
+    """Why this event asks for no check (not followed, closed, an action that changes nothing),
+    or None."""
+    if reason := not_followed(event, branch, repository):
+        return reason
     if not event.open:
         return f"pull request {event.number} is closed"
     if event.action not in CHECKED:
