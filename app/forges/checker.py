@@ -85,8 +85,9 @@ class Checker:
             return
         log.info("%s: %s: %s", ids, verdict.state, verdict.description)
         await checks.finish(
-            connection, check["id"], verdict.state, verdict.description, verdict.report
-        )
+            connection, check["id"], verdict.state, verdict.description, verdict.report,
+            current.author,
+        )  # fmt: skip
 
     def url(self, check: dict[str, Any]) -> str:
         """The stored report of a check: the status's target."""

@@ -96,13 +96,13 @@ async def is_current(connection: asyncpg.Connection, check_id: int) -> bool:
 
 async def finish(
     connection: asyncpg.Connection, check_id: int, state: str, detail: str,
-    report: dict[str, Any] | None,
+    report: dict[str, Any] | None, author: str | None = None,
 ) -> None:  # fmt: skip
     """Record the verdict posted (a superseded check keeps its state)."""
     await connection.execute(
-        "UPDATE checks SET state = $2, detail = $3, report = $4::jsonb, finished_at = now()"
-        " WHERE id = $1 AND state = 'running'",
-        check_id, state, detail, json.dumps(report) if report is not None else None,
+        "UPDATE checks SET state = $2, detail = $3, report = $4::jsonb, finished_at = now(),"
+        " author = coalesce($5, author) WHERE id = $1 AND state = 'running'",
+        check_id, state, detail, json.dumps(report) if report is not None else None, author,
     )  # fmt: skip
 
 

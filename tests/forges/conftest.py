@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
 import pytest
@@ -37,10 +37,10 @@ async def repo(tmp_path: Path, engine: AsyncEngine) -> ModelRepo:
     return made
 
 
-def branch(repo: ModelRepo, name: str, files: dict[str, str | None]) -> str:
+def branch(repo: ModelRepo, name: str, files: Mapping[str, str | None]) -> str:
     """Commit files on a branch off main; its head."""
     repo.git("checkout", "-q", "-B", name, "main")
-    head = repo.commit(files, f"on {name}")
+    head = repo.commit(dict(files), f"on {name}")
     repo.git("checkout", "-q", "main")
     return head
 
@@ -49,11 +49,13 @@ def forge_settings(
     forge: str, double: ForgeDouble, repo: ModelRepo, database_url: str, data: Path
 ) -> Settings:
     """Settings that follow the repository and check its pull requests on the double."""
-    return Settings(
-        database_url=database_url, model_repo=str(repo.path), data_dir=data,
-        model_repo_name="acme/data-model", forge=forge, forge_api_url=double.url,
-        forge_token=TOKEN, public_url="https://ecoplane.example",
-        **{f"webhook_secret_{forge}": SECRET},
+    return Settings.model_validate(
+        {
+            "database_url": database_url, "model_repo": str(repo.path), "data_dir": data,
+            "model_repo_name": "acme/data-model", "forge": forge, "forge_api_url": double.url,
+            "forge_token": TOKEN, "public_url": "https://ecoplane.example",
+            f"webhook_secret_{forge}": SECRET,
+        }
     )  # fmt: skip
 
 

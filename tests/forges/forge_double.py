@@ -93,7 +93,7 @@ class ForgeDouble:
         )
 
     async def _github(self, request: web.Request, path: str) -> web.StreamResponse | None:
-        repo, method = f"/repos/{self.repository}", request.method
+        repo = f"/repos/{self.repository}"
         if path == "/user":
             return web.json_response({"login": self.me})
         if m := re.fullmatch(rf"{repo}/pulls/(\d+)", path):

@@ -43,7 +43,7 @@ async def test_a_non_owner_gets_failure_then_success_once_the_owners_approve(
     first = await ask(engine, 7, head, "d-1")
     assert await worker.drain() == [first]
     check = await stored(engine, first)
-    assert (check["state"], check["detail"]) == ("failure", NEEDS)
+    assert (check["state"], check["detail"], check["author"]) == ("failure", NEEDS, "mallory")
     [status] = double.statuses
     assert status == {
         "sha": head, "state": "failure", "context": "ecoplane/model", "description": NEEDS,
