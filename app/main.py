@@ -14,6 +14,7 @@ from app.api.answer_cache import AnswerCache
 from app.api.deps import storable_parameters
 from app.api.observability import Metrics, Observe
 from app.api.routes import (
+    checks,
     datastores,
     diffs,
     governance,
@@ -77,6 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         diffs.router,
         ingests.router,
         webhooks.router,
+        checks.router,
         runs.router,
         security.router,
     ):

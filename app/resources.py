@@ -27,6 +27,7 @@ from app.db.model_versions import active_version_id
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
 from app.examples.seeder import seed_if_missing
+from app.forges.service import CheckWorker, build_check_worker
 from app.gitsource.service import Ingestion, build_ingestion
 from app.jobs.leader import LeaderElection
 from app.jobs.pooled import jobs_pool
@@ -61,6 +62,7 @@ class Resources:
     # newcomer overtake a woken waiter, and under load a few requests then wait for seconds
     turns: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POOL_SIZE))
     ingestion: Ingestion | None = None
+    checks: CheckWorker | None = None  # pull requests' verdicts, when a forge is configured
 
 
 def with_example_path(settings: Settings) -> Settings:
@@ -161,6 +163,11 @@ async def start_resources(resources: Resources) -> None:
     await resources.activation.start(active)
     resources.ingestion = build_ingestion(resources.engine, settings)
     resources.ingestion.start()  # the worker resumes queued ingests, and recovers interrupted ones
+    resources.checks = build_check_worker(
+        resources.engine, settings, resources.ingestion.repository
+    )
+    if resources.checks is not None:  # resumes pending checks: a forge that was down is retried
+        resources.checks.start()
     if resources.ingestion.poller is not None:  # the leader polls, for every replica
         poll = resources.ingestion.poller.poll
         resources.scheduler.every("model-poll", settings.poll_seconds, poll)
@@ -182,6 +189,8 @@ async def release_resources(resources: Resources) -> None:
     """Stop ingesting, scheduling and following runs, then close the connections."""
     if resources.ingestion is not None:
         await resources.ingestion.stop()
+    if resources.checks is not None:
+        await resources.checks.stop()
     await resources.election.stop()
     await resources.scheduler.step_down()
     await resources.jobs.close()

@@ -9,7 +9,7 @@ import secrets
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Scope = Literal["read", "operate", "admin"]
@@ -175,6 +175,25 @@ class Settings(BaseSettings):
     webhook_max_bytes: int = Field(
         default=5 * 1024 * 1024, ge=1024, description="the largest webhook body read"
     )
+    forge: Literal["github", "gitlab", "gitea"] | None = Field(
+        default=None,
+        description="the forge hosting the model repository: pull requests get a verdict; unset: none",
+    )
+    forge_api_url: str | None = Field(
+        default=None,
+        description="the forge's REST API (self-hosted); unset: api.github.com, gitlab.com/api/v4",
+    )
+    forge_token: SecretStr | None = Field(
+        default=None,
+        description="token that posts statuses and comments and reads reviews (never logged)",
+    )
+    forge_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="how long one forge API call may take before a retry"
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="where users reach this service: the link of a pull request's status",
+    )
     poll_seconds: float = Field(
         default=300,
         ge=0,
@@ -264,6 +283,15 @@ class Settings(BaseSettings):
         if text.startswith("["):
             return json.loads(text)
         return [part for part in text.split(os.pathsep) if part]
+
+    @model_validator(mode="after")
+    def _forge_reachable(self) -> Settings:
+        """Gitea has no public default: its API URL must be given."""
+        if self.forge == "gitea" and not self.forge_api_url:
+            raise ValueError(
+                "ECOPLANE_FORGE=gitea needs ECOPLANE_FORGE_API_URL (e.g. https://gitea.example/api/v1)"
+            )
+        return self
 
     @property
     def embedded(self) -> bool:

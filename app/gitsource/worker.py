@@ -25,14 +25,14 @@ CHECK_SECONDS = 2.0  # how often an idle worker looks for requests queued by ano
 log = logging.getLogger("ecoplane.ingest")
 
 
-class IngestWorker:
-    """Takes queued ingests and runs them; `run_once` is the unit tests and the CLI drive."""
+class BackgroundWorker:
+    """Works through a queue in the background: woken when a request is recorded, and every
+    `check_seconds` (for requests of another replica, and retries that come due)."""
 
-    def __init__(
-        self, engine: AsyncEngine, pipeline: Pipeline, *, check_seconds: float = CHECK_SECONDS
-    ) -> None:
+    name = "worker"
+
+    def __init__(self, engine: AsyncEngine, *, check_seconds: float = CHECK_SECONDS) -> None:
         self.engine = engine
-        self.pipeline = pipeline
         self.check_seconds = check_seconds
         self.woken = asyncio.Event()
         self.task: asyncio.Task[None] | None = None
@@ -41,6 +41,55 @@ class IngestWorker:
     def wake(self) -> None:
         """Look at the queue now (a request was just recorded)."""
         self.woken.set()
+
+    async def run_once(self) -> int | None:
+        """Take one request to its end; its id, or None when there is none to take."""
+        raise NotImplementedError
+
+    async def drain(self) -> list[int]:
+        """Run queued requests until none is left (or another worker holds the lock)."""
+        done: list[int] = []
+        while (ingest_id := await self.run_once()) is not None:
+            done.append(ingest_id)
+        return done
+
+    def start(self) -> None:
+        """Work in the background until stopped."""
+        self.task = asyncio.create_task(self._loop(), name=self.name)
+
+    async def stop(self) -> None:
+        """Stop working; a request cut short is found by the next worker."""
+        if self.task is not None:
+            self.stopping = True  # a cancellation that a library swallowed still ends the loop
+            self.task.cancel()
+            self.woken.set()
+            await asyncio.gather(self.task, return_exceptions=True)
+            self.task = None
+
+    async def _loop(self) -> None:
+        while not self.stopping:
+            self.woken.clear()
+            try:
+                await self.drain()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                log.warning("%s cannot reach the database: %s", self.name, error)
+            except Exception:  # the worker must outlive a bug; the request is recovered next time
+                log.exception("%s failed", self.name)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self.check_seconds):
+                    await self.woken.wait()
+
+
+class IngestWorker(BackgroundWorker):
+    """Takes queued ingests and runs them; `run_once` is the unit tests and the CLI drive."""
+
+    name = "ingest-worker"
+
+    def __init__(
+        self, engine: AsyncEngine, pipeline: Pipeline, *, check_seconds: float = CHECK_SECONDS
+    ) -> None:
+        super().__init__(engine, check_seconds=check_seconds)
+        self.pipeline = pipeline
 
     async def run_once(self) -> int | None:
         """Run the newest queued ingest to its end; its id, or None when idle or another worker works."""
@@ -59,39 +108,6 @@ class IngestWorker:
                 await connection.execute("SELECT pg_advisory_unlock($1, $2)", *INGEST_LOCK)
         await apply_retention(self.engine, self.pipeline.settings.keep_versions)
         return ingest.id
-
-    async def drain(self) -> list[int]:
-        """Run queued ingests until none is left (or another worker holds the lock)."""
-        done: list[int] = []
-        while (ingest_id := await self.run_once()) is not None:
-            done.append(ingest_id)
-        return done
-
-    def start(self) -> None:
-        """Work in the background until stopped."""
-        self.task = asyncio.create_task(self._loop(), name="ingest-worker")
-
-    async def stop(self) -> None:
-        """Stop working; an ingest cut short is found and failed by the next worker."""
-        if self.task is not None:
-            self.stopping = True  # a cancellation that a library swallowed still ends the loop
-            self.task.cancel()
-            self.woken.set()
-            await asyncio.gather(self.task, return_exceptions=True)
-            self.task = None
-
-    async def _loop(self) -> None:
-        while not self.stopping:
-            self.woken.clear()
-            try:
-                await self.drain()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
-                log.warning("the ingest worker cannot reach the database: %s", error)
-            except Exception:  # the worker must outlive a bug; the ingest is recovered next time
-                log.exception("the ingest worker failed")
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self.check_seconds):
-                    await self.woken.wait()
 
 
 async def recover_interrupted(connection: asyncpg.Connection) -> list[queue.Ingest]:

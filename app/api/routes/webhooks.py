@@ -1,24 +1,30 @@
-"""Push webhooks of GitHub, GitLab and Gitea: authenticated by signature, answered at once.
+"""Webhooks of GitHub, GitLab and Gitea: authenticated by signature, answered at once.
 
-A delivery only records an ingest request (the worker does the work), so the host gets its
-answer in milliseconds. A delivery id seen before records nothing new.
+A push records an ingest request, a pull-request (or review) event a check of its head: the
+workers do the work, so the host gets its answer in milliseconds. A delivery id seen before
+records nothing new.
 """
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
 from app.api.deps import Res, pooled
+from app.api.schemas.checks import CheckOut
 from app.api.schemas.ingest import IngestOut, WebhookOut
 from app.errors import PayloadTooLargeError, UnsupportedMediaTypeError
+from app.forges import events
+from app.forges.checks import queue_check, supersede
 from app.gitsource.queue import queue_ingest
 from app.gitsource.webhooks import GITEA, GITHUB, GITLAB, Provider, ignored_because, read_push
 from app.gitsource.webhooks import verify as verify_signature
 
 router = APIRouter(tags=["webhooks"])
+log = logging.getLogger("ecoplane.webhooks")
 PUSH_BODY = {
     "required": True,
     "content": {
@@ -49,7 +55,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
     401: {"description": "the signature (or GitLab token) is missing or wrong"},
     413: {"description": "the body is larger than ECOPLANE_WEBHOOK_MAX_BYTES"},
     415: {"description": "a signed delivery that is not application/json"},
-    422: {"description": "a signed push event that cannot be read"},
+    422: {"description": "a signed push or pull-request event that cannot be read"},
 }
 
 
@@ -84,6 +90,9 @@ async def _delivery(provider: Provider, request: Request, res: Res) -> Any:
         )
     if event in provider.ping_events:
         return WebhookOut(status="pong")
+    delivery = request.headers.get(provider.delivery_header, "").strip()[:200] or None
+    if events.is_pull_request_event(provider.name, event):
+        return await _pull_request(provider, body, delivery, res)
     if event not in provider.push_events:
         return WebhookOut(status="ignored", reason=f"the event {event[:80]!r} is not a push")
     push = read_push(body)
@@ -92,7 +101,6 @@ async def _delivery(provider: Provider, request: Request, res: Res) -> Any:
         reason = "no model repository is configured (ECOPLANE_MODEL_REPO)"
     if reason is not None:
         return WebhookOut(status="ignored", reason=reason)
-    delivery = request.headers.get(provider.delivery_header, "").strip()[:200] or None
     async with pooled(res) as db:  # taken once the body is in: a slow sender holds none
         ingest, created = await queue_ingest(
             db, trigger=provider.name, ref=res.settings.model_branch,
@@ -106,13 +114,45 @@ async def _delivery(provider: Provider, request: Request, res: Res) -> Any:
     return JSONResponse(answer.model_dump(mode="json", by_alias=True), status_code=202)
 
 
+async def _pull_request(provider: Provider, body: bytes, delivery: str | None, res: Res) -> Any:
+    """Record a check of the pull request's head, or say why none is made."""
+    pull = events.read_pull_request(provider.name, body)
+    settings = res.settings
+    reason = events.ignored_because(pull, settings.model_branch, settings.model_repo_name)
+    if reason is None and (res.checks is None or settings.forge != provider.name):
+        reason = (
+            f"pull requests are checked only on the configured forge ({settings.forge or 'none'}):"
+            " ECOPLANE_FORGE, ECOPLANE_MODEL_REPO and ECOPLANE_MODEL_REPO_NAME configure it"
+        )
+    followed = events.not_followed(pull, settings.model_branch, settings.model_repo_name) is None
+    if reason is not None:
+        if not pull.open and followed and settings.forge == provider.name:
+            async with pooled(res) as db:
+                await supersede(db, provider.name, pull.number, None, "the pull request was closed")
+        log.info("delivery %s (pull request %s) ignored: %s", delivery, pull.number, reason)
+        return WebhookOut(status="ignored", reason=reason)
+    async with pooled(res) as db:
+        check, created = await queue_check(
+            db, forge=provider.name, pull_request=pull.number, head_sha=pull.head_sha,
+            author=None, delivery_id=delivery,
+        )  # fmt: skip
+    if not created:
+        return WebhookOut(status="duplicate", check=CheckOut.model_validate(check))
+    assert res.checks is not None  # a reason was given above otherwise
+    res.checks.wake()
+    log.info("delivery %s: check %s of pull request %s queued", delivery, check["id"], pull.number)
+    answer = WebhookOut(status="queued", check=CheckOut.model_validate(check))
+    return JSONResponse(answer.model_dump(mode="json", by_alias=True), status_code=202)
+
+
 def _route(provider: Provider) -> dict[str, Any]:
     return {
-        "summary": f"A {provider.title} push webhook",
+        "summary": f"A {provider.title} webhook: pushes, pull requests and their reviews",
         "response_model": WebhookOut,
         "responses": {
             202: {
-                "description": "a push to the followed branch: an ingest was queued",
+                "description": "a push to the followed branch (an ingest was queued), or an event"
+                " of a pull request into it (a check of its head was queued)",
                 "model": WebhookOut,
                 "content": {"application/json": {"example": QUEUED_EXAMPLE}},
             },
@@ -124,17 +164,20 @@ def _route(provider: Provider) -> dict[str, Any]:
 
 @router.post("/webhooks/github", **_route(GITHUB))
 async def github_webhook(request: Request, res: Res) -> Any:
-    """A GitHub delivery (push, ping), signed in X-Hub-Signature-256; X-GitHub-Delivery names it."""
+    """A GitHub delivery (push, pull_request, pull_request_review, ping), signed in
+    X-Hub-Signature-256; X-GitHub-Delivery names it."""
     return await _delivery(GITHUB, request, res)
 
 
 @router.post("/webhooks/gitlab", **_route(GITLAB))
 async def gitlab_webhook(request: Request, res: Res) -> Any:
-    """A GitLab delivery (Push Hook), with the secret in X-Gitlab-Token; X-Gitlab-Event-UUID names it."""
+    """A GitLab delivery (Push Hook, Merge Request Hook), with the secret in X-Gitlab-Token;
+    X-Gitlab-Event-UUID names it."""
     return await _delivery(GITLAB, request, res)
 
 
 @router.post("/webhooks/gitea", **_route(GITEA))
 async def gitea_webhook(request: Request, res: Res) -> Any:
-    """A Gitea delivery (push), signed in X-Gitea-Signature; X-Gitea-Delivery names it."""
+    """A Gitea delivery (push, pull_request and its review events), signed in X-Gitea-Signature;
+    X-Gitea-Delivery names it."""
     return await _delivery(GITEA, request, res)

@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.api.schemas.checks import CheckOut
 from app.api.schemas.common import Body
 
 
@@ -62,8 +63,10 @@ class WebhookOut(Body):
     """What a webhook delivery did."""
 
     status: Literal["queued", "duplicate", "ignored", "pong"] = Field(
-        description="queued: an ingest was recorded; duplicate: this delivery was seen before;"
-        " ignored: not a push to the followed branch; pong: a ping was answered"
+        description="queued: an ingest (a push) or a check (a pull-request event) was recorded;"
+        " duplicate: this delivery was seen before; ignored: not a push to the followed branch"
+        " nor an event of a pull request into it; pong: a ping was answered"
     )
     reason: str | None = Field(default=None, description="why the delivery was ignored")
     ingest: IngestOut | None = Field(default=None, description="the ingest it recorded")
+    check: CheckOut | None = Field(default=None, description="the pull-request check it recorded")

@@ -1,0 +1,1 @@
+"""Pull requests of the model repository get a verdict: forge clients, the verdict, the checks."""
