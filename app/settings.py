@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     keep_versions: int = Field(
         default=20, ge=1, description="how many model versions to keep (the active one always)"
     )
+    breaking_changes: Literal["reject", "allow"] = Field(
+        default="reject",
+        description="a version that breaks a consumer of the active one: `reject` stores it as"
+        " rejected with its breaking changes (activate it on purpose to override), `allow`"
+        " activates it",
+    )
     tokens: list[TokenEntry] = Field(
         default_factory=list,
         description='API tokens as JSON: [{"name": ..., "sha256": ..., "scopes": [...]}]',

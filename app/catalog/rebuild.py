@@ -6,8 +6,8 @@ loader does (builtin rows are skipped: ecoplane adds its builtins again). `diff_
 between the loaded model and the rebuilt one is empty, both ways round. What the tables do
 not keep is what no change check looks at: the order of datasets, dataset groups, vendors,
 locations, platforms, zones and teams (stored by name; columns and sinks keep theirs), the
-repetition of an approval, the Ecosystem document's labels and owners, which teams had a Team
-document, and where anything was written (problems keep their file, line and column).
+repetition of an approval, the Ecosystem document's labels, which teams had a Team document,
+and where anything was written (problems keep their file, line and column).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from pydantic import ValidationError
 from app.catalog.row_documents import Rows, model_documents
 from app.catalog.schema import ENTITY_PREFIX
 from app.catalog.store import CatalogError
+from app.db.model_versions import model_is_stored
 from app.ecosystem.assemble import Assembler, Placed
 from app.ecosystem.builtins import builtin_documents
 from app.ecosystem.loader import collector_paused
@@ -33,7 +34,6 @@ from app.errors import NotFoundError
 
 COLUMN_NAMES = {table: [c.name for c in t.columns] for table, t in MODEL_TABLES.items()}
 ORDER_BY = {"columns": ("datastore", "dataset", "ordinal")}  # the others: their primary key
-STORED_STATES = ("active", "superseded")
 
 
 async def model_of_version(connection: asyncpg.Connection, version_id: int) -> Model:
@@ -61,11 +61,11 @@ async def _read(
     connection: asyncpg.Connection, version_id: int
 ) -> tuple[asyncpg.Record, dict[str, list[asyncpg.Record]]]:
     version = await connection.fetchrow(
-        "SELECT state, content_hash FROM model_versions WHERE id = $1", version_id
+        "SELECT state, errors, content_hash FROM model_versions WHERE id = $1", version_id
     )
     if version is None:
         raise NotFoundError(f"model version {version_id} does not exist")
-    if version["state"] not in STORED_STATES:
+    if not model_is_stored(version["state"], version["errors"]):
         raise NotFoundError(
             f"model version {version_id} is {version['state']}: its model is not stored"
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.catalog.partitions import partition_name
 from app.catalog.schema import ENTITY_PREFIX
-from app.catalog.store import LOCK_SPACE, partition_name
+from app.catalog.store import LOCK_SPACE
 from app.db.engine import driver_connection
 from app.ecosystem.model_tables import MODEL_TABLES
 

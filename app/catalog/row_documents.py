@@ -93,7 +93,7 @@ def _ecosystem(rows: Rows, row: Doc) -> Doc:
         for z in rows["zones"]
         if not z["builtin"]
     ]
-    spec = _lists(row, classifications="classifications")
+    spec = _lists(row, owners="owners", classifications="classifications")
     spec |= {"vendors": vendors, "platforms": providers, "zones": zones}
     return _document("Ecosystem", _fields(row, "name", "description"), spec)
 

@@ -29,7 +29,7 @@ def _by_name(items: Iterable[Named]) -> list[Named]:
 def _ecosystems(model: Model) -> Iterator[Row]:
     if model.ecosystem is not None:
         meta, spec = model.ecosystem.metadata, model.ecosystem.spec
-        yield (meta.name, meta.description, list(spec.classifications))
+        yield (meta.name, meta.description, list(spec.classifications), list(spec.owners))
 
 
 def _vendors(model: Model) -> Iterator[Row]:

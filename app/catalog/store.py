@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.catalog.activation import notify_activated
-from app.catalog.rows import ROWS, Row
+from app.catalog.activations import Activation, flip
+from app.catalog.partitions import Progress, partition_name, partition_rows
 from app.catalog.schema import ENTITY_PREFIX, PARTITION_SCHEMA
 from app.db.engine import driver_connection
 from app.db.tables import VersionState
@@ -60,12 +60,21 @@ CONTENT_ERRORS = (
 ACTIVATION_LOCK_TIMEOUT = "30s"  # how long the flip may wait for running readers of the views
 LOCK_SPACE = 0x45C0  # advisory locks of the catalog: (LOCK_SPACE, version id); 0 serialises loads
 CONTENT_LOCK_SPACE = 0x45C2  # (CONTENT_LOCK_SPACE, hashtext(content hash)): one store per content
-Progress = Callable[[str, int], None]  # (table, rows written since the last call)
+
+
+@dataclass(frozen=True, slots=True)
+class HeldBack:
+    """Why a version without errors is not activated, and the state it is kept in."""
+
+    reason: str
+    state: VersionState = VersionState.SUPERSEDED  # rejected: for its breaking changes
+    breaking_changes: list[dict[str, Any]] | None = None
+
+
 # Called inside the activating transaction, after every other activation is locked out, with
-# the version about to be activated: returns why it must not be (it is then kept as
-# superseded), or None to go ahead; it may record the activation in the same transaction.
-ActivationGuard = Callable[[asyncpg.Connection, int], Awaitable[str | None]]
-PROGRESS_EVERY = 20_000
+# the version about to be activated: returns why it must not be (HeldBack), or None to go
+# ahead; it may record the activation in the same transaction.
+ActivationGuard = Callable[[asyncpg.Connection, int], Awaitable[HeldBack | None]]
 
 
 @dataclass(slots=True)
@@ -88,12 +97,15 @@ async def store_model(
     commit_sha: str | None = None,
     progress: Progress | None = None,
     guard: ActivationGuard | None = None,
+    activated_by: str | None = None,
 ) -> StoredVersion:
     """Store a model as a version: active when it has no errors (and the guard agrees), rejected otherwise.
 
     One version per content: stores of the same content take turns (an advisory lock on the
     content hash), and each one after the first finds the first one's version and reuses it.
+    An activation is recorded as by `activated_by` (default: the source).
     """
+    origin = _Written(0, source, commit_sha, activated_by or source)
     async with engine.connect() as handle:
         connection = await driver_connection(handle)
         content_lock = (CONTENT_LOCK_SPACE, model.content_hash)
@@ -101,8 +113,8 @@ async def store_model(
         try:
             existing = await _existing(connection, model.content_hash)
             if existing is not None:
-                return await _reuse(connection, existing, source, commit_sha, guard)
-            return await _store_new(connection, model, source, commit_sha, progress, guard)
+                return await _reuse(connection, existing, origin, guard)
+            return await _store_new(connection, model, origin, progress, guard)
         finally:
             await connection.execute("SELECT pg_advisory_unlock($1, hashtext($2))", *content_lock)
 
@@ -110,8 +122,7 @@ async def store_model(
 async def _store_new(
     connection: asyncpg.Connection,
     model: Model,
-    source: str,
-    commit_sha: str | None,
+    origin: _Written,
     progress: Progress | None,
     guard: ActivationGuard | None,
 ) -> StoredVersion:
@@ -119,11 +130,11 @@ async def _store_new(
     version_id = await connection.fetchval(
         "INSERT INTO model_versions (source, commit_sha, content_hash, state, errors, warnings, counts, timings)"
         " VALUES ($1, $2, $3, 'loading', $4, $5, '{}', '{}') RETURNING id",
-        source, commit_sha, model.content_hash, model.errors, model.warnings,
+        origin.source, origin.commit_sha, model.content_hash, model.errors, model.warnings,
     )  # fmt: skip
     await connection.execute("SELECT pg_advisory_lock($1, $2)", LOCK_SPACE, version_id)
     try:
-        written = _Written(version_id, source, commit_sha)
+        written = _Written(version_id, origin.source, origin.commit_sha, origin.activated_by)
         return await _write(connection, model, written, progress, guard)
     except (asyncpg.PostgresError, OSError, UnicodeEncodeError) as error:
         await connection.execute(
@@ -138,7 +149,7 @@ async def _store_new(
 
 async def _existing(connection: asyncpg.Connection, content_hash: str) -> asyncpg.Record | None:
     return await connection.fetchrow(
-        "SELECT id, state, counts, timings FROM model_versions WHERE content_hash = $1"
+        "SELECT id, state, errors, counts, timings FROM model_versions WHERE content_hash = $1"
         " AND state IN ('active', 'superseded', 'rejected') ORDER BY id DESC LIMIT 1",
         content_hash,
     )
@@ -147,21 +158,25 @@ async def _existing(connection: asyncpg.Connection, content_hash: str) -> asyncp
 async def _reuse(
     connection: asyncpg.Connection,
     existing: asyncpg.Record,
-    source: str,
-    commit_sha: str | None,
+    origin: _Written,
     guard: ActivationGuard | None,
 ) -> StoredVersion:
-    """Record the commit against the version that has its content; bring it back if superseded."""
+    """Record the commit against the version that has its content; bring it back if it may be.
+
+    A superseded version, or one held back for breaking changes, is offered to the guard again.
+    """
+    version = _Written(existing["id"], origin.source, origin.commit_sha, origin.activated_by)
     state = VersionState(existing["state"])
     held_back = None
     async with connection.transaction():
         await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
-        await _record_commit(connection, existing["id"], source, commit_sha)
-        if state is VersionState.SUPERSEDED:
-            held_back = await guard(connection, existing["id"]) if guard else None
-            if held_back is None:
-                await _activate(connection, existing["id"])
-                state = VersionState.ACTIVE
+        await _record_commit(connection, version)
+        if state is VersionState.SUPERSEDED or (
+            state is VersionState.REJECTED and existing["errors"] == 0
+        ):
+            await connection.execute(f"SET LOCAL lock_timeout = '{ACTIVATION_LOCK_TIMEOUT}'")
+            await connection.execute("LOCK TABLE model_versions IN ACCESS EXCLUSIVE MODE")
+            state, held_back = await _settle(connection, version, True, guard)
     return StoredVersion(
         existing["id"],
         state,
@@ -185,6 +200,12 @@ class _Written:
     id: int
     source: str
     commit_sha: str | None
+    activated_by: str
+
+    def activation(self) -> Activation:
+        """The automatic activation of this version."""
+        at = f" at commit {self.commit_sha[:12]}" if self.commit_sha else ""
+        return Activation(self.activated_by, f"stored from {self.source}{at}")
 
 
 async def _write(
@@ -208,8 +229,8 @@ async def _write(
         written = time.perf_counter()
         await connection.execute(f"SET LOCAL lock_timeout = '{ACTIVATION_LOCK_TIMEOUT}'")
         await connection.execute("LOCK TABLE model_versions IN ACCESS EXCLUSIVE MODE")
-        state, held_back = await _settle(connection, version_id, accepted, guard)
-        await _record_commit(connection, version_id, version.source, version.commit_sha)
+        state, held_back = await _settle(connection, version, accepted, guard)
+        await _record_commit(connection, version)
         timings = {
             "write": round(written - started, 3),
             "activate": round(time.perf_counter() - written, 3),
@@ -223,43 +244,28 @@ async def _write(
 
 
 async def _settle(
-    connection: asyncpg.Connection, version_id: int, accepted: bool, guard: ActivationGuard | None
+    connection: asyncpg.Connection,
+    version: _Written,
+    accepted: bool,
+    guard: ActivationGuard | None,
 ) -> tuple[VersionState, str | None]:
-    """Activate a written version, or keep it rejected, or (when the guard says so) superseded."""
+    """Activate a written version, or keep it rejected, or held back as the guard says."""
     if not accepted:
         await connection.execute(
-            "UPDATE model_versions SET state = 'rejected' WHERE id = $1", version_id
+            "UPDATE model_versions SET state = 'rejected' WHERE id = $1", version.id
         )
         return VersionState.REJECTED, None
-    held_back = await guard(connection, version_id) if guard else None
-    if held_back is not None:
+    held = await guard(connection, version.id) if guard else None
+    if held is not None:
         await connection.execute(
-            "UPDATE model_versions SET state = 'superseded', superseded_at = now() WHERE id = $1",
-            version_id,
-        )
-        return VersionState.SUPERSEDED, held_back
-    await _activate(connection, version_id)
+            "UPDATE model_versions SET state = $2, held_back = $3, breaking_changes = $4::jsonb,"
+            " superseded_at = CASE WHEN $2 = 'superseded' THEN now() END WHERE id = $1",
+            version.id, held.state.value, held.reason,
+            None if held.breaking_changes is None else json.dumps(held.breaking_changes),
+        )  # fmt: skip
+        return held.state, held.reason
+    await flip(connection, version.id, version.activation())
     return VersionState.ACTIVE, None
-
-
-def partition_name(table: str, version_id: int) -> str:
-    """The partition of a model table holding one version (in its own schema, out of BI tools' way)."""
-    return f"{PARTITION_SCHEMA}.{ENTITY_PREFIX}{table}_v{int(version_id)}"
-
-
-def _rows(table: str, model: Model, progress: Progress | None) -> Iterator[Row]:
-    """The table's rows, telling progress every PROGRESS_EVERY rows."""
-    if progress is None:
-        yield from ROWS[table](model)
-        return
-    pending = 0
-    for row in ROWS[table](model):
-        yield row
-        pending += 1
-        if pending == PROGRESS_EVERY:
-            progress(table, pending)
-            pending = 0
-    progress(table, pending)
 
 
 async def _write_table(
@@ -285,7 +291,7 @@ async def _write_table(
     result = await connection.copy_records_to_table(
         partition.partition(".")[2],
         schema_name=PARTITION_SCHEMA,
-        records=_rows(table, model, progress),
+        records=partition_rows(table, model, progress),
         columns=columns,
     )
     await connection.execute(
@@ -298,24 +304,10 @@ async def _write_table(
     return int(result.split()[-1])
 
 
-async def _activate(connection: asyncpg.Connection, version_id: int) -> None:
-    await connection.execute(
-        "UPDATE model_versions SET state = 'superseded', superseded_at = now() WHERE state = 'active' AND id <> $1",
-        version_id,
-    )
-    await connection.execute(
-        "UPDATE model_versions SET state = 'active', activated_at = now(), superseded_at = NULL WHERE id = $1",
-        version_id,
-    )
-    await notify_activated(connection, version_id)  # delivered when the transaction commits
-
-
-async def _record_commit(
-    connection: asyncpg.Connection, version_id: int, source: str, commit_sha: str | None
-) -> None:
-    if commit_sha:
+async def _record_commit(connection: asyncpg.Connection, version: _Written) -> None:
+    if version.commit_sha:
         await connection.execute(
             "INSERT INTO model_version_commits (version_id, commit_sha, source) VALUES ($1, $2, $3)"
             " ON CONFLICT DO NOTHING",
-            version_id, commit_sha, source,
+            version.id, version.commit_sha, version.source,
         )  # fmt: skip

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -10,14 +11,15 @@ from typing import Any, cast
 
 import asyncpg
 
-from app.db.model_versions import active_version_id
+from app.catalog.activations import activations_of
+from app.db.model_versions import active_version_id, model_is_stored
 from app.db.tables import VersionState
 from app.errors import InvalidParameterError, NoActiveModelError, NotFoundError
 
 SHA = re.compile(r"[0-9a-fA-F]{4,40}")
 VERSION_COLUMNS = (
     "id, state, commit_sha, source, content_hash, errors, warnings, counts, timings, failure,"
-    " created_at, activated_at, superseded_at"
+    " held_back, created_at, activated_at, superseded_at"
 )
 
 
@@ -34,8 +36,8 @@ async def resolve_version(
 ) -> VersionRef:
     """The version named by `?version=` (an id or a commit sha), or the active one.
 
-    With `stored`, only versions whose model is stored (active or superseded) qualify; a
-    rejected version has its problems only.
+    With `stored`, only versions whose model is stored qualify (active, superseded, or held back
+    for breaking changes); a version rejected for its errors has its problems only.
     """
     if ref is None:
         active = await active_version_id(connection)
@@ -47,7 +49,7 @@ async def resolve_version(
     row = await _by_ref(connection, ref.strip())
     if row is None:
         raise NotFoundError(f"model version {ref!r} does not exist")
-    if stored and row["state"] not in ("active", "superseded"):
+    if stored and not model_is_stored(row["state"], row["errors"]):
         raise NotFoundError(f"model version {ref!r} is {row['state']}: its model is not stored")
     return VersionRef(row["id"], row["state"])
 
@@ -92,14 +94,14 @@ class ActiveVersion:
 async def _by_ref(connection: asyncpg.Connection, ref: str) -> asyncpg.Record | None:
     if ref.isascii() and ref.isdigit() and len(ref) < 19:  # int() also takes '³' or '١٢'
         return await connection.fetchrow(
-            "SELECT id, state FROM model_versions WHERE id = $1", int(ref)
+            "SELECT id, state, errors FROM model_versions WHERE id = $1", int(ref)
         )
     if not SHA.fullmatch(ref):
         raise InvalidParameterError(
             "version", f"version {ref[:80]!r} is neither a version id nor a commit sha"
         )
     rows = await connection.fetch(
-        "SELECT DISTINCT v.id, v.state FROM model_versions v"
+        "SELECT DISTINCT v.id, v.state, v.errors FROM model_versions v"
         " LEFT JOIN model_version_commits c ON c.version_id = v.id"
         " WHERE v.commit_sha LIKE $1 || '%' OR c.commit_sha LIKE $1 || '%' ORDER BY v.id DESC",
         ref.lower(),
@@ -124,9 +126,9 @@ async def list_versions(
 
 
 async def get_version(connection: asyncpg.Connection, version_id: int) -> dict[str, Any]:
-    """One version with the commits recorded against it."""
+    """One version with its commits, its breaking changes and its activations."""
     row = await connection.fetchrow(
-        f"SELECT {VERSION_COLUMNS} FROM model_versions WHERE id = $1", version_id
+        f"SELECT {VERSION_COLUMNS}, breaking_changes FROM model_versions WHERE id = $1", version_id
     )
     if row is None:
         raise NotFoundError(f"model version {version_id} does not exist")
@@ -134,7 +136,13 @@ async def get_version(connection: asyncpg.Connection, version_id: int) -> dict[s
         "SELECT commit_sha, source, recorded_at FROM model_version_commits WHERE version_id = $1 ORDER BY recorded_at",
         version_id,
     )
-    return {**dict(row), "commits": [dict(c) for c in commits]}
+    breaking = row["breaking_changes"]
+    return {
+        **dict(row),
+        "breaking_changes": json.loads(breaking) if isinstance(breaking, str) else breaking,
+        "commits": [dict(c) for c in commits],
+        "activations": await activations_of(connection, version_id),
+    }
 
 
 async def version_problems(

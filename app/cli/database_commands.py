@@ -2,21 +2,28 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
+import getpass
 import json
 from pathlib import Path
 
+from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
+from app.catalog.breaking import breaking_changes, breaking_guard
 from app.catalog.dashboard import DASHBOARD_ROLE, grant_dashboard
+from app.catalog.overrides import activate_on_purpose
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.schema import ENTITY_TABLES
-from app.catalog.store import store_model
+from app.catalog.store import ActivationGuard, store_model
 from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, fail, note, output
-from app.db.engine import create_engine, database_url, open_engine
+from app.db.engine import create_engine, database_url, driver_connection, open_engine
 from app.db.migrate import current_revision, downgrade, new_revision, upgrade
+from app.db.tables import VersionState
 from app.ecosystem.limits import limits_of
 from app.ecosystem.loader import Timings, load_directory
+from app.ecosystem.model import Model
 from app.security.dashboard import DASHBOARD_SECRET, dashboard_url, write_dashboard_secret
 from app.settings import Settings
 
@@ -48,7 +55,20 @@ def register(commands: Commands) -> None:
     load.add_argument("directory", type=Path, help="the model root")
     load.add_argument("--source", help="where the model comes from (default: the directory)")
     load.add_argument("--commit", help="the git commit of the model")
-    load.set_defaults(handler=lambda args: _run(_load(args.directory, args.source, args.commit)))
+    load.add_argument(
+        "--allow-breaking",
+        action="store_true",
+        help="activate it even when it breaks a consumer of the active version",
+    )
+    load.set_defaults(handler=lambda args: _run(_load(args)))
+    activate = commands.add_parser(
+        "activate",
+        help="activate a stored version on purpose: one held back for breaking changes"
+        " (override) or a superseded one (rollback)",
+    )
+    activate.add_argument("version", type=int, help="the model version id")
+    activate.add_argument("--reason", required=True, help="why: recorded with the activation")
+    activate.set_defaults(handler=lambda args: _run(_activate(args.version, args.reason)))
 
 
 def _run(work: object) -> int:
@@ -99,15 +119,18 @@ async def _grant(password_file: Path) -> int:
     return EXIT_OK
 
 
-async def _load(directory: Path, source: str | None, commit: str | None) -> int:
+async def _load(args: argparse.Namespace) -> int:
     settings = Settings()
     timings = Timings()
+    directory: Path = args.directory
     note(f"reading {directory} ...")
     model = load_directory(directory, limits_of(settings), timings=timings)
     note(f"read {directory}: {model.errors} error(s), {model.warnings} warning(s)")
+    allow = args.allow_breaking or settings.breaking_changes == "allow"
     async with open_engine(settings) as engine:
         await upgrade(engine)
         await fail_interrupted(engine)
+        guard = None if allow or model.errors else await _breaking_guard(engine, model, args.commit)
         with tqdm(desc="storing", unit=" rows", unit_scale=True, disable=None, leave=False) as bar:
 
             def progress(table: str, rows: int) -> None:
@@ -115,12 +138,10 @@ async def _load(directory: Path, source: str | None, commit: str | None) -> int:
                 bar.update(rows)
 
             stored = await store_model(
-                engine,
-                model,
-                source=source or str(directory.resolve()),
-                commit_sha=commit,
-                progress=progress,
-            )
+                engine, model, source=args.source or str(directory.resolve()),
+                commit_sha=args.commit, progress=progress, guard=guard,
+                activated_by="ecoplane load" + (" --allow-breaking" if args.allow_breaking else ""),
+            )  # fmt: skip
         removed = await apply_retention(engine, settings.keep_versions)
     report = {
         "version": stored.id,
@@ -128,9 +149,39 @@ async def _load(directory: Path, source: str | None, commit: str | None) -> int:
         "new": stored.created,
         "errors": model.errors,
         "warnings": model.warnings,
+        "heldBack": stored.held_back,
         "counts": stored.counts,
         "timings": {**{k: round(v, 3) for k, v in timings.items()}, **stored.timings},
         "removedVersions": removed,
     }
     output([json.dumps(report, indent=2)])
-    return EXIT_PROBLEMS if model.errors else EXIT_OK
+    if stored.held_back:
+        note(f"ecoplane: version {stored.id} is {stored.state.value}: {stored.held_back}")
+        if stored.state is VersionState.REJECTED:
+            note("to activate it anyway: ecoplane load --allow-breaking, or ecoplane activate")
+    return EXIT_PROBLEMS if model.errors or stored.held_back else EXIT_OK
+
+
+async def _breaking_guard(engine: AsyncEngine, model: Model, commit: str | None) -> ActivationGuard:
+    """The guard that holds the model back when it breaks a consumer of the active version."""
+    async with engine.connect() as handle:
+        found = await breaking_changes(await driver_connection(handle), model)
+    return breaking_guard(model, found, commit)
+
+
+async def _activate(version_id: int, reason: str) -> int:
+    async with open_engine(Settings()) as engine:
+        await upgrade(engine)
+        async with engine.connect() as handle:
+            connection = await driver_connection(handle)
+            kind = await activate_on_purpose(connection, version_id, by=_operator(), reason=reason)
+    note(f"model version {version_id} is active ({kind.value})")
+    return EXIT_OK
+
+
+def _operator() -> str:
+    """Who runs `ecoplane activate`: the user of this machine, as far as it is known."""
+    try:
+        return f"{getpass.getuser()} (ecoplane activate)"
+    except (OSError, KeyError):
+        return "ecoplane activate"

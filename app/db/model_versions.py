@@ -20,3 +20,8 @@ async def active_version_id(db: Fetches) -> int | None:
     """The id of the active model version; None when no version is active."""
     found = await db.fetchval(ACTIVE_VERSION_ID)
     return None if found is None else int(found)
+
+
+def model_is_stored(state: str, errors: int) -> bool:
+    """Whether a version's model is in the model tables: active, superseded, or held back whole."""
+    return state in ("active", "superseded") or (state == "rejected" and errors == 0)

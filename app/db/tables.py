@@ -90,6 +90,21 @@ class ModelVersion(SQLModel, table=True):
     failure: str | None = Field(
         sa_type=Text, default=None, sa_column_kwargs={"comment": "why a failed version failed"}
     )
+    held_back: str | None = Field(
+        sa_type=Text,
+        default=None,
+        sa_column_kwargs={
+            "comment": "why a version without errors was not activated: its breaking changes,"
+            " or a newer commit active"
+        },
+    )
+    breaking_changes: list[dict[str, object]] | None = Field(
+        default=None,
+        sa_type=JSONB,
+        sa_column_kwargs={
+            "comment": "its breaking changes against the version active when it was stored"
+        },
+    )
     created_at: datetime = Field(
         sa_type=DateTime(timezone=True),
         sa_column_kwargs={"server_default": func.now(), "comment": "when reading it began"},
@@ -131,12 +146,63 @@ class ModelVersionCommit(SQLModel, table=True):
     )
 
 
+class ActivationKind(StrEnum):
+    """How a version became active: by storing it, or on purpose."""
+
+    AUTOMATIC = "automatic"  # an ingest or `ecoplane load` stored and activated it
+    OVERRIDE = "override"  # a version held back for breaking changes, activated on purpose
+    ROLLBACK = "rollback"  # an older version activated again on purpose
+
+
+class ModelVersionActivation(SQLModel, table=True):
+    """One activation of a model version: who, when, why, and which version it replaced."""
+
+    __tablename__ = "model_version_activations"
+    __table_args__ = (
+        CheckConstraint(
+            "kind IN ('automatic', 'override', 'rollback')", name="activation_kind_known"
+        ),
+        Index("model_version_activations_by_version", "version_id"),
+        {"comment": "Every activation of a model version, automatic or on purpose."},
+    )
+
+    id: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        primary_key=True,
+        sa_column_kwargs={"comment": "the activation id"},
+    )
+    version_id: int = Field(
+        sa_type=BigInteger,
+        foreign_key="model_versions.id",
+        ondelete="CASCADE",
+        sa_column_kwargs={"comment": "the version activated"},
+    )
+    from_version_id: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        sa_column_kwargs={"comment": "the version active before (it may since be removed)"},
+    )
+    kind: str = Field(sa_type=Text, sa_column_kwargs={"comment": "automatic, override or rollback"})
+    activated_by: str = Field(
+        sa_type=Text,
+        sa_column_kwargs={"comment": "the token's name, the ingest, or the command that did it"},
+    )
+    reason: str = Field(sa_type=Text, sa_column_kwargs={"comment": "why it was activated"})
+    activated_at: datetime = Field(
+        sa_type=DateTime(timezone=True),
+        sa_column_kwargs={"server_default": func.now(), "comment": "when it became active"},
+    )
+
+
 # the ingest queue, the runs and the security sync's audit share the metadata (imported here so
 # every user of it sees them)
 from app.db import check_table, ingest_table, run_table, security_tables  # noqa: E402
 
 __all__ = [
+    "ActivationKind",
     "ModelVersion",
+    "ModelVersionActivation",
     "ModelVersionCommit",
     "VersionState",
     "check_table",

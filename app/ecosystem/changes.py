@@ -162,7 +162,8 @@ class Differ:
 
 
 def _readers(old: Model, new: Model) -> dict[tuple[str, str], dict[str, frozenset[str] | None]]:
-    """Who sinks each dataset in the old model and still sinks it in the new one (and which columns)."""
+    """Who sinks each dataset in the old model and still sinks it in the new one, and the columns
+    read in both (None: every column): a sink removed or narrowed in the same change is adapted."""
 
     def index(model: Model) -> dict[tuple[str, str], dict[str, frozenset[str] | None]]:
         found: dict[tuple[str, str], dict[str, frozenset[str] | None]] = defaultdict(dict)
@@ -179,9 +180,16 @@ def _readers(old: Model, new: Model) -> dict[tuple[str, str], dict[str, frozense
 
     before, after = index(old), index(new)
     return {
-        key: {w: c for w, c in readers.items() if w in after.get(key, {})}
+        key: {w: _both(c, after[key][w]) for w, c in readers.items() if w in after.get(key, {})}
         for key, readers in before.items()
     }
+
+
+def _both(old: frozenset[str] | None, new: frozenset[str] | None) -> frozenset[str] | None:
+    """The columns a sink reads before and after a change (None: every column)."""
+    if old is None or new is None:
+        return new if old is None else old
+    return old & new
 
 
 def type_width(old: Column, new: Column) -> Width | None:

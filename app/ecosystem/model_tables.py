@@ -52,6 +52,7 @@ MODEL_TABLES: dict[str, ModelTable] = {
             key("name", "the ecosystem's name"),
             DESCRIPTION,
             col("classifications", "the classification vocabulary", TEXTS),
+            col("owners", "the Ecosystem's owners: they own its zones and itself", TEXTS),
         ),
     ),
     "vendors": ModelTable(

@@ -19,8 +19,10 @@ import logging
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.catalog.breaking import breaking_changes, breaking_guard
 from app.catalog.store import (
     ActivationGuard,
+    HeldBack,
     ModelNotStorableError,
     StoredVersion,
     store_model,
@@ -104,12 +106,15 @@ class Pipeline:
             warnings=model.warnings,
         )
         newer = await repository.descendants(commit)
+        with timings.phase("breaking"):
+            breaking = await self._breaking(connection, model, commit)
         with timings.phase("store"):
             stored = await store_model(
                 self.engine, model, source=repository.redact(repository.url), commit_sha=commit,
-                guard=_guard(ingest.id, commit, newer),
+                guard=_guard(ingest.id, commit, newer, breaking),
+                activated_by=_requester(ingest),
             )  # fmt: skip
-        await _finish(connection, ingest.id, stored)
+        await _finish(connection, ingest.id, stored, commit)
 
     async def _load(self, repository: Repository, commit: str) -> Model:
         async with repository.checkout(
@@ -117,6 +122,15 @@ class Pipeline:
         ) as directory:
             limits = limits_of(self.settings)
             return await asyncio.to_thread(load_directory, directory, limits)
+
+    async def _breaking(
+        self, connection: asyncpg.Connection, model: Model, commit: str
+    ) -> ActivationGuard | None:
+        """The guard holding back breaking changes (ECOPLANE_BREAKING_CHANGES=reject), or None."""
+        if self.settings.breaking_changes == "allow" or model.errors:
+            return None
+        found = await breaking_changes(connection, model)
+        return breaking_guard(model, found, commit)
 
     async def _supersede_older(
         self, connection: asyncpg.Connection, ingest_id: int, commit: str
@@ -148,24 +162,46 @@ class NotConfiguredError(AppError):
     type = "no-model-repository"
 
 
-def _guard(ingest_id: int, commit: str, newer: set[str]) -> ActivationGuard:
-    """Keep the version back when the active one holds a newer commit; else mark the ingest active."""
+def _requester(ingest: queue.Ingest) -> str:
+    """Who an ingest activates a version for: the ingest, its trigger and who asked."""
+    asked = f", requested by {ingest.requested_by}" if ingest.requested_by else ""
+    return f"ingest {ingest.id} ({ingest.trigger}{asked})"
 
-    async def guard(connection: asyncpg.Connection, version_id: int) -> str | None:
+
+def _guard(
+    ingest_id: int, commit: str, newer: set[str], breaking: ActivationGuard | None
+) -> ActivationGuard:
+    """Keep the version back when the active one holds a newer commit, or (asked next) when it
+    breaks a consumer; else mark the ingest active."""
+
+    async def mark_active(connection: asyncpg.Connection, version_id: int) -> HeldBack | None:
+        await queue.advance(connection, ingest_id, IngestState.ACTIVE, version_id=version_id)
+        return None
+
+    async def guard(connection: asyncpg.Connection, version_id: int) -> HeldBack | None:
         """Why the version must not be activated, or None after marking the ingest active."""
         descendant = sorted(newer & await queue.active_commits(connection))
         if descendant:
-            return f"commit {commit[:12]} is older than the active commit {descendant[0][:12]}"
-        await queue.advance(connection, ingest_id, IngestState.ACTIVE, version_id=version_id)
-        return None
+            return HeldBack(
+                f"commit {commit[:12]} is older than the active commit {descendant[0][:12]}"
+            )
+        held = await breaking(connection, version_id) if breaking else None
+        return held or await mark_active(connection, version_id)
 
     return guard
 
 
-async def _finish(connection: asyncpg.Connection, ingest_id: int, stored: StoredVersion) -> None:
+async def _finish(
+    connection: asyncpg.Connection, ingest_id: int, stored: StoredVersion, commit: str
+) -> None:
     """Record how storing ended: active, rejected, superseded (held back), or the same content."""
     if stored.state == "rejected":
-        detail = f"the model has errors: see /api/v1/model-versions/{stored.id}/problems"
+        detail = stored.held_back or (
+            f"the model has errors: see /api/v1/model-versions/{stored.id}/problems"
+        )
+        log.warning(
+            "ingest %s rejected: version %s, commit %s: %s", ingest_id, stored.id, commit, detail
+        )
         await queue.advance(
             connection, ingest_id, IngestState.REJECTED, version_id=stored.id, detail=detail
         )

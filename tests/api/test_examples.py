@@ -21,6 +21,7 @@ from app.api.openapi_docs import EXAMPLES_FILE
 from app.catalog.store import store_model
 from app.ecosystem.loader import load_directory, load_texts
 from app.main import create_app
+from tests.api.conftest import TOKENS
 from tests.api.test_diffs import acme_files
 from tests.conftest import EXAMPLES
 from tests.ecosystem.modeltext import BASE
@@ -51,7 +52,7 @@ GET = {
     "readyz": "/readyz",
 }
 FIXED_TIME = "2026-11-26T09:30:00Z"
-TIMES = {"createdAt", "activatedAt", "supersededAt", "recordedAt"}
+TIMES = {"createdAt", "activatedAt", "supersededAt", "recordedAt", "at"}
 
 
 def _example(value: Any) -> Any:
@@ -84,6 +85,13 @@ async def _record(api: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, Any]
     response = await api.post(f"{V1}/validate", json={"files": files})
     assert response.status_code == 200, response.text
     recorded["validate"] = _example(response.json())
+    response = await api.post(
+        f"{V1}/model-versions/1/activate",
+        headers={"Authorization": f"Bearer {TOKENS['admin']}"},
+        json={"reason": "roll back: mask_customers still reads phone"},
+    )  # a rollback, last: the answers above are of version 2 active
+    assert response.status_code == 200, response.text
+    recorded["activate"] = _example(response.json())
     return recorded
 
 

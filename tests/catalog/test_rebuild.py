@@ -54,6 +54,16 @@ async def test_acme_round_trips(engine: AsyncEngine, db: asyncpg.Connection) -> 
         assert rebuilt.zones[name].description == zone.description
 
 
+async def test_the_ecosystem_owners_are_stored_and_rebuilt(
+    engine: AsyncEngine, db: asyncpg.Connection
+) -> None:
+    rebuilt = await round_trip(engine, db, load_directory(EXAMPLES / "acme"))
+    assert rebuilt.ecosystem is not None
+    assert rebuilt.ecosystem.spec.owners == ["github:@acme/data-governance-office"]
+    owners = await db.fetchval("SELECT owners FROM current_ecosystems")
+    assert owners == ["github:@acme/data-governance-office"]
+
+
 async def test_base_model_round_trips(engine: AsyncEngine, db: asyncpg.Connection) -> None:
     rebuilt = await round_trip(engine, db, load_texts(files()))
     original = load_texts(dict(BASE))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.catalog.store import store_model
+from app.catalog.store import HeldBack, store_model
 from app.db.tables import VersionState
 from tests.catalog.variants import variant
 
@@ -21,11 +21,11 @@ async def test_a_guard_that_objects_keeps_the_active_version(engine: AsyncEngine
     first = await store_model(engine, variant(1), source="repo")
     asked: list[tuple[int, bool]] = []
 
-    async def objects(connection: asyncpg.Connection, version_id: int) -> str | None:
+    async def objects(connection: asyncpg.Connection, version_id: int) -> HeldBack | None:
         # it runs inside the transaction: the version is written but not yet visible elsewhere
         in_transaction = connection.is_in_transaction()
         asked.append((version_id, in_transaction))
-        return "a newer commit is active"
+        return HeldBack("a newer commit is active")
 
     held = await store_model(engine, variant(2), source="repo", guard=objects)
     assert asked == [(held.id, True)]
@@ -41,7 +41,7 @@ async def test_a_guard_that_objects_keeps_the_active_version(engine: AsyncEngine
 async def test_a_guard_that_agrees_lets_the_version_activate(engine: AsyncEngine) -> None:
     await store_model(engine, variant(1), source="repo")
 
-    async def agrees(connection: asyncpg.Connection, version_id: int) -> str | None:
+    async def agrees(connection: asyncpg.Connection, version_id: int) -> HeldBack | None:
         return None
 
     stored = await store_model(engine, variant(2), source="repo", guard=agrees)

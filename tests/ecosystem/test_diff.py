@@ -381,6 +381,28 @@ def test_a_workspace_dropping_its_sink_in_the_same_version_is_not_affected() -> 
     assert change.indirectly_affected == ()  # Reporting's transformer no longer reads it
 
 
+def test_a_workspace_narrowing_its_sink_past_the_removed_column_is_not_affected() -> None:
+    def edit(documents: dict[str, Doc]) -> None:
+        remove_column(documents, "customers", "customers", "email")
+        documents["marketing"]["spec"]["datasetGroups"][0]["sinks"] = [
+            sink("Customers", "customers", ["id"])  # it read id and email: adapted
+        ]
+
+    change = only(changes_after(edit, strict=False), "column-removed", f"{CUSTOMERS}/columns/email")
+    assert change.affected == ("Reporting",)  # Reporting still reads every column
+
+
+def test_a_sink_widened_to_every_column_is_affected_only_by_what_it_read_before() -> None:
+    def edit(documents: dict[str, Doc]) -> None:
+        remove_column(documents, "customers", "customers", "name")
+        documents["marketing"]["spec"]["datasetGroups"][0]["sinks"] = [
+            sink("Customers", "customers")  # it read id and email, never name
+        ]
+
+    change = only(changes_after(edit, strict=False), "column-removed", f"{CUSTOMERS}/columns/name")
+    assert change.affected == ("Reporting",)
+
+
 def test_a_removal_whose_only_reader_leaves_is_a_warning() -> None:
     def edit(documents: dict[str, Doc]) -> None:
         remove_dataset(documents, "customers", "orders")

@@ -6,11 +6,18 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path
 
-from app.api.auth import require
-from app.api.deps import Connection, Read
+from app.api.auth import Caller, require
+from app.api.deps import Connection, Read, body_after, json_body
 from app.api.paging import Cursor, Limit, number_after, page
-from app.api.schemas.versions import EcosystemOut, ModelVersionOut, ModelVersionPage, ProblemPage
+from app.api.schemas.versions import (
+    ActivationRequest,
+    EcosystemOut,
+    ModelVersionOut,
+    ModelVersionPage,
+    ProblemPage,
+)
 from app.catalog.ecosystem import ecosystem_summary
+from app.catalog.overrides import activate_on_purpose
 from app.catalog.versions import get_version, list_versions, version_problems
 
 router = APIRouter(tags=["model versions"])
@@ -48,7 +55,37 @@ async def versions(db: Connection, limit: Limit = 50, cursor: Cursor = None) -> 
     dependencies=READ,
 )
 async def version(db: Connection, version_id: VersionId) -> Any:
-    """A version with the commits recorded against it."""
+    """A version with its commits, why it was held back (its breaking changes), and its activations."""
+    return await get_version(db, version_id)
+
+
+@router.post(
+    "/model-versions/{version_id}/activate",
+    summary="Activate a stored version on purpose (override or rollback)",
+    response_model=ModelVersionOut,
+    responses={
+        401: {"description": "no token, or a token that is not valid"},
+        403: {"description": "the token lacks the admin scope"},
+        404: {"description": "the version does not exist"},
+        409: {
+            "description": "the version is active already, has validation errors, or is not stored"
+        },
+        422: {"description": "the reason is missing, blank or too long"},
+    },
+    openapi_extra={"requestBody": json_body(ActivationRequest)},
+)
+async def activate(
+    who: Annotated[Caller, require("admin")],
+    body: Annotated[ActivationRequest, body_after("admin", ActivationRequest)],
+    db: Connection,
+    version_id: VersionId,
+) -> Any:
+    """Activate a version held back for breaking changes (override) or a superseded one (rollback).
+
+    Recorded with the token's name, the time, the reason and the version it replaces; the
+    security sync and the onModelChange transformers follow as after any activation.
+    """
+    await activate_on_purpose(db, version_id, by=who.name, reason=body.reason)
     return await get_version(db, version_id)
 
 

@@ -5,21 +5,7 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field
 
 from app.api.schemas.common import Body
-from app.api.schemas.versions import ProblemOut, VersionBrief
-
-
-class ChangeOut(Body):
-    """One change between two models, rated by the rules table."""
-
-    kind: str = Field(examples=["removed"], description="added, removed or changed")
-    path: str = Field(examples=["Datastore/Customers/datasets/customers/columns/email"])
-    rule: str = Field(examples=["column-removed"])
-    severity: str = Field(examples=["breaking"], description="breaking, warning or safe")
-    message: str
-    affected_workspaces: list[str] = Field(description="workspaces that sink what changed")
-    indirectly_affected_workspaces: list[str] = Field(
-        description="workspaces reached through the transformers of the affected ones"
-    )
+from app.api.schemas.versions import ChangeOut, ProblemOut, VersionBrief
 
 
 class ChangeList(Body):
