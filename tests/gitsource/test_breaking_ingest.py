@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.overrides import activate_on_purpose
 from app.db.engine import driver_connection
+from app.gitsource.queue import Ingest
 from app.gitsource.service import build_ingestion
 from app.gitsource.worker import IngestWorker
 from app.settings import Settings
@@ -32,7 +33,7 @@ def acme_repo(tmp_path: Path) -> ModelRepo:
     return made
 
 
-async def _ingested(engine: AsyncEngine, worker: IngestWorker, commit: str) -> dict[str, object]:
+async def _ingested(engine: AsyncEngine, worker: IngestWorker, commit: str) -> Ingest:
     queued = await request(engine, "main", commit)
     assert await worker.run_once() == queued
     return await ingest(engine, queued)
@@ -45,35 +46,35 @@ async def test_a_push_removing_a_column_that_a_workspace_reads_is_held_back_then
         engine, settings.model_copy(update={"model_repo": str(acme_repo.path)})
     ).worker
     first = await _ingested(engine, worker, acme_repo.git("rev-parse", "HEAD"))
-    assert first["state"] == "active"
+    assert first.state == "active"
     text = (acme_repo.path / CUSTOMERS).read_text()
     assert PHONE in text
     breaking = acme_repo.commit({CUSTOMERS: text.replace(PHONE, "")}, "drop the phone column")
     held = await _ingested(engine, worker, breaking)
-    detail = str(held["detail"])
-    assert held["state"] == "rejected" and held["errors"] == 0
+    detail = str(held.detail)
+    assert held.state == "rejected" and held.errors == 0
     assert "breaking removed Datastore/Customers/datasets/customers/columns/phone" in detail
     assert "TradeSurveillance" in detail
-    assert await active(engine) == (first["version_id"], first["commit_sha"])  # still serving
+    assert await active(engine) == (first.version_id, first.commit_sha)  # still serving
     async with engine.connect() as handle:
         connection = await driver_connection(handle)
         await activate_on_purpose(
-            connection, int(str(held["version_id"])), by="admin", reason="surveillance agreed"
+            connection, int(str(held.version_id)), by="admin", reason="surveillance agreed"
         )
-        assert await active(engine) == (held["version_id"], breaking)
+        assert await active(engine) == (held.version_id, breaking)
         # a rollback to version 1 bypasses the guard that keeps an older commit back...
         await activate_on_purpose(
-            connection, int(str(first["version_id"])), by="admin", reason="roll back"
+            connection, int(str(first.version_id)), by="admin", reason="roll back"
         )
-    assert await active(engine) == (first["version_id"], first["commit_sha"])
+    assert await active(engine) == (first.version_id, first.commit_sha)
     # ...and the next push, still without phone, is judged against the version rolled back to
     widened = text.replace(PHONE, "").replace(
         "last_name, type: varchar(64)", "last_name, type: varchar(80)"
     )
     later = acme_repo.commit({CUSTOMERS: widened}, "a later push")
     again = await _ingested(engine, worker, later)
-    assert again["state"] == "rejected" and "columns/phone" in str(again["detail"])
-    assert await active(engine) == (first["version_id"], first["commit_sha"])
+    assert again.state == "rejected" and "columns/phone" in str(again.detail)
+    assert await active(engine) == (first.version_id, first.commit_sha)
 
 
 async def test_an_ingest_of_an_older_commit_still_does_not_replace_a_newer_active_one(
@@ -83,8 +84,8 @@ async def test_an_ingest_of_an_older_commit_still_does_not_replace_a_newer_activ
     newer = repo.commit(labelled(2))
     await _ingested(engine, worker, newer)
     held = await _ingested(engine, worker, older)
-    assert held["state"] == "superseded"
-    assert "older than the active commit" in str(held["detail"])
+    assert held.state == "superseded"
+    assert "older than the active commit" in str(held.detail)
 
 
 @pytest.mark.parametrize("consumer", ["adapted", "removed"])
@@ -94,8 +95,8 @@ async def test_a_push_that_also_adapts_or_removes_the_affected_sink_is_activated
     await _ingested(engine, worker, repo.git("rev-parse", "HEAD"))
     commit = repo.commit(without_email(consumer))
     done = await _ingested(engine, worker, commit)
-    assert (done["state"], done["detail"]) == ("active", None)
-    assert await active(engine) == (done["version_id"], commit)
+    assert (done.state, done.detail) == ("active", None)
+    assert await active(engine) == (done.version_id, commit)
 
 
 async def test_breaking_changes_allowed_are_activated(
@@ -106,4 +107,4 @@ async def test_breaking_changes_allowed_are_activated(
     ).worker
     await _ingested(engine, worker, repo.git("rev-parse", "HEAD"))
     commit = repo.commit(without_email())
-    assert (await _ingested(engine, worker, commit))["state"] == "active"
+    assert (await _ingested(engine, worker, commit)).state == "active"
