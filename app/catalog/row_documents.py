@@ -163,6 +163,10 @@ def _ingestion(row: Doc) -> Doc:
     ingestion: Doc = {"kind": row["ingestion_kind"], "source": _json(row["ingestion_source"]) or {}}
     if row["ingestion_credential"] is not None:
         ingestion["credential"] = row["ingestion_credential"]
+    if row["ingestion_milestoning"] is not None:
+        ingestion["milestoning"] = row["ingestion_milestoning"]
+    if row["ingestion_watermark"] is not None:
+        ingestion["watermark"] = row["ingestion_watermark"]
     return ingestion | ({"trigger": trigger} if trigger else {})
 
 
@@ -172,7 +176,9 @@ def _json(value: Any) -> Any:
 
 
 def _dataset(row: Doc, columns: list[Doc]) -> Doc:
-    dataset = _fields(row, "name", "description", "deprecated", "deprecation_reason")
+    dataset = _fields(
+        row, "name", "description", "deprecated", "deprecation_reason", "source_table"
+    )
     dataset |= _lists(row, classification="classification")
     dataset["columns"] = [_column(c) for c in sorted(columns, key=itemgetter("ordinal"))]
     return dataset

@@ -90,6 +90,8 @@ def _datastores(model: Model) -> Iterator[Row]:
             json.dumps(ingestion.source) if ingestion else None, ingestion.credential if ingestion else None,
             trigger_kind, trigger.cron if trigger else None, body.approval_required, store.producer,
             json.dumps(store.labels), store.builtin,
+            ingestion.milestoning.value if ingestion else None,
+            ingestion.watermark if ingestion else None,
         )  # fmt: skip
 
 
@@ -99,7 +101,7 @@ def _datasets(model: Model) -> Iterator[Row]:
             key = [c.name for c in dataset.columns if c.primary_key]
             yield (
                 store.name, dataset.name, dataset.description, list(dataset.classification),
-                dataset.deprecated, dataset.deprecation_reason, key,
+                dataset.deprecated, dataset.deprecation_reason, key, dataset.source_table,
             )  # fmt: skip
 
 

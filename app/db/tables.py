@@ -197,7 +197,7 @@ class ModelVersionActivation(SQLModel, table=True):
 
 # the ingest queue, the runs and the security sync's audit share the metadata (imported here so
 # every user of it sees them)
-from app.db import check_table, ingest_table, run_table, security_tables  # noqa: E402
+from app.db import batch_table, check_table, ingest_table, run_table, security_tables  # noqa: E402
 
 __all__ = [
     "ActivationKind",
@@ -205,6 +205,7 @@ __all__ = [
     "ModelVersionActivation",
     "ModelVersionCommit",
     "VersionState",
+    "batch_table",
     "check_table",
     "ingest_table",
     "metadata",

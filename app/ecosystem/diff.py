@@ -155,6 +155,8 @@ def _dataset(d: Differ, store: str, old: Dataset, new: Dataset) -> None:
     if old.deprecated != new.deprecated:
         rule = "deprecated" if new.deprecated else "undeprecated"
         d.emit(CHANGED, path, rule, f"dataset {rule}", reach)
+    if old.source_table != new.source_table:
+        d.emit(CHANGED, f"{path}/sourceTable", "ingestion-changed", "source table changed", reach)
     old_columns, new_columns = {c.name: c for c in old.columns}, {c.name: c for c in new.columns}
     removed, added, both = _names(old_columns, new_columns)
     for name in removed:

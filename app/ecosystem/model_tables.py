@@ -135,6 +135,8 @@ MODEL_TABLES: dict[str, ModelTable] = {
             col("producer", "the transformer writing it; null for ingested datastores"),
             LABELS,
             BUILTIN,
+            col("ingestion_milestoning", "live or forensic; null for outputs"),
+            col("ingestion_watermark", "the column sql-watermark ingestion follows"),
         ),
     ),
     "datasets": ModelTable(
@@ -147,6 +149,7 @@ MODEL_TABLES: dict[str, ModelTable] = {
             col("deprecated", "whether the dataset is deprecated", "boolean", required=True),
             col("deprecation_reason", "why it is deprecated"),
             col("primary_key", "the primary-key columns, in declaration order", TEXTS),
+            col("source_table", "the table ingestion reads it from, when not its name"),
         ),
     ),
     "columns": ModelTable(

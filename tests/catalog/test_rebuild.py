@@ -19,7 +19,7 @@ from app.ecosystem.loader import load_directory, load_texts
 from app.ecosystem.model import Model
 from app.errors import NotFoundError
 from tests.conftest import EXAMPLES
-from tests.ecosystem.modeltext import BASE, files
+from tests.ecosystem.modeltext import BASE, CUSTOMERS, files
 
 
 @pytest.fixture
@@ -124,3 +124,20 @@ async def test_a_version_without_a_stored_model_is_not_found(
     rejected = await store_model(engine, broken, source="test")
     with pytest.raises(NotFoundError, match="rejected"):
         await model_of_version(db, rejected.id)
+
+
+async def test_ingestion_milestoning_watermark_and_source_table_round_trip(
+    engine: AsyncEngine, db: asyncpg.Connection
+) -> None:
+    """What a data ingestion reads of the model survives storing (it runs on the stored model)."""
+    store = (
+        CUSTOMERS.replace("kind: sql-snapshot", "kind: sql-watermark")
+        .replace("credential: crm_reader", "credential: crm_reader\n    milestoning: forensic")
+        .replace("credential: crm_reader", "credential: crm_reader\n    watermark: id")
+        .replace("- name: customers", "- name: customers\n      sourceTable: crm_customers")
+    )
+    rebuilt = await round_trip(engine, db, load_texts(files({"zones/usa/customers.yaml": store})))
+    ingestion = rebuilt.datastores["Customers"].ingestion
+    assert ingestion is not None and ingestion.milestoning == "forensic"
+    assert ingestion.watermark == "id"
+    assert rebuilt.datastores["Customers"].body.datasets[0].source_table == "crm_customers"

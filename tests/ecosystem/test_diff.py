@@ -485,3 +485,11 @@ def test_change_as_dict_has_the_json_shape() -> None:
     assert line.startswith("breaking removed ")
     assert "Marketing, Reporting" in line
     assert "Downstream" in line
+
+
+def test_a_new_source_table_is_an_ingestion_change_of_the_dataset() -> None:
+    def edit(documents: dict[str, Doc]) -> None:
+        dataset(documents, "customers", "customers")["sourceTable"] = "crm_customers"
+
+    change = only(changes_after(edit), "ingestion-changed", f"{CUSTOMERS}/sourceTable")
+    assert change.kind is ChangeKind.CHANGED and change.severity is Impact.SAFE

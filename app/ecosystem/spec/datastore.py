@@ -34,6 +34,12 @@ class Dataset(Spec):
     deprecated: bool = False
     deprecation_reason: str | None = None
     columns: list[Column] = Field(default_factory=list)
+    source_table: str | None = None  # ingestion reads this table; unset: the dataset's name
+
+    @property
+    def table_at_source(self) -> str:
+        """The table an ingestion reads this dataset from."""
+        return self.source_table or self.name
 
 
 class IngestionKind(StrEnum):
@@ -42,6 +48,13 @@ class IngestionKind(StrEnum):
     CDC = "cdc"
     KAFKA = "kafka"
     EXTERNAL = "external"
+
+
+class Milestoning(StrEnum):
+    """How a raw table keeps the source's rows: the current ones, or every version."""
+
+    LIVE = "live"
+    FORENSIC = "forensic"
 
 
 class IngestionTrigger(Spec):
@@ -64,6 +77,8 @@ class Ingestion(Spec):
     source: dict[str, str | int | bool] = Field(default_factory=dict)
     credential: str | None = None
     trigger: IngestionTrigger | None = None
+    milestoning: Milestoning = Milestoning.LIVE
+    watermark: str | None = None  # sql-watermark: the column whose growth marks new rows
 
 
 class Approval(Spec):

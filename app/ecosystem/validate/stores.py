@@ -14,6 +14,7 @@ from app.ecosystem.names import (
 from app.ecosystem.problems import Problems, Source
 from app.ecosystem.spec.datastore import Column, Dataset
 from app.ecosystem.validate.governance import unknown_classification
+from app.ecosystem.validate.ingestion import check_ingestion
 
 
 def check(model: Model, problems: Problems) -> None:
@@ -117,6 +118,7 @@ def _store(model: Model, store: Datastore, problems: Problems) -> None:
             f"{store.path}/ingestion/trigger",
             problems,
         )
+    check_ingestion(store, problems)
     if body.deprecated and not body.deprecation_reason:
         problems.warning(
             "deprecation-reason-missing",

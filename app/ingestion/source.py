@@ -1,0 +1,182 @@
+"""A PostgreSQL source: where it is, its schema checked against the model, its rows streamed."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+
+from app.ecosystem.spec.datastore import Ingestion
+from app.ingestion.tables import IngestionError, RawTable
+from app.security.warehouses.postgres_sql import qualified, quote_ident
+
+CHUNKS_IN_FLIGHT = 16  # COPY data messages between source and warehouse: memory stays bounded
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLogin:
+    """The user and password an ingestion reads its source with."""
+
+    user: str
+    password: str
+
+    def __repr__(self) -> str:  # never print the password
+        return f"SourceLogin(user={self.user!r})"
+
+    __str__ = __repr__
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoint:
+    """Where a source database is: `ingestion.source`'s engine, host, port, database, schema."""
+
+    engine: str
+    host: str
+    port: int
+    database: str
+    schema: str
+
+    @classmethod
+    def of(cls, datastore: str, ingestion: Ingestion) -> Endpoint:
+        """The endpoint of an ingestion's source; missing settings are named."""
+        source = ingestion.source
+        missing = [k for k in ("host", "database") if not source.get(k)]
+        if missing:
+            raise IngestionError(
+                f"datastore {datastore!r}: ingestion.source lacks {', '.join(missing)}"
+            )
+        engine = str(source.get("engine", "postgres"))
+        default_port, default_schema = (3306, "") if engine == "mysql" else (5432, "public")
+        return cls(
+            engine,
+            str(source["host"]),
+            int(source.get("port", default_port)),
+            str(source["database"]),
+            str(source.get("schema", default_schema)),
+        )
+
+    def __str__(self) -> str:
+        return f"{self.engine}://{self.host}:{self.port}/{self.database}"
+
+
+async def open_postgres(endpoint: Endpoint, login: SourceLogin) -> asyncpg.Connection:
+    """A connection to a PostgreSQL source (refusals named, the password never shown)."""
+    try:
+        return await asyncpg.connect(
+            host=endpoint.host,
+            port=endpoint.port,
+            database=endpoint.database,
+            user=login.user,
+            password=login.password,
+        )
+    except (OSError, asyncpg.PostgresError) as error:
+        raise IngestionError(
+            f"cannot connect to source {endpoint} as {login.user!r}: {type(error).__name__}"
+        ) from None
+
+
+async def source_columns(
+    connection: asyncpg.Connection, endpoint: Endpoint, table: RawTable
+) -> dict[str, str]:
+    """The source table's columns by modelled name (matched exactly, else case-insensitively)."""
+    rows = await connection.fetch(
+        "SELECT a.attname FROM pg_attribute a WHERE a.attrelid = to_regclass($1)"
+        " AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
+        qualified(endpoint.schema, table.source_table),
+    )
+    found = [r["attname"] for r in rows]
+    folded = {name.lower(): name for name in found}
+    return {
+        c.name: c.name if c.name in found else folded[c.name.lower()]
+        for c in table.columns
+        if c.name in found or c.name.lower() in folded
+    }
+
+
+async def source_differences(
+    connection: asyncpg.Connection, endpoint: Endpoint, table: RawTable, found: dict[str, str]
+) -> list[str]:
+    """What the source lacks or holds in a type that cannot be cast to the modelled one."""
+    where = f"{endpoint.schema}.{table.source_table}"
+    if not found:
+        return [f"source table {where} does not exist or has none of the modelled columns"]
+    lacking = [
+        f"source table {where} lacks column {c.name!r}"
+        for c in table.columns
+        if c.name not in found
+    ]
+    present = [c for c in table.columns if c.name in found]
+    source = qualified(endpoint.schema, table.source_table)
+
+    async def refused(columns: list[str]) -> str | None:
+        try:
+            await connection.execute(f"EXPLAIN SELECT {', '.join(columns)} FROM {source}")
+        except asyncpg.PostgresError as error:
+            return str(error)
+        return None
+
+    casts = {c.name: f"CAST({quote_ident(found[c.name])} AS {c.type})" for c in present}
+    if await refused(list(casts.values())) is None:
+        return lacking
+    for column in present:
+        if reason := await refused([casts[column.name]]):
+            lacking.append(f"source column {where}.{found[column.name]}: {reason}")
+    return lacking
+
+
+def copy_query(
+    endpoint: Endpoint,
+    table: RawTable,
+    found: dict[str, str],
+    after: str | None,
+    watermark: str | None,
+) -> str:
+    """The SELECT a batch streams: the modelled columns, past the watermark when there is one."""
+    columns = ", ".join(quote_ident(found[c.name]) for c in table.columns)
+    query = f"SELECT {columns} FROM {qualified(endpoint.schema, table.source_table)}"
+    if watermark is not None and after is not None:
+        column = next(c for c in table.columns if c.name == watermark)
+        query += (
+            f" WHERE {quote_ident(found[watermark])} > CAST({_literal(after)} AS {column.type})"
+        )
+    return query
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+async def pipe(
+    source: asyncpg.Connection, query: str, warehouse: asyncpg.Connection, stage: str
+) -> int:
+    """Stream a query's rows from the source into a staging table; the rows copied."""
+    chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(CHUNKS_IN_FLIGHT)
+
+    async def produce() -> None:
+        try:
+            await source.copy_from_query(query, output=chunks.put, format="text")
+        except BaseException as error:  # the consumer raises it: the warehouse COPY aborts
+            await chunks.put(error)
+            raise
+        await chunks.put(None)
+
+    async def consume() -> AsyncIterator[bytes]:
+        while (chunk := await chunks.get()) is not None:
+            if isinstance(chunk, BaseException):
+                raise IngestionError(f"reading the source failed: {_reason(chunk)}")
+            yield chunk
+
+    producer = asyncio.create_task(produce())
+    try:
+        status = await warehouse.copy_to_table(stage, source=consume(), format="text")
+    finally:
+        producer.cancel()
+        await asyncio.gather(producer, return_exceptions=True)
+    return int(status.rsplit(" ", 1)[-1])
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

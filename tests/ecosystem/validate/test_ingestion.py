@@ -1,0 +1,50 @@
+"""Rules on a datastore's ingestion (`validate/ingestion.py`): source engine, watermark column."""
+
+from __future__ import annotations
+
+from app.ecosystem.spec.datastore import Milestoning
+from tests.ecosystem.validate.base import CASE, ERROR, case, single, where
+
+STORE = """\
+apiVersion: ecoplane.io/v1
+kind: Datastore
+metadata: {name: Orders, zone: USA, team: FrontOffice}
+spec:
+  ingestion:
+    kind: sql-watermark
+    source: {engine: ENGINE, host: oms, database: oms}
+    WATERMARK
+  datasets:
+    - name: orders
+      sourceTable: oms_orders
+      columns:
+        - {name: id, type: bigint, primaryKey: true}
+        - {name: changed_at, type: timestamptz}
+    - name: fills
+      columns:
+        - {name: id, type: bigint, primaryKey: true}
+"""
+
+
+def _store(engine: str = "postgres", watermark: str = "milestoning: forensic") -> str:
+    return STORE.replace("ENGINE", engine).replace("WATERMARK", watermark)
+
+
+def test_a_source_engine_ecoplane_cannot_read_is_an_error_at_the_engine() -> None:
+    problem = single(case(_store(engine="oracle")))
+    assert where(problem) == (ERROR, "unsupported-source-engine", CASE, 7, 22)
+    assert "'oracle'" in problem.message and "postgres or mysql" in problem.message
+
+
+def test_a_watermark_column_a_dataset_lacks_is_an_error_naming_the_dataset() -> None:
+    problem = single(case(_store(watermark="watermark: changed_at")))
+    assert where(problem) == (ERROR, "unknown-watermark-column", CASE, 15, 13)
+    assert problem.message.startswith("dataset 'fills' has no column 'changed_at'")
+
+
+def test_milestoning_source_table_and_mysql_are_read() -> None:
+    model = case(_store(engine="mysql"))
+    assert model.problems == []
+    store = model.datastores["Orders"]
+    assert store.ingestion is not None and store.ingestion.milestoning is Milestoning.FORENSIC
+    assert [d.table_at_source for d in store.body.datasets] == ["oms_orders", "fills"]

@@ -1,0 +1,120 @@
+"""A real source database with a reader role, a real warehouse, the control-plane database."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import asyncpg
+import pytest
+from sqlalchemy.engine import make_url
+
+from app.db.urls import asyncpg_dsn, with_database
+from app.ecosystem.loader import load_texts
+from app.ecosystem.model import Datastore
+from app.ingestion.source import SourceLogin
+from tests.ecosystem.modeltext import files
+
+STORE = """\
+apiVersion: ecoplane.io/v1
+kind: Datastore
+metadata: {{name: Customers, zone: USA, team: FrontOffice}}
+spec:
+  ingestion:
+    kind: {kind}
+    source: {{host: "{host}", port: {port}, database: {database}}}
+    credential: crm_reader
+    milestoning: {milestoning}
+    {watermark}
+  datasets:
+    - name: customers
+      sourceTable: {table}
+      columns:
+        - {{name: id, type: bigint, primaryKey: true}}
+        - {{name: email, type: varchar(255)}}
+        - {{name: balance, type: "decimal(18,4)"}}
+{extra}"""
+
+
+@dataclass
+class Source:
+    """The source database: an admin connection and the reader's login and place."""
+
+    admin: asyncpg.Connection
+    login: SourceLogin
+    host: str
+    port: int
+    database: str
+
+    def store(
+        self,
+        kind: str = "sql-snapshot",
+        milestoning: str = "live",
+        table: str = "crm_customers",
+        extra: str = "",
+        watermark: str = "",
+    ) -> Datastore:
+        """The Customers datastore of the test model, ingested from this source."""
+        text = STORE.format(
+            kind=kind,
+            host=self.host,
+            port=self.port,
+            database=self.database,
+            milestoning=milestoning,
+            table=table,
+            extra=extra,
+            watermark=watermark,
+        )
+        model = load_texts(files({"zones/usa/customers.yaml": text}))
+        assert model.errors == 0, [p.as_line() for p in model.problems]
+        return model.datastores["Customers"]
+
+
+@pytest.fixture
+async def source(prefix: str, server_url: str) -> AsyncIterator[Source]:
+    """A database of its own holding crm_customers, read by a login role that may only select."""
+    name = f"ingest_src_{uuid.uuid4().hex[:10]}"
+    server = await asyncpg.connect(asyncpg_dsn(server_url))
+    await server.execute(f'CREATE DATABASE "{name}"')
+    admin = await asyncpg.connect(asyncpg_dsn(with_database(server_url, name)))
+    reader, password = f"{prefix}reader", uuid.uuid4().hex
+    await admin.execute(f"CREATE ROLE \"{reader}\" LOGIN PASSWORD '{password}'")
+    await admin.execute(
+        "CREATE TABLE crm_customers (id bigint PRIMARY KEY, email text, balance numeric, note text);"
+        "INSERT INTO crm_customers SELECT i, 'c' || i || '@acme.test', i * 1.5, 'x'"
+        " FROM generate_series(1, 100) i;"
+        f'GRANT SELECT ON ALL TABLES IN SCHEMA public TO "{reader}";'
+        f'ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT ON TABLES TO "{reader}"'
+    )
+    url = make_url(server_url)
+    host = url.host or str(url.query.get("host"))
+    try:
+        yield Source(admin, SourceLogin(reader, password), host, url.port or 5432, name)
+    finally:
+        await admin.close()
+        await server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await server.close()
+
+
+@pytest.fixture
+async def warehouse(server_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A warehouse database of this test's own (dropped at the end)."""
+    name = f"ingest_wh_{uuid.uuid4().hex[:10]}"
+    server = await asyncpg.connect(asyncpg_dsn(server_url))
+    await server.execute(f'CREATE DATABASE "{name}"')
+    connection = await asyncpg.connect(asyncpg_dsn(with_database(server_url, name)))
+    try:
+        yield connection
+    finally:
+        await connection.close()
+        await server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await server.close()
+
+
+@pytest.fixture
+async def control(database_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """The control-plane database (migrated): where batches are recorded."""
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    yield connection
+    await connection.close()
