@@ -66,8 +66,9 @@ class Checker:
                 log.info("%s was superseded while it ran: nothing posted", ids)
                 return
             await self.forge.upsert_comment(check["pull_request"], verdict.comment)
+            description = verdict.description_within(self.forge.description_limit)
             await self.forge.set_status(
-                check["head_sha"], verdict.state, self.url(check), verdict.description
+                check["head_sha"], verdict.state, self.url(check), description
             )
         except ForgeError as error:
             delay = retry_delay(check["attempts"], self.first_delay)

@@ -35,6 +35,7 @@ class Forge(ABC):
     """One forge's REST API for one repository: reviews read, statuses and the comment posted."""
 
     name: str
+    description_limit = 140  # the longest status description the forge takes (GitHub's)
 
     def __init__(self, api: ForgeApi, repository: str) -> None:
         self.api, self.repository = api, repository
@@ -51,7 +52,8 @@ class Forge(ABC):
 
     @abstractmethod
     async def set_status(self, sha: str, state: str, target_url: str, description: str) -> None:
-        """Set the `ecoplane/model` status (success, failure or pending) of a commit."""
+        """Set the `ecoplane/model` status (success, failure or pending) of a commit; the
+        description fits `description_limit`."""
 
     @abstractmethod
     def comments(self, pull_request: int) -> AsyncIterator[Comment]:

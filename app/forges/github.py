@@ -45,7 +45,7 @@ class GitHub(Forge):
 
     async def set_status(self, sha: str, state: str, target_url: str, description: str) -> None:
         """POST a commit status named `ecoplane/model`."""
-        body = {"state": state, "target_url": target_url, "description": description[:140]}
+        body = {"state": state, "target_url": target_url, "description": description}
         await self.api.call(
             "POST", f"/repos/{self.repository}/statuses/{sha}", json=body | {"context": CONTEXT}
         )

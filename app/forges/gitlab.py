@@ -17,6 +17,7 @@ class GitLab(Forge):
     """A project on gitlab.com or a self-managed GitLab."""
 
     name = "gitlab"
+    description_limit = 255
 
     def __init__(self, api: ForgeApi, repository: str) -> None:
         super().__init__(api, repository)
@@ -45,7 +46,7 @@ class GitLab(Forge):
         """POST a commit status named `ecoplane/model`."""
         body = {"state": STATES[state], "name": CONTEXT, "target_url": target_url}
         await self.api.call(
-            "POST", f"{self.project}/statuses/{sha}", json=body | {"description": description[:255]}
+            "POST", f"{self.project}/statuses/{sha}", json=body | {"description": description}
         )
 
     async def comments(self, pull_request: int) -> AsyncIterator[Comment]:

@@ -26,6 +26,20 @@ class Verdict:
     description: str
     comment: str
     report: dict[str, Any]
+    awaited: tuple[str, ...] = ()  # the owning teams (zones, Ecosystem) whose approval is missing
+
+    def description_within(self, limit: int) -> str:
+        """The description in at most `limit` characters (a forge's limit on a status): whole,
+        or the owning teams whose approval is missing (as many as fit, and how many more)."""
+        if len(self.description) <= limit:
+            return self.description
+        for shown in range(len(self.awaited), 0, -1):
+            rest = len(self.awaited) - shown
+            more = f" and {rest} more" if rest else ""
+            short = f"needs approval from owners of {', '.join(self.awaited[:shown])}{more}"
+            if len(short) <= limit:
+                return short
+        return self.description[: limit - 1] + "…"
 
 
 def approved_by(requirement: Requirement, standing: Standing) -> str | None:
@@ -73,7 +87,8 @@ def build_verdict(
         "needsApprovalFrom": needed or None,
     }
     comment = _comment(state, description, report, report_url)
-    return Verdict(state, description, comment, {**report, "comment": comment})
+    awaited = tuple(r.owning.label for r in missing) if not errors else ()
+    return Verdict(state, description, comment, {**report, "comment": comment}, awaited)
 
 
 def _needed_from(missing: list[Requirement]) -> str:
