@@ -57,7 +57,9 @@ class HeldRuns:
 
     async def launch(self, spec: JobSpec) -> str:
         if spec.target in self.held:
-            self.planned[spec.run_id] = int(await active_version_id(self.pool))
+            active = await active_version_id(self.pool)
+            assert active is not None
+            self.planned[spec.run_id] = int(active)
             self.ends[spec.run_id] = asyncio.get_running_loop().create_future()
             self.launched.put_nowait(spec.run_id)
             return f"held:{spec.run_id}"

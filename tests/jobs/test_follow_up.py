@@ -185,7 +185,7 @@ async def test_a_rollback_to_a_version_synced_before_gets_a_sync_of_its_own(
     newer = await _activate(engine, scheduler, 7)
     runner.end(await runner.next_launch())
     async with pool.acquire() as connection:
-        await activate_on_purpose(connection, older, by="test", reason="roll back")
+        await activate_on_purpose(connection, older, by="test", reason="roll back")  # type: ignore[arg-type]
     await scheduler.rebuild(older)
     rollback = await runner.next_launch()
     assert runner.planned[rollback] == older != newer
