@@ -69,6 +69,7 @@ class Run(SQLModel, table=True):
             postgresql_where=text("idempotency_key IS NOT NULL"),
         ),
         Index("runs_by_target", "kind", "target", "id"),
+        Index("runs_followed_up", "id", postgresql_where=text("follow_up_version IS NOT NULL")),
         {"comment": "Runs of jobs: at most one queued or running per kind and target."},
     )
 
@@ -136,4 +137,12 @@ class Run(SQLModel, table=True):
         default=None,
         sa_type=DateTime(timezone=True),
         sa_column_kwargs={"comment": "when it ended"},
+    )
+    follow_up_version: int | None = Field(
+        default=None,
+        sa_type=BigInteger,
+        sa_column_kwargs={
+            "comment": "a version activated while this security sync ran:"
+            " a sync follows it when it ends"
+        },
     )

@@ -1,7 +1,8 @@
 """What a run that succeeds starts next.
 
 After a security sync: the active version's `onModelChange` transformers (its roles exist now),
-once per version by the key `model-change-<version>`. After a transformer: the `onInputChange`
+once per activation by its key (`model-change-<version>-<activation>`), unless an activation
+while it ran marked it to be followed (the follow-up's success starts them). After a transformer: the `onInputChange`
 transformers whose workspace sinks its output, by the key `after-run-<id>`.
 """
 
@@ -17,6 +18,7 @@ import asyncpg
 from app.db.model_versions import active_version_id
 from app.db.run_table import RunKind, RunState
 from app.errors import AppError
+from app.jobs.follow_up import activation_key
 from app.jobs.model import Schedule, input_change_chains, schedules
 from app.jobs.pooled import acquire
 from app.jobs.runs import Run
@@ -26,11 +28,6 @@ from app.settings import Settings
 log = logging.getLogger("ecoplane.jobs")
 CACHED_VERSIONS = 4  # versions whose onInputChange chains are kept
 Start = Callable[[str, str, str, str], Awaitable[int | None]]  # name, trigger, key, by
-
-
-def model_change_key(version_id: int) -> str:
-    """The idempotency key of what an activation starts: once per version, whoever asks."""
-    return f"model-change-{version_id}"
 
 
 class Dependents:
@@ -47,14 +44,15 @@ class Dependents:
         if run.state != RunState.SUCCEEDED:
             return
         if run.kind == RunKind.SECURITY_SYNC:
-            await self._after_security_sync()
+            await self._after_security_sync(run)
         elif run.version_id is not None:
             await self._after_transformer(run, run.version_id)
 
     async def model_changed(self, version_id: int, found: list[Schedule] | None = None) -> None:
         """Start a version's onModelChange transformers (builtins once their worker exists)."""
-        if found is None:
-            async with acquire(self.pool) as connection:
+        async with acquire(self.pool) as connection:
+            key = await activation_key(connection, version_id)
+            if found is None:
                 found = await schedules(connection, version_id)
         for entry in found:
             if entry.kind != "on-model-change":
@@ -62,14 +60,12 @@ class Dependents:
             if entry.builtin_code and find_spec(worker_module(entry.builtin_code)) is None:
                 log.info("%s not started: its worker is not in this release", entry.transformer)
                 continue
-            await self.start(
-                entry.transformer, "model-change", model_change_key(version_id), "scheduler"
-            )
+            await self.start(entry.transformer, "model-change", key, "scheduler")
 
-    async def _after_security_sync(self) -> None:
+    async def _after_security_sync(self, run: Run) -> None:
         """The active version's roles exist now: its onModelChange transformers may run."""
-        if not self.settings.security_sync_on_activation:
-            return
+        if not self.settings.security_sync_on_activation or run.follow_up_version is not None:
+            return  # a sync follows this one, planned from the newer version: its success will
         async with acquire(self.pool) as connection:
             active = await active_version_id(connection)
         if active is not None:

@@ -20,7 +20,8 @@ from app.jobs.runners.base import Outcome
 
 FIELDS = (
     "id, kind, target, version_id, trigger, state, attempts, runner_ref, exit_code, reason,"
-    " log_tail, idempotency_key, requested_by, created_at, started_at, finished_at"
+    " log_tail, idempotency_key, requested_by, created_at, started_at, finished_at,"
+    " follow_up_version"
 )
 RUN_FIELDS = ", ".join(f"r.{field.strip()}" for field in FIELDS.split(","))  # FIELDS of `runs r`
 
@@ -45,6 +46,7 @@ class Run:
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
+    follow_up_version: int | None = None  # a security sync: a version activated while it ran
 
     @classmethod
     def from_row(cls, row: asyncpg.Record | Mapping[str, Any]) -> Run:

@@ -22,7 +22,6 @@ from apscheduler.triggers.interval import IntervalTrigger
 from app.db.model_versions import active_version_id
 from app.ecosystem.cron import DAYS, parse_cron
 from app.errors import AppError, ConflictError
-from app.jobs.dependents import model_change_key
 from app.jobs.model import Schedule, schedules
 from app.jobs.pooled import acquire
 from app.jobs.service import JobService
@@ -136,18 +135,13 @@ class Scheduler:
         self._add(self._reconcile, interval, None, "reconcile")
 
     async def _model_changed(self, version_id: int, found: list[Schedule]) -> None:
-        """What an activation starts, once per version: the security sync (the onModelChange
-        transformers follow when it succeeds), or those transformers at once without it."""
+        """What an activation starts, once per activation: the security sync (the onModelChange
+        transformers follow when it succeeds), or those transformers at once without it; while
+        a run of either is active, it is followed when it ends (app/jobs/follow_up.py)."""
         if not self.settings.security_sync_on_activation:
-            await self.service.start_model_change(version_id, found)
+            await self.service.dependents.model_changed(version_id, found)
             return
-        try:
-            await self.service.start_security_sync(
-                "model-change", key=model_change_key(version_id), requested_by=BY,
-                version_id=version_id,
-            )  # fmt: skip
-        except ConflictError as error:  # the running sync's success starts them instead
-            log.info("security sync after activation of %s skipped: %s", version_id, error.detail)
+        await self.service.follow_ups.start_sync(version_id, BY)
 
     def _add(self, func: Any, trigger: Any, argument: str | None, job_id: str) -> None:
         assert self.apscheduler is not None

@@ -21,7 +21,8 @@ from app.errors import AppError, ConflictError
 from app.jobs.batched import Batched
 from app.jobs.dependents import Dependents
 from app.jobs.ended import RunEnded
-from app.jobs.model import Schedule, active_transformer_code
+from app.jobs.follow_up import ATTEMPTS, FollowUps
+from app.jobs.model import active_transformer_code
 from app.jobs.pooled import acquire
 from app.jobs.queued import queue_transformer_run
 from app.jobs.runners.base import RUNNING, MissingCredentialsError, Outcome, Runner, RunRefusedError
@@ -37,7 +38,13 @@ from app.jobs.runs import (
     record_skipped,
     set_references,
 )
-from app.jobs.spec import JobSpec, security_sync_job, transformer_job, transformer_kind
+from app.jobs.spec import (
+    JobSpec,
+    followed_spec,
+    security_sync_job,
+    transformer_job,
+    transformer_kind,
+)
 from app.jobs.waiting import SyncWaits, is_waiting
 from app.settings import Settings
 
@@ -58,6 +65,7 @@ class JobService:
         self.run_ended = RunEnded()  # subscribers: app.resources.with_run_subscribers
         self.dependents = Dependents(pool, settings, self.start_or_skip)
         self.waits = SyncWaits(pool, settings, self._follow, self.run_ended.announce)
+        self.follow_ups = FollowUps(pool, self)  # what follows a run an activation found running
         # runs move in bursts: the moves asked while one statement runs share the next
         self.references = Batched(self._set_references)
         self.starts = Batched(self._mark_running)
@@ -104,20 +112,32 @@ class JobService:
         return run, created
 
     async def start_or_skip(self, name: str, trigger: str, key: str, by: str) -> int | None:
-        """Start a transformer for the scheduler; a refused start is recorded, not raised."""
-        if self.closing:  # a stopping service starts nothing new
-            return None
-        try:
-            run, created = await self.start_transformer(name, trigger, key=key, requested_by=by)
-        except ConflictError as error:
-            async with acquire(self.pool) as connection:
-                version, code = await active_transformer_code(connection, name)
-                request = RunRequest(transformer_kind(code), name, trigger, version, None, by)
-                skipped = await record_skipped(connection, request, error.detail)
-            log.info("skipped %s (%s) as run %s: %s", name, trigger, skipped.id, error.detail)
-            await self.run_ended.announce(skipped)
-            return None
-        return run.id if created else None
+        """Start a transformer for the scheduler; a refused start is recorded, not raised (an
+        activation's marks the run in its way instead: app/jobs/follow_up.py)."""
+        for _ in range(ATTEMPTS):
+            if self.closing:  # a stopping service starts nothing new
+                return None
+            try:
+                run, created = await self.start_transformer(name, trigger, key=key, requested_by=by)
+            except ConflictError as error:
+                if await self._refused(name, trigger, by, error):
+                    return None
+                continue  # the run in the way ended meanwhile
+            return run.id if created else None
+        return None
+
+    async def _refused(self, name: str, trigger: str, by: str, error: ConflictError) -> bool:
+        """Record a refused start, or mark the run in an activation's way; False: none is active."""
+        async with acquire(self.pool) as connection:
+            version, code = await active_transformer_code(connection, name)
+        request = RunRequest(transformer_kind(code), name, trigger, version, None, by)
+        if trigger == "model-change":
+            return await self.follow_ups.mark(request.kind, name, version) is not None
+        async with acquire(self.pool) as connection:
+            skipped = await record_skipped(connection, request, error.detail)
+        log.info("skipped %s (%s) as run %s: %s", name, trigger, skipped.id, error.detail)
+        await self.run_ended.announce(skipped)
+        return True
 
     def _follow(self, run_id: int, spec: JobSpec, reference: str | None = None) -> None:
         if self.closing:  # the queued row is settled by reconciliation on the next start
@@ -204,14 +224,13 @@ class JobService:
             first.setdefault(key[0], key)
         return {key: finished[run_id] for run_id, key in first.items() if run_id in finished}
 
-    async def start_model_change(
-        self, version_id: int, found: list[Schedule] | None = None
-    ) -> None:
-        """Start a version's onModelChange transformers, once per version (its key)."""
-        await self.dependents.model_changed(version_id, found)
-
     async def _ended(self, run: Run) -> None:
-        """A run's end is recorded: the runs that waited for it go on; the subscribers hear of it."""
+        """A run's end is recorded: its follow-up starts (first: a run waiting for this sync whose
+        role the newer version makes waits for it), the waiting runs go on, subscribers hear."""
+        try:
+            await self.follow_ups.follow(run)
+        except Exception:  # the mark stays: reconciliation starts the follow-up
+            log.exception("the follow-up of run %s was not started", run.id)
         if run.kind == RunKind.SECURITY_SYNC and not self.closing:
             try:
                 await self.waits.sync_ended(run)
@@ -239,6 +258,7 @@ class JobService:
             if await self._reconcile_one(run):
                 settled.append(run.id)
         await self.waits.settle(runs)
+        await self.follow_ups.settle()
         return settled
 
     async def _reconcile_one(self, run: Run) -> bool:
@@ -251,7 +271,9 @@ class JobService:
             seen = await self.runner.inspect(reference)
             if seen == RUNNING:
                 if self.follows_elsewhere:  # a Job outlives the replica that started it
-                    self._follow(run.id, _followed_spec(run), reference)
+                    self._follow(
+                        run.id, followed_spec(run.id, run.kind, run.target, reference), reference
+                    )
                 return False
             outcome = seen or Outcome(
                 RunState.LOST, reason=f"the runner has no trace of {reference}"
@@ -283,12 +305,3 @@ class JobService:
         for run in lost:
             if run is not None:
                 await self._ended(run)
-
-
-def _followed_spec(run: Run) -> JobSpec:
-    """A stand-in spec for following a Job another replica started (only its identity counts)."""
-    return JobSpec(
-        run_id=run.id, kind=run.kind, target=run.target, name=run.runner_ref or "",
-        image="", command=(), env={}, secret_env={}, timeout_seconds=0, retries=0,
-        service_account="", labels={},
-    )  # fmt: skip

@@ -257,3 +257,11 @@ def job_body(spec: JobSpec, namespace: str, ttl_seconds: int) -> dict[str, Any]:
             "template": {"metadata": {"labels": spec.labels}, "spec": pod},
         },
     }
+
+
+def followed_spec(run_id: int, kind: RunKind, target: str, name: str) -> JobSpec:
+    """A stand-in spec for following a Job another replica started (only its identity counts)."""
+    return JobSpec(
+        run_id=run_id, kind=kind, target=target, name=name, image="", command=(), env={},
+        secret_env={}, timeout_seconds=0, retries=0, service_account="", labels={},
+    )  # fmt: skip

@@ -37,10 +37,12 @@ async def empty(server_url: str) -> AsyncIterator[tuple[AsyncEngine, str]]:
 async def _relations(url: str) -> set[str]:
     connection = await asyncpg.connect(asyncpg_dsn(url))
     try:
-        rows = await connection.fetch(
-            "SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p', 'v')"
+        rows = await connection.fetch(  # and their columns: a migration may only add one
+            "SELECT c.relname, a.attname FROM pg_class c LEFT JOIN pg_attribute a"
+            " ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped"
+            " WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'v')"
         )
-        return {r["relname"] for r in rows}
+        return {r["relname"] for r in rows} | {f"{r['relname']}.{r['attname']}" for r in rows}
     finally:
         await connection.close()
 
@@ -59,7 +61,7 @@ async def test_upgrade_from_empty_then_downgrade_and_again(empty: tuple[AsyncEng
     assert await _relations(url) < created
     await downgrade(engine, "base")
     assert await current_revision(engine) is None
-    assert await _relations(url) == {"alembic_version"}
+    assert await _relations(url) == {"alembic_version", "alembic_version.version_num"}
     await upgrade(engine)
     assert await _relations(url) == created
 

@@ -110,8 +110,8 @@ async def _activate(leading: tuple[Scheduler, JobService], engine: AsyncEngine, 
 async def _runs(pool: asyncpg.Pool, version: int) -> list[dict[str, Any]]:
     rows = await pool.fetch(
         "SELECT kind, target, trigger, state, version_id, idempotency_key FROM runs"
-        " WHERE idempotency_key = $1 ORDER BY id",
-        f"model-change-{version}",
+        " WHERE idempotency_key LIKE $1 ORDER BY id",
+        f"model-change-{version}-%",  # -<activation id>: once per activation
     )
     return [dict(r) for r in rows]
 

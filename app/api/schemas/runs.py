@@ -48,6 +48,11 @@ class RunOut(Body):
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None
+    follow_up_version: int | None = Field(
+        default=None,
+        examples=[8],
+        description="a version activated while it ran: a run of the same target follows it",
+    )
 
 
 class RunPage(Body):
