@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import json
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncpg
-
-from app.db.urls import asyncpg_dsn, with_database
 from app.ecosystem.loader import load_texts
 from app.ecosystem.model import Model
 from app.jobs.spec import source_secret
@@ -44,18 +39,6 @@ def give_source_login(settings: Settings, source: Source, credential: str = "crm
     secrets.mkdir(parents=True, exist_ok=True)
     login = {"user": source.login.user, "password": source.login.password}
     (secrets / f"{source_secret(credential)}.json").write_text(json.dumps(login))
-
-
-async def warehouse_database(server_url: str) -> AsyncIterator[str]:
-    """The URL of a warehouse database of the test's own (dropped at the end)."""
-    name = f"ingest_wh_{uuid.uuid4().hex[:10]}"
-    server = await asyncpg.connect(asyncpg_dsn(server_url))
-    await server.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield with_database(server_url, name)
-    finally:
-        await server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await server.close()
 
 
 def settings_for(database_url: str, warehouse_url: str, data_dir: Path, **more: object) -> Settings:

@@ -21,19 +21,11 @@ from tests.ingestion.runs import (
     give_source_login,
     ingested_model,
     settings_for,
-    warehouse_database,
 )
 from tests.jobs.conftest import give_credentials, until
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['operator']}"}
 READ = {"Authorization": f"Bearer {TOKENS['reader']}"}
-
-
-@pytest.fixture
-async def warehouse_url(server_url: str) -> AsyncIterator[str]:
-    """A warehouse database of the test's own."""
-    async for url in warehouse_database(server_url):
-        yield url
 
 
 @pytest.fixture
