@@ -14,6 +14,7 @@ from app.ingestion import batches
 from app.ingestion.batches import BatchResult
 from app.ingestion.followup import AfterBatch
 from app.ingestion.merge import Counts
+from app.jobs.pooled import acquire
 from app.jobs.runs import FIELDS, Run
 from tests.ingestion.conftest import Source
 from tests.ingestion.runs import READER, ingested_model
@@ -37,13 +38,14 @@ async def _ended_run(
     pool: asyncpg.Pool, version: int, counts: Counts | None, state: str = "succeeded"
 ) -> Run:
     """An ended ingestion run of Customers whose batch did `counts` (failed when None)."""
-    async with pool.acquire() as connection:
+    async with acquire(pool) as connection:
         row = await connection.fetchrow(
             "INSERT INTO runs (kind, target, version_id, trigger, state) VALUES"
             f" ('ingestion', 'Customers', $1, 'manual', $2) RETURNING {FIELDS}",
             version,
             state,
         )
+        assert row is not None
         batch = await batches.start_batch(
             connection, "Customers", "sql-snapshot", "live", row["id"]
         )
