@@ -16,11 +16,13 @@ from tests.jobs.model import python, workspace
 READER = "MaskCustomers"  # the onInputChange transformer of the workspace reading Customers
 
 
-def ingested_model(source: Source, kind: str = "sql-snapshot") -> Model:
-    """Customers ingested from the source (credential crm_reader); its reader on input change."""
+def ingested_model(source: Source, kind: str = "sql-snapshot", cron: str | None = None) -> Model:
+    """Customers ingested from the source (credential crm_reader), on cron when given; its
+    reader on input change."""
+    trigger = f'trigger: {{cron: "{cron}"}}' if cron else ""
     store = STORE.format(
         kind=kind, host=source.host, port=source.port, database=source.database,
-        milestoning="live", table="crm_customers", extra="", watermark="",
+        milestoning="live", table="crm_customers", extra="", watermark=trigger,
     )  # fmt: skip
     analytics = workspace(
         "CustomerAnalytics", [("Customers", "customers")], READER, "{onInputChange: true}",
@@ -42,11 +44,13 @@ def give_source_login(settings: Settings, source: Source, credential: str = "crm
 
 
 def settings_for(database_url: str, warehouse_url: str, data_dir: Path, **more: object) -> Settings:
-    """The service's settings: the test's warehouse and data directory, no scheduler."""
+    """The service's settings: the test's warehouse and data directory, no scheduler, no
+    security sync after an activation (the tests' roles are not made)."""
     return Settings(
         database_url=database_url,
         warehouse_url=warehouse_url,
         data_dir=data_dir,
         scheduler=False,
+        security_sync_on_activation=False,
         **more,  # type: ignore[arg-type]
     )
