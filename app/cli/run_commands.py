@@ -38,7 +38,9 @@ def register(commands: Commands) -> None:
     ingestion.set_defaults(handler=lambda args: asyncio.run(_ingestion(args.datastore, args.key)))
     runs = commands.add_parser("runs", help="the recorded runs, newest first")
     runs.add_argument("--kind", help="only this kind (transformer, security-sync, ...)")
-    runs.add_argument("--target", help="only runs of this transformer")
+    runs.add_argument(
+        "--target", help="only runs of this transformer (or datastore, for ingestion)"
+    )
     runs.add_argument(
         "--state", choices=list(RunState), type=RunState, help="only runs in this state"
     )

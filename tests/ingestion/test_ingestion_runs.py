@@ -137,3 +137,25 @@ async def test_a_run_without_the_source_login_fails_naming_the_secret(
     assert ended["state"] == "failed" and ended["exitCode"] == 2
     assert "secret ecoplane-source-crm-reader (keys user, password" in ended["logTail"]
     assert (await api.get("/api/v1/datastores/Customers/batches")).json()["items"] == []
+
+
+async def test_one_active_ingestion_per_datastore_and_the_idempotency_key(
+    api: httpx.AsyncClient, database_url: str
+) -> None:
+    headers = {**OPERATOR, "Idempotency-Key": "load-7"}
+    first = await api.post("/api/v1/datastores/Customers/ingestions", headers=headers)
+    again = await api.post("/api/v1/datastores/Customers/ingestions", headers=headers)
+    assert (first.status_code, again.status_code) == (202, 200)
+    assert again.json()["id"] == first.json()["id"]
+    await ended_run(api, first.json()["id"])
+    control = await asyncpg.connect(asyncpg_dsn(database_url))
+    queued = await control.fetchval(  # a run another replica queued: an active ingestion
+        "INSERT INTO runs (kind, target, trigger, state) VALUES"
+        " ('ingestion', 'Customers', 'manual', 'queued') RETURNING id"
+    )
+    try:
+        busy = await api.post("/api/v1/datastores/Customers/ingestions", headers=OPERATOR)
+        assert busy.status_code == 409 and f"run {queued} is" in busy.json()["detail"]
+    finally:
+        await control.execute("DELETE FROM runs WHERE id = $1", queued)
+        await control.close()
