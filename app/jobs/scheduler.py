@@ -1,8 +1,9 @@
 """The scheduler: the leader's APScheduler, rebuilt from the active model on every activation.
 
 It holds a cron trigger per cron transformer and per datastore ingested on cron, the periodic
-security sync (when configured) and run reconciliation. A tick starts a run with the key `tick-<minute>`: a tick fired twice
-(by two leaders in turn, or a misfire) finds the run of the first and starts nothing.
+security sync (when configured) and run reconciliation. A tick starts a run with the key
+`tick-<minute>`: a tick fired twice (by two leaders in turn, or a misfire) finds the run of the
+first and starts nothing.
 """
 
 from __future__ import annotations
