@@ -1,9 +1,11 @@
-"""`ecoplane run TRANSFORMER` (start it here and wait) and `ecoplane runs` (the run records)."""
+"""`ecoplane run TRANSFORMER` and `ecoplane ingestion DATASTORE` (start it here and wait), and
+`ecoplane runs` (the run records)."""
 
 from __future__ import annotations
 
 import asyncio
 import json
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict
 from datetime import datetime
 from typing import Any
@@ -14,21 +16,31 @@ from app.db.migrate import upgrade
 from app.db.run_table import RunState
 from app.jobs.pooled import acquire
 from app.jobs.runs import Run, RunFilter, get_run, list_runs
+from app.jobs.service import JobService
 from app.resources import job_service, with_example_path
 from app.settings import Settings
 
 
 def register(commands: Commands) -> None:
-    """Add `run` and `runs`."""
+    """Add `run`, `ingestion` and `runs`."""
     run = commands.add_parser(
         "run", help="run a transformer of the active model now, with the configured runner"
     )
     run.add_argument("transformer", help="the transformer's name (case-sensitive)")
     run.add_argument("--key", help="an idempotency key: the same key gives the same run")
     run.set_defaults(handler=lambda args: asyncio.run(_run(args.transformer, args.key)))
+    ingestion = commands.add_parser(
+        "ingestion",
+        help="ingest a datastore of the active model now (one batch), with the configured runner",
+    )
+    ingestion.add_argument("datastore", help="the datastore's name (case-sensitive)")
+    ingestion.add_argument("--key", help="an idempotency key: the same key gives the same run")
+    ingestion.set_defaults(handler=lambda args: asyncio.run(_ingestion(args.datastore, args.key)))
     runs = commands.add_parser("runs", help="the recorded runs, newest first")
     runs.add_argument("--kind", help="only this kind (transformer, security-sync, ...)")
-    runs.add_argument("--target", help="only runs of this transformer")
+    runs.add_argument(
+        "--target", help="only runs of this transformer (or datastore, for ingestion)"
+    )
     runs.add_argument(
         "--state", choices=list(RunState), type=RunState, help="only runs in this state"
     )
@@ -45,6 +57,23 @@ def _json(run: Run) -> str:
 
 
 async def _run(transformer: str, key: str | None) -> int:
+    async def start(service: JobService) -> tuple[Run, bool]:
+        return await service.start_transformer(transformer, "manual", key=key, requested_by="cli")
+
+    return await _started_and_waited(transformer, start)
+
+
+async def _ingestion(datastore: str, key: str | None) -> int:
+    async def start(service: JobService) -> tuple[Run, bool]:
+        return await service.start_ingestion(datastore, "manual", key=key, requested_by="cli")
+
+    return await _started_and_waited(f"the ingestion of {datastore}", start)
+
+
+async def _started_and_waited(
+    what: str, start: Callable[[JobService], Awaitable[tuple[Run, bool]]]
+) -> int:
+    """Start a run here, wait for it and the runs it starts; print it; exit 0 if it succeeded."""
     settings = with_example_path(Settings())
     url = await database_url(settings)
     engine = create_engine(url)
@@ -55,10 +84,8 @@ async def _run(transformer: str, key: str | None) -> int:
     pool = await create_pool(url, size=2)
     service = job_service(settings, url, pool)
     try:
-        run, created = await service.start_transformer(
-            transformer, "manual", key=key, requested_by="cli"
-        )
-        note(f"run {run.id} of {transformer} {'started' if created else 'existed already'}")
+        run, created = await start(service)
+        note(f"run {run.id} of {what} {'started' if created else 'existed already'}")
         await service.settled(run.id)
         async with acquire(pool) as connection:
             done = await get_run(connection, run.id)

@@ -22,11 +22,13 @@ class RunState(StrEnum):
 
 
 class RunKind(StrEnum):
-    """What a run executes: the security sync, a transformer's code, or a builtin by its code."""
+    """What a run executes: the security sync, a transformer's code, a builtin by its code, or
+    a datastore's data ingestion."""
 
     SECURITY_SYNC = "security-sync"
     TRANSFORMER = "transformer"
     EXTERNALIZE_MODEL = "externalize-model"
+    INGESTION = "ingestion"  # a batch of a datastore's data ingestion (target: the datastore)
 
 
 ACTIVE = (RunState.QUEUED, RunState.RUNNING)

@@ -153,3 +153,27 @@ async def list_batches(
         )
     )
     return [BatchRecord.from_row({k: v for k, v in r.items() if k != "total"}) for r in rows], total
+
+
+async def changed_rows(connection: asyncpg.Connection, run_id: int) -> int:
+    """The rows a run's committed batch inserted, updated or deleted (0 without one)."""
+    changed = await connection.fetchval(
+        "SELECT coalesce(sum(inserted + updated + deleted), 0) FROM batches"
+        " WHERE run_id = $1 AND state = 'succeeded'",
+        run_id,
+    )
+    return int(changed)
+
+
+async def batches_before(
+    connection: asyncpg.Connection, datastore: str, before: int | None, limit: int
+) -> list[BatchRecord]:
+    """A datastore's batches newest first, before a batch number (limit+1 rows: a page)."""
+    rows = await connection.fetch(
+        f"SELECT {FIELDS} FROM batches WHERE datastore = $1"
+        " AND ($2::bigint IS NULL OR number < $2) ORDER BY number DESC LIMIT $3",
+        datastore,
+        before,
+        limit + 1,
+    )
+    return [BatchRecord.from_row(row) for row in rows]

@@ -45,8 +45,8 @@ class Dependents:
             return
         if run.kind == RunKind.SECURITY_SYNC:
             await self._after_security_sync(run)
-        elif run.version_id is not None:
-            await self._after_transformer(run, run.version_id)
+        elif run.kind != RunKind.INGESTION and run.version_id is not None:
+            await self._after_transformer(run, run.version_id)  # a batch: app/ingestion/followup.py
 
     async def model_changed(self, version_id: int, found: list[Schedule] | None = None) -> None:
         """Start a version's onModelChange transformers (builtins once their worker exists)."""

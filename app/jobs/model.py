@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from app.errors import NoActiveModelError, NotFoundError
+from app.errors import AppError, NoActiveModelError, NotFoundError
 from app.jobs.spec import TransformerCode
 
 CODE_FIELDS = (
@@ -109,3 +109,77 @@ async def input_change_chains(
     for row in rows:
         chains.setdefault(row["upstream"], []).append(row["downstream"])
     return chains
+
+
+RUN_KINDS = ("sql-snapshot", "sql-watermark")  # the ingestion kinds ecoplane runs
+
+
+class NotIngestedError(AppError):
+    """The datastore's ingestion is not one ecoplane runs (cdc, kafka, external, or none)."""
+
+    status = 422
+    type = "ingestion-not-run"
+
+
+@dataclass(frozen=True, slots=True)
+class IngestionCode:
+    """What the model says about running a datastore's ingestion."""
+
+    datastore: str
+    kind: str
+    credential: str | None
+
+
+async def active_ingestion(connection: asyncpg.Connection, name: str) -> tuple[int, IngestionCode]:
+    """The active version and its datastore's ingestion; NotFound, NoActiveModel, NotIngested."""
+    row = await connection.fetchrow(
+        "SELECT v.id AS version_id, d.name, d.ingestion_kind, d.ingestion_credential"
+        " FROM model_versions v LEFT JOIN model_datastores d"
+        " ON d.version_id = v.id AND d.name = $1 WHERE v.state = 'active'",
+        name,
+    )
+    if row is None:
+        raise NoActiveModelError("no model version is active yet: load one first")
+    version = int(row["version_id"])
+    if row["name"] is None:
+        raise NotFoundError(f"datastore {name!r} does not exist in model version {version}")
+    kind = row["ingestion_kind"]
+    if kind is None:
+        raise NotIngestedError(
+            f"datastore {name!r} is not ingested: a transformer writes it (no ingestion.kind)"
+        )
+    if kind not in RUN_KINDS:
+        raise NotIngestedError(
+            f"datastore {name!r} is ingested by {kind}: ecoplane runs only"
+            f" {' and '.join(RUN_KINDS)} ingestion, not {kind} (declared and validated only)"
+        )
+    return version, IngestionCode(name, kind, row["ingestion_credential"])
+
+
+async def ingestion_schedules(
+    connection: asyncpg.Connection, version_id: int
+) -> list[tuple[str, str]]:
+    """The datastores of a version whose ingestion runs on a cron trigger: (name, cron)."""
+    rows = await connection.fetch(
+        "SELECT name, trigger_cron FROM model_datastores WHERE version_id = $1"
+        " AND trigger_kind = 'cron' AND trigger_cron IS NOT NULL"
+        " AND ingestion_kind = ANY($2::text[]) ORDER BY name",
+        version_id,
+        list(RUN_KINDS),
+    )
+    return [(r["name"], r["trigger_cron"]) for r in rows]
+
+
+async def input_change_readers(
+    connection: asyncpg.Connection, version_id: int, datastore: str
+) -> list[str]:
+    """The onInputChange transformers of a version whose workspace reads the datastore."""
+    rows = await connection.fetch(
+        "SELECT DISTINCT d.name FROM model_sinks s JOIN model_transformers d"
+        " ON d.version_id = s.version_id AND d.workspace = s.workspace"
+        " WHERE s.version_id = $1 AND s.datastore = $2 AND d.trigger_kind = 'on-input-change'"
+        " ORDER BY 1",
+        version_id,
+        datastore,
+    )
+    return [r["name"] for r in rows]

@@ -1,8 +1,9 @@
 """The scheduler: the leader's APScheduler, rebuilt from the active model on every activation.
 
-It holds a cron trigger per cron transformer, the periodic security sync (when configured)
-and run reconciliation. A tick starts a run with the key `tick-<minute>`: a tick fired twice
-(by two leaders in turn, or a misfire) finds the run of the first and starts nothing.
+It holds a cron trigger per cron transformer and per datastore ingested on cron, the periodic
+security sync (when configured) and run reconciliation. A tick starts a run with the key
+`tick-<minute>`: a tick fired twice (by two leaders in turn, or a misfire) finds the run of the
+first and starts nothing.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from app.db.model_versions import active_version_id
 from app.ecosystem.cron import DAYS, parse_cron
 from app.errors import AppError, ConflictError
-from app.jobs.model import Schedule, schedules
+from app.jobs.model import Schedule, ingestion_schedules, schedules
 from app.jobs.pooled import acquire
 from app.jobs.service import JobService
 from app.settings import Settings
@@ -111,15 +112,17 @@ class Scheduler:
             return
         async with acquire(self.pool) as connection:
             found = await schedules(connection, version_id)
+            ingestions = await ingestion_schedules(connection, version_id)
         if self.apscheduler is None:  # stepped down meanwhile
             return
-        self._schedule(found)
+        self._schedule(found, ingestions)
         self.version = version_id  # scheduled as this version says from now on
         if announce:
             await self._model_changed(version_id, found)
 
-    def _schedule(self, found: list[Schedule]) -> None:
-        """Replace the version's jobs: cron transformers, the security sync, reconciliation."""
+    def _schedule(self, found: list[Schedule], ingestions: list[tuple[str, str]]) -> None:
+        """Replace the version's jobs: cron transformers and ingestions, the security sync,
+        reconciliation."""
         assert self.apscheduler is not None
         for job in self.apscheduler.get_jobs():
             if job.id not in self.periodic:  # those keep their rhythm across versions
@@ -128,6 +131,8 @@ class Scheduler:
             if entry.kind == "cron" and entry.cron:
                 job_id = f"cron:{entry.transformer}"
                 self._add(self.fire, cron_trigger(entry.cron), entry.transformer, job_id)
+        for datastore, cron in ingestions:
+            self._add(self.fire_ingestion, cron_trigger(cron), datastore, f"ingest:{datastore}")
         if self.settings.security_sync_cron:
             trigger = cron_trigger(self.settings.security_sync_cron)
             self._add(self.fire_security_sync, trigger, None, "security-sync")
@@ -162,6 +167,18 @@ class Scheduler:
         except AppError as error:  # e.g. the transformer left the model meanwhile
             log.warning("tick of %s not started: %s", transformer, error.detail)
             return None
+
+    async def fire_ingestion(self, datastore: str, at: datetime | None = None) -> int | None:
+        """A cron tick of a datastore's ingestion: the new run's id, or None (skipped or run)."""
+        at = at or datetime.now(UTC)
+        try:
+            run, created = await self.service.start_ingestion(
+                datastore, "schedule", key=tick_key(at), requested_by=BY
+            )
+        except AppError as error:  # a batch still running, or the datastore changed meanwhile
+            log.warning("ingestion tick of %s not started: %s", datastore, error.detail)
+            return None
+        return run.id if created else None
 
     async def fire_security_sync(self, at: datetime | None = None) -> int | None:
         """A tick of the periodic security sync."""

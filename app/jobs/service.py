@@ -22,7 +22,7 @@ from app.jobs.batched import Batched
 from app.jobs.dependents import Dependents
 from app.jobs.ended import RunEnded
 from app.jobs.follow_up import ATTEMPTS, FollowUps
-from app.jobs.model import active_transformer_code
+from app.jobs.model import active_ingestion, active_transformer_code
 from app.jobs.pooled import acquire
 from app.jobs.queued import queue_transformer_run
 from app.jobs.runners.base import RUNNING, MissingCredentialsError, Outcome, Runner, RunRefusedError
@@ -41,6 +41,7 @@ from app.jobs.runs import (
 from app.jobs.spec import (
     JobSpec,
     followed_spec,
+    ingestion_job,
     security_sync_job,
     transformer_job,
     transformer_kind,
@@ -109,6 +110,23 @@ class JobService:
             run, created = await create_run(connection, request)
         if created:
             self._follow(run.id, security_sync_job(run.id, self.settings))
+        return run, created
+
+    async def start_ingestion(
+        self,
+        datastore: str,
+        trigger: str,
+        *,
+        key: str | None = None,
+        requested_by: str | None = None,
+    ) -> tuple[Run, bool]:
+        """A run of a datastore's data ingestion (one batch); refused unless ecoplane runs its kind."""
+        async with acquire(self.pool) as connection:
+            version, code = await active_ingestion(connection, datastore)
+            request = RunRequest(RunKind.INGESTION, datastore, trigger, version, key, requested_by)
+            run, created = await create_run(connection, request)
+        if created:
+            self._follow(run.id, ingestion_job(datastore, code.credential, run.id, self.settings))
         return run, created
 
     async def start_or_skip(self, name: str, trigger: str, key: str, by: str) -> int | None:

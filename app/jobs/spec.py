@@ -23,6 +23,7 @@ RUN_USER = 10001
 PYTHON_HARNESS = "workers.python_transformer"  # runs `run(connection, context)` or `main()`
 MODEL_DATABASE_URL = "ECOPLANE_MODEL_DATABASE_URL"  # the model export reads the model with it
 DASHBOARD_SECRET = "ecoplane-dashboard"  # key database-url: the read-only dashboard role's URL
+SOURCE_USER, SOURCE_PASSWORD = "ECOPLANE_SOURCE_USER", "ECOPLANE_SOURCE_PASSWORD"  # ingestion
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +193,47 @@ def security_sync_job(run_id: int, settings: Settings) -> JobSpec:
         retries=0,
         service_account=settings.security_sync_service_account,
         labels=labels(RunKind.SECURITY_SYNC, RunKind.SECURITY_SYNC, run_id),
+        module=module,
+        config_map=settings.jobs_config_map,
+    )
+
+
+def source_secret(credential: str) -> str:
+    """The secret holding a source login (keys `user`, `password`): `ecoplane-source-<name>`."""
+    return f"ecoplane-source-{dns_label(credential)}"
+
+
+def ingestion_job(
+    datastore: str, credential: str | None, run_id: int, settings: Settings
+) -> JobSpec:
+    """The spec of one data ingestion run: `python -m workers.ingest DATASTORE`, a batch.
+
+    Until each datastore has a login role of its own, the worker writes the warehouse with the
+    admin URL (Secret `ecoplane-admin`, as the security sync); the source login comes from the
+    secret `ingestion.credential` names."""
+    module = worker_module("ingest")
+    admin = "ecoplane-admin"
+    secret_env = {
+        "ECOPLANE_DATABASE_URL": SecretRef(admin, "database-url"),
+        "ECOPLANE_WAREHOUSE_URL": SecretRef(admin, "warehouse-url"),
+    }
+    if credential:
+        source = source_secret(credential)
+        secret_env[SOURCE_USER] = SecretRef(source, "user")
+        secret_env[SOURCE_PASSWORD] = SecretRef(source, "password")
+    return JobSpec(
+        run_id=run_id,
+        kind=RunKind.INGESTION,
+        target=datastore,
+        name=job_name(RunKind.INGESTION, datastore, run_id),
+        image=settings.jobs_image,
+        command=("python", "-m", module, datastore),
+        env={"ECOPLANE_RUN_ID": str(run_id), "ECOPLANE_DATASTORE": datastore},
+        secret_env=secret_env,
+        timeout_seconds=3600,
+        retries=0,
+        service_account=settings.transformer_service_account,
+        labels=labels(RunKind.INGESTION, datastore, run_id),
         module=module,
         config_map=settings.jobs_config_map,
     )

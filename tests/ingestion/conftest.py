@@ -98,18 +98,13 @@ async def source(prefix: str, server_url: str) -> AsyncIterator[Source]:
 
 
 @pytest.fixture
-async def warehouse(server_url: str) -> AsyncIterator[asyncpg.Connection]:
-    """A warehouse database of this test's own (dropped at the end)."""
-    name = f"ingest_wh_{uuid.uuid4().hex[:10]}"
-    server = await asyncpg.connect(asyncpg_dsn(server_url))
-    await server.execute(f'CREATE DATABASE "{name}"')
-    connection = await asyncpg.connect(asyncpg_dsn(with_database(server_url, name)))
+async def warehouse(warehouse_url: str) -> AsyncIterator[asyncpg.Connection]:
+    """A connection to a warehouse database of this test's own (dropped at the end)."""
+    connection = await asyncpg.connect(asyncpg_dsn(warehouse_url))
     try:
         yield connection
     finally:
         await connection.close()
-        await server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
-        await server.close()
 
 
 @pytest.fixture
@@ -118,3 +113,16 @@ async def control(database_url: str) -> AsyncIterator[asyncpg.Connection]:
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     yield connection
     await connection.close()
+
+
+@pytest.fixture
+async def warehouse_url(server_url: str) -> AsyncIterator[str]:
+    """The URL of a warehouse database of the test's own (dropped at the end)."""
+    name = f"ingest_wh_{uuid.uuid4().hex[:10]}"
+    server = await asyncpg.connect(asyncpg_dsn(server_url))
+    await server.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield with_database(server_url, name)
+    finally:
+        await server.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        await server.close()

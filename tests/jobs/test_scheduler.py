@@ -61,6 +61,7 @@ async def test_the_leader_schedules_cron_transformers_and_reconciliation(
     assert set(jobs) == {
         "cron:chain_a",
         "cron:MaskCustomers",
+        "ingest:Customers",  # the datastore's sql-snapshot ingestion on its cron trigger
         "reconcile",
     }  # onInputChange and external: no trigger
     assert jobs["cron:chain_a"].get_next_fire_time(None, T + timedelta(seconds=1)) == T + timedelta(

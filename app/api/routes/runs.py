@@ -43,7 +43,8 @@ async def runs(
         Query(max_length=100, description="only this kind (transformer, security-sync, ...)"),
     ] = None,
     target: Annotated[
-        str | None, Query(max_length=200, description="only runs of this transformer")
+        str | None,
+        Query(max_length=200, description="only runs of this transformer (or datastore)"),
     ] = None,
     state: Annotated[State | None, Query(description="only runs in this state")] = None,
     limit: Limit = 50,

@@ -15,9 +15,12 @@ class RunOut(Body):
 
     id: int = Field(examples=[42])
     kind: str = Field(
-        examples=["transformer"], description="security-sync, transformer or a builtin"
+        examples=["transformer"], description="security-sync, transformer, ingestion or a builtin"
     )
-    target: str = Field(examples=["segment_customers"], description="the transformer it runs")
+    target: str = Field(
+        examples=["segment_customers"],
+        description="the transformer it runs, or the datastore an ingestion fills",
+    )
     version_id: int | None = Field(
         default=None, examples=[7], description="the model version it ran for"
     )

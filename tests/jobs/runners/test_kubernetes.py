@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from app.jobs.runners.credentials import PUBLIC
 from app.jobs.runners.kubernetes import KubernetesRunner
 from app.jobs.runs import Run
 from app.jobs.service import JobService
@@ -348,3 +349,25 @@ async def test_job_bodies_carry_every_credential_by_reference_only(
     for value in double.secret_values("ecoplane-dt-chain-a").values():
         if len(value) > 8:  # the password (and no host or port look-alike)
             assert value not in recorded and value not in json.dumps(body)
+
+
+async def test_an_ingestion_runs_as_a_job_of_the_ingest_worker(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.rule = lambda job: Finish(0, '{"datastore": "Customers", "state": "succeeded"}')
+    run, _ = await kube.start_ingestion("Customers", "manual")
+    await kube.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.state == "succeeded" and done.kind == "ingestion"
+    assert done.runner_ref == f"ecoplane-ingestion-customers-{done.id}"
+    (body,) = [b for b in double.bodies if b["metadata"]["name"] == done.runner_ref]
+    # schema-valid, no secret value; public ones may be met ('warehouse' in key warehouse-url)
+    public = tuple(f"/{key} is in a Job body" for key in PUBLIC)
+    assert [problem for problem in double.problems if not problem.endswith(public)] == []
+    container = body["spec"]["template"]["spec"]["containers"][0]
+    assert container["command"] == ["python", "-m", "workers.ingest", "Customers"]
+    env = {e["name"]: e for e in container["env"]}
+    assert env["ECOPLANE_SOURCE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
+        "name": "ecoplane-source-crm-reader",
+        "key": "password",
+    }

@@ -1,0 +1,56 @@
+"""A model whose Customers datastore is ingested from a test source, and a service running it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from app.ecosystem.loader import load_texts
+from app.ecosystem.model import Model
+from app.jobs.spec import source_secret
+from app.settings import Settings
+from tests.ecosystem.modeltext import files
+from tests.ingestion.conftest import STORE, Source
+from tests.jobs.model import python, workspace
+
+READER = "MaskCustomers"  # the onInputChange transformer of the workspace reading Customers
+
+
+def ingested_model(source: Source, kind: str = "sql-snapshot", cron: str | None = None) -> Model:
+    """Customers ingested from the source (credential crm_reader), on cron when given; its
+    reader on input change."""
+    trigger = f'trigger: {{cron: "{cron}"}}' if cron else ""
+    store = STORE.format(
+        kind=kind, host=source.host, port=source.port, database=source.database,
+        milestoning="live", table="crm_customers", extra="", watermark=trigger,
+    )  # fmt: skip
+    analytics = workspace(
+        "CustomerAnalytics", [("Customers", "customers")], READER, "{onInputChange: true}",
+        python("ok"), "MaskedCustomers",
+    )  # fmt: skip
+    model = load_texts(
+        files({"zones/usa/customers.yaml": store, "zones/usa/analytics.yaml": analytics})
+    )
+    assert model.errors == 0, [p.as_line() for p in model.problems]
+    return model
+
+
+def give_source_login(settings: Settings, source: Source, credential: str = "crm_reader") -> None:
+    """The source login in the local secret store, under the name the datastore gives."""
+    secrets = settings.data_dir / "secrets"
+    secrets.mkdir(parents=True, exist_ok=True)
+    login = {"user": source.login.user, "password": source.login.password}
+    (secrets / f"{source_secret(credential)}.json").write_text(json.dumps(login))
+
+
+def settings_for(database_url: str, warehouse_url: str, data_dir: Path, **more: object) -> Settings:
+    """The service's settings: the test's warehouse and data directory, no scheduler, no
+    security sync after an activation (the tests' roles are not made)."""
+    return Settings(
+        database_url=database_url,
+        warehouse_url=warehouse_url,
+        data_dir=data_dir,
+        scheduler=False,
+        security_sync_on_activation=False,
+        **more,  # type: ignore[arg-type]
+    )

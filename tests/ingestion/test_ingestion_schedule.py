@@ -1,0 +1,85 @@
+"""A datastore's cron trigger starts its ingestion, once per tick; kinds not run are not scheduled."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import asyncpg
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.store import store_model
+from app.db.engine import create_pool
+from app.jobs.runners.local import LocalRunner
+from app.jobs.scheduler import Scheduler, tick_key
+from app.jobs.service import JobService
+from app.resources import with_run_subscribers
+from app.security.secrets.run_secrets import run_secrets
+from tests.ingestion.conftest import Source
+from tests.ingestion.runs import give_source_login, ingested_model, settings_for
+from tests.jobs.conftest import run_of
+
+T = datetime(2026, 12, 2, 10, 5, tzinfo=UTC)
+
+
+@pytest.fixture
+async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on the control-plane database."""
+    created = await create_pool(database_url)
+    yield created
+    await created.close()
+
+
+@pytest.fixture
+async def service(
+    pool: asyncpg.Pool, source: Source, database_url: str, warehouse_url: str, tmp_path: Path
+) -> AsyncIterator[JobService]:
+    """A job service with the local runner; the source login in the local store."""
+    settings = settings_for(database_url, warehouse_url, tmp_path)
+    give_source_login(settings, source)
+    runner = LocalRunner(settings, run_secrets(settings), database_url)
+    created = with_run_subscribers(JobService(pool, settings, runner))
+    yield created
+    await created.close()
+
+
+async def _leading(service: JobService, pool: asyncpg.Pool) -> Scheduler:
+    scheduler = Scheduler(service, pool, service.settings)
+    await scheduler.lead()
+    return scheduler
+
+
+async def test_a_cron_tick_starts_one_ingestion_run(
+    service: JobService, pool: asyncpg.Pool, source: Source, engine: AsyncEngine
+) -> None:
+    await store_model(engine, ingested_model(source, cron="*/5 * * * *"), source="cron-test")
+    scheduler = await _leading(service, pool)
+    try:
+        assert "ingest:Customers" in scheduler.jobs()
+        run_id = await scheduler.fire_ingestion("Customers", T)
+        assert run_id is not None
+        assert await scheduler.fire_ingestion("Customers", T) is None  # the same tick again
+        await service.idle()
+        run = await run_of(pool, run_id)
+        assert (run.kind, run.trigger, run.idempotency_key) == (
+            "ingestion",
+            "schedule",
+            tick_key(T),
+        )
+        assert run.state == "succeeded", run.log_tail
+    finally:
+        await scheduler.step_down()
+
+
+async def test_a_datastore_ecoplane_does_not_ingest_is_not_scheduled(
+    service: JobService, pool: asyncpg.Pool, source: Source, engine: AsyncEngine
+) -> None:
+    await store_model(engine, ingested_model(source, "cdc", "*/5 * * * *"), source="cdc-cron")
+    scheduler = await _leading(service, pool)
+    try:
+        assert "ingest:Customers" not in scheduler.jobs()
+        assert await scheduler.fire_ingestion("Customers", T) is None  # refused, logged
+    finally:
+        await scheduler.step_down()

@@ -1,0 +1,1 @@
+"""The data ingestion worker: one batch of a datastore (`python -m workers.ingest DATASTORE`)."""
