@@ -67,13 +67,18 @@ class Resources:
 
 
 def with_example_path(settings: Settings) -> Settings:
-    """The settings with `examples/` on the python path when the example model is used (the
-    embedded default), so that its transformers' modules (acme_transformers.*) are found."""
+    """The settings for the example model when it is used (the embedded default): `examples/`
+    on the python path, so that its transformers' modules (acme_transformers.*) are found, and
+    no cron ingestions unless asked for (its datastores' sources are not reachable: every tick
+    would record a failed run)."""
     if not (settings.embedded and settings.load_example and EXAMPLE.is_dir()):
         return settings
-    if EXAMPLE.parent in settings.python_path:
-        return settings
-    return settings.model_copy(update={"python_path": [*settings.python_path, EXAMPLE.parent]})
+    update: dict[str, object] = {}
+    if EXAMPLE.parent not in settings.python_path:
+        update["python_path"] = [*settings.python_path, EXAMPLE.parent]
+    if "ingestion_schedule" not in settings.model_fields_set:
+        update["ingestion_schedule"] = False
+    return settings.model_copy(update=update) if update else settings
 
 
 def with_local_operator(settings: Settings) -> Settings:

@@ -268,6 +268,11 @@ class Settings(BaseSettings):
     scheduler: bool = Field(
         default=True, description="take part in the leader election and run the scheduler"
     )
+    ingestion_schedule: bool = Field(
+        default=True,
+        description="start each ingested datastore's ingestion on its cron trigger (the embedded "
+        "example turns this off unless it is set: its sources are not reachable)",
+    )
     leader_retry_seconds: float = Field(
         default=2.0,
         gt=0,

@@ -112,7 +112,11 @@ class Scheduler:
             return
         async with acquire(self.pool) as connection:
             found = await schedules(connection, version_id)
-            ingestions = await ingestion_schedules(connection, version_id)
+            ingestions = (
+                await ingestion_schedules(connection, version_id)
+                if self.settings.ingestion_schedule
+                else []
+            )
         if self.apscheduler is None:  # stepped down meanwhile
             return
         self._schedule(found, ingestions)

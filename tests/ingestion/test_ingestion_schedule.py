@@ -15,8 +15,9 @@ from app.db.engine import create_pool
 from app.jobs.runners.local import LocalRunner
 from app.jobs.scheduler import Scheduler, tick_key
 from app.jobs.service import JobService
-from app.resources import with_run_subscribers
+from app.resources import with_example_path, with_run_subscribers
 from app.security.secrets.run_secrets import run_secrets
+from app.settings import Settings
 from tests.ingestion.conftest import Source
 from tests.ingestion.runs import give_source_login, ingested_model, settings_for
 from tests.jobs.conftest import run_of
@@ -83,3 +84,28 @@ async def test_a_datastore_ecoplane_does_not_ingest_is_not_scheduled(
         assert await scheduler.fire_ingestion("Customers", T) is None  # refused, logged
     finally:
         await scheduler.step_down()
+
+
+async def test_with_the_schedule_off_no_ingestion_is_scheduled(
+    service: JobService, pool: asyncpg.Pool, source: Source, engine: AsyncEngine
+) -> None:
+    await store_model(engine, ingested_model(source, cron="*/5 * * * *"), source="cron-off")
+    off = service.settings.model_copy(update={"ingestion_schedule": False})
+    scheduler = Scheduler(service, pool, off)
+    await scheduler.lead()
+    try:
+        assert "ingest:Customers" not in scheduler.jobs()
+        assert "reconcile" in scheduler.jobs()  # the rest is scheduled as before
+    finally:
+        await scheduler.step_down()
+
+
+def test_the_example_is_not_ingested_on_its_cron_unless_asked(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("ECOPLANE_INGESTION_SCHEDULE", raising=False)
+    assert Settings().ingestion_schedule is True
+    assert with_example_path(Settings()).ingestion_schedule is False  # its sources are not real
+    assert with_example_path(Settings(load_example=False)).ingestion_schedule is True
+    monkeypatch.setenv("ECOPLANE_INGESTION_SCHEDULE", "true")
+    assert with_example_path(Settings()).ingestion_schedule is True  # set: kept
