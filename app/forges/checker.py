@@ -17,8 +17,6 @@ from app.catalog.rebuild import model_of_version
 from app.db.model_versions import active_version_id
 from app.ecosystem.approvals import Assessment, assess
 from app.ecosystem.diff import diff_models
-from app.ecosystem.limits import limits_of
-from app.ecosystem.loader import ModelTooLargeError, ModelUnreadableError, load_directory
 from app.ecosystem.model import Model
 from app.ecosystem.owners import OwnerKind
 from app.ecosystem.problems import Problem, Severity
@@ -27,11 +25,11 @@ from app.forges import checks
 from app.forges.api import ForgeError
 from app.forges.forge import Forge
 from app.forges.verdict import Standing, Verdict, build_verdict
-from app.gitsource.git import CommitUnusableError, GitError, Repository
+from app.gitsource.git import GitError, Repository
+from app.gitsource.pipeline import UNREADABLE_COMMIT, load_commit
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.checks")
-UNUSABLE = (ModelUnreadableError, ModelTooLargeError, CommitUnusableError)
 MAX_DELAY = 900.0  # a pending check is tried at least every 15 minutes
 
 
@@ -100,7 +98,7 @@ class Checker:
         """The verdict on the head: its problems, changes, and approvals needed and given."""
         try:
             head = await self._load(check["head_sha"])
-        except UNUSABLE as error:
+        except UNREADABLE_COMMIT as error:
             problem = Problem(
                 Severity.ERROR, "model-unreadable", str(getattr(error, "detail", error)), "", ""
             )
@@ -115,10 +113,9 @@ class Checker:
 
     async def _load(self, commit: str) -> Model:
         await self.repository.fetch()
-        resolved = await self.repository.resolve(commit)
-        subdir, limit = self.settings.model_subdir, self.settings.max_commit_bytes
-        async with self.repository.checkout(resolved, subdir, limit) as directory:
-            return await asyncio.to_thread(load_directory, directory, limits_of(self.settings))
+        return await load_commit(
+            self.repository, await self.repository.resolve(commit), self.settings
+        )
 
     async def _standing(self, assessment: Assessment, approvers: list[str]) -> Standing:
         """Which approver stands for each owner of the forge: the user, or a member of the team."""

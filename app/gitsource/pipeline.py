@@ -43,13 +43,19 @@ from app.gitsource.git import CommitUnusableError, Repository
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.ingest")
-# what the commit itself causes: ingesting it again fails the same way
-DETERMINISTIC = (
-    ModelUnreadableError,
-    ModelTooLargeError,
-    CommitUnusableError,
-    ModelNotStorableError,
-)
+# what a commit's model itself causes when it is read: reading it again fails the same way
+UNREADABLE_COMMIT = (ModelUnreadableError, ModelTooLargeError, CommitUnusableError)
+# ... or when it is stored: ingesting it again fails the same way
+DETERMINISTIC = (*UNREADABLE_COMMIT, ModelNotStorableError)
+
+
+async def load_commit(repository: Repository, commit: str, settings: Settings) -> Model:
+    """The model of a fetched commit: its model directory checked out within the commit's size
+    limit and loaded within the model limits, in a thread. Raises UNREADABLE_COMMIT's errors."""
+    async with repository.checkout(
+        commit, settings.model_subdir, settings.max_commit_bytes
+    ) as directory:
+        return await asyncio.to_thread(load_directory, directory, limits_of(settings))
 
 
 class Pipeline:
@@ -117,11 +123,7 @@ class Pipeline:
         await _finish(connection, ingest.id, stored, commit)
 
     async def _load(self, repository: Repository, commit: str) -> Model:
-        async with repository.checkout(
-            commit, self.settings.model_subdir, self.settings.max_commit_bytes
-        ) as directory:
-            limits = limits_of(self.settings)
-            return await asyncio.to_thread(load_directory, directory, limits)
+        return await load_commit(repository, commit, self.settings)
 
     async def _breaking(
         self, connection: asyncpg.Connection, model: Model, commit: str
