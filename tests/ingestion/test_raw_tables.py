@@ -39,8 +39,7 @@ async def test_a_batch_before_the_sync_fails_saying_so_and_writes_nothing(
     with pytest.raises(IngestionError) as missing:  # no sync yet: no raw table
         await batches.run_batch(control, warehouse, source.store(), source.login)
     assert missing.value.detail.startswith(
-        "the security sync has not applied the model to the raw tables yet:"
-        f" {TABLE} does not exist"
+        f"the security sync has not applied the model to the raw tables yet: {TABLE} does not exist"
     )
     await run_batch(control, warehouse, source.store(), source.login)
     await source.admin.execute("UPDATE crm_customers SET email = 'changed'")
