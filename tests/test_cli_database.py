@@ -39,7 +39,7 @@ def test_load_prints_the_version_and_counts(
     assert main(["load", str(EXAMPLES / "acme"), "--commit", "abc123"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["state"] == "active" and report["new"] is True
-    assert report["counts"]["datastores"] == 24 and report["counts"]["columns"] == 646
+    assert report["counts"]["datastores"] == 24 and report["counts"]["columns"] == 647
     assert {"parse", "validate", "write", "total"} <= set(report["timings"])
     assert _query(configured, "SELECT commit_sha FROM current_model_version") == "abc123"
     assert main(["load", str(EXAMPLES / "acme")]) == 0  # same content: the same version

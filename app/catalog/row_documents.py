@@ -224,6 +224,7 @@ def _group(row: Doc, sinks: list[Doc]) -> Doc:
         )
     group["sinks"] = [
         _fields(s, "datastore", "dataset", "columns", "allow_deprecated")
+        | ({"history": True} if s.get("history") else {})
         for s in sorted(sinks, key=itemgetter("ordinal"))
     ]
     return group

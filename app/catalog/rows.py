@@ -169,7 +169,7 @@ def _sinks(model: Model) -> Iterator[Row]:
                 columns = list(sink.columns) if sink.columns is not None else None
                 yield (
                     workspace.name, group.name, ordinal, sink.datastore, sink.dataset, columns,
-                    sink.allow_deprecated,
+                    sink.allow_deprecated, sink.history,
                 )  # fmt: skip
 
 

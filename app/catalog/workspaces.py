@@ -69,7 +69,7 @@ async def list_workspaces(
     return [dict(row) for row in rows]
 
 
-SINK_JSON = json_object("s", ("datastore", "dataset", "columns", "allow_deprecated"))
+SINK_JSON = json_object("s", ("datastore", "dataset", "columns", "allow_deprecated", "history"))
 GROUP_JSON = json_object(
     "g",
     ("name",),

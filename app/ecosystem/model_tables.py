@@ -220,6 +220,12 @@ MODEL_TABLES: dict[str, ModelTable] = {
                 "boolean",
                 required=True,
             ),
+            col(
+                "history",
+                "whether the workspace also gets a view of every version (forensic datasets)",
+                "boolean",
+                required=True,
+            ),
         ),
     ),
     "transformers": ModelTable(

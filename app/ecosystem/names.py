@@ -101,15 +101,38 @@ def transformer_role(transformer: str, prefix: str = "") -> str:
     return physical_name("", f"{prefix}dt_{transformer}")
 
 
+def ingestion_role(datastore: str, prefix: str = "") -> str:
+    """The login role a datastore's ingestion writes its raw tables as (`di_<datastore>`)."""
+    return physical_name("", f"{prefix}di_{datastore}")
+
+
+# a datastore's ingestion credentials are kept in the secret stores beside the transformers',
+# under `datastore.<name>`: no transformer name has a '.', so the two never meet
+INGESTION_KEY = "datastore."
+
+
+def ingestion_credentials(datastore: str) -> str:
+    """The secret stores' key of a datastore's ingestion login (`datastore.<name>`)."""
+    return f"{INGESTION_KEY}{datastore}"
+
+
+def history_view(datastore: str, dataset: str) -> str:
+    """The view of every version of a forensic dataset in a workspace (`<view>__history`)."""
+    return physical(f"{datastore}__{dataset}__history")
+
+
 def dns_label(text: str) -> str:
     """Lower-case letters, digits and '-', no '-' at either end (what Kubernetes names allow)."""
     return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", text.lower())).strip("-")
 
 
-def credentials_secret(transformer: str) -> str:
-    """Where a run finds a transformer's libpq-style credentials: `ecoplane-dt-<dns label>`
-    (the Kubernetes Secret's name, and the local store's `<data dir>/secrets/<name>.json`)."""
-    return f"ecoplane-dt-{dns_label(transformer)}"
+def credentials_secret(owner: str) -> str:
+    """Where a run finds a login role's libpq-style credentials: `ecoplane-dt-<dns label>` of a
+    transformer, `ecoplane-di-<dns label>` of a datastore's ingestion (key `datastore.<name>`):
+    the Kubernetes Secret's name, and the local store's `<data dir>/secrets/<name>.json`."""
+    if owner.startswith(INGESTION_KEY):
+        return f"ecoplane-di-{dns_label(owner[len(INGESTION_KEY) :])}"
+    return f"ecoplane-dt-{dns_label(owner)}"
 
 
 # the Kubernetes Secret listing the transformers whose credentials Secrets ecoplane wrote

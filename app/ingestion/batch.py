@@ -141,18 +141,22 @@ async def _stage_and_merge(
 
 
 async def _prepare(warehouse: asyncpg.Connection, tables: list[RawTable]) -> None:
-    """Stage every table, then check every raw table before changing any."""
-    await warehouse.execute("CREATE SCHEMA IF NOT EXISTS raw")
-    statements, problems = [], []
+    """Stage every table, then check every raw table against the model: the batch changes no
+    table's shape (the security sync does), so one that differs fails it before any write."""
+    behind, problems = [], []
     for table in tables:
         await warehouse.execute(create_stage(table))
-        more, wrong = await evolution(warehouse, table)
-        statements += more
+        late, wrong = await evolution(warehouse, table)
+        behind += late
         problems += wrong
     if problems:
         raise IngestionError("the raw tables cannot follow the model: " + "; ".join(problems))
-    for statement in statements:
-        await warehouse.execute(statement)
+    if behind:
+        raise IngestionError(
+            "the security sync has not applied the model to the raw tables yet: "
+            + "; ".join(behind)
+            + " (the sync creates and evolves them; run it, then ingest again)"
+        )
 
 
 async def _key(warehouse: asyncpg.Connection, table: RawTable) -> None:

@@ -1,19 +1,23 @@
-"""What an ingestion writes: a datastore's datasets as raw tables (pure: no I/O)."""
+"""What an ingestion writes: a datastore's datasets as raw tables (pure: no I/O).
+
+The tables themselves are made and evolved by the security sync (app/security/raw.py); a batch
+only checks them against the model and writes their rows as `di_<datastore>`."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from app.ecosystem.model import Datastore
-from app.ecosystem.spec.datastore import Ingestion, IngestionKind, Milestoning
+from app.ecosystem.spec.datastore import RUNNABLE_KINDS, Ingestion, Milestoning
 from app.errors import AppError
 from app.security import names
-from app.security.desired import RAW_SCHEMA
+from app.security.objects import RAW_SCHEMA
+from app.security.raw import BATCH_IN as BATCH_IN
+from app.security.raw import BATCH_OUT as BATCH_OUT
 from app.security.warehouses.postgres_sql import qualified, quote_ident
 from app.security.warehouses.postgres_types import postgres_type
 
-RUNNABLE = (IngestionKind.SQL_SNAPSHOT, IngestionKind.SQL_WATERMARK)
-BATCH_IN, BATCH_OUT = "ecoplane_batch_in", "ecoplane_batch_out"  # forensic milestones
+RUNNABLE = RUNNABLE_KINDS
 
 
 class IngestionError(AppError):
@@ -116,19 +120,3 @@ def column_list(columns: tuple[RawColumn, ...], alias: str = "") -> str:
 def column_definitions(table: RawTable) -> list[str]:
     """`"a" bigint NOT NULL`, ...: the modelled columns as a table declares them."""
     return [f"{c.quoted} {c.type}" + ("" if c.nullable else " NOT NULL") for c in table.columns]
-
-
-def create_raw_table(table: RawTable) -> str:
-    """CREATE TABLE of a raw table: live keyed by the primary key, forensic by key and batch."""
-    columns = column_definitions(table)
-    keys = [c.quoted for c in table.keys]
-    if table.milestoning is Milestoning.FORENSIC:
-        columns += [f"{BATCH_IN} bigint NOT NULL", f"{BATCH_OUT} bigint"]
-        keys.append(BATCH_IN)
-    columns.append(f"PRIMARY KEY ({', '.join(keys)})")
-    return f"CREATE TABLE {table.qualified} ({', '.join(columns)})"
-
-
-def add_column(table: RawTable, column: RawColumn) -> str:
-    """ALTER TABLE adding a new nullable modelled column."""
-    return f"ALTER TABLE {table.qualified} ADD COLUMN {column.quoted} {column.type}"

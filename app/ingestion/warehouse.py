@@ -1,4 +1,10 @@
-"""The raw tables in the warehouse: created from the model, evolved, or refused with the columns."""
+"""The raw tables in the warehouse, checked against the model before a batch writes them.
+
+The security sync creates and evolves them (app/security/plan_tables.py); a batch, which runs as
+`di_<datastore>` and may change no table's shape, only reads the catalog: a table that is missing
+or lacks a new column is behind the model (the sync has not applied it yet); one that cannot
+follow the model is named with its columns. Either fails the batch before anything is written.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,8 @@ import asyncpg
 
 from app.ecosystem.spec.datastore import Milestoning
 from app.ingestion.merge import stage_name
-from app.ingestion.tables import BATCH_IN, BATCH_OUT, RawTable, add_column, create_raw_table
-from app.security.desired import RAW_SCHEMA
+from app.ingestion.tables import BATCH_IN, BATCH_OUT, RawTable
+from app.security.objects import RAW_SCHEMA
 from app.security.warehouses.postgres_sql import quote_ident
 
 COLUMNS = (
@@ -36,20 +42,20 @@ async def _columns(connection: asyncpg.Connection, relation: str) -> dict[str, F
 
 
 async def evolution(connection: asyncpg.Connection, table: RawTable) -> tuple[list[str], list[str]]:
-    """The statements bringing a raw table to the model, and what cannot be (both may be empty).
+    """How a raw table is behind the model (the sync will bring it), and what cannot follow it.
 
     The staging table must exist: its columns are the model's, typed by the warehouse itself.
     """
     wanted = await _columns(connection, quote_ident(stage_name(table)))
     have = await _columns(connection, table.qualified)
-    if not have:
-        return [create_raw_table(table)], []
     where = f"{RAW_SCHEMA}.{table.name}"
-    statements, problems = [], []
+    if not have:
+        return [f"{where} does not exist"], []
+    behind, problems = [], []
     for column in table.columns:
         found, model_type = have.get(column.physical), wanted[column.physical].type
         if found is None and column.nullable and not column.key:
-            statements.append(add_column(table, column))
+            behind.append(f"{where} lacks the new column {column.physical}")
         elif found is None:
             problems.append(f"{where}: new column {column.physical} is not nullable or in the key")
         elif found.type != model_type:
@@ -70,4 +76,4 @@ async def evolution(connection: asyncpg.Connection, table: RawTable) -> tuple[li
     if forensic != (BATCH_IN in have):
         kept = "every version" if BATCH_IN in have else "current rows only"
         problems.append(f"{where} keeps {kept}; the model says {table.milestoning.value}")
-    return statements, problems
+    return behind, problems

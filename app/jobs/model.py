@@ -130,6 +130,18 @@ class IngestionCode:
     credential: str | None
 
 
+async def ingestion_credential(
+    connection: asyncpg.Connection, version_id: int, name: str
+) -> str | None:
+    """The source login a version's datastore names (`ingestion.credential`), if any."""
+    found: str | None = await connection.fetchval(
+        "SELECT ingestion_credential FROM model_datastores WHERE version_id = $1 AND name = $2",
+        version_id,
+        name,
+    )
+    return found
+
+
 async def active_ingestion(connection: asyncpg.Connection, name: str) -> tuple[int, IngestionCode]:
     """The active version and its datastore's ingestion; NotFound, NoActiveModel, NotIngested."""
     row = await connection.fetchrow(

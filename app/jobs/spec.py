@@ -2,7 +2,8 @@
 
 A `JobSpec` is runner-neutral: the local runner starts it as a child process, the Kubernetes
 runner sends it as a `batch/v1` Job (`job_body`). Credentials appear only as `SecretRef`s
-(Secret `ecoplane-dt-<name>`, libpq-style keys): never as values.
+(Secret `ecoplane-dt-<name>`, or `ecoplane-di-<name>` of an ingestion, libpq-style keys): never
+as values.
 """
 
 from __future__ import annotations
@@ -13,7 +14,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from app.db.run_table import RunKind
-from app.ecosystem.names import credentials_secret, dns_label, output_schema, workspace_schema
+from app.ecosystem.names import (
+    credentials_secret,
+    dns_label,
+    ingestion_credentials,
+    output_schema,
+    workspace_schema,
+)
 from app.settings import Settings
 
 PG_KEYS = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
@@ -208,15 +215,14 @@ def ingestion_job(
 ) -> JobSpec:
     """The spec of one data ingestion run: `python -m workers.ingest DATASTORE`, a batch.
 
-    Until each datastore has a login role of its own, the worker writes the warehouse with the
-    admin URL (Secret `ecoplane-admin`, as the security sync); the source login comes from the
-    secret `ingestion.credential` names."""
+    The worker writes the warehouse as the datastore's own login role `di_<datastore>` (libpq
+    keys of the Secret `ecoplane-di-<name>` the security sync writes), never as the admin; it
+    records the batch with the control-plane URL (Secret `ecoplane-admin`, key `database-url`);
+    the source login comes from the secret `ingestion.credential` names."""
     module = worker_module("ingest")
-    admin = "ecoplane-admin"
-    secret_env = {
-        "ECOPLANE_DATABASE_URL": SecretRef(admin, "database-url"),
-        "ECOPLANE_WAREHOUSE_URL": SecretRef(admin, "warehouse-url"),
-    }
+    own = credentials_secret(ingestion_credentials(datastore))
+    secret_env = {key: SecretRef(own, key) for key in PG_KEYS}
+    secret_env["ECOPLANE_DATABASE_URL"] = SecretRef("ecoplane-admin", "database-url")
     if credential:
         source = source_secret(credential)
         secret_env[SOURCE_USER] = SecretRef(source, "user")

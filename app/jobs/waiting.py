@@ -1,7 +1,7 @@
 """Runs that wait for the security sync: asked for while the sync that makes their role runs.
 
-A transformer's run refused for want of credentials while a security-sync run is queued or
-running stays queued, its reason `waiting for the security sync (run <id>)`. Whoever records that
+A transformer's run (or a datastore's ingestion, which runs as `di_<datastore>`) refused for
+want of credentials while a security-sync run is queued or running stays queued, its reason `waiting for the security sync (run <id>)`. Whoever records that
 sync's end (the process following it, reconciliation, a cancel) hands the waiting runs over: it
 starts them when the sync succeeded and fails them, naming the sync run, when it did not. The
 wait is marked in one statement that holds the sync's row, so a sync cannot end unseen between
@@ -16,10 +16,10 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from app.db.run_table import ACTIVE, ACTIVE_STATES, RunKind, RunState
-from app.jobs.model import transformer_code
+from app.jobs.model import ingestion_credential, transformer_code
 from app.jobs.pooled import acquire
 from app.jobs.runs import FIELDS, Run
-from app.jobs.spec import JobSpec, transformer_job
+from app.jobs.spec import JobSpec, ingestion_job, transformer_job
 from app.settings import Settings
 
 log = logging.getLogger("ecoplane.jobs")
@@ -34,7 +34,7 @@ WAIT = (
     " WHERE r.id = $1 AND r.state = 'queued' RETURNING sync.id"
 )
 WAITERS = "state = 'queued' AND starts_with(reason, $1)"
-RESUME = f"UPDATE runs SET reason = NULL WHERE {WAITERS} RETURNING id, target, version_id"
+RESUME = f"UPDATE runs SET reason = NULL WHERE {WAITERS} RETURNING id, kind, target, version_id"
 FAIL = (
     "UPDATE runs SET state = 'failed', reason = $2, attempts = 0, finished_at = now()"
     f" WHERE {WAITERS} RETURNING {FIELDS}"
@@ -92,12 +92,19 @@ class SyncWaits:
             return
         async with acquire(self.pool) as connection:
             resumed = await connection.fetch(RESUME, WAITING)
-            codes = [
-                await transformer_code(connection, r["version_id"], r["target"]) for r in resumed
-            ]
-        for row, code in zip(resumed, codes, strict=True):
+            specs = [await self._spec(connection, row) for row in resumed]
+        for row, spec in zip(resumed, specs, strict=True):
             log.info("run %s starts: the security sync run %s succeeded", row["id"], sync.id)
-            self.follow(row["id"], transformer_job(code, row["id"], self.settings))
+            self.follow(row["id"], spec)
+
+    async def _spec(self, connection: asyncpg.Connection, row: asyncpg.Record) -> JobSpec:
+        """The spec of a run that waited: a datastore's ingestion, or a transformer's run."""
+        run_id, target, version = row["id"], row["target"], row["version_id"]
+        if row["kind"] == RunKind.INGESTION:
+            credential = await ingestion_credential(connection, version, target)
+            return ingestion_job(target, credential, run_id, self.settings)
+        code = await transformer_code(connection, version, target)
+        return transformer_job(code, run_id, self.settings)
 
     async def settle(self, active: list[Run]) -> None:
         """Hand over waiting runs no sync will (theirs ended, no other is active): by the last."""

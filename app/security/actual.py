@@ -29,6 +29,11 @@ class Relation:
     numbers: tuple[int, ...] = ()  # attnum of each column
     oid: int = 0
     reads: tuple[int, ...] = ()  # a view's: relation oid * 10000 + attnum it reads, sorted
+    # a table's, by column: its type as the warehouse renders a model type (Warehouse.column_type),
+    # whether it is not null; and the columns of its primary key
+    types: tuple[str, ...] = ()
+    not_null: tuple[bool, ...] = ()
+    keys: frozenset[str] = frozenset()
 
     def packed(self) -> dict[str, int]:
         """How a view that reads each column records it (oid * 10000 + attnum), by column."""

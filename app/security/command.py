@@ -13,6 +13,7 @@ from app.db.engine import database_url
 from app.db.urls import asyncpg_dsn
 from app.errors import AppError, DatabaseUnavailableError
 from app.security.service import Outcome, apply_sync, plan_document, plan_sync, warehouse_sync
+from app.security.sync import refusal
 from app.settings import Settings
 
 EXIT_CONVERGED, EXIT_FAILED, EXIT_CHANGES = 0, 1, 2
@@ -33,6 +34,9 @@ async def run_security(
     if mode == "check":
         changes = len(outcome.plan.operations) + len(outcome.plan.obsolete_secrets)
         print(f"{changes} change(s) to apply" if changes else "converged", file=out)
+        if outcome.plan.refused:  # an apply would fail: the check says so
+            print(refusal(outcome.plan), file=sys.stderr)
+            return EXIT_FAILED
         return EXIT_CHANGES if outcome.plan.changes else EXIT_CONVERGED
     print(json.dumps(plan_document(outcome), indent=2), file=out)
     return EXIT_CONVERGED

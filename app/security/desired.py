@@ -4,20 +4,33 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from typing import NamedTuple
 
-from app.ecosystem.coltypes import ColumnType, parse_type
-from app.ecosystem.model import Model, Transformer, Workspace
+from app.ecosystem.coltypes import parse_type
+from app.ecosystem.model import Datastore, Model, Transformer, Workspace
 from app.ecosystem.names import credentials_secret
 from app.ecosystem.spec.datastore import Dataset
 from app.ecosystem.spec.workspace import Sink
 from app.errors import ConflictError
 from app.security import names
+from app.security.objects import RAW_SCHEMA, ColumnSpec, Grant, RoleSpec, TableSpec, ViewSpec
+from app.security.raw import (
+    BATCH_IN,
+    BATCH_OUT,
+    DATABASE_PRIVILEGES,
+    RAW_WRITES,
+    forensic,
+    ingested,
+    is_ingested,
+    raw_table_specs,
+)
 from app.settings import MARKER_ROLE
 
 log = logging.getLogger(__name__)
 
-RAW_SCHEMA = "raw"
+__all__ = [
+    "MARKER", "MEMBER", "RAW_SCHEMA", "ColumnSpec", "Desired", "Grant", "NameCollisionError",
+    "RoleSpec", "TableSpec", "ViewSpec", "desired_state",
+]  # fmt: skip
 MARKER = MARKER_ROLE  # of an installation without a role prefix
 MEMBER = "MEMBER"
 TABLE_WRITES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
@@ -27,62 +40,6 @@ class NameCollisionError(ConflictError):
     """Two entities of the model would share a warehouse name: the sync refuses the model."""
 
     type = "security-name-collision"
-
-
-class Grant(NamedTuple):
-    """One privilege of a grantee: on a database, schema, table, column, default ACL or role.
-
-    `on` is database|schema|table|sequence|column|default|role; for `default`, `name` is the
-    object kind (TABLES) in `schema`; for `role`, `name` is the group and the privilege MEMBER.
-    """
-
-    on: str
-    schema: str
-    name: str
-    column: str
-    privilege: str
-    grantee: str
-
-
-@dataclass(frozen=True, slots=True)
-class RoleSpec:
-    """A managed role: a transformer's login role, a workspace's read role, or the marker."""
-
-    name: str
-    login: bool
-    connection_limit: int = -1
-    transformer: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class ColumnSpec:
-    """A column of an output table."""
-
-    name: str
-    type: ColumnType  # the model's, parsed: the warehouse renders it as one of its own
-    nullable: bool
-    primary_key: bool
-
-
-@dataclass(frozen=True, slots=True)
-class TableSpec:
-    """An output table of a transformer."""
-
-    schema: str
-    name: str
-    columns: tuple[ColumnSpec, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class ViewSpec:
-    """A workspace view selecting exactly the sunk columns of a source table."""
-
-    schema: str
-    name: str
-    source_schema: str
-    source_table: str
-    columns: tuple[str, ...]
-    sink: str  # Datastore.dataset, for messages
 
 
 @dataclass(slots=True)
@@ -96,7 +53,7 @@ class Desired:
     tables: dict[tuple[str, str], TableSpec] = field(default_factory=dict)
     views: dict[tuple[str, str], ViewSpec] = field(default_factory=dict)
     grants: set[Grant] = field(default_factory=set)
-    credentials: dict[str, str] = field(default_factory=dict)  # transformer -> role
+    credentials: dict[str, str] = field(default_factory=dict)  # store key -> login role
     problems: list[str] = field(default_factory=list)
     # "<kind> <warehouse name>" -> the entity that has it: each name has one owner
     owners: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -109,6 +66,8 @@ def desired_state(
     desired = Desired(marker, role_prefix)
     _add_role(desired, RoleSpec(marker, login=False), "the marker role")
     _raw_tables(desired, model)
+    for store in ingested(model):
+        _ingestion(desired, store, connection_limit)
     for workspace in sorted(model.workspaces.values(), key=lambda w: w.name):
         _workspace(desired, model, workspace)
     for transformer in sorted(model.transformers.values(), key=lambda t: t.name):
@@ -149,6 +108,25 @@ def _raw_tables(desired: Desired, model: Model) -> None:
                 )
 
 
+def _ingestion(desired: Desired, store: Datastore, limit: int) -> None:
+    """An ingested datastore: its raw tables, and `di_<datastore>`, which may write only those
+    (and connect, and make the temporary tables it stages rows in)."""
+    owner = f"datastore {store.name!r}"
+    role = names.ingestion_role(store.name, desired.role_prefix)
+    key = names.ingestion_credentials(store.name)
+    _add_role(desired, RoleSpec(role, login=True, connection_limit=limit, transformer=key), owner)
+    _claim(desired, "credentials Secret", credentials_secret(key), owner)
+    desired.credentials[key] = role
+    if RAW_SCHEMA not in desired.schemas:
+        desired.schemas[RAW_SCHEMA] = "raw tables of ingested datastores"
+    # the database is the warehouse's own: named '' (the sync's connection is in it)
+    desired.grants |= {Grant("database", "", "", "", p, role) for p in DATABASE_PRIVILEGES}
+    desired.grants.add(Grant("schema", "", RAW_SCHEMA, "", "USAGE", role))
+    for table in raw_table_specs(store):
+        desired.tables[(RAW_SCHEMA, table.name)] = table  # its name was claimed with the raw tables
+        desired.grants |= {Grant("table", RAW_SCHEMA, table.name, "", p, role) for p in RAW_WRITES}
+
+
 def _add_role(desired: Desired, spec: RoleSpec, owner: str) -> None:
     _claim(desired, "role", spec.name, owner)
     desired.roles[spec.name] = spec
@@ -170,48 +148,63 @@ def _workspace(desired: Desired, model: Model, workspace: Workspace) -> None:
     desired.grants.add(Grant("schema", "", schema, "", "USAGE", reader))
     desired.grants.add(Grant("default", schema, "TABLES", "", "SELECT", reader))
     for (store, dataset), columns in _sunk(workspace).items():
-        view = _view(desired, model, schema, store, dataset, columns)
-        if view is not None:
+        for view in _views(desired, model, schema, store, dataset, columns):
             _claim(desired, "view", f"{schema}.{view.name}", f"{owner}'s sink {view.sink!r}")
             desired.views[(schema, view.name)] = view
             desired.grants.add(Grant("table", schema, view.name, "", "SELECT", reader))
 
 
-def _sunk(workspace: Workspace) -> dict[tuple[str, str], list[str] | None]:
-    """The datasets a workspace sinks, with their columns (None: all); repeated sinks merged."""
-    merged: dict[tuple[str, str], list[str] | None] = {}
+Sunk = tuple[list[str] | None, bool]  # the columns (None: all), and whether history is asked
+
+
+def _sunk(workspace: Workspace) -> dict[tuple[str, str], Sunk]:
+    """The datasets a workspace sinks, with their columns (None: all) and whether one of the
+    sinks asks for its history; repeated sinks merged."""
+    merged: dict[tuple[str, str], Sunk] = {}
     sinks: list[Sink] = [s for g in workspace.spec.dataset_groups for s in g.sinks]
     for sink in sinks:
         key = (sink.datastore, sink.dataset)
-        before = merged.get(key, [])
+        before, history = merged.get(key, ([], False))
+        history = history or sink.history
         if (key in merged and before is None) or sink.columns is None:
-            merged[key] = None
+            merged[key] = (None, history)
         else:
             assert before is not None
-            merged[key] = before + [c for c in sink.columns if c not in before]
+            merged[key] = (before + [c for c in sink.columns if c not in before], history)
     return merged
 
 
-def _view(
-    desired: Desired, model: Model, schema: str, store: str, name: str, columns: list[str] | None
-) -> ViewSpec | None:
+def _views(
+    desired: Desired, model: Model, schema: str, store: str, name: str, sunk: Sunk
+) -> list[ViewSpec]:
+    """A sink's view (of current rows, over a forensic table) and, when asked, its history view."""
+    columns, history = sunk
     datastore = model.datastores.get(store)
     dataset = datastore.datasets.get(name) if datastore else None
     if datastore is None or dataset is None:
         desired.problems.append(f"{schema}: sink {store}.{name} names no dataset; no view")
-        return None
+        return []
     if datastore.producer is not None:
         source = (names.output_schema(datastore.producer), names.physical(name))
     else:
         source = (RAW_SCHEMA, names.raw_table(store, name))
-    wanted = [c.name for c in dataset.columns if columns is None or c.name in columns]
-    return ViewSpec(
-        schema,
-        names.raw_table(store, name),
-        *source,
-        tuple(names.physical(c) for c in wanted),
-        f"{store}.{name}",
+    wanted = tuple(
+        names.physical(c.name) for c in dataset.columns if columns is None or c.name in columns
     )
+    versions = datastore.producer is None and is_ingested(datastore) and forensic(datastore)
+    sink = f"{store}.{name}"
+    views = [ViewSpec(schema, names.raw_table(store, name), *source, wanted, sink, versions)]
+    if versions and history:
+        views.append(
+            ViewSpec(
+                schema,
+                names.history_view(store, name),
+                *source,
+                (*wanted, BATCH_IN, BATCH_OUT),
+                f"{sink} (history)",
+            )
+        )
+    return views
 
 
 def _transformer(desired: Desired, model: Model, transformer: Transformer, limit: int) -> None:

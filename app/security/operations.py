@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import IntEnum
 
-from app.security.desired import Grant, RoleSpec, TableSpec, ViewSpec
+from app.security.objects import ColumnSpec, Grant, RoleSpec, TableSpec, ViewSpec
 from app.security.secrets.base import SecretInfo
 
 
@@ -55,10 +55,21 @@ class RoleDrop:
     heir: str
 
 
+@dataclass(frozen=True, slots=True)
+class ColumnAdd:
+    """A new nullable column of a raw table."""
+
+    schema: str
+    table: str
+    column: ColumnSpec
+
+
 # create/alter role and set password: RoleSpec; create/drop schema: SchemaSpec; create table:
-# TableSpec; create/replace view: ViewSpec; drop view: ObjectName; grant/revoke: Privileges;
-# drop role: RoleDrop
-Subject = RoleSpec | SchemaSpec | TableSpec | ViewSpec | ObjectName | Privileges | RoleDrop
+# TableSpec; add column: ColumnAdd; create/replace view: ViewSpec; drop view: ObjectName;
+# grant/revoke: Privileges; drop role: RoleDrop
+Subject = (
+    RoleSpec | SchemaSpec | TableSpec | ColumnAdd | ViewSpec | ObjectName | Privileges | RoleDrop
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,12 +86,18 @@ class Operation:
 
 @dataclass(slots=True)
 class Plan:
-    """Operations in order, plus what is pending, what is wrong, and secrets to delete."""
+    """Operations in order, plus what is pending, what is wrong, and secrets to delete.
+
+    `refused`: raw tables that cannot follow the model (a type change, a new not-null column,
+    a changed key, a change of milestoning...), each naming the columns: nothing of such a
+    table changes, the rest of the plan is applied, and the sync then fails saying so.
+    """
 
     operations: list[Operation] = field(default_factory=list)
     pending: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     obsolete_secrets: list[str] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
     @property
     def changes(self) -> bool:

@@ -2,22 +2,29 @@
 
 from __future__ import annotations
 
+from app.ecosystem.names import INGESTION_KEY
 from app.security.actual import Actual
 from app.security.desired import Desired, RoleSpec, ViewSpec
 from app.security.operations import Credentialing, Operation, Phase, Plan, SchemaSpec
 from app.security.plan_grants import plan_drops, plan_grants
+from app.security.plan_tables import ColumnTypes, plan_tables
 from app.security.views import same_definition
 
 __all__ = ["Credentialing", "Operation", "Phase", "Plan", "build_plan"]
 Key = tuple[str, str]
 
 
-def build_plan(desired: Desired, actual: Actual, secrets: Credentialing) -> Plan:
-    """The operations, in phase order: roles, schemas, tables, views, revokes, grants, drops."""
+def build_plan(
+    desired: Desired, actual: Actual, secrets: Credentialing, column_type: ColumnTypes = str
+) -> Plan:
+    """The operations, in phase order: roles, schemas, tables, views, revokes, grants, drops.
+
+    `column_type`: a model column type as the warehouse's catalog (`actual`) shows it, to
+    compare raw tables with the model (the warehouse's `column_type`)."""
     plan = Plan(problems=list(desired.problems))
     blocked = _roles(plan, desired, actual, secrets)
     _schemas(plan, desired, actual)
-    _tables(plan, desired, actual)
+    plan_tables(plan, desired, actual, column_type)
     fresh, absent = _views(plan, desired, actual)
     plan_grants(plan, desired, actual, blocked, fresh, absent)
     plan_drops(plan, desired, actual)
@@ -32,7 +39,7 @@ def _roles(plan: Plan, desired: Desired, actual: Actual, secrets: Credentialing)
     for spec in desired.roles.values():
         found = actual.roles.get(spec.name)
         if found is None:
-            reason = "new transformer" if spec.login else "new managed role"
+            reason = _new_role(spec)
             credential = spec.transformer if spec.login else None
             plan.add(Phase.ROLES, "create role", spec.name, reason, spec, credential)
         elif not found.managed and spec.name != desired.marker:
@@ -48,6 +55,14 @@ def _roles(plan: Plan, desired: Desired, actual: Actual, secrets: Credentialing)
             if why:
                 plan.add(Phase.ROLES, "set password", spec.name, why, spec, spec.transformer)
     return blocked
+
+
+def _new_role(spec: RoleSpec) -> str:
+    if not spec.login:
+        return "new managed role"
+    return (
+        "new ingestion" if (spec.transformer or "").startswith(INGESTION_KEY) else "new transformer"
+    )
 
 
 def _password_reason(spec: RoleSpec, secrets: Credentialing) -> str | None:
@@ -69,12 +84,6 @@ def _schemas(plan: Plan, desired: Desired, actual: Actual) -> None:
     for name, purpose in desired.schemas.items():
         if name not in actual.schemas:
             plan.add(Phase.SCHEMAS, "create schema", name, purpose, SchemaSpec(name, purpose))
-
-
-def _tables(plan: Plan, desired: Desired, actual: Actual) -> None:
-    for key, table in desired.tables.items():
-        if key not in actual.relations:
-            plan.add(Phase.TABLES, "create table", ".".join(key), "output dataset", table)
 
 
 def _source_columns(desired: Desired, actual: Actual, view: ViewSpec) -> tuple[str, ...] | None:

@@ -62,7 +62,7 @@ def describe(grant: Grant) -> str:
     """A grant in words, for plans and the audit."""
     if grant.on == "role":
         return f"{grant.grantee} member of {grant.name}" if grant.privilege == MEMBER else ""
-    where = f"{grant.schema}.{grant.name}" if grant.schema else grant.name
+    where = f"{grant.schema}.{grant.name}" if grant.schema else grant.name or "(the warehouse)"
     column = f"({grant.column})" if grant.column else ""
     return f"{grant.privilege} on {grant.on} {where}{column} to {grant.grantee}"
 

@@ -110,5 +110,6 @@ def plan_document(outcome: Outcome) -> dict[str, Any]:
         ],
         "pending": plan.pending,
         "problems": plan.problems,
+        "refused": plan.refused,
         "obsoleteSecrets": plan.obsolete_secrets,
     }

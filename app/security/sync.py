@@ -28,6 +28,20 @@ class DropGuardError(ConflictError):
     type = "security-drop-guard"
 
 
+class RawTablesRefusedError(ConflictError):
+    """Raw tables that cannot follow the model: the rest was applied, these were not changed."""
+
+    type = "raw-tables-refused"
+
+
+def refusal(plan: Plan) -> str:
+    """Why the sync fails when raw tables cannot follow the model, naming every column."""
+    return (
+        "the raw tables cannot follow the model (left as they are; the rest of the model was"
+        " applied): " + "; ".join(plan.refused)
+    )
+
+
 class NotConvergedError(AppError):
     """Planning again right after apply still found changes."""
 
@@ -87,7 +101,7 @@ class SecuritySync:
                 self.store.inventory(),
             )
             secrets = Credentialing(self._inventory, datetime.now(UTC), self.config.max_age)
-            return build_plan(desired, actual, secrets)
+            return build_plan(desired, actual, secrets, self.warehouse.column_type)
 
     async def apply(
         self, target: Model | Desired, *, force: bool = False, committed: Committed | None = None
@@ -99,6 +113,7 @@ class SecuritySync:
         """
         plan, verifiers = await self._apply(target, force)
         if not plan.changes:
+            _refuse(plan)
             return Applied(plan, plan)  # nothing was sent: the plan itself is the verification
         if committed is not None and plan.operations:
             await committed(plan)
@@ -115,6 +130,7 @@ class SecuritySync:
                 f"planning again after apply still finds {len(verified.operations)} operations,"
                 f" the first: {shown}"
             )
+        _refuse(plan)
         return Applied(plan, verified)
 
     async def _apply(self, target: Model | Desired, force: bool) -> tuple[Plan, dict[str, str]]:
@@ -156,10 +172,18 @@ class SecuritySync:
         return fresh.password
 
 
+def _refuse(plan: Plan) -> None:
+    """Fail an applied sync whose plan refused raw tables (logged, with the columns)."""
+    if plan.refused:
+        log.error("security sync refused raw tables: %s", "; ".join(plan.refused))
+        raise RawTablesRefusedError(refusal(plan))
+
+
 __all__ = [
     "Applied",
     "DropGuardError",
     "NotConvergedError",
+    "RawTablesRefusedError",
     "SecuritySync",
     "SyncConfig",
     "WarehouseError",

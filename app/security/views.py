@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from app.security.actual import Relation
-from app.security.desired import ViewSpec
+from app.security.objects import ViewSpec
+from app.security.raw import BATCH_OUT
 
 
 def same_definition(found: Relation, source: dict[str, int] | None, view: ViewSpec) -> bool:
-    """True when the view (reading `source`: packed column numbers by name) exposes exactly the view's columns, in order, and reads nothing else.
+    """True when the view (reading `source`: packed column numbers by name) exposes exactly the view's columns, in order, and reads nothing else (a view of current rows: and the milestone its WHERE tests).
 
     What a view reads comes from pg_depend (relation and column). A hand edit that reads
     another column or relation, renames, adds or drops a column is a difference; one that
@@ -15,6 +16,7 @@ def same_definition(found: Relation, source: dict[str, int] | None, view: ViewSp
     """
     if found.columns != view.columns or source is None:
         return False
-    if any(c not in source for c in view.columns):
+    read = (*view.columns, BATCH_OUT) if view.current else view.columns  # its WHERE reads it
+    if any(c not in source for c in read):
         return False
-    return found.reads == tuple(sorted({source[c] for c in view.columns}))
+    return found.reads == tuple(sorted({source[c] for c in read}))

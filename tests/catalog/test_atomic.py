@@ -59,7 +59,7 @@ async def test_reader_during_a_load_sees_the_old_version_until_commit(
     assert len(seen_mid_load) == 16  # one look after every table
     assert set(seen_mid_load) == {before}
     assert before[0] == old.id and after[0] == new.id
-    assert after[1:] == (24, 646, 88) and before[1:] == (3, 124, 1)
+    assert after[1:] == (24, 647, 88) and before[1:] == (3, 125, 1)
 
 
 async def test_concurrent_readers_see_old_or_new_never_a_mix(

@@ -145,6 +145,7 @@ def policy(rendered: dict[str, list[Obj]]) -> Obj:
 @pytest.mark.parametrize("user", [API, SYNC])
 def test_ecoplane_writes_transformer_credentials(policy: Obj, operation: str, user: str) -> None:
     assert admits(policy, operation, user, _secret("ecoplane-dt-compute-exposures", CREDENTIALS))
+    assert admits(policy, operation, user, _secret("ecoplane-di-positions", CREDENTIALS))
 
 
 @pytest.mark.parametrize("operation", ["CREATE", "UPDATE", "DELETE"])
@@ -155,6 +156,8 @@ def test_ecoplane_writes_transformer_credentials(policy: Obj, operation: str, us
         _secret("ecoplane-admin", CREDENTIALS),  # a label alone is not enough
         _secret("ecoplane-dt-x"),  # nor the name alone
         _secret("ecoplane-dt-x", {"app.kubernetes.io/managed-by": "helm"}),
+        _secret("ecoplane-di-x"),  # an ingestion's, unlabelled
+        _secret("ecoplane-source-crm-reader", CREDENTIALS),  # a source login is the operator's
     ],
 )
 def test_ecoplane_may_not_touch_other_secrets(policy: Obj, operation: str, secret: Obj) -> None:

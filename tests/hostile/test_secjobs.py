@@ -15,6 +15,7 @@ import pytest
 from app.db.urls import asyncpg_dsn, with_database
 from app.ecosystem.model import Model
 from app.security.desired import desired_state
+from app.security.raw import ingested
 from app.security.secrets.local import LocalSecretStore
 from app.security.service import sync_config
 from app.security.sync import SecuritySync
@@ -82,7 +83,8 @@ async def test_two_installations_on_one_cluster_plan_nothing_about_each_other(
             empty = desired_state(Model(), install.config.marker, 10, install.config.role_prefix)
             ops = (await install.plan(empty)).operations
             dropped = [op.target for op in ops if op.action == "drop role"]
-            assert len(dropped) == len(acme_model.transformers) + len(acme_model.workspaces)
+            logins = len(acme_model.transformers) + len(ingested(acme_model))  # dt_ and di_
+            assert len(dropped) == logins + len(acme_model.workspaces)
             assert all(t.startswith(install.config.role_prefix) for t in dropped)
             shown = [install.warehouse.statement(op) for op in ops]
             assert not any(other.config.role_prefix in statement for statement in shown)

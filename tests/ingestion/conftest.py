@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 import pytest
@@ -12,8 +14,14 @@ from sqlalchemy.engine import make_url
 
 from app.db.urls import asyncpg_dsn, with_database
 from app.ecosystem.loader import load_texts
-from app.ecosystem.model import Datastore
+from app.ecosystem.model import Datastore, Model
+from app.ingestion import batch
+from app.ingestion.batches import BatchRecord
 from app.ingestion.source import SourceLogin
+from app.security.secrets.local import LocalSecretStore
+from app.security.sync import SecuritySync, SyncConfig
+from app.security.warehouses.base import Endpoint
+from app.security.warehouses.postgres import PostgresWarehouse
 from tests.ecosystem.modeltext import files
 
 STORE = """\
@@ -69,6 +77,37 @@ class Source:
         model = load_texts(files({"zones/usa/customers.yaml": text}))
         assert model.errors == 0, [p.as_line() for p in model.problems]
         return model.datastores["Customers"]
+
+
+async def sync_raw_tables(warehouse: asyncpg.Connection, store: Datastore) -> None:
+    """What the security sync does before a datastore is ingested: its raw tables made or
+    evolved from the model (and its di_ role; roles of a throwaway prefix, dropped with it)."""
+    prefix = f"t{uuid.uuid4().hex[:8]}_"
+    place = Endpoint("localhost", 5432, "warehouse")
+    sync = SecuritySync(
+        PostgresWarehouse(warehouse, place),
+        LocalSecretStore(Path(tempfile.mkdtemp(prefix="ingest-sync-"))),
+        SyncConfig(marker=f"{prefix}managed", role_prefix=prefix),
+    )
+    try:
+        await sync.apply(Model(datastores={store.name: store}))
+    finally:
+        for role in await warehouse.fetch(
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", prefix
+        ):
+            await warehouse.execute(f'DROP OWNED BY "{role[0]}"; DROP ROLE "{role[0]}"')
+
+
+async def run_batch(
+    control: asyncpg.Connection,
+    warehouse: asyncpg.Connection,
+    store: Datastore,
+    login: SourceLogin,
+    run_id: int | None = None,
+) -> BatchRecord:
+    """A batch after the security sync applied the datastore's model to its raw tables."""
+    await sync_raw_tables(warehouse, store)
+    return await batch.run_batch(control, warehouse, store, login, run_id)
 
 
 @pytest.fixture

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 from app.ecosystem.loader import load_texts
 from app.ecosystem.model import Model
 from app.jobs.spec import source_secret
+from app.security.command import run_security
 from app.settings import Settings
 from tests.ecosystem.modeltext import files
 from tests.ingestion.conftest import STORE, Source
@@ -43,14 +45,24 @@ def give_source_login(settings: Settings, source: Source, credential: str = "crm
     (secrets / f"{source_secret(credential)}.json").write_text(json.dumps(login))
 
 
-def settings_for(database_url: str, warehouse_url: str, data_dir: Path, **more: object) -> Settings:
-    """The service's settings: the test's warehouse and data directory, no scheduler, no
-    security sync after an activation (the tests' roles are not made)."""
+def settings_for(
+    database_url: str, warehouse_url: str, data_dir: Path, prefix: str, **more: object
+) -> Settings:
+    """The service's settings: the test's warehouse, data directory and role prefix, no
+    scheduler, no security sync after an activation (the test applies it: `secure`)."""
     return Settings(
         database_url=database_url,
         warehouse_url=warehouse_url,
         data_dir=data_dir,
         scheduler=False,
         security_sync_on_activation=False,
+        role_prefix=prefix,
+        managed_marker=f"{prefix}managed",
         **more,  # type: ignore[arg-type]
     )
+
+
+async def secure(settings: Settings) -> None:
+    """The security sync applied to the active model: the raw tables, di_customers and the
+    reader's dt_ role made, their credentials in the local store (as after an activation)."""
+    assert await run_security("apply", settings, out=io.StringIO()) == 0

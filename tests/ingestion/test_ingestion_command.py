@@ -16,13 +16,14 @@ from tests.ingestion.runs import (
     READER,
     give_source_login,
     ingested_model,
+    secure,
     settings_for,
 )
-from tests.jobs.conftest import give_credentials
 
 
 @pytest.fixture
 async def configured(
+    prefix: str,
     source: Source,
     engine: AsyncEngine,
     database_url: str,
@@ -32,9 +33,11 @@ async def configured(
 ) -> None:
     """The environment of the command: the test's databases and data directory."""
     await store_model(engine, ingested_model(source), source="ingestion-cli")
-    settings = settings_for(database_url, warehouse_url, tmp_path)
+    settings = settings_for(database_url, warehouse_url, tmp_path, prefix)
     give_source_login(settings, source)
-    await give_credentials(settings, READER)
+    await secure(settings)
+    monkeypatch.setenv("ECOPLANE_ROLE_PREFIX", prefix)
+    monkeypatch.setenv("ECOPLANE_MANAGED_MARKER", f"{prefix}managed")
     monkeypatch.setenv("ECOPLANE_DATABASE_URL", database_url)
     monkeypatch.setenv("ECOPLANE_WAREHOUSE_URL", warehouse_url)
     monkeypatch.setenv("ECOPLANE_DATA_DIR", str(tmp_path))

@@ -20,9 +20,10 @@ from tests.ingestion.runs import (
     READER,
     give_source_login,
     ingested_model,
+    secure,
     settings_for,
 )
-from tests.jobs.conftest import give_credentials, until
+from tests.jobs.conftest import until
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['operator']}"}
 READ = {"Authorization": f"Bearer {TOKENS['reader']}"}
@@ -30,15 +31,21 @@ READ = {"Authorization": f"Bearer {TOKENS['reader']}"}
 
 @pytest.fixture
 async def api(
-    source: Source, engine: AsyncEngine, database_url: str, warehouse_url: str, tmp_path: Path
+    prefix: str,
+    source: Source,
+    engine: AsyncEngine,
+    database_url: str,
+    warehouse_url: str,
+    tmp_path: Path,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The service with Customers ingested from the source; the reader has its credentials."""
+    """The service with Customers ingested from the source; the security sync applied (the raw
+    table, di_customers and the reader's role made, with their credentials)."""
     await store_model(engine, ingested_model(source), source="ingestion-test")
     settings = settings_for(
-        database_url, warehouse_url, tmp_path, tokens=token_entries(), anonymous_read=True
+        database_url, warehouse_url, tmp_path, prefix, tokens=token_entries(), anonymous_read=True
     )
     give_source_login(settings, source)
-    await give_credentials(settings, READER)
+    await secure(settings)
     async for client in client_for(settings):
         yield client
 

@@ -19,7 +19,7 @@ from app.resources import with_example_path, with_run_subscribers
 from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings
 from tests.ingestion.conftest import Source
-from tests.ingestion.runs import give_source_login, ingested_model, settings_for
+from tests.ingestion.runs import give_source_login, ingested_model, secure, settings_for
 from tests.jobs.conftest import run_of
 
 T = datetime(2026, 12, 2, 10, 5, tzinfo=UTC)
@@ -35,10 +35,15 @@ async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 @pytest.fixture
 async def service(
-    pool: asyncpg.Pool, source: Source, database_url: str, warehouse_url: str, tmp_path: Path
+    prefix: str,
+    pool: asyncpg.Pool,
+    source: Source,
+    database_url: str,
+    warehouse_url: str,
+    tmp_path: Path,
 ) -> AsyncIterator[JobService]:
     """A job service with the local runner; the source login in the local store."""
-    settings = settings_for(database_url, warehouse_url, tmp_path)
+    settings = settings_for(database_url, warehouse_url, tmp_path, prefix)
     give_source_login(settings, source)
     runner = LocalRunner(settings, run_secrets(settings), database_url)
     created = with_run_subscribers(JobService(pool, settings, runner))
@@ -56,6 +61,7 @@ async def test_a_cron_tick_starts_one_ingestion_run(
     service: JobService, pool: asyncpg.Pool, source: Source, engine: AsyncEngine
 ) -> None:
     await store_model(engine, ingested_model(source, cron="*/5 * * * *"), source="cron-test")
+    await secure(service.settings)  # the raw table and di_customers
     scheduler = await _leading(service, pool)
     try:
         assert "ingest:Customers" in scheduler.jobs()

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from app.ingestion.batch import run_batch
-from tests.ingestion.conftest import Source
+from tests.ingestion.conftest import Source, run_batch
 
 RAW = "raw.customers__customers"
 

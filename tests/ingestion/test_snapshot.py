@@ -6,10 +6,9 @@ import asyncpg
 import pytest
 
 from app.db.batch_table import BatchState
-from app.ingestion.batch import run_batch
 from app.ingestion.batches import list_batches
 from app.ingestion.tables import IngestionError
-from tests.ingestion.conftest import Source
+from tests.ingestion.conftest import Source, run_batch
 
 RAW = "raw.customers__customers"
 
@@ -111,7 +110,7 @@ async def test_a_drifted_source_fails_with_every_difference_before_anything_is_w
     assert "source of datastore 'Customers' differs from the model" in detail
     assert "public.crm_customers lacks column 'email'" in detail
     assert "public.crm_customers.balance: cannot cast type boolean to numeric" in detail
-    assert await warehouse.fetchval("SELECT to_regclass('raw.customers__customers')") is None
+    assert await warehouse.fetchval("SELECT count(*) FROM raw.customers__customers") == 0
     recorded = (await list_batches(control, "Customers", limit=5, offset=0))[0]
     assert [(b.state, b.reason) for b in recorded] == [(BatchState.FAILED, detail)]
 

@@ -6,7 +6,9 @@ import pytest
 
 from app.ecosystem.loader import load_texts
 from app.ecosystem.model import Datastore
-from app.ingestion.tables import IngestionError, create_raw_table, raw_tables
+from app.ingestion.tables import IngestionError, raw_tables
+from app.security.raw import raw_table_specs
+from app.security.warehouses.postgres_sql import create_table
 from tests.ecosystem.modeltext import CUSTOMERS, files
 
 
@@ -30,9 +32,10 @@ def test_a_forensic_raw_table_is_keyed_by_key_and_batch() -> None:
     store = _customers(
         "credential: crm_reader", "credential: crm_reader\n    milestoning: forensic"
     )
-    (table,) = raw_tables(store)
-    assert create_raw_table(table) == (
+    (table,) = raw_table_specs(store)  # as the security sync creates it
+    assert create_table(table) == (
         'CREATE TABLE "raw"."customers__customers" ("id" bigint NOT NULL, "email" varchar(255), '
-        '"country" char(2), "balance" numeric(18,4), ecoplane_batch_in bigint NOT NULL, '
-        'ecoplane_batch_out bigint, PRIMARY KEY ("id", ecoplane_batch_in))'
+        '"country" char(2), "balance" numeric(18,4), "ecoplane_batch_in" bigint NOT NULL, '
+        '"ecoplane_batch_out" bigint, PRIMARY KEY ("id", "ecoplane_batch_in"))'
     )
+    assert table.evolves

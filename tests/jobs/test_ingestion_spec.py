@@ -5,7 +5,7 @@ from __future__ import annotations
 import kubernetes_validate
 
 from app.db.run_table import RunKind
-from app.jobs.spec import ingestion_job, job_body
+from app.jobs.spec import PG_KEYS, ingestion_job, job_body
 from app.settings import Settings
 from tests.jobs.kube_double import K8S_VERSION
 
@@ -27,9 +27,10 @@ def test_an_ingestion_job_runs_the_worker_with_secret_references_only() -> None:
     secrets = {
         v["name"]: v["valueFrom"]["secretKeyRef"] for v in container["env"] if "valueFrom" in v
     }
+    own = "ecoplane-di-customers"  # di_customers' login, never the admin's warehouse URL
     assert secrets == {
         "ECOPLANE_DATABASE_URL": {"name": "ecoplane-admin", "key": "database-url"},
-        "ECOPLANE_WAREHOUSE_URL": {"name": "ecoplane-admin", "key": "warehouse-url"},
+        **{key: {"name": own, "key": key} for key in PG_KEYS},
         "ECOPLANE_SOURCE_USER": {"name": "ecoplane-source-crm-reader", "key": "user"},
         "ECOPLANE_SOURCE_PASSWORD": {"name": "ecoplane-source-crm-reader", "key": "password"},
     }

@@ -24,7 +24,7 @@ from app.security.warehouses.postgres_types import postgres_type
 from tests.conftest import EXAMPLES
 
 # roles whose names match this must log in with their password on the embedded test server
-SCRAM_ROLES = r"/^t[0-9a-f]{8}_dt_"
+SCRAM_ROLES = r"/^t[0-9a-f]{8}_d[ti]_"
 
 
 @pytest.fixture(scope="session")
@@ -122,12 +122,16 @@ async def create_raw_tables(connection: asyncpg.Connection, model: Model) -> lis
         if datastore.producer is not None:
             continue
         table = names.raw_table(store_name, dataset_name)
+        dataset = datastore.datasets[dataset_name]
         columns = [
             f'"{names.physical(c.name)}" {postgres_type(c.type)}'
-            for c in datastore.datasets[dataset_name].columns
+            + ("" if c.is_nullable else " NOT NULL")
+            for c in dataset.columns
         ]
-        await connection.execute(
-            f'CREATE TABLE raw."{table}" ({", ".join([*columns, f"{UNDECLARED} text"])})'
+        keys = [f'"{names.physical(c.name)}"' for c in dataset.columns if c.primary_key]
+        key = [f"PRIMARY KEY ({', '.join(keys)})"] if keys else []
+        await connection.execute(  # as the example seeder makes them (the sync's, if ingested)
+            f'CREATE TABLE IF NOT EXISTS raw."{table}" ({", ".join([*columns, f"{UNDECLARED} text", *key])})'
         )
         created.append(table)
     return created

@@ -6,6 +6,7 @@ import asyncpg
 
 from app.ecosystem.model import Model
 from app.security.plan import Phase
+from app.security.raw import ingested
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import SecuritySync
 from tests.security.conftest import create_raw_tables
@@ -78,9 +79,14 @@ async def test_credentials_are_stored_for_every_transformer(
 ) -> None:
     await sync.apply(acme_model)
     inventory = await store.inventory()
-    users = set(acme_model.transformers)
-    assert set(inventory) == users
-    for transformer in users:
+    ingestions = {f"datastore.{s.name}": s.name for s in ingested(acme_model)}
+    assert set(inventory) == set(acme_model.transformers) | set(ingestions)
+    assert ingestions  # acme ingests some of its datastores: each has a di_ login of its own
+    for transformer in acme_model.transformers:
         credentials = await store.current(transformer)
         assert credentials is not None and len(credentials.password) >= 32
         assert credentials.username == f"{prefix}dt_{transformer}"
+    for key, datastore in ingestions.items():
+        credentials = await store.current(key)
+        assert credentials is not None and len(credentials.password) >= 32
+        assert credentials.username == f"{prefix}di_{datastore.lower()}"

@@ -16,6 +16,7 @@ import pytest
 
 from app.ecosystem.model import Model
 from app.security import names
+from app.security.raw import ingested
 from app.security.secrets.base import Credentials, SecretStoreError, new_password
 from app.security.secrets.factory import secret_store
 from app.security.secrets.kube_secret import INDEX, SecretNotManagedError
@@ -77,7 +78,15 @@ async def test_the_sync_writes_what_jobs_read_and_deletes_obsolete_secrets(
     sync = SecuritySync(postgres, store, config)
     await create_raw_tables(warehouse, acme_model)
     await sync.apply(acme_model)
-    assert sorted(_listed(double)) == sorted(acme_model.transformers)
+    ingestions = {f"datastore.{s.name}": s.name for s in ingested(acme_model)}
+    assert sorted(_listed(double)) == sorted([*acme_model.transformers, *ingestions])
+    for key, datastore in ingestions.items():  # what an ingestion Job reads: ecoplane-di-<name>
+        found = double.secret_values(f"ecoplane-di-{datastore.lower()}")
+        assert (
+            set(found) == LIBPQ and found["PGUSER"] == f"{config.role_prefix}di_{datastore.lower()}"
+        )
+        assert await store.current(key) == Credentials(found["PGUSER"], found["PGPASSWORD"],
+            found["PGHOST"], int(found["PGPORT"]), found["PGDATABASE"])  # fmt: skip
     for transformer in acme_model.transformers.values():
         found = double.secret_values(f"ecoplane-dt-{transformer.name.replace('_', '-')}")
         assert set(found) == LIBPQ  # as a Job gets them by secretKeyRef
@@ -99,11 +108,19 @@ async def test_the_sync_writes_what_jobs_read_and_deletes_obsolete_secrets(
     assert not (await sync.plan(acme_model)).changes
     smaller = copy.deepcopy(acme_model)
     del smaller.transformers["compute_revenue"]
+    del smaller.datastores["Experiments"]  # no longer ingested: its di_ role and Secret go
     applied = await sync.apply(smaller)
-    assert applied.plan.obsolete_secrets == ["compute_revenue"]
+    assert applied.plan.obsolete_secrets == ["compute_revenue", "datastore.Experiments"]
     assert "ecoplane-dt-compute-revenue" not in double.secrets
+    assert "ecoplane-di-experiments" not in double.secrets
     assert "compute_revenue" not in _listed(double)
-    assert set(await store.inventory()) == set(smaller.transformers)
+    dropped = [op.target for op in applied.plan.operations if op.action == "drop role"]
+    assert f"{config.role_prefix}di_experiments" in dropped
+    assert not await warehouse.fetchval(
+        "SELECT 1 FROM pg_roles WHERE rolname = $1", f"{config.role_prefix}di_experiments"
+    )
+    del ingestions["datastore.Experiments"]
+    assert set(await store.inventory()) == set(smaller.transformers) | set(ingestions)
 
 
 async def test_server_errors_and_conflicts_are_retried(kube: Kube) -> None:
@@ -179,8 +196,9 @@ async def test_no_password_in_logs_or_errors(
 
     with pytest.raises(SecretStoreError) as failure:
         await sync.apply(acme_model, committed=committed)
-    passwords |= {(await store.pending(t)).password for t in acme_model.transformers}  # type: ignore[union-attr]
-    assert len(passwords) == 2 * len(acme_model.transformers)
+    logins = [*acme_model.transformers, *(f"datastore.{s.name}" for s in ingested(acme_model))]
+    passwords |= {(await store.pending(t)).password for t in logins}  # type: ignore[union-attr]
+    assert len(passwords) == 2 * len(logins)
     assert "retrying" in caplog.text  # the faults were met and logged
     for text in (caplog.text, str(failure.value), repr(failure.value)):
         assert not any(p in text for p in passwords)  # (a failure must not print them)

@@ -9,6 +9,7 @@ from app.security.actual import Actual, RoleState
 from app.security.desired import MEMBER, Desired, Grant, desired_state
 from app.security.operations import Privileges, RoleDrop
 from app.security.plan import Credentialing, Phase, build_plan
+from app.security.raw import ingested
 from app.security.secrets.base import SecretInfo
 
 NOW = datetime(2026, 11, 26, tzinfo=UTC)
@@ -45,13 +46,19 @@ def test_an_empty_warehouse_plans_every_object_in_phase_order(acme_model: Model)
     assert phases == sorted(phases)
     creates = [op for op in plan.operations if op.action == "create role"]
     assert len(creates) == len(desired.roles)
-    assert {op.credential for op in creates if op.credential} == set(acme_model.transformers)
+    ingestions = {f"datastore.{s.name}" for s in ingested(acme_model)}
+    assert {op.credential for op in creates if op.credential} == (
+        set(acme_model.transformers) | ingestions
+    )
     assert {op.subject for op in creates} == set(desired.roles.values())
     assert plan.role_drops == 0 and len(plan.pending) == len(desired.views) - _on_outputs(desired)
 
 
 def _on_outputs(desired: Desired) -> int:
-    return sum(1 for v in desired.views.values() if v.source_schema.startswith("out_"))
+    """Views whose table the plan creates too: outputs, and raw tables of ingested datastores."""
+    return sum(
+        1 for v in desired.views.values() if (v.source_schema, v.source_table) in desired.tables
+    )
 
 
 def _managed(name: str, login: bool = False, limit: int = -1) -> RoleState:
@@ -90,7 +97,7 @@ def test_password_reasons(acme_model: Model) -> None:
         for name, spec in desired.roles.items()
     }
     old, young = NOW - timedelta(days=91), NOW - timedelta(days=1)
-    inventory = {t: SecretInfo(True, False, young) for t in acme_model.transformers}
+    inventory = {t: SecretInfo(True, False, young) for t in desired.credentials}
     inventory["compute_revenue"] = SecretInfo(True, False, old)
     inventory["segment_customers"] = SecretInfo(True, True, young)
     del inventory["compute_exposures"]

@@ -8,10 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from app.ecosystem.coltypes import ColumnType
 from app.ecosystem.model import Model
 from app.security.actual import Actual
 from app.security.desired import RoleSpec
 from app.security.operations import Operation
+from app.security.raw import ingested
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import NotConvergedError, SecuritySync, SyncConfig
 from app.security.warehouses.base import Endpoint, Warehouse
@@ -46,6 +48,9 @@ class Elsewhere:
     def verifier(self, password: str) -> str:
         return f"kept-{len(password)}"
 
+    def column_type(self, type: ColumnType) -> str:
+        return f"elsewhere {type}"  # its own spelling: raw tables are compared in it
+
 
 def _sync(warehouse: Warehouse, tmp_path: Path) -> SecuritySync:
     return SecuritySync(warehouse, LocalSecretStore(tmp_path / "secrets"), SyncConfig())
@@ -71,8 +76,9 @@ async def test_apply_sends_the_plan_with_the_warehouses_verifiers_and_shows_its_
         await sync.apply(acme_model)
     assert elsewhere.events[:2] == [("begin", "applying", "write"), ("lock", "ecoplane_managed")]
     [(operations, verifiers)] = elsewhere.sent
-    assert verifiers == dict.fromkeys(acme_model.transformers, "kept-40")
-    assert {op.credential for op in operations if op.credential} == set(acme_model.transformers)
+    logins = set(acme_model.transformers) | {f"datastore.{s.name}" for s in ingested(acme_model)}
+    assert verifiers == dict.fromkeys(logins, "kept-40")
+    assert {op.credential for op in operations if op.credential} == logins
     current = await sync.store.current("compute_revenue")
     assert current is not None
     assert (current.host, current.port, current.dbname) == ("wh.example", 443, "analytics")

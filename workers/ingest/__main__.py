@@ -1,8 +1,10 @@
 """`python -m workers.ingest DATASTORE`: one batch of the datastore's data ingestion.
 
-It reads the active model and the datastore, opens the warehouse (the admin URL, until each
-datastore has a login role of its own) and the source (the login in ECOPLANE_SOURCE_USER and
-ECOPLANE_SOURCE_PASSWORD, from the secret `ingestion.credential` names), and runs the batch.
+It reads the active model and the datastore (control-plane URL, ECOPLANE_DATABASE_URL), opens
+the warehouse as the datastore's own login role `di_<datastore>` (PGHOST, PGPORT, PGDATABASE,
+PGUSER, PGPASSWORD, from the Secret the security sync writes: never the admin's) and the source
+(the login in ECOPLANE_SOURCE_USER and ECOPLANE_SOURCE_PASSWORD, from the secret
+`ingestion.credential` names), and runs the batch.
 Exit 0 when the batch committed (its record printed as JSON), 1 when it failed (the warehouse
 is left as it was; the reason is printed), 2 when it cannot start (no such datastore, no login).
 """
@@ -24,13 +26,13 @@ from app.catalog.rebuild import model_of_version
 from app.catalog.versions import resolve_version
 from app.db.engine import database_url
 from app.db.urls import asyncpg_dsn
+from app.ecosystem.names import ingestion_role
 from app.errors import AppError
 from app.ingestion.batch import run_batch
 from app.ingestion.batches import BatchRecord
 from app.ingestion.source import SourceLogin
-from app.jobs.spec import SOURCE_PASSWORD, SOURCE_USER, source_secret
+from app.jobs.spec import PG_KEYS, SOURCE_PASSWORD, SOURCE_USER, source_secret
 from app.logs import configure_logging
-from app.security.warehouses.postgres_connection import connect, warehouse_url
 from app.settings import Settings
 
 EXIT_OK, EXIT_FAILED, EXIT_UNSTARTED = 0, 1, 2
@@ -72,7 +74,7 @@ async def ingest(datastore: str, settings: Settings) -> BatchRecord:
                 f"model version {version.id} has no ingested datastore {datastore!r}"
             )
         login = source_login(datastore, store.ingestion.credential)
-        warehouse = await connect(await warehouse_url(settings))
+        warehouse = await connect_warehouse(datastore, settings.role_prefix)
         try:
             run_id = os.environ.get("ECOPLANE_RUN_ID")
             return await run_batch(control, warehouse, store, login, _number(run_id))
@@ -94,6 +96,31 @@ def source_login(datastore: str, credential: str | None) -> SourceLogin:
             " store"
         )
     return SourceLogin(user, password)
+
+
+async def connect_warehouse(datastore: str, role_prefix: str) -> asyncpg.Connection:
+    """The warehouse as `di_<datastore>`, from the libpq variables the run was given."""
+    variables = {key: os.environ.get(key) for key in PG_KEYS}
+    role = ingestion_role(datastore, role_prefix)
+    if not variables["PGUSER"] or variables["PGPASSWORD"] is None:
+        raise UnstartedError(
+            f"no warehouse login for datastore {datastore!r}: the security sync has not created"
+            f" role {role} yet (PGUSER and PGPASSWORD of its credentials are not set)"
+        )
+    try:
+        return await asyncpg.connect(
+            host=variables["PGHOST"],
+            port=int(variables["PGPORT"] or 5432),
+            user=variables["PGUSER"],
+            password=variables["PGPASSWORD"],
+            database=variables["PGDATABASE"],
+        )
+    except (OSError, asyncpg.PostgresError) as error:
+        where = f"{variables['PGHOST']}:{variables['PGPORT']}/{variables['PGDATABASE']}"
+        raise UnstartedError(
+            f"cannot connect to the warehouse at {where} as {variables['PGUSER']}:"
+            f" {type(error).__name__}"
+        ) from None
 
 
 def _number(text: str | None) -> int | None:

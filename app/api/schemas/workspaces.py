@@ -168,6 +168,10 @@ class SinkOut(Body):
         default=None, examples=[["cardholder_id", "country_code"]], description="null: every column"
     )
     allow_deprecated: bool = Field(description="whether a deprecated dataset is accepted")
+    history: bool = Field(
+        default=False,
+        description="a forensic dataset: the workspace also gets a view of every version",
+    )
 
 
 class DatasetGroupOut(Body):

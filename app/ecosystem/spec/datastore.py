@@ -81,6 +81,10 @@ class Ingestion(Spec):
     watermark: str | None = None  # sql-watermark: the column whose growth marks new rows
 
 
+# the kinds ecoplane runs (the others are declared and validated only)
+RUNNABLE_KINDS = (IngestionKind.SQL_SNAPSHOT, IngestionKind.SQL_WATERMARK)
+
+
 class Approval(Spec):
     """A workspace's dataset group allowed to sink a dataset of an approval-required store."""
 

@@ -47,6 +47,7 @@ class Sink(Spec):
     dataset: str
     columns: list[str] | None = None
     allow_deprecated: bool = False
+    history: bool = False  # a forensic dataset: also a view of every version (`<view>__history`)
 
 
 class DatasetGroup(Spec):

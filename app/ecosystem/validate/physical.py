@@ -1,6 +1,8 @@
 """Rule: every warehouse name belongs to one entity of the model, or data crosses between them.
 
-Two datastores' datasets that share a raw table or a view name would read each other's data;
+Two datastores' datasets that share a raw table or a view name (or a forensic dataset's history
+view) would read each other's data; two ingested datastores sharing a `di_` login role would
+write as each other;
 two workspaces sharing a schema or read role would see each other's views; two transformers
 sharing a schema, login role or credentials Secret would write as each other. Names are
 compared as the warehouse spells them: lower-case, hashed when long, before the deployment's
@@ -14,7 +16,10 @@ from dataclasses import dataclass
 from app.ecosystem.model import Datastore, Model, Transformer, Workspace
 from app.ecosystem.names import (
     credentials_secret,
+    history_view,
     identifier_problem,
+    ingestion_credentials,
+    ingestion_role,
     output_schema,
     raw_table,
     read_role,
@@ -22,6 +27,7 @@ from app.ecosystem.names import (
     workspace_schema,
 )
 from app.ecosystem.problems import Problems, Source
+from app.ecosystem.spec.datastore import RUNNABLE_KINDS, Milestoning
 
 CODE = "physical-name-collision"
 
@@ -43,7 +49,7 @@ class Owner:
 
 # an entity taking names, as cheap to keep as possible (its Owner is made on a collision):
 # (datastore, dataset index), a workspace or a transformer
-Taker = tuple[Datastore, int] | Workspace | Transformer
+Taker = tuple[Datastore, int] | Datastore | Workspace | Transformer
 
 
 def owner(taker: Taker) -> Owner:
@@ -57,6 +63,9 @@ def owner(taker: Taker) -> Owner:
             f"{store.path}/datasets/{dataset}",
             store.builtin,
         )
+    if isinstance(taker, Datastore):
+        at = taker.source.at("metadata", "name")
+        return Owner(f"datastore {taker.name!r}", at, taker.path, taker.builtin)
     if isinstance(taker, Workspace):
         at = taker.source.at("metadata", "name")
         return Owner(f"workspace {taker.name!r}", at, taker.path, taker.builtin)
@@ -112,6 +121,17 @@ def _datasets(claims: Claims, store: Datastore) -> None:
     """A dataset's raw table (`raw.<store>__<dataset>`) is also its view's name in workspaces."""
     if identifier_problem(store.name) is not None:
         return
+    ingestion = store.ingestion
+    ingested = store.producer is None and ingestion is not None
+    if ingested and ingestion is not None and ingestion.kind in RUNNABLE_KINDS:
+        # ecoplane's ingestion logs in as di_<datastore>, its password in a Secret of its own
+        claims.claim("role", ingestion_role(store.name), store)
+        claims.claim(
+            "credentials Secret", credentials_secret(ingestion_credentials(store.name)), store
+        )
+        versions = ingestion.milestoning is Milestoning.FORENSIC
+    else:
+        versions = False
     seen: set[str] = set()  # a repeated dataset name is reported as duplicate-name already
     for i, dataset in enumerate(store.body.datasets):
         folded = dataset.name.lower()
@@ -119,3 +139,5 @@ def _datasets(claims: Claims, store: Datastore) -> None:
             continue
         seen.add(folded)
         claims.claim("table and view name", raw_table(store.name, dataset.name), (store, i))
+        if versions:  # a sink with history: true views every version under this name
+            claims.claim("table and view name", history_view(store.name, dataset.name), (store, i))

@@ -6,7 +6,7 @@ from typing import NamedTuple
 
 from app.ecosystem.model import Datastore, Model, Workspace
 from app.ecosystem.problems import Problems, Severity, Source
-from app.ecosystem.spec.datastore import Dataset
+from app.ecosystem.spec.datastore import RUNNABLE_KINDS, Dataset, Milestoning
 from app.ecosystem.spec.workspace import Sink
 
 
@@ -80,6 +80,8 @@ class _SinkChecker:
             return
         if sink.columns is not None:
             _columns(store, dataset, sink, place, problems)
+        if sink.history:
+            _history(store, sink, place, problems)
         if denied and not denied.isdisjoint(self._classes(dataset)):
             self._denied(workspace, store, dataset, sink, denied, place)
         if store.body.deprecated or dataset.deprecated:
@@ -129,6 +131,31 @@ class _SinkChecker:
                 place.at(),
                 place.path,
             )
+
+
+def _history(store: Datastore, sink: Sink, place: SinkPlace, problems: Problems) -> None:
+    """`history: true` asks for every version: only a forensic ingested datastore keeps them."""
+    ingestion = store.ingestion
+    if (
+        store.producer is None
+        and ingestion is not None
+        and ingestion.milestoning is Milestoning.FORENSIC
+        and ingestion.kind in RUNNABLE_KINDS
+    ):
+        return
+    if store.producer is not None or ingestion is None:
+        why = f"a transformer writes datastore {store.name!r}"
+    elif ingestion.kind not in RUNNABLE_KINDS:
+        why = f"ecoplane does not run {ingestion.kind.value} ingestion of {store.name!r}"
+    else:
+        why = f"datastore {store.name!r} has milestoning {ingestion.milestoning.value}"
+    problems.error(
+        "sink-history-not-forensic",
+        f"sink asks for the history of {store.name}.{sink.dataset}, but only a datastore with"
+        f" ingestion.milestoning: forensic (sql-snapshot or sql-watermark) keeps one: {why}",
+        place.at("history"),
+        place.path,
+    )
 
 
 def _deprecated(

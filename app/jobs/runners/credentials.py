@@ -13,7 +13,12 @@ from typing import Protocol
 from urllib.parse import urlsplit
 
 from app.db.run_table import RunKind
-from app.ecosystem.names import credentials_secret, transformer_role
+from app.ecosystem.names import (
+    credentials_secret,
+    ingestion_credentials,
+    ingestion_role,
+    transformer_role,
+)
 from app.jobs.spec import JobSpec
 
 MASK = "***"
@@ -41,22 +46,34 @@ class RunSecrets(Protocol):
 
 
 def runs_as_transformer(spec: JobSpec) -> bool:
-    """Whether the spec runs as a transformer's own role (a transformer or a builtin)."""
+    """Whether the spec runs as a login role of its own (a transformer's, a builtin's, or a
+    datastore's ingestion's `di_<datastore>`): everything but the security sync."""
     return spec.kind != RunKind.SECURITY_SYNC
 
 
+def credentials_owner(spec: JobSpec) -> str:
+    """The secret stores' key of the spec's own credentials: the transformer, or the
+    datastore's ingestion (`datastore.<name>`)."""
+    if spec.kind == RunKind.INGESTION:
+        return ingestion_credentials(spec.target)
+    return spec.target
+
+
 def own_keys(spec: JobSpec) -> dict[str, str]:
-    """The variables the spec takes from its transformer's credentials secret: name → key."""
-    secret = credentials_secret(spec.target)
+    """The variables the spec takes from its own credentials secret: name → key."""
+    secret = credentials_secret(credentials_owner(spec))
     return {name: ref.key for name, ref in spec.secret_env.items() if ref.secret == secret}
 
 
-def missing_credentials(transformer: str, role_prefix: str, store: str) -> str:
-    """Why a transformer's run is refused when its credentials are not in the store."""
-    role = transformer_role(transformer, role_prefix)
+def missing_credentials(spec: JobSpec, role_prefix: str, store: str) -> str:
+    """Why a run is refused when its own credentials are not in the store."""
+    if spec.kind == RunKind.INGESTION:
+        role, whose = ingestion_role(spec.target, role_prefix), "the ingestion of datastore"
+    else:
+        role, whose = transformer_role(spec.target, role_prefix), "transformer"
     return (
-        f"security sync has not created role {role} yet: no credentials for transformer"
-        f" {transformer} in the {store} secret store"
+        f"security sync has not created role {role} yet: no credentials for {whose}"
+        f" {spec.target} in the {store} secret store"
     )
 
 

@@ -20,7 +20,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from app.ecosystem.names import CREDENTIALS_INDEX, CREDENTIALS_INDEX_KEY, credentials_secret
-from app.jobs.runners.credentials import missing_credentials, own_keys, runs_as_transformer
+from app.jobs.runners.credentials import (
+    credentials_owner,
+    missing_credentials,
+    own_keys,
+    runs_as_transformer,
+)
 from app.jobs.spec import MANAGED_BY, JobSpec
 from app.kube import KubeError
 
@@ -45,9 +50,9 @@ class CredentialSecrets:
         keys = own_keys(spec)
         if not runs_as_transformer(spec) or not keys:
             return None
-        if await self.exists(credentials_secret(spec.target), set(keys.values())):
+        if await self.exists(credentials_secret(credentials_owner(spec)), set(keys.values())):
             return None
-        return missing_credentials(spec.target, role_prefix, "kubernetes")
+        return missing_credentials(spec, role_prefix, "kubernetes")
 
     async def exists(self, secret: str, keys: set[str]) -> bool:
         """Whether the Secret exists (with these keys, when it is read by itself)."""

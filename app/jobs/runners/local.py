@@ -31,6 +31,7 @@ from app.ecosystem.names import credentials_secret
 from app.jobs.runners.base import RUNNING, MissingCredentialsError, Outcome, RunRefusedError
 from app.jobs.runners.credentials import (
     RunSecrets,
+    credentials_owner,
     hidden_values,
     missing_credentials,
     own_keys,
@@ -158,12 +159,13 @@ class LocalRunner:
         """The secrets the spec refers to, by name: a transformer's own first, or refused."""
         found: dict[str, dict[str, str]] = {}
         if runs_as_transformer(spec) and (keys := own_keys(spec)):
-            own = await self.secrets.credentials(spec.target)
+            owner = credentials_owner(spec)
+            own = await self.secrets.credentials(owner)
             if own is None or not set(keys.values()) <= set(own):
                 raise MissingCredentialsError(
-                    missing_credentials(spec.target, self.settings.role_prefix, self.secrets.store)
+                    missing_credentials(spec, self.settings.role_prefix, self.secrets.store)
                 )
-            found[credentials_secret(spec.target)] = own
+            found[credentials_secret(owner)] = own
         for ref in spec.secret_env.values():
             if ref.secret not in found:
                 found[ref.secret] = await self.secrets.values(ref.secret) or {}

@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Protocol
 
+from app.ecosystem.coltypes import ColumnType
 from app.errors import AppError
 from app.security.actual import Actual
 from app.security.operations import Operation
@@ -60,6 +61,11 @@ class Warehouse(Protocol):
 
     def verifier(self, password: str) -> str:
         """What the warehouse is sent of a new password (never the password itself)."""
+        ...
+
+    def column_type(self, type: ColumnType) -> str:
+        """A model column type as `inspect` reports a table column of it (raw tables are
+        compared with the model by it)."""
         ...
 
 

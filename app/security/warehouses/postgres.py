@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 
 import asyncpg
 
+from app.ecosystem.coltypes import ColumnType
 from app.security.actual import Actual
 from app.security.operations import Operation
 from app.security.secrets.base import Credentials
@@ -15,6 +16,7 @@ from app.security.warehouses.base import Endpoint, WarehouseError
 from app.security.warehouses.postgres_catalog import read_catalog
 from app.security.warehouses.postgres_connection import connect, endpoint, warehouse_url
 from app.security.warehouses.postgres_scram import scram_verifier
+from app.security.warehouses.postgres_types import render_type
 from app.security.warehouses.postgres_variables import libpq_variables
 from app.settings import Settings
 
@@ -65,6 +67,10 @@ class PostgresWarehouse:
     def verifier(self, password: str) -> str:
         """The SCRAM-SHA-256 verifier the server keeps (the password never reaches SQL)."""
         return scram_verifier(password)
+
+    def column_type(self, type: ColumnType) -> str:
+        """The Postgres type of a model type, spelled as the catalog read spells it."""
+        return render_type(type)
 
     async def execute(self, operations: list[Operation], verifiers: Mapping[str, str]) -> None:
         """The operations in order, sent in batches (one round trip per batch, not per statement),

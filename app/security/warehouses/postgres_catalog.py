@@ -6,6 +6,7 @@ import asyncpg
 
 from app.security.actual import Actual, Relation, RoleState
 from app.security.desired import RAW_SCHEMA, Grant
+from app.security.warehouses.postgres_types import model_spelling
 
 ROLES = """
 SELECT r.oid, r.rolname, r.rolcanlogin, r.rolconnlimit,
@@ -17,10 +18,15 @@ FROM pg_roles r
 """
 SCHEMAS = "SELECT nspname, obj_description(oid, 'pg_namespace') AS comment FROM pg_namespace"
 RELATIONS = r"""
-SELECT c.oid, n.nspname, c.relname, c.relkind = 'v' AS is_view, a.columns, a.numbers
+SELECT c.oid, n.nspname, c.relname, c.relkind = 'v' AS is_view, a.columns, a.numbers,
+       a.types, a.not_null, a.keys
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 CROSS JOIN LATERAL (
-  SELECT array_agg(attname::text ORDER BY attnum) AS columns, array_agg(attnum ORDER BY attnum) AS numbers
+  SELECT array_agg(attname::text ORDER BY attnum) AS columns, array_agg(attnum ORDER BY attnum) AS numbers,
+         array_agg(format_type(atttypid, atttypmod) ORDER BY attnum) AS types,
+         array_agg(attnotnull ORDER BY attnum) AS not_null,
+         array_agg(attname::text) FILTER (WHERE attnum = ANY(
+           SELECT unnest(indkey) FROM pg_index WHERE indrelid = c.oid AND indisprimary)) AS keys
   FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) a
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND (n.nspname = $1 OR n.nspname LIKE 'ws\_%' OR n.nspname LIKE 'out\_%')
@@ -40,7 +46,7 @@ FROM (
 SELECT 'role' AS kind, '' AS schema, g.rolname::text AS name, '' AS col, 'MEMBER' AS privilege, m.member AS grantee
   FROM pg_auth_members m JOIN pg_roles g ON g.oid = m.roleid WHERE m.member = ANY($1)
 UNION ALL
-SELECT 'database', '', d.datname, '', a.privilege_type, a.grantee
+SELECT 'database', '', '', '', a.privilege_type, a.grantee  -- '': the warehouse's own
   FROM pg_database d, aclexplode(d.datacl) a
   WHERE d.datname = current_database() AND a.grantee = ANY($1) AND a.grantee <> d.datdba
 UNION ALL
@@ -97,4 +103,7 @@ async def _relations(connection: asyncpg.Connection, actual: Actual) -> None:
             tuple(row["numbers"] or ()),
             row["oid"],
             reads.get(row["oid"], ()),
+            tuple(model_spelling(t) for t in row["types"] or ()),
+            tuple(row["not_null"] or ()),
+            frozenset(row["keys"] or ()),
         )

@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 from app.security.actual import SCHEMA_COMMENT
-from app.security.desired import Grant, RoleSpec, TableSpec, ViewSpec
-from app.security.operations import ObjectName, Operation, Privileges, RoleDrop, SchemaSpec
+from app.security.objects import Grant, RoleSpec, TableSpec, ViewSpec
+from app.security.operations import (
+    ColumnAdd,
+    ObjectName,
+    Operation,
+    Privileges,
+    RoleDrop,
+    SchemaSpec,
+)
+from app.security.raw import BATCH_OUT
 from app.security.warehouses.postgres_types import render_type
 
 ROLE_LIMITS = "NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS"
@@ -73,11 +81,23 @@ def create_table(table: TableSpec) -> str:
     return f"CREATE TABLE {qualified(table.schema, table.name)} ({', '.join(columns)})"
 
 
+def add_column(change: ColumnAdd) -> str:
+    """ALTER TABLE ... ADD COLUMN of a new nullable column of a raw table."""
+    column = change.column
+    return (
+        f"ALTER TABLE {qualified(change.schema, change.table)}"
+        f" ADD COLUMN {quote_ident(column.name)} {render_type(column.type)}"
+    )
+
+
 def create_view(view: ViewSpec) -> str:
-    """CREATE VIEW selecting exactly the declared columns."""
+    """CREATE VIEW selecting exactly the declared columns (of current rows, when asked)."""
     columns = ", ".join(quote_ident(c) for c in view.columns)
     source = qualified(view.source_schema, view.source_table)
-    return f"CREATE VIEW {qualified(view.schema, view.name)} AS SELECT {columns} FROM {source}"
+    where = f" WHERE {quote_ident(BATCH_OUT)} IS NULL" if view.current else ""
+    return (
+        f"CREATE VIEW {qualified(view.schema, view.name)} AS SELECT {columns} FROM {source}{where}"
+    )
 
 
 def drop_view(schema: str, name: str) -> str:
@@ -111,10 +131,20 @@ def _privileges(grants: tuple[Grant, ...]) -> str:
     return ", ".join(g.privilege for g in grants)
 
 
+def _on_this_database(verb: str, grants: tuple[Grant, ...], grantee: str) -> str:
+    """A grant on the warehouse's own database (named ''): its name is the server's to say."""
+    to = "TO" if verb == "GRANT" else "FROM"
+    statement = f"{verb} {_privileges(grants)} ON DATABASE %I {to} %I"
+    arguments = f"{quote_literal(statement)}, current_database(), {quote_literal(grantee)}"
+    return f"DO $ecoplane$ BEGIN EXECUTE format({arguments}); END $ecoplane$"
+
+
 def grant(grants: tuple[Grant, ...]) -> str:
     """GRANT privileges on one object to one grantee (or a role membership)."""
     first = grants[0]
     grantee = quote_ident(first.grantee)
+    if first.on == "database" and not first.name:
+        return _on_this_database("GRANT", grants, first.grantee)
     if first.on == "role":
         return f"GRANT {quote_ident(first.name)} TO {grantee}"
     if first.on == "default":
@@ -126,6 +156,8 @@ def revoke(grants: tuple[Grant, ...]) -> str:
     """REVOKE privileges on one object from one grantee (or a role membership)."""
     first = grants[0]
     grantee = quote_ident(first.grantee)
+    if first.on == "database" and not first.name:
+        return _on_this_database("REVOKE", grants, first.grantee)
     if first.on == "role":
         return f"REVOKE {quote_ident(first.name)} FROM {grantee}"
     if first.on == "default":
@@ -150,6 +182,8 @@ def sql(operation: Operation) -> str:
             return create_schema(schema.name, schema.purpose)
         case ("create table", TableSpec() as table):
             return create_table(table)
+        case ("add column", ColumnAdd() as change):
+            return add_column(change)
         case ("create view", ViewSpec() as view):
             return create_view(view)
         case ("replace view", ViewSpec() as view):

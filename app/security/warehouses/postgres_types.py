@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from app.ecosystem.coltypes import ColumnType, parse_type
 
 SIMPLE = {
@@ -42,3 +44,20 @@ def render_type(parsed: ColumnType) -> str:
         element = render_type(parsed.args[0])
         return element if element.endswith("[]") else f"{element}[]"
     return "jsonb"  # map and struct
+
+
+# what format_type says → how render_type spells the same type
+SPELLINGS = (
+    (re.compile(r"\btimestamp(\(\d+\))? without time zone"), r"timestamp\1"),
+    (re.compile(r"\btimestamp(\(\d+\))? with time zone"), r"timestamptz\1"),
+    (re.compile(r"\btime(\(\d+\))? without time zone"), r"time\1"),
+    (re.compile(r"\bcharacter varying\b"), "varchar"),
+    (re.compile(r"\bcharacter\b"), "char"),
+)
+
+
+def model_spelling(formatted: str) -> str:
+    """A column type as `format_type` renders it, spelled as `render_type` spells it."""
+    for pattern, spelling in SPELLINGS:
+        formatted = pattern.sub(spelling, formatted)
+    return formatted

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from app.ecosystem.names import physical_name
 from app.ecosystem.spec.datastore import Milestoning
-from tests.ecosystem.validate.base import CASE, ERROR, case, single, where
+from tests.ecosystem.validate.base import CASE, ERROR, case, codes, only, single, where
 
 STORE = """\
 apiVersion: ecoplane.io/v1
@@ -48,3 +49,41 @@ def test_milestoning_source_table_and_mysql_are_read() -> None:
     store = model.datastores["Orders"]
     assert store.ingestion is not None and store.ingestion.milestoning is Milestoning.FORENSIC
     assert [d.table_at_source for d in store.body.datasets] == ["oms_orders", "fills"]
+
+
+WORKSPACE = """\
+---
+apiVersion: ecoplane.io/v1
+kind: Workspace
+metadata: {name: Desk, zone: USA, team: FrontOffice}
+spec:
+  datasetGroups:
+    - name: main
+      platform: {name: YellowLive}
+      sinks:
+        - {datastore: Orders, dataset: fills, history: true}
+"""
+
+
+def test_history_of_a_datastore_that_keeps_no_versions_is_an_error_at_the_sink() -> None:
+    live = case(_store(watermark="watermark: changed_at") + WORKSPACE)
+    problem = only(live, "sink-history-not-forensic")
+    assert where(problem)[:3] == (ERROR, "sink-history-not-forensic", CASE)
+    assert problem.path.endswith("/sinks/0")
+    assert "Orders.fills" in problem.message and "has milestoning live" in problem.message
+    forensic = case(
+        _store(watermark="watermark: changed_at\n    milestoning: forensic") + WORKSPACE
+    )
+    assert "sink-history-not-forensic" not in codes(forensic)
+
+
+def test_a_datastore_named_as_another_ones_hashed_di_role_collides() -> None:
+    long = "Orders" + "x" * 57  # 63 characters: di_ makes it 66, so hashed
+    hashed = physical_name("", f"di_{long}")  # di_ + 54 characters + _ + a hash
+    first = _store().replace("name: Orders,", f"name: {long},")
+    second = _store().replace("name: Orders,", f"name: {hashed[3:]},")
+    second = second.replace("- name: orders\n", "- name: lines\n").replace(
+        "- name: fills", "- name: x"
+    )
+    problem = only(case(first + "---\n" + second), "physical-name-collision")
+    assert f"would both have the warehouse role {hashed}" in problem.message

@@ -355,6 +355,14 @@ async def test_an_ingestion_runs_as_a_job_of_the_ingest_worker(
     kube: JobService, pool: asyncpg.Pool, double: KubeDouble
 ) -> None:
     double.rule = lambda job: Finish(0, '{"datastore": "Customers", "state": "succeeded"}')
+    refused, _ = await kube.start_ingestion("Customers", "manual")  # no di_ Secret yet
+    await kube.settled(refused.id)
+    missing = await run_of(pool, refused.id)
+    assert missing.state == "failed" and "no credentials for the ingestion of datastore" in (
+        missing.reason or ""
+    )
+    login = {k: f"di-{k}-value" for k in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")}
+    double.put_secret("ecoplane-di-customers", login, {MANAGED: "ecoplane"})
     run, _ = await kube.start_ingestion("Customers", "manual")
     await kube.settled(run.id)
     done = await run_of(pool, run.id)
@@ -367,6 +375,8 @@ async def test_an_ingestion_runs_as_a_job_of_the_ingest_worker(
     container = body["spec"]["template"]["spec"]["containers"][0]
     assert container["command"] == ["python", "-m", "workers.ingest", "Customers"]
     env = {e["name"]: e for e in container["env"]}
+    assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "ecoplane-di-customers"
+    assert "ECOPLANE_WAREHOUSE_URL" not in env  # never the admin's warehouse URL
     assert env["ECOPLANE_SOURCE_PASSWORD"]["valueFrom"]["secretKeyRef"] == {
         "name": "ecoplane-source-crm-reader",
         "key": "password",
