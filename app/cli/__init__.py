@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 from app.cli import (
     codeowners_commands,
+    credential_commands,
     database_commands,
     ingest_commands,
     model_commands,
@@ -32,6 +33,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run_commands.register(commands)
     security_commands.register(commands)
     codeowners_commands.register(commands)
+    credential_commands.register(commands)
     args = parser.parse_args(argv)
     try:
         status: int = args.handler(args)

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from app.db.run_table import RunKind
 from app.ecosystem.names import credentials_secret, transformer_role
-from app.jobs.spec import JobSpec
+from app.jobs.spec import SOURCE_CREDENTIAL, JobSpec
 
 MASK = "***"
 # where and as whom a run connects: not secret (the role's name is in every plan), and masking
@@ -29,6 +29,10 @@ class RunSecrets(Protocol):
 
     async def credentials(self, transformer: str) -> dict[str, str] | None:
         """The transformer's current credentials as libpq variables, or None when it has none."""
+        ...
+
+    async def source_login(self, credential: str) -> dict[str, str] | None:
+        """A data ingestion's source login (`user`, `password`), or None when it is not stored."""
         ...
 
     async def values(self, secret: str) -> dict[str, str] | None:
@@ -57,6 +61,19 @@ def missing_credentials(transformer: str, role_prefix: str, store: str) -> str:
     return (
         f"security sync has not created role {role} yet: no credentials for transformer"
         f" {transformer} in the {store} secret store"
+    )
+
+
+def source_credential(spec: JobSpec) -> str | None:
+    """The credential whose source login a data ingestion's run reads, if it is one."""
+    return spec.env.get(SOURCE_CREDENTIAL) if spec.kind == RunKind.INGESTION else None
+
+
+def missing_source_login(credential: str, store: str) -> str:
+    """Why an ingestion's run is refused when its source login is not in the store."""
+    return (
+        f"no source login for credential {credential!r} in the {store} secret store: set it"
+        f" with `ecoplane credential set {credential} --user USER --password-file FILE`"
     )
 
 
