@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from botocore.exceptions import BotoCoreError
+
 from app.security.secrets.aws import AwsSecretStore, secrets_manager
-from app.security.secrets.base import SecretStore
+from app.security.secrets.base import SecretStore, SecretStoreError
 from app.security.secrets.kubernetes import KubernetesSecretStore
 from app.security.secrets.local import LocalSecretStore
 from app.security.secrets.source_aws import AwsSourceLogins
@@ -27,7 +29,10 @@ def secret_store(settings: Settings) -> SecretStore:
 def source_logins(settings: Settings) -> SourceLogins:
     """The source logins of the store `ECOPLANE_SECRET_STORE` names (`ecoplane credential`)."""
     if settings.secret_store == "aws":
-        client = secrets_manager(settings.aws_region, settings.aws_endpoint_url)
+        try:
+            client = secrets_manager(settings.aws_region, settings.aws_endpoint_url)
+        except BotoCoreError as error:  # e.g. no region: a message, not a traceback
+            raise SecretStoreError(f"cannot reach Secrets Manager: {error}") from None
         return AwsSourceLogins(client, settings.secret_prefix)
     if settings.secret_store == "kubernetes":
         return KubernetesSourceLogins(

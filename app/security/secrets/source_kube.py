@@ -62,8 +62,11 @@ class KubernetesSourceLogins:
 
     async def put(self, login: SourceLogin) -> None:
         """List the credential in the index, then create or replace its Secret."""
-        await self._update_index(lambda names: names | {login.credential})
         name = self.secret(login.credential)
+        found = await self.api._read(name)
+        if found is not None and (why := _not_ours(found, login.credential)):
+            raise SourceLoginTakenError(why)  # before the index lists a name it cannot have
+        await self._update_index(lambda names: names | {login.credential})
         for _ in range(CONFLICT_ATTEMPTS):
             found = await self.api._read(name)
             if found is not None and (why := _not_ours(found, login.credential)):

@@ -186,10 +186,20 @@ class LocalSourceLogins:
         return sorted(found, key=lambda s: s.credential)
 
     async def delete(self, credential: str) -> bool:
-        """Remove the file, when it is this credential's."""
-        if await self.get(credential) is None:
+        """Remove the file; refused when it holds another credential's login."""
+        return await asyncio.to_thread(self._delete, credential)
+
+    def _delete(self, credential: str) -> bool:
+        path = Path(self.secret(credential))
+        found = read_json(path)
+        if found is None:
             return False
-        await asyncio.to_thread(Path(self.secret(credential)).unlink, True)
+        if isinstance(found, dict) and found.get("credential", credential) != credential:
+            raise SourceLoginTakenError(
+                f"{path.name} holds the login of credential {found.get('credential')!r}, not"
+                f" {credential!r}: left alone"
+            )
+        path.unlink(missing_ok=True)
         return True
 
     async def close(self) -> None:
