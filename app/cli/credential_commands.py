@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, fail, output
+from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, QuietParser, fail, output
 from app.logs import configure_logging
 from app.security.secrets.base import SecretStoreError
 from app.security.secrets.factory import source_logins
@@ -49,7 +49,9 @@ def register(commands: Commands) -> None:
     credential = commands.add_parser(
         "credential", help="source logins of data ingestions, in the secret store in use"
     )
-    actions = credential.add_subparsers(dest="credential_command", required=True)
+    actions = credential.add_subparsers(
+        dest="credential_command", required=True, parser_class=QuietParser
+    )
     put = actions.add_parser(
         "set",
         allow_abbrev=False,  # `--password` must not pass for `--password-file`
