@@ -210,7 +210,7 @@ def test_the_store_setting_chooses_the_source_logins(
 ) -> None:
     def settings(store: str, region: str | None = "eu-west-1") -> Settings:
         return Settings(
-            database_url="postgresql://unused", data_dir=tmp_path, secret_store=store,  # type: ignore[arg-type]
+            database_url="postgresql://unused", data_dir=tmp_path, secret_store=store,
             aws_region=region,
         )  # fmt: skip
 
