@@ -117,7 +117,8 @@ class Settings(BaseSettings):
         description="admin URL of the warehouse database; unset: database `warehouse` on the control-plane server",
     )
     secret_store: Literal["local", "aws", "kubernetes"] = Field(
-        default="local", description="where transformers' credentials are kept"
+        default="local",
+        description="where transformers' credentials and the source logins of `ecoplane credential set` are kept",
     )
     secret_prefix: str = Field(
         default="ecoplane",

@@ -6,7 +6,7 @@ import argparse
 import os
 import sys
 from collections.abc import Iterable
-from typing import Any, TypeAlias
+from typing import Any, NoReturn, TypeAlias
 
 EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE = 0, 1, 2
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
@@ -31,3 +31,14 @@ def fail(message: str, status: int = EXIT_UNREADABLE) -> int:
 def note(*parts: Any) -> None:
     """A line for the person at the terminal (stderr, so stdout stays parseable)."""
     print(*parts, file=sys.stderr)
+
+
+class QuietParser(argparse.ArgumentParser):
+    """A parser whose errors do not echo unrecognized arguments: one may be a password
+    (`ecoplane credential set ... --pass hunter2`)."""
+
+    def error(self, message: str) -> NoReturn:
+        """Exit 2 with the usage; unrecognized arguments are not shown."""
+        if message.startswith("unrecognized arguments"):
+            message = "unrecognized arguments (not shown: one may be a password)"
+        super().error(message)

@@ -135,6 +135,25 @@ def credentials_secret(owner: str) -> str:
     return f"ecoplane-dt-{dns_label(owner)}"
 
 
+def credential_problem(name: object) -> str | None:
+    """Why an `ingestion.credential` cannot name a source login, or None when it can (the
+    names of secrets: a letter, then letters, digits, '_', '.' or '-')."""
+    if not isinstance(name, str) or not LABEL.fullmatch(name):
+        return f"credential {name!r} is not a valid name: use {LABEL_FORM}"
+    return None
+
+
+def source_secret(credential: str) -> str:
+    """The secret holding a source login (keys `user`, `password`): `ecoplane-source-<dns label>`
+    (the Kubernetes Secret's name, and the local store's `<data dir>/secrets/<name>.json`)."""
+    return f"ecoplane-source-{dns_label(credential)}"
+
+
+# the Kubernetes Secret listing the credentials whose source-login Secrets ecoplane wrote: a name
+# no credential's Secret can have (a DNS label never starts with '-'); key `credentials`, a JSON
+# list of exact credential names
+SOURCE_INDEX, SOURCE_INDEX_KEY = "ecoplane-source--index", "credentials"
+
 # the Kubernetes Secret listing the transformers whose credentials Secrets ecoplane wrote
 # (ecoplane may not list Secrets): a name no transformer's Secret can have, as a DNS label never
 # starts with '-'; key `transformers` holds a JSON list of exact transformer names

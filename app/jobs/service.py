@@ -205,6 +205,8 @@ class JobService:
         try:
             reference = await self._launch(run_id, spec)
         except RunRefusedError as error:
+            log.warning("run %s of %s refused: %s", run_id, spec.target, error,
+                        extra={"run_id": run_id, "target": spec.target})  # fmt: skip
             return Outcome(RunState.FAILED, reason=str(error), attempts=0)
         if reference is None:
             return None  # it waits for the security sync, which hands it over when it ends

@@ -21,6 +21,7 @@ from app.ecosystem.names import (
     output_schema,
     workspace_schema,
 )
+from app.ecosystem.names import source_secret as source_secret  # re-exported for the workers
 from app.settings import Settings
 
 PG_KEYS = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
@@ -31,6 +32,7 @@ PYTHON_HARNESS = "workers.python_transformer"  # runs `run(connection, context)`
 MODEL_DATABASE_URL = "ECOPLANE_MODEL_DATABASE_URL"  # the model export reads the model with it
 DASHBOARD_SECRET = "ecoplane-dashboard"  # key database-url: the read-only dashboard role's URL
 SOURCE_USER, SOURCE_PASSWORD = "ECOPLANE_SOURCE_USER", "ECOPLANE_SOURCE_PASSWORD"  # ingestion
+SOURCE_CREDENTIAL = "ECOPLANE_SOURCE_CREDENTIAL"  # its name (not a secret): where the login is
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,11 +207,6 @@ def security_sync_job(run_id: int, settings: Settings) -> JobSpec:
     )
 
 
-def source_secret(credential: str) -> str:
-    """The secret holding a source login (keys `user`, `password`): `ecoplane-source-<name>`."""
-    return f"ecoplane-source-{dns_label(credential)}"
-
-
 def ingestion_job(
     datastore: str, credential: str | None, run_id: int, settings: Settings
 ) -> JobSpec:
@@ -234,7 +231,11 @@ def ingestion_job(
         name=job_name(RunKind.INGESTION, datastore, run_id),
         image=settings.jobs_image,
         command=("python", "-m", module, datastore),
-        env={"ECOPLANE_RUN_ID": str(run_id), "ECOPLANE_DATASTORE": datastore},
+        env={
+            "ECOPLANE_RUN_ID": str(run_id),
+            "ECOPLANE_DATASTORE": datastore,
+            **({SOURCE_CREDENTIAL: credential} if credential else {}),
+        },
         secret_env=secret_env,
         timeout_seconds=3600,
         retries=0,

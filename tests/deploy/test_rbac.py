@@ -165,6 +165,17 @@ def test_ecoplane_may_not_touch_other_secrets(policy: Obj, operation: str, secre
     assert not admits(policy, operation, SYNC, secret)
 
 
+@pytest.mark.parametrize("operation", ["CREATE", "UPDATE", "DELETE"])
+def test_the_api_account_writes_source_logins_and_the_sync_does_not(
+    policy: Obj, operation: str
+) -> None:
+    login = _secret("ecoplane-source-crm-reader", CREDENTIALS)
+    assert admits(policy, operation, API, login)  # `ecoplane credential set` in the API's pod
+    assert not admits(policy, operation, SYNC, login)
+    assert not admits(policy, operation, API, _secret("ecoplane-source-crm-reader"))
+    assert not admits(policy, operation, API, _secret("ecoplane-sourcex", CREDENTIALS))
+
+
 def test_other_users_are_not_this_policys_business(policy: Obj) -> None:
     assert admits(policy, "DELETE", "system:serviceaccount:ecoplane:default", _secret("x"))
 

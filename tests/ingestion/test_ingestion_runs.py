@@ -135,14 +135,17 @@ async def test_kinds_ecoplane_does_not_run_are_refused_naming_the_kind(
     )
 
 
-async def test_a_run_without_the_source_login_fails_naming_the_secret(
+async def test_a_run_without_the_source_login_is_refused_naming_the_command(
     api: httpx.AsyncClient, tmp_path: Path
 ) -> None:
     (tmp_path / "secrets" / f"{source_secret('crm_reader')}.json").unlink()
     started = await api.post("/api/v1/datastores/Customers/ingestions", headers=OPERATOR)
     ended = await ended_run(api, started.json()["id"])
-    assert ended["state"] == "failed" and ended["exitCode"] == 2
-    assert "secret ecoplane-source-crm-reader (keys user, password" in ended["logTail"]
+    assert ended["state"] == "failed" and ended["exitCode"] is None  # refused before it started
+    assert ended["reason"] == (
+        "no source login for credential 'crm_reader' in the local secret store: set it with"
+        " `ecoplane credential set crm_reader --user USER --password-file FILE`"
+    )
     assert (await api.get("/api/v1/datastores/Customers/batches")).json()["items"] == []
 
 

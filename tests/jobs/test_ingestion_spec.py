@@ -35,9 +35,14 @@ def test_an_ingestion_job_runs_the_worker_with_secret_references_only() -> None:
         "ECOPLANE_SOURCE_PASSWORD": {"name": "ecoplane-source-crm-reader", "key": "password"},
     }
     literal = {v["name"]: v["value"] for v in container["env"] if "value" in v}
-    assert literal == {"ECOPLANE_RUN_ID": "42", "ECOPLANE_DATASTORE": "Customers"}
+    assert literal == {
+        "ECOPLANE_RUN_ID": "42",
+        "ECOPLANE_DATASTORE": "Customers",
+        "ECOPLANE_SOURCE_CREDENTIAL": "crm_reader",  # the name, not a secret: what is refused
+    }
 
 
 def test_an_ingestion_without_a_credential_is_given_no_source_login() -> None:
     spec = ingestion_job("Customers", None, 7, SETTINGS)
     assert not {"ECOPLANE_SOURCE_USER", "ECOPLANE_SOURCE_PASSWORD"} & set(spec.secret_env)
+    assert "ECOPLANE_SOURCE_CREDENTIAL" not in spec.env

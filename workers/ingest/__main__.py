@@ -31,6 +31,7 @@ from app.errors import AppError
 from app.ingestion.batch import run_batch
 from app.ingestion.batches import BatchRecord
 from app.ingestion.source import SourceLogin
+from app.jobs.runners.credentials import missing_source_login
 from app.jobs.spec import PG_KEYS, SOURCE_PASSWORD, SOURCE_USER, source_secret
 from app.logs import configure_logging
 from app.settings import Settings
@@ -73,7 +74,7 @@ async def ingest(datastore: str, settings: Settings) -> BatchRecord:
             raise UnstartedError(
                 f"model version {version.id} has no ingested datastore {datastore!r}"
             )
-        login = source_login(datastore, store.ingestion.credential)
+        login = source_login(datastore, store.ingestion.credential, settings.secret_store)
         warehouse = await connect_warehouse(datastore, settings.role_prefix)
         try:
             run_id = os.environ.get("ECOPLANE_RUN_ID")
@@ -84,16 +85,16 @@ async def ingest(datastore: str, settings: Settings) -> BatchRecord:
         await control.close()
 
 
-def source_login(datastore: str, credential: str | None) -> SourceLogin:
-    """The source login the run was given; UnstartedError naming the secret when it was not."""
+def source_login(datastore: str, credential: str | None, store: str = "local") -> SourceLogin:
+    """The source login the run was given; UnstartedError naming the credential, its secret and
+    the command that sets it when it was not."""
     user, password = os.environ.get(SOURCE_USER), os.environ.get(SOURCE_PASSWORD)
     if not credential:
         raise UnstartedError(f"datastore {datastore!r} declares no ingestion.credential")
     if not user or password is None:
         raise UnstartedError(
-            f"no source login for datastore {datastore!r}: secret {source_secret(credential)}"
-            f" (keys user, password; ingestion.credential {credential!r}) is not in the secret"
-            " store"
+            f"datastore {datastore!r}: {missing_source_login(credential, store)} (secret"
+            f" {source_secret(credential)}, keys user and password)"
         )
     return SourceLogin(user, password)
 

@@ -14,7 +14,7 @@ from app.ecosystem.names import (
 from app.ecosystem.problems import Problems, Source
 from app.ecosystem.spec.datastore import Column, Dataset
 from app.ecosystem.validate.governance import unknown_classification
-from app.ecosystem.validate.ingestion import check_ingestion
+from app.ecosystem.validate.ingestion import check_credentials, check_ingestion
 
 
 def check(model: Model, problems: Problems) -> None:
@@ -31,6 +31,7 @@ def check(model: Model, problems: Problems) -> None:
         if store.producer is None and model.ecosystem is not None:
             _owner(model, store, problems)
         _store(model, store, problems)
+    check_credentials(model, problems)
 
 
 def _document(source: Source) -> Source:

@@ -59,3 +59,7 @@ class RunRefusedError(Exception):
 
 class MissingCredentialsError(RunRefusedError):
     """A transformer's credentials are not in the secret store (its role is not made yet)."""
+
+
+class MissingSourceLoginError(RunRefusedError):
+    """A data ingestion's source login is not in the secret store (`ecoplane credential set`)."""

@@ -19,7 +19,7 @@ from app.ecosystem.names import (
     ingestion_role,
     transformer_role,
 )
-from app.jobs.spec import JobSpec
+from app.jobs.spec import SOURCE_CREDENTIAL, JobSpec
 
 MASK = "***"
 # where and as whom a run connects: not secret (the role's name is in every plan), and masking
@@ -34,6 +34,10 @@ class RunSecrets(Protocol):
 
     async def credentials(self, transformer: str) -> dict[str, str] | None:
         """The transformer's current credentials as libpq variables, or None when it has none."""
+        ...
+
+    async def source_login(self, credential: str) -> dict[str, str] | None:
+        """A data ingestion's source login (`user`, `password`), or None when it is not stored."""
         ...
 
     async def values(self, secret: str) -> dict[str, str] | None:
@@ -74,6 +78,19 @@ def missing_credentials(spec: JobSpec, role_prefix: str, store: str) -> str:
     return (
         f"security sync has not created role {role} yet: no credentials for {whose}"
         f" {spec.target} in the {store} secret store"
+    )
+
+
+def source_credential(spec: JobSpec) -> str | None:
+    """The credential whose source login a data ingestion's run reads, if it is one."""
+    return spec.env.get(SOURCE_CREDENTIAL) if spec.kind == RunKind.INGESTION else None
+
+
+def missing_source_login(credential: str, store: str) -> str:
+    """Why an ingestion's run is refused when its source login is not in the store."""
+    return (
+        f"no source login for credential {credential!r} in the {store} secret store: set it"
+        f" with `ecoplane credential set {credential} --user USER --password-file FILE`"
     )
 
 

@@ -23,10 +23,12 @@ from app.ecosystem.names import CREDENTIALS_INDEX, CREDENTIALS_INDEX_KEY, creden
 from app.jobs.runners.credentials import (
     credentials_owner,
     missing_credentials,
+    missing_source_login,
     own_keys,
     runs_as_transformer,
+    source_credential,
 )
-from app.jobs.spec import MANAGED_BY, JobSpec
+from app.jobs.spec import MANAGED_BY, JobSpec, source_secret
 from app.kube import KubeError
 
 INDEX_SECONDS = 300.0  # the index is read again after this (a Secret deleted by hand is noticed)
@@ -53,6 +55,25 @@ class CredentialSecrets:
         if await self.exists(credentials_secret(credentials_owner(spec)), set(keys.values())):
             return None
         return missing_credentials(spec, role_prefix, "kubernetes")
+
+    async def source_refusal(self, spec: JobSpec, store: str) -> str | None:
+        """Why a data ingestion may not run (its source-login Secret is missing), or None.
+
+        Read by name for every ingestion (one call): a Job referring to a missing Secret would
+        wait in CreateContainerConfigError until its deadline."""
+        credential = source_credential(spec)
+        if not credential:
+            return None
+        found = await self.read(source_secret(credential))
+        if found is not None and {"user", "password"} <= set((found.get("data") or {}).keys()):
+            return None
+        why = missing_source_login(credential, "kubernetes")
+        if store != "kubernetes":  # the command would write the store in use, not the Secret
+            why += (
+                f" (the Kubernetes runner reads source logins from Secrets in its namespace:"
+                f" run it with ECOPLANE_SECRET_STORE=kubernetes, not {store})"
+            )
+        return why
 
     async def exists(self, secret: str, keys: set[str]) -> bool:
         """Whether the Secret exists (with these keys, when it is read by itself)."""

@@ -16,7 +16,12 @@ from kubernetes_asyncio import client
 
 from app.db.run_table import RunState
 from app.jobs.batched import Batched
-from app.jobs.runners.base import RUNNING, MissingCredentialsError, Outcome
+from app.jobs.runners.base import (
+    RUNNING,
+    MissingCredentialsError,
+    MissingSourceLoginError,
+    Outcome,
+)
 from app.jobs.runners.kube_credentials import CredentialSecrets
 from app.jobs.runners.kube_watch import JobWatcher, finished
 from app.jobs.spec import CONTAINER, JobSpec, job_body
@@ -73,10 +78,13 @@ class KubernetesRunner:
         return found
 
     async def launch(self, spec: JobSpec) -> str:
-        """Create the Job (refused when a transformer has no credentials Secret); a 409 means
+        """Create the Job (refused when a transformer has no credentials Secret, or an ingestion
+        no source-login Secret); a 409 means
         this run's Job exists already, which is success."""
         if why := await self.credentials.refusal(spec, self.settings.role_prefix):
             raise MissingCredentialsError(why)
+        if why := await self.credentials.source_refusal(spec, self.settings.secret_store):
+            raise MissingSourceLoginError(why)
         batch, _ = await self._apis()
         body = job_body(spec, self.namespace, self.settings.jobs_ttl_seconds)
         try:

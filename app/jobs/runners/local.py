@@ -28,19 +28,27 @@ from pydantic import SecretStr
 
 from app.db.run_table import RunState
 from app.ecosystem.names import credentials_secret
-from app.jobs.runners.base import RUNNING, MissingCredentialsError, Outcome, RunRefusedError
+from app.jobs.runners.base import (
+    RUNNING,
+    MissingCredentialsError,
+    MissingSourceLoginError,
+    Outcome,
+    RunRefusedError,
+)
 from app.jobs.runners.credentials import (
     RunSecrets,
     credentials_owner,
     hidden_values,
     missing_credentials,
+    missing_source_login,
     own_keys,
     redacted,
     redaction,
     runs_as_transformer,
+    source_credential,
     url_password,
 )
-from app.jobs.spec import JobSpec
+from app.jobs.spec import JobSpec, source_secret
 from app.settings import Settings
 
 WITHHELD = frozenset({"tokens"})  # API tokens: no worker needs them
@@ -156,7 +164,8 @@ class LocalRunner:
         return env, hidden + hidden_values(given)
 
     async def _secrets(self, spec: JobSpec) -> dict[str, dict[str, str]]:
-        """The secrets the spec refers to, by name: a transformer's own first, or refused."""
+        """The secrets the spec refers to, by name: a transformer's own first and an ingestion's
+        source login from the store in use, or refused."""
         found: dict[str, dict[str, str]] = {}
         if runs_as_transformer(spec) and (keys := own_keys(spec)):
             owner = credentials_owner(spec)
@@ -166,6 +175,11 @@ class LocalRunner:
                     missing_credentials(spec, self.settings.role_prefix, self.secrets.store)
                 )
             found[credentials_secret(owner)] = own
+        if credential := source_credential(spec):  # a data ingestion: its source login
+            login = await self.secrets.source_login(credential)
+            if login is None or not {"user", "password"} <= set(login):
+                raise MissingSourceLoginError(missing_source_login(credential, self.secrets.store))
+            found[source_secret(credential)] = login
         for ref in spec.secret_env.values():
             if ref.secret not in found:
                 found[ref.secret] = await self.secrets.values(ref.secret) or {}

@@ -1,11 +1,16 @@
-"""The secret store the settings choose."""
+"""The secret store the settings choose, and its source logins."""
 
 from __future__ import annotations
 
+from botocore.exceptions import BotoCoreError
+
 from app.security.secrets.aws import AwsSecretStore, secrets_manager
-from app.security.secrets.base import SecretStore
+from app.security.secrets.base import SecretStore, SecretStoreError
 from app.security.secrets.kubernetes import KubernetesSecretStore
 from app.security.secrets.local import LocalSecretStore
+from app.security.secrets.source_aws import AwsSourceLogins
+from app.security.secrets.source_kube import KubernetesSourceLogins
+from app.security.secrets.source_logins import LocalSourceLogins, SourceLogins
 from app.settings import Settings
 
 
@@ -19,3 +24,18 @@ def secret_store(settings: Settings) -> SecretStore:
             settings.jobs_namespace, settings.kubeconfig, settings.kubernetes_timeout_seconds
         )
     return LocalSecretStore(settings.data_dir / "secrets" / "transformers")
+
+
+def source_logins(settings: Settings) -> SourceLogins:
+    """The source logins of the store `ECOPLANE_SECRET_STORE` names (`ecoplane credential`)."""
+    if settings.secret_store == "aws":
+        try:
+            client = secrets_manager(settings.aws_region, settings.aws_endpoint_url)
+        except BotoCoreError as error:  # e.g. no region: a message, not a traceback
+            raise SecretStoreError(f"cannot reach Secrets Manager: {error}") from None
+        return AwsSourceLogins(client, settings.secret_prefix)
+    if settings.secret_store == "kubernetes":
+        return KubernetesSourceLogins(
+            settings.jobs_namespace, settings.kubeconfig, settings.kubernetes_timeout_seconds
+        )
+    return LocalSourceLogins(settings.data_dir / "secrets")

@@ -45,7 +45,10 @@ class LocalSecretStore:
         if not self.root.is_dir():
             return found
         for folder in sorted(self.root.iterdir()):
-            current, pending = _read(folder / "current.json"), _read(folder / "pending.json")
+            current, pending = (
+                read_json(folder / "current.json"),
+                read_json(folder / "pending.json"),
+            )
             document = current or pending
             if document is None:
                 continue
@@ -63,13 +66,13 @@ class LocalSecretStore:
     async def pending(self, transformer: str) -> Credentials | None:
         """The staged credentials, if any."""
         return _credentials(
-            await asyncio.to_thread(_read, self._folder(transformer) / "pending.json")
+            await asyncio.to_thread(read_json, self._folder(transformer) / "pending.json")
         )
 
     async def current(self, transformer: str) -> Credentials | None:
         """The credentials in use, if any."""
         return _credentials(
-            await asyncio.to_thread(_read, self._folder(transformer) / "current.json")
+            await asyncio.to_thread(read_json, self._folder(transformer) / "current.json")
         )
 
     async def promote(self, transformer: str) -> None:
@@ -77,7 +80,7 @@ class LocalSecretStore:
         await asyncio.to_thread(self._promote, self._folder(transformer))
 
     def _promote(self, folder: Path) -> None:
-        document = _read(folder / "pending.json")
+        document = read_json(folder / "pending.json")
         if document is None:
             return
         document["setAt"] = datetime.now(UTC).isoformat()
@@ -117,7 +120,8 @@ def write_private_json(path: Path, document: dict[str, Any] | dict[str, str]) ->
         raise SecretStoreError(f"cannot write the local secret store: {error.strerror}") from None
 
 
-def _read(path: Path) -> dict[str, Any] | None:
+def read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON document of the store, None when the file is missing."""
     try:
         document: dict[str, Any] = json.loads(path.read_text())
     except FileNotFoundError:

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 from app.ecosystem.names import credentials_secret
+from app.security.secrets.source_logins import LocalSourceLogins
 
 
 class SecretFiles:
@@ -20,6 +21,11 @@ class SecretFiles:
     async def credentials(self, transformer: str) -> dict[str, str] | None:
         """The file the local secret store promoted for the transformer."""
         return await self.values(credentials_secret(transformer))
+
+    async def source_login(self, credential: str) -> dict[str, str] | None:
+        """The source login `ecoplane credential set` wrote (`ecoplane-source-<name>.json`)."""
+        login = await LocalSourceLogins(self.directory).get(credential)
+        return login.variables() if login is not None else None
 
     async def values(self, secret: str) -> dict[str, str] | None:
         """The string keys of `<secret>.json` (a few hundred bytes: read on the loop)."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from app.ecosystem.names import physical_name
 from app.ecosystem.spec.datastore import Milestoning
-from tests.ecosystem.validate.base import CASE, ERROR, case, codes, only, single, where
+from tests.ecosystem.validate.base import CASE, ERROR, case, codes, load, only, single, where
 
 STORE = """\
 apiVersion: ecoplane.io/v1
@@ -87,3 +87,39 @@ def test_a_datastore_named_as_another_ones_hashed_di_role_collides() -> None:
     )
     problem = only(case(first + "---\n" + second), "physical-name-collision")
     assert f"would both have the warehouse role {hashed}" in problem.message
+
+
+def _credential(credential: str, name: str = "Orders") -> str:
+    return (
+        _store()
+        .replace("Orders", name)
+        .replace("source: {engine", f"credential: {credential!r}\n    source: {{engine")
+    )
+
+
+def test_a_credential_that_cannot_name_a_secret_is_an_error_at_the_credential() -> None:
+    problem = single(case(_credential("crm reader/../x")))
+    assert where(problem) == (ERROR, "invalid-credential-name", CASE, 7, 17)
+    assert "'crm reader/../x'" in problem.message and "'Orders'" in problem.message
+
+
+def test_two_credentials_that_would_be_one_secret_are_an_error_at_the_later_one() -> None:
+    model = load(
+        {
+            "a.yaml": _credential("crm_reader", "Orders"),
+            "b.yaml": _credential("crm-reader", "Fills"),
+        }
+    )
+    problem = single(model)
+    assert problem.code == "credential-name-collision" and problem.line == 7
+    assert "ecoplane-source-crm-reader" in problem.message
+
+
+def test_datastores_may_share_one_credential() -> None:
+    model = load(
+        {
+            "a.yaml": _credential("crm_reader", "Orders"),
+            "b.yaml": _credential("crm_reader", "Fills"),
+        }
+    )
+    assert model.problems == []

@@ -355,6 +355,8 @@ async def test_an_ingestion_runs_as_a_job_of_the_ingest_worker(
     kube: JobService, pool: asyncpg.Pool, double: KubeDouble
 ) -> None:
     double.rule = lambda job: Finish(0, '{"datastore": "Customers", "state": "succeeded"}')
+    double.put_secret("ecoplane-source-crm-reader", {"user": "reader_q7", "password": "pw-crm-7"},
+                      {MANAGED: "ecoplane"})  # fmt: skip
     refused, _ = await kube.start_ingestion("Customers", "manual")  # no di_ Secret yet
     await kube.settled(refused.id)
     missing = await run_of(pool, refused.id)
@@ -381,3 +383,19 @@ async def test_an_ingestion_runs_as_a_job_of_the_ingest_worker(
         "name": "ecoplane-source-crm-reader",
         "key": "password",
     }
+
+
+async def test_an_ingestion_without_its_source_login_secret_makes_no_job(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.put_secret("ecoplane-source-crm-reader", {"user": "crm"}, {MANAGED: "ecoplane"})
+    run, _ = await kube.start_ingestion("Customers", "manual")
+    await kube.settled(run.id)
+    done = await run_of(pool, run.id)
+    assert done.state == "failed" and double.jobs == {}
+    assert done.reason == (
+        "no source login for credential 'crm_reader' in the kubernetes secret store: set it with"
+        " `ecoplane credential set crm_reader --user USER --password-file FILE` (the Kubernetes"
+        " runner reads source logins from Secrets in its namespace: run it with"
+        " ECOPLANE_SECRET_STORE=kubernetes, not local)"
+    )  # these settings keep the local store: the command would not write the Secret
