@@ -1,0 +1,202 @@
+"""A MySQL/MariaDB source: its schema checked against the model, its rows streamed into staging.
+
+Rows come through an unbuffered cursor (the server streams the result; the client holds one
+chunk of `CHUNK_ROWS` rows at a time) without the driver's decoding: each value arrives as the
+server's text (bytes for binary columns), is written as COPY text, and the warehouse parses it
+into the modelled type, so decimals stay exact and dates are not rebuilt in Python.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Sequence
+
+import asyncmy
+import asyncpg
+from asyncmy import converters
+from asyncmy.cursors import SSCursor
+from asyncmy.errors import MySQLError
+
+from app.ingestion.mysql_types import INTEGER_BITS, SourceColumn, castable, encoder, zero_date
+from app.ingestion.source import Endpoint, SourceLogin
+from app.ingestion.tables import IngestionError, RawTable
+
+logger = logging.getLogger(__name__)
+
+CHUNK_ROWS = 5_000  # rows fetched, encoded and sent to the warehouse at a time
+CONNECT_SECONDS = 10
+# the driver's encoders (to quote literals) without its decoders: values stay the server's text
+RAW_VALUES = {k: v for k, v in converters.conversions.items() if not isinstance(k, int)}
+# TIMESTAMP values are read in UTC (they land in `timestamp` as UTC wall time); text in utf8mb4
+SESSION = "SET time_zone = '+00:00', NAMES utf8mb4"
+COLUMNS = (
+    "SELECT column_name, data_type, column_type, character_maximum_length,"
+    " numeric_precision, numeric_scale FROM information_schema.columns"
+    " WHERE table_schema = %s AND table_name = %s ORDER BY ordinal_position"
+)
+WATERMARK_CASTS = {"decimal": "DECIMAL(65,30)", "date": "DATE"} | dict.fromkeys(
+    ("datetime", "timestamp"), "DATETIME(6)"
+)
+
+
+def quote_name(name: str) -> str:
+    """A MySQL identifier in backticks, a backtick inside it doubled."""
+    return "`" + name.replace("`", "``") + "`"
+
+
+class MysqlReader:
+    """A connection to a MySQL/MariaDB source; the database is `schema` when given, else `database`."""
+
+    def __init__(self, endpoint: Endpoint, connection: asyncmy.Connection) -> None:
+        self.endpoint = endpoint
+        self.database = endpoint.schema or endpoint.database
+        self._connection = connection
+        self._described: dict[str, dict[str, SourceColumn]] = {}
+        self._abandoned = False
+
+    @classmethod
+    async def open(cls, endpoint: Endpoint, login: SourceLogin) -> MysqlReader:
+        """A connection to the source (a refusal named, the password never shown)."""
+        try:
+            connection = await asyncmy.connect(
+                host=endpoint.host,
+                port=endpoint.port,
+                user=login.user,
+                password=login.password,
+                database=endpoint.schema or endpoint.database,
+                charset="utf8mb4",
+                conv=RAW_VALUES,
+                connect_timeout=CONNECT_SECONDS,
+                init_command=SESSION,
+                autocommit=True,
+            )
+        except (OSError, MySQLError, TimeoutError) as error:
+            raise IngestionError(
+                f"cannot connect to source {endpoint} as {login.user!r}: {_reason(error)}"
+            ) from None
+        return cls(endpoint, connection)
+
+    async def columns(self, table: RawTable) -> dict[str, str]:
+        """The source table's columns by modelled name (matched exactly, else case-insensitively)."""
+        async with self._connection.cursor() as cursor:
+            await cursor.execute(COLUMNS, (self.database, table.source_table))
+            rows: Sequence[Sequence[str | None]] = await cursor.fetchall()
+        described = {
+            str(r[0]): SourceColumn(
+                str(r[0]), str(r[1]).lower(), str(r[2]), _int(r[3]), _int(r[4]), _int(r[5])
+            )
+            for r in rows
+        }
+        folded = {name.lower(): name for name in described}
+        found = {
+            c.name: c.name if c.name in described else folded[c.name.lower()]
+            for c in table.columns
+            if c.name in described or c.name.lower() in folded
+        }
+        self._described[table.name] = {name: described[source] for name, source in found.items()}
+        return found
+
+    async def differences(self, table: RawTable, found: dict[str, str]) -> list[str]:
+        """What the source lacks or holds in a type that cannot be cast to the modelled one."""
+        where = f"{self.database}.{table.source_table}"
+        if not found:
+            return [f"source table {where} does not exist or has none of the modelled columns"]
+        described = self._described[table.name]
+        problems = []
+        for column in table.columns:
+            source = described.get(column.name)
+            if source is None:
+                problems.append(f"source table {where} lacks column {column.name!r}")
+            elif not castable(source, column.type):
+                problems.append(
+                    f"source column {where}.{source.name}: cannot cast type "
+                    f"{source.column_type} to {column.type}"
+                )
+        return problems
+
+    def query(self, table: RawTable, after: str | None, watermark: str | None) -> str:
+        """The SELECT a batch streams: the modelled columns, past the watermark when there is one."""
+        described = self._described[table.name]
+        columns = ", ".join(quote_name(described[c.name].name) for c in table.columns)
+        query = (
+            f"SELECT {columns} FROM {quote_name(self.database)}.{quote_name(table.source_table)}"
+        )
+        if watermark is not None and after is not None:
+            source = described[watermark]
+            literal = str(self._connection.escape(after))  # type: ignore[no-untyped-call]
+            if source.data_type in INTEGER_BITS:
+                cast = "UNSIGNED" if source.unsigned else "SIGNED"
+                literal = f"CAST({literal} AS {cast})"
+            elif source.data_type in WATERMARK_CASTS:
+                literal = f"CAST({literal} AS {WATERMARK_CASTS[source.data_type]})"
+            query += f" WHERE {quote_name(source.name)} > {literal}"
+        return query
+
+    async def copy(
+        self,
+        table: RawTable,
+        after: str | None,
+        watermark: str | None,
+        warehouse: asyncpg.Connection,
+        stage: str,
+    ) -> int:
+        """Stream the table's rows (past the watermark) into the staging table; the rows copied."""
+        query = self.query(table, after, watermark)
+        self._abandoned = True  # until the whole result is read: a close must not drain it
+        status = await warehouse.copy_to_table(
+            stage, source=self._lines(table, query), format="text"
+        )
+        self._abandoned = False
+        return int(status.rsplit(" ", 1)[-1])
+
+    async def _lines(self, table: RawTable, query: str) -> AsyncIterator[bytes]:
+        described = self._described[table.name]
+        sources = [described[c.name] for c in table.columns]
+        encoders = [encoder(s, c.type) for s, c in zip(sources, table.columns, strict=True)]
+        dated = [
+            i for i, s in enumerate(sources) if s.data_type in ("date", "datetime", "timestamp")
+        ]
+        width = range(len(encoders))
+        try:
+            async with self._connection.cursor(SSCursor) as cursor:
+                await cursor.execute(query)
+                while rows := await cursor.fetchmany(CHUNK_ROWS):
+                    for row in rows:
+                        for i in dated:
+                            if row[i] is not None and zero_date(sources[i], row[i]):
+                                raise IngestionError(self._zero_date(table, row, sources, i))
+                    yield "".join(
+                        "\t".join("\\N" if row[i] is None else encoders[i](row[i]) for i in width)
+                        + "\n"
+                        for row in rows
+                    ).encode()
+        except (MySQLError, OSError) as error:
+            raise IngestionError(f"reading the source failed: {_reason(error)}") from None
+
+    def _zero_date(
+        self, table: RawTable, row: Sequence[str], sources: list[SourceColumn], at: int
+    ) -> str:
+        key = ", ".join(f"{c.name}={row[i]}" for i, c in enumerate(table.columns) if c.key)
+        return (
+            f"dataset {table.datastore}.{table.dataset}: source row ({key}) holds the zero date "
+            f"{row[at]!r} in column {sources[at].name!r}, which is no date"
+        )
+
+    async def close(self) -> None:
+        """Close the connection; one left mid-result is dropped, not drained."""
+        if self._abandoned:
+            self._connection.close()
+            return
+        try:
+            await self._connection.ensure_closed()
+        except (MySQLError, OSError):
+            self._connection.close()
+
+
+def _int(value: object) -> int | None:
+    return None if value is None else int(str(value))
+
+
+def _reason(error: BaseException) -> str:
+    text = str(error).strip()
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
