@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
 
 # bits of each integer type, signed; unsigned ones need one more
 INTEGER_BITS = {"tinyint": 8, "smallint": 16, "mediumint": 24, "int": 32, "bigint": 64}
@@ -106,54 +108,52 @@ def castable(source: SourceColumn, warehouse_type: str) -> bool:
     return False
 
 
-# --- values: what the driver returns (str, or bytes for binary columns) as COPY text -------
+# --- values: the driver's Python values, fixed where the warehouse's binary COPY needs it ---
 
-Encoder = Callable[[object], str]
-_ESCAPES = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r"})
-
-
-def _text(value: object) -> str:
-    text = str(value)
-    return (
-        text.translate(_ESCAPES)
-        if ("\\" in text or "\t" in text or "\n" in text or "\r" in text)
-        else text
-    )
+Fixup = Callable[[Any], Any]
 
 
-def _binary(value: object) -> str:
-    data = value if isinstance(value, bytes) else str(value).encode()
-    return "\\\\x" + data.hex()
+class ZeroDateError(ValueError):
+    """A MySQL zero date (0000-00-00, or a zero month or day): the driver returns it as text."""
 
 
-def _flag(value: object) -> str:
-    return "f" if str(value) in ("0", "") else "t"
+def _flag(value: Any) -> bool:
+    return bool(value)
 
 
-def _utc(value: object) -> str:
-    return f"{value}+00"
+def _utc(value: Any) -> datetime:
+    return _dated(value).replace(tzinfo=UTC)  # TIMESTAMPs are read in UTC (the session's zone)
 
 
-def _plain(value: object) -> str:
-    return str(value)
+def _dated(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if isinstance(value, date):
+        return datetime.combine(value, time())
+    raise ZeroDateError(str(value))
 
 
-def encoder(source: SourceColumn, warehouse_type: str) -> Encoder:
-    """How a value of the source column is written in COPY text for the modelled type."""
+def _date(value: Any) -> date:
+    if isinstance(value, date):
+        return value
+    raise ZeroDateError(str(value))
+
+
+def _float(value: Any) -> float:
+    return float(value)
+
+
+def fixup(source: SourceColumn, warehouse_type: str) -> Fixup | None:
+    """What a value of the source column needs before the warehouse takes it, if anything."""
     base = warehouse_type.split("(", 1)[0].strip()
-    if base == "bytea":
-        return _binary
     if base == "boolean":
         return _flag
     if base == "timestamptz":
         return _utc
-    if source.data_type in INTEGER_BITS or source.data_type in ("decimal", *FLOATS, *DATES):
-        return _plain  # digits, signs, dots, dashes, colons: nothing to escape
-    return _text
-
-
-def zero_date(source: SourceColumn, value: str) -> bool:
-    """A MySQL zero date (0000-00-00) or a date with a zero month or day: not a real date."""
-    return source.data_type in DATES and (
-        value.startswith("0000") or value[5:7] == "00" or value[8:10] == "00"
-    )
+    if base == "timestamp":
+        return _dated
+    if source.data_type == "date":
+        return _date
+    if base in ("real", "double precision") and source.data_type not in FLOATS:
+        return _float
+    return None

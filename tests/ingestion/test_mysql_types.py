@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
 import pytest
 
-from app.ingestion.mysql_types import SourceColumn, castable, encoder, zero_date
+from app.ingestion.mysql_types import SourceColumn, ZeroDateError, castable, fixup
 from app.ingestion.source_mysql import quote_name
 
 
@@ -66,30 +69,39 @@ def test_the_compatibility_table(source: str, warehouse: str, allowed: bool) -> 
     assert castable(column(source), warehouse) is allowed
 
 
-def test_values_are_written_as_copy_text() -> None:
-    assert encoder(column("varchar(20)"), "varchar(20)")("a\tb\nc\\d\re") == "a\\tb\\nc\\\\d\\re"
-    assert encoder(column("blob"), "bytea")(b"\x00\\") == "\\\\x005c"
-    assert encoder(column("tinyint(1)"), "boolean")("0") == "f"
-    assert encoder(column("tinyint(1)"), "boolean")("2") == "t"
-    assert encoder(column("timestamp"), "timestamptz")("2024-01-01 10:00:00") == (
-        "2024-01-01 10:00:00+00"
+def test_values_are_fixed_only_where_the_warehouse_needs_it() -> None:
+    assert fixup(column("decimal(18,4)"), "numeric(18,4)") is None  # Decimal as it is
+    assert fixup(column("varchar(20)"), "varchar(20)") is None
+    assert fixup(column("blob"), "bytea") is None
+    assert _fixed("tinyint(1)", "boolean", 0) is False
+    assert _fixed("tinyint(1)", "boolean", 2) is True
+    assert _fixed("timestamp", "timestamptz", datetime(2024, 1, 1, 10)) == datetime(
+        2024, 1, 1, 10, tzinfo=UTC
     )
-    assert encoder(column("decimal(18,4)"), "numeric(18,4)")("-1.5000") == "-1.5000"
+    assert _fixed("date", "timestamp", date(2024, 1, 1)) == datetime(2024, 1, 1)
+    assert _fixed("decimal(10,2)", "double precision", Decimal("1.25")) == 1.25
+
+
+def _fixed(source: str, warehouse: str, value: object) -> object:
+    fix = fixup(column(source), warehouse)
+    assert fix is not None
+    return fix(value)
 
 
 @pytest.mark.parametrize(
-    ("value", "zero"),
+    ("source", "warehouse", "value"),
     [
-        ("0000-00-00", True),
-        ("0000-00-00 00:00:00", True),
-        ("2024-00-10", True),
-        ("2024-01-00 10:00:00", True),
-        ("2024-01-01", False),
-        ("2024-12-31 23:59:59.999999", False),
+        ("date", "date", "0000-00-00"),
+        ("datetime", "timestamp", "0000-00-00 00:00:00"),
+        ("datetime", "timestamp", "2024-00-10 00:00:00"),
+        ("timestamp", "timestamptz", "0000-00-00 00:00:00"),
     ],
 )
-def test_zero_dates(value: str, zero: bool) -> None:
-    assert zero_date(column("datetime"), value) is zero
+def test_a_zero_date_the_driver_left_as_text_is_refused(
+    source: str, warehouse: str, value: str
+) -> None:
+    with pytest.raises(ZeroDateError):
+        _fixed(source, warehouse, value)
 
 
 def test_a_backtick_in_a_name_is_doubled() -> None:

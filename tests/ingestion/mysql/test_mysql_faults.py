@@ -41,10 +41,10 @@ async def test_the_source_killed_mid_copy_leaves_the_warehouse_as_it_was_and_the
 ) -> None:
     await run_batch(control, warehouse, mysql_source.store(), mysql_source.login)
     before = await _rows(warehouse)
-    # 50,000 rows; the view pauses at row 30,000 so the copy is caught in the middle
+    # 50,000 rows; the view pauses at row 40,000 so the copy is caught in the middle
     await mysql_source.execute(
         "INSERT INTO crm_customers SELECT n, CONCAT('c', n), n, 'x' FROM " + numbers(101, 50000),
-        "CREATE VIEW flaky AS SELECT id + SLEEP(IF(id = 30000, 60, 0)) AS id, email, balance"
+        "CREATE VIEW flaky AS SELECT id + SLEEP(IF(id = 40000, 60, 0)) AS id, email, balance"
         " FROM crm_customers",  # no ORDER BY: a sort would read every row before sending one
     )
     flaky = mysql_source.store(table="flaky")
@@ -58,11 +58,11 @@ async def test_the_source_killed_mid_copy_leaves_the_warehouse_as_it_was_and_the
             "SELECT id FROM information_schema.processlist"
             f" WHERE user = '{reader}' AND state = 'User sleep'"
         )
-        return bool(found) and (copied or 0) >= 20000
+        return bool(found) and (copied or 0) >= 10000
 
     try:
         await _until(
-            "the copy streams rows while the source sleeps at row 30,000", sleeping_mid_copy
+            "the copy streams rows while the source sleeps at row 40,000", sleeping_mid_copy
         )
         connection_id = (
             await mysql_source.fetch(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime, time
 from decimal import Decimal
 
 import asyncpg
@@ -20,7 +20,8 @@ TYPED = """\
 CREATE TABLE typed (
   id INT UNSIGNED PRIMARY KEY, small TINYINT, big BIGINT, amount DECIMAL(30,10), ratio DOUBLE,
   flag TINYINT(1), name VARCHAR(50), body MEDIUMTEXT, born DATE, seen DATETIME(6),
-  stamped TIMESTAMP NULL, doc JSON, data BLOB
+  stamped TIMESTAMP NULL, doc JSON, data BLOB,
+  opens TIME(6), zoned TIMESTAMP NULL, price DECIMAL(10,2)
 ) CHARACTER SET utf8mb4"""
 MODELLED = """\
         - {name: id, type: bigint, primaryKey: true}
@@ -35,7 +36,10 @@ MODELLED = """\
         - {name: seen, type: timestamp}
         - {name: stamped, type: timestamp}
         - {name: doc, type: json}
-        - {name: data, type: binary}"""
+        - {name: data, type: binary}
+        - {name: opens, type: time}
+        - {name: zoned, type: timestamptz}
+        - {name: price, type: double}"""
 TEXT = "Zoë 🦊 tab\there\nline \\back"
 
 
@@ -48,7 +52,8 @@ async def test_each_type_of_the_compatibility_table_arrives_exactly(
         "SET time_zone = '+02:00'",  # a TIMESTAMP is stored in UTC and read in UTC
         "INSERT INTO typed VALUES (4294967295, -128, -9223372036854775808,"
         f" 12345678901234567890.0123456789, 0.1, 1, {text}, REPEAT('é', 70000), '2024-02-29',"
-        " '2024-02-29 23:59:59.123456', '2024-06-01 12:00:00', '{\"a\": [1, 2]}', X'00015C09FF')",
+        " '2024-02-29 23:59:59.123456', '2024-06-01 12:00:00', '{\"a\": [1, 2]}', X'00015C09FF',"
+        " '08:30:00.5', '2024-06-01 12:00:00', 19.99)",
         "INSERT INTO typed (id, flag) VALUES (2, 0)",
     )
     store = mysql_source.store(table="typed", columns=MODELLED)
@@ -69,8 +74,11 @@ async def test_each_type_of_the_compatibility_table_arrives_exactly(
         datetime(2024, 6, 1, 10, 0, 0),
         '{"a": [1, 2]}',
         b"\x00\x01\\\t\xff",
+        time(8, 30, 0, 500000),
+        datetime(2024, 6, 1, 10, 0, 0, tzinfo=UTC),
+        19.99,
     )
-    assert tuple(rows[0]) == (2, None, None, None, None, False) + (None,) * 7
+    assert tuple(rows[0]) == (2, None, None, None, None, False) + (None,) * 10
 
 
 async def test_a_zero_date_fails_the_batch_naming_the_row_and_writes_nothing(
