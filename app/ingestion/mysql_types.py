@@ -111,10 +111,11 @@ def castable(source: SourceColumn, warehouse_type: str) -> bool:
 # --- values: the driver's Python values, fixed where the warehouse's binary COPY needs it ---
 
 Fixup = Callable[[Any], Any]
+NO_DATE = "which is no date (a MySQL zero date, or a zero month or day)"
 
 
-class ZeroDateError(ValueError):
-    """A MySQL zero date (0000-00-00, or a zero month or day): the driver returns it as text."""
+class UnfitValueError(ValueError):
+    """A value the modelled type cannot hold; its text says why (the driver left it as text)."""
 
 
 def _flag(value: Any) -> bool:
@@ -130,13 +131,19 @@ def _dated(value: Any) -> datetime:
         return value
     if isinstance(value, date):
         return datetime.combine(value, time())
-    raise ZeroDateError(str(value))
+    raise UnfitValueError(NO_DATE)
 
 
 def _date(value: Any) -> date:
     if isinstance(value, date):
         return value
-    raise ZeroDateError(str(value))
+    raise UnfitValueError(NO_DATE)
+
+
+def _time(value: Any) -> time:
+    if isinstance(value, time):
+        return value
+    raise UnfitValueError("which is no time of day (MySQL's TIME spans -838:59:59 to 838:59:59)")
 
 
 def _float(value: Any) -> float:
@@ -154,6 +161,8 @@ def fixup(source: SourceColumn, warehouse_type: str) -> Fixup | None:
         return _dated
     if source.data_type == "date":
         return _date
+    if base == "time":
+        return _time
     if base in ("real", "double precision") and source.data_type not in FLOATS:
         return _float
     return None

@@ -22,7 +22,7 @@ from asyncmy.constants import FIELD_TYPE
 from asyncmy.cursors import SSCursor
 from asyncmy.errors import MySQLError
 
-from app.ingestion.mysql_types import INTEGER_BITS, SourceColumn, ZeroDateError, castable, fixup
+from app.ingestion.mysql_types import INTEGER_BITS, SourceColumn, UnfitValueError, castable, fixup
 from app.ingestion.source import Endpoint, SourceLogin
 from app.ingestion.tables import IngestionError, RawTable
 
@@ -150,7 +150,7 @@ class MysqlReader:
         self._abandoned = True  # until the whole result is read: a close must not drain it
         try:
             status = await warehouse.copy_records_to_table(stage, records=self._rows(table, query))
-        except (asyncpg.DataError, TypeError, ValueError) as error:
+        except (asyncpg.DataError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise IngestionError(
                 f"dataset {table.datastore}.{table.dataset}: a source value does not fit its"
                 f" modelled column: {_reason(error)}"
@@ -180,22 +180,13 @@ class MysqlReader:
                             if values[i] is not None:
                                 try:
                                     values[i] = fix(values[i])
-                                except ZeroDateError:
+                                except UnfitValueError as unfit:
                                     raise IngestionError(
-                                        self._zero_date(table, row, sources, i)
+                                        _unfit(table, row, sources[i].name, i, str(unfit))
                                     ) from None
                         yield values
         except (MySQLError, OSError) as error:
             raise IngestionError(f"reading the source failed: {_reason(error)}") from None
-
-    def _zero_date(
-        self, table: RawTable, row: Sequence[Any], sources: list[SourceColumn], at: int
-    ) -> str:
-        key = ", ".join(f"{c.name}={row[i]}" for i, c in enumerate(table.columns) if c.key)
-        return (
-            f"dataset {table.datastore}.{table.dataset}: source row ({key}) holds the zero date "
-            f"{row[at]!r} in column {sources[at].name!r}, which is no date"
-        )
 
     async def close(self) -> None:
         """Close the connection; one left mid-result is dropped, not drained."""
@@ -206,6 +197,14 @@ class MysqlReader:
             await self._connection.ensure_closed()
         except (MySQLError, OSError):
             self._connection.close()
+
+
+def _unfit(table: RawTable, row: Sequence[Any], column: str, at: int, why: str) -> str:
+    key = ", ".join(f"{c.name}={row[i]}" for i, c in enumerate(table.columns) if c.key)
+    return (
+        f"dataset {table.datastore}.{table.dataset}: source row ({key}) holds {row[at]!r}"
+        f" in column {column!r}, {why}"
+    )
 
 
 def _int(value: object) -> int | None:

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from app.ingestion.mysql_types import SourceColumn, ZeroDateError, castable, fixup
+from app.ingestion.mysql_types import SourceColumn, UnfitValueError, castable, fixup
 from app.ingestion.source_mysql import quote_name
 
 
@@ -95,12 +95,13 @@ def _fixed(source: str, warehouse: str, value: object) -> object:
         ("datetime", "timestamp", "0000-00-00 00:00:00"),
         ("datetime", "timestamp", "2024-00-10 00:00:00"),
         ("timestamp", "timestamptz", "0000-00-00 00:00:00"),
+        ("time", "time", "30:00:00"),
     ],
 )
-def test_a_zero_date_the_driver_left_as_text_is_refused(
+def test_a_value_the_driver_left_as_text_is_refused(
     source: str, warehouse: str, value: str
 ) -> None:
-    with pytest.raises(ZeroDateError):
+    with pytest.raises(UnfitValueError):
         _fixed(source, warehouse, value)
 
 

@@ -95,8 +95,8 @@ async def test_a_zero_date_fails_the_batch_naming_the_row_and_writes_nothing(
     with pytest.raises(IngestionError) as raised:
         await run_batch(control, warehouse, store, mysql_source.login)
     assert raised.value.detail == (
-        "dataset Customers.customers: source row (id=3) holds the zero date '0000-00-00'"
-        " in column 'born', which is no date"
+        "dataset Customers.customers: source row (id=3) holds '0000-00-00' in column 'born',"
+        " which is no date (a MySQL zero date, or a zero month or day)"
     )
     assert await warehouse.fetchval(f"SELECT to_regclass('{RAW}')") is None
 
@@ -126,3 +126,49 @@ async def test_a_missing_source_table_is_named(
 ) -> None:
     with pytest.raises(IngestionError, match=r"source table \S+\.nowhere does not exist"):
         await run_batch(control, warehouse, mysql_source.store(table="nowhere"), mysql_source.login)
+
+
+async def test_a_value_out_of_the_modelled_range_fails_the_batch_naming_the_row(
+    mysql_source: MysqlSource, warehouse: asyncpg.Connection, control: asyncpg.Connection
+) -> None:
+    await mysql_source.execute(
+        "CREATE TABLE shifts (id BIGINT PRIMARY KEY, opens TIME)",
+        "INSERT INTO shifts VALUES (1, '08:00:00'), (2, '30:00:00')",  # MySQL's TIME: an interval
+    )
+    columns = (
+        "        - {name: id, type: bigint, primaryKey: true}\n        - {name: opens, type: time}"
+    )
+    with pytest.raises(IngestionError) as raised:
+        await run_batch(
+            control,
+            warehouse,
+            mysql_source.store(table="shifts", columns=columns),
+            mysql_source.login,
+        )
+    assert raised.value.detail == (
+        "dataset Customers.customers: source row (id=2) holds '30:00:00' in column 'opens',"
+        " which is no time of day (MySQL's TIME spans -838:59:59 to 838:59:59)"
+    )
+    assert await warehouse.fetchval(f"SELECT to_regclass('{RAW}')") is None
+    assert await warehouse.fetchval("SELECT 1") == 1  # the connection is usable after the refusal
+
+
+async def test_text_the_warehouse_cannot_read_as_the_modelled_type_fails_the_batch(
+    mysql_source: MysqlSource, warehouse: asyncpg.Connection, control: asyncpg.Connection
+) -> None:
+    await mysql_source.execute(
+        "CREATE TABLE tokens (id BIGINT PRIMARY KEY, token CHAR(36))",
+        "INSERT INTO tokens VALUES (1, '0f8fad5b-d9cb-469f-a165-70867728950e'), (2, 'not a uuid')",
+    )
+    columns = (
+        "        - {name: id, type: bigint, primaryKey: true}\n        - {name: token, type: uuid}"
+    )
+    store = mysql_source.store(table="tokens", columns=columns)
+    with pytest.raises(IngestionError) as raised:
+        await run_batch(control, warehouse, store, mysql_source.login)
+    assert raised.value.detail.startswith(
+        "dataset Customers.customers: a source value does not fit its modelled column: "
+    ), raised.value.detail
+    assert await warehouse.fetchval(f"SELECT to_regclass('{RAW}')") is None
+    await mysql_source.execute("UPDATE tokens SET token = UUID() WHERE id = 2")
+    assert (await run_batch(control, warehouse, store, mysql_source.login)).inserted == 2
