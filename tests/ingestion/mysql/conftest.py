@@ -110,16 +110,16 @@ class MysqlSource:
             await cursor.execute(query)
             return [tuple(row) for row in await cursor.fetchall()]
 
-    def store(
+    def store_text(
         self,
         kind: str = "sql-snapshot",
         milestoning: str = "live",
         table: str = "crm_customers",
         columns: str = COLUMNS,
         watermark: str = "",
-    ) -> Datastore:
-        """The Customers datastore of the test model, ingested from this source."""
-        text = STORE.format(
+    ) -> str:
+        """The YAML of the Customers datastore, ingested from this source."""
+        return STORE.format(
             kind=kind,
             host=self.host,
             port=self.port,
@@ -129,6 +129,17 @@ class MysqlSource:
             columns=columns,
             watermark=watermark,
         )
+
+    def store(
+        self,
+        kind: str = "sql-snapshot",
+        milestoning: str = "live",
+        table: str = "crm_customers",
+        columns: str = COLUMNS,
+        watermark: str = "",
+    ) -> Datastore:
+        """The Customers datastore of the test model, ingested from this source."""
+        text = self.store_text(kind, milestoning, table, columns, watermark)
         model = load_texts(files({"zones/usa/customers.yaml": text}))
         assert model.errors == 0, [p.as_line() for p in model.problems]
         return model.datastores["Customers"]

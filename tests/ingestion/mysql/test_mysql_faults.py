@@ -87,7 +87,7 @@ async def test_the_source_killed_mid_copy_leaves_the_warehouse_as_it_was_and_the
     rerun = await run_batch(control, warehouse, flaky, mysql_source.login)
     assert (rerun.number, rerun.inserted, rerun.unchanged) == (3, 49900, 100)
     counts = await warehouse.fetchrow(f"SELECT count(*), count(DISTINCT id) FROM {RAW}")
-    assert tuple(counts) == (50000, 50000)
+    assert counts is not None and tuple(counts) == (50000, 50000)
 
 
 @pytest.mark.parametrize(

@@ -43,7 +43,7 @@ async def test_a_watermark_batch_reads_only_the_rows_past_the_last_watermark(
         kind="sql-watermark", columns=columns, watermark="watermark: changed_at"
     )
     one = await run_batch(control, warehouse, store, mysql_source.login)
-    assert (one.inserted, one.watermarks["customers"]) == (100, first.strip("'"))
+    assert (one.inserted, one.watermarks) == (100, {"customers": first.strip("'")})
     await mysql_source.execute(
         f"UPDATE crm_customers SET email = 'read@acme.test', changed_at = {later} WHERE id = 7",
         "UPDATE crm_customers SET email = 'not read@acme.test' WHERE id = 8",  # watermark kept
@@ -52,8 +52,9 @@ async def test_a_watermark_batch_reads_only_the_rows_past_the_last_watermark(
     )
     two = await run_batch(control, warehouse, store, mysql_source.login)
     assert (two.inserted, two.updated, two.deleted, two.unchanged) == (1, 1, 0, 0)
-    assert two.watermarks["customers"] == later.strip("'")
-    emails = dict(await warehouse.fetch(f"SELECT id, email FROM {RAW} WHERE id IN (7, 8, 9)"))
+    assert two.watermarks == {"customers": later.strip("'")}
+    rows = await warehouse.fetch(f"SELECT id, email FROM {RAW} WHERE id IN (7, 8, 9)")
+    emails = {r["id"]: r["email"] for r in rows}
     assert emails == {7: "read@acme.test", 8: "c8@acme.test", 9: "c9@acme.test"}
     three = await run_batch(control, warehouse, store, mysql_source.login)
     assert (three.inserted, three.updated, three.unchanged) == (0, 0, 0)
