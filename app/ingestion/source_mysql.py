@@ -11,7 +11,6 @@ other types are fixed in Python (`mysql_types.fixup`).
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
@@ -19,16 +18,14 @@ import asyncmy
 import asyncpg
 from asyncmy import converters
 from asyncmy.constants import FIELD_TYPE
-from asyncmy.cursors import SSCursor
+from asyncmy.cursors import Cursor, SSCursor
 from asyncmy.errors import MySQLError
 
 from app.ingestion.mysql_types import INTEGER_BITS, SourceColumn, UnfitValueError, castable, fixup
 from app.ingestion.source import Endpoint, SourceLogin
 from app.ingestion.tables import IngestionError, RawTable
 
-logger = logging.getLogger(__name__)
-
-CHUNK_ROWS = 5_000  # rows fetched, encoded and sent to the warehouse at a time
+CHUNK_ROWS = 5_000  # rows fetched and handed to the warehouse's COPY at a time
 CONNECT_SECONDS = 10
 # the driver's conversions, TIME as a time of day (the warehouse's `time`), not a timedelta
 CONVERSIONS = converters.conversions | {FIELD_TYPE.TIME: converters.convert_time}
@@ -167,26 +164,44 @@ class MysqlReader:
             if (fix := fixup(s, c.type)) is not None
         ]
         try:
-            async with self._connection.cursor(SSCursor) as cursor:
-                await cursor.execute(query)
-                while rows := await cursor.fetchmany(CHUNK_ROWS):
+            cursor = self._connection.cursor(SSCursor)  # never closed mid-result: that drains it
+            await cursor.execute(query)
+            while rows := await self._fetch(cursor):
+                for row in rows:
                     if not fixes:
-                        for row in rows:
-                            yield row
+                        yield row
                         continue
-                    for row in rows:
-                        values = list(row)
-                        for i, fix in fixes:
-                            if values[i] is not None:
-                                try:
-                                    values[i] = fix(values[i])
-                                except UnfitValueError as unfit:
-                                    raise IngestionError(
-                                        _unfit(table, row, sources[i].name, i, str(unfit))
-                                    ) from None
-                        yield values
+                    values = list(row)
+                    for i, fix in fixes:
+                        if values[i] is not None:
+                            try:
+                                values[i] = fix(values[i])
+                            except UnfitValueError as unfit:
+                                why = _unfit(table, row, sources[i].name, i, str(unfit))
+                                raise IngestionError(why) from None
+                    yield values
+            await cursor.close()
         except (MySQLError, OSError) as error:
             raise IngestionError(f"reading the source failed: {_reason(error)}") from None
+
+    async def _fetch(self, cursor: Cursor) -> list[Sequence[Any]]:
+        """The next rows. The driver reads its socket whenever data comes: between fetches the
+        reading is paused, so while the warehouse takes the rows the result waits in the
+        kernel's socket buffer and the server (TCP's window), not in this process."""
+        # asyncmy's connection state (`public` attributes in its connection.pxd)
+        transport = getattr(self._connection, "_transport", None)
+        if transport is not None:
+            transport.resume_reading()
+        rows: list[Sequence[Any]] = await cursor.fetchmany(CHUNK_ROWS)
+        if transport is not None:
+            transport.pause_reading()
+        return rows
+
+    @property
+    def read_ahead(self) -> int:
+        """Bytes of the result the driver received and the batch has not fetched yet."""
+        state = getattr(self._connection, "_proto", None)
+        return 0 if state is None else int(state.length - state.pos)
 
     async def close(self) -> None:
         """Close the connection; one left mid-result is dropped, not drained."""
