@@ -151,31 +151,33 @@ async def mysql_source(mysql_url: URL) -> AsyncIterator[MysqlSource]:
     name = f"{PREFIX}{uuid.uuid4().hex[:10]}"
     reader, password = f"{name}_r", uuid.uuid4().hex
     server = await _connect(mysql_url)
-    async with server.cursor() as cursor:
-        await cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        await cursor.execute(f"CREATE USER '{reader}'@'%' IDENTIFIED BY '{password}'")
-        await cursor.execute(f"GRANT SELECT ON `{name}`.* TO '{reader}'@'%'")
-    admin = await _connect(mysql_url, name)
-    source = MysqlSource(
-        admin,
-        SourceLogin(reader, password),
-        mysql_url.host or "127.0.0.1",
-        mysql_url.port or 3306,
-        name,
-    )
-    await source.execute(
-        "SET SESSION sql_mode = ''",
-        "CREATE TABLE crm_customers (id BIGINT PRIMARY KEY, email VARCHAR(255),"
-        " balance DECIMAL(18,4), note TEXT)",
-        "CREATE TABLE digits (d INT)",
-        "INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)",
-        "INSERT INTO crm_customers SELECT n, CONCAT('c', n, '@acme.test'), n * 1.5, 'x'"
-        f" FROM {numbers(1, 100)}",
-    )
+    admin: asyncmy.Connection | None = None
     try:
+        async with server.cursor() as cursor:
+            await cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+            await cursor.execute(f"CREATE USER '{reader}'@'%' IDENTIFIED BY '{password}'")
+            await cursor.execute(f"GRANT SELECT ON `{name}`.* TO '{reader}'@'%'")
+        admin = await _connect(mysql_url, name)
+        source = MysqlSource(
+            admin,
+            SourceLogin(reader, password),
+            mysql_url.host or "127.0.0.1",
+            mysql_url.port or 3306,
+            name,
+        )
+        await source.execute(
+            "SET SESSION sql_mode = ''",  # zero dates may be stored, as in older installations
+            "CREATE TABLE crm_customers (id BIGINT PRIMARY KEY, email VARCHAR(255),"
+            " balance DECIMAL(18,4), note TEXT)",
+            "CREATE TABLE digits (d INT)",
+            "INSERT INTO digits VALUES (0), (1), (2), (3), (4), (5), (6), (7), (8), (9)",
+            "INSERT INTO crm_customers SELECT n, CONCAT('c', n, '@acme.test'), n * 1.5, 'x'"
+            f" FROM {numbers(1, 100)}",
+        )
         yield source
     finally:
-        admin.close()
+        if admin is not None:
+            admin.close()
         async with server.cursor() as cursor:
             await cursor.execute(f"DROP DATABASE IF EXISTS `{name}`")
             await cursor.execute(f"DROP USER IF EXISTS '{reader}'@'%'")
