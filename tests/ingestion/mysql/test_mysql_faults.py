@@ -33,13 +33,17 @@ async def _until(what: str, check: object) -> None:
         await asyncio.sleep(0.05)
 
 
+@pytest.mark.parametrize("milestoning", ["live", "forensic"])
 async def test_the_source_killed_mid_copy_leaves_the_warehouse_as_it_was_and_the_rerun_repeats(
     mysql_source: MysqlSource,
     warehouse: asyncpg.Connection,
     warehouse_url: str,
     control: asyncpg.Connection,
+    milestoning: str,
 ) -> None:
-    await run_batch(control, warehouse, mysql_source.store(), mysql_source.login)
+    await run_batch(
+        control, warehouse, mysql_source.store(milestoning=milestoning), mysql_source.login
+    )
     before = await _rows(warehouse)
     # 50,000 rows; the view pauses at row 40,000 so the copy is caught in the middle
     await mysql_source.execute(
@@ -47,7 +51,7 @@ async def test_the_source_killed_mid_copy_leaves_the_warehouse_as_it_was_and_the
         "CREATE VIEW flaky AS SELECT id + SLEEP(IF(id = 40000, 60, 0)) AS id, email, balance"
         " FROM crm_customers",  # no ORDER BY: a sort would read every row before sending one
     )
-    flaky = mysql_source.store(table="flaky")
+    flaky = mysql_source.store(table="flaky", milestoning=milestoning)
     batch = asyncio.create_task(run_batch(control, warehouse, flaky, mysql_source.login))
     watcher = await asyncpg.connect(asyncpg_dsn(warehouse_url))
     reader = mysql_source.login.user
