@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -14,20 +15,19 @@ from app.errors import AppError
 from app.ingestion import batches
 from app.ingestion.batches import BatchRecord, BatchResult
 from app.ingestion.merge import Counts, affected, create_stage, key_stage, merge, stage_name
-from app.ingestion.source import (
-    Endpoint,
-    SourceLogin,
-    copy_query,
-    open_postgres,
-    pipe,
-    source_columns,
-    source_differences,
-)
+from app.ingestion.reader import SourceReader
+from app.ingestion.source import Endpoint, PostgresReader, SourceLogin
+from app.ingestion.source_mysql import MysqlReader
 from app.ingestion.tables import IngestionError, RawTable, raw_tables, runnable_ingestion
 from app.ingestion.warehouse import evolution
 from app.security.warehouses.postgres_sql import quote_ident
 
 logger = logging.getLogger(__name__)
+
+READERS: dict[str, Callable[[Endpoint, SourceLogin], Awaitable[SourceReader]]] = {
+    "postgres": PostgresReader.open,
+    "mysql": MysqlReader.open,
+}  # by source.engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,9 +86,9 @@ async def _record(control: asyncpg.Connection, batch_id: int) -> BatchRecord:
 async def _move(
     plan: Plan, number: int, warehouse: asyncpg.Connection, login: SourceLogin
 ) -> BatchResult:
-    if plan.endpoint.engine != "postgres":
-        raise IngestionError(f"source engine {plan.endpoint.engine!r} is not run yet")
-    source = await open_postgres(plan.endpoint, login)
+    if plan.endpoint.engine not in READERS:
+        raise IngestionError(f"source engine {plan.endpoint.engine!r} is not run")
+    source = await READERS[plan.endpoint.engine](plan.endpoint, login)
     try:
         found = await _checked_source(source, plan)
         try:
@@ -100,12 +100,12 @@ async def _move(
         await source.close()
 
 
-async def _checked_source(source: asyncpg.Connection, plan: Plan) -> dict[str, dict[str, str]]:
+async def _checked_source(source: SourceReader, plan: Plan) -> dict[str, dict[str, str]]:
     """The source's columns per table; any difference from the model fails the batch."""
     found, differences = {}, []
     for table in plan.tables:
-        found[table.name] = await source_columns(source, plan.endpoint, table)
-        differences += await source_differences(source, plan.endpoint, table, found[table.name])
+        found[table.name] = await source.columns(table)
+        differences += await source.differences(table, found[table.name])
     if differences:
         raise IngestionError(
             f"the source of datastore {plan.store.name!r} differs from the model: "
@@ -115,7 +115,7 @@ async def _checked_source(source: asyncpg.Connection, plan: Plan) -> dict[str, d
 
 
 async def _stage_and_merge(
-    source: asyncpg.Connection,
+    source: SourceReader,
     warehouse: asyncpg.Connection,
     plan: Plan,
     found: dict[str, dict[str, str]],
@@ -128,8 +128,8 @@ async def _stage_and_merge(
     started, staged = time.perf_counter(), {}
     for table in plan.tables:
         after = plan.after.get(table.dataset)
-        query = copy_query(plan.endpoint, table, found[table.name], after, plan.watermark)
-        staged[table.name] = await pipe(source, query, warehouse, stage_name(table))
+        stage = stage_name(table)
+        staged[table.name] = await source.copy(table, after, plan.watermark, warehouse, stage)
         await _key(warehouse, table)
     read = time.perf_counter() - started
     tables, watermarks = {}, dict(plan.after)

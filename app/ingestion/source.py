@@ -180,3 +180,42 @@ async def pipe(
 def _reason(error: BaseException) -> str:
     text = str(error).strip()
     return f"{type(error).__name__}: {text}" if text else type(error).__name__
+
+
+class PostgresReader:
+    """A PostgreSQL source behind the reader seam (`app/ingestion/reader.py`)."""
+
+    def __init__(self, endpoint: Endpoint, connection: asyncpg.Connection) -> None:
+        self.endpoint = endpoint
+        self._connection = connection
+        self._found: dict[str, dict[str, str]] = {}
+
+    @classmethod
+    async def open(cls, endpoint: Endpoint, login: SourceLogin) -> PostgresReader:
+        """A connection to the source (refusals named, the password never shown)."""
+        return cls(endpoint, await open_postgres(endpoint, login))
+
+    async def columns(self, table: RawTable) -> dict[str, str]:
+        """The source table's columns by modelled name."""
+        self._found[table.name] = await source_columns(self._connection, self.endpoint, table)
+        return self._found[table.name]
+
+    async def differences(self, table: RawTable, found: dict[str, str]) -> list[str]:
+        """What the source lacks or holds in a type that cannot be cast to the modelled one."""
+        return await source_differences(self._connection, self.endpoint, table, found)
+
+    async def copy(
+        self,
+        table: RawTable,
+        after: str | None,
+        watermark: str | None,
+        warehouse: asyncpg.Connection,
+        stage: str,
+    ) -> int:
+        """`COPY (SELECT ...) TO STDOUT` at the source piped into the staging table."""
+        query = copy_query(self.endpoint, table, self._found[table.name], after, watermark)
+        return await pipe(self._connection, query, warehouse, stage)
+
+    async def close(self) -> None:
+        """Close the connection."""
+        await self._connection.close()

@@ -1,0 +1,41 @@
+"""The seam between a batch and its source: what every source engine's reader does."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import asyncpg
+
+from app.ingestion.tables import RawTable
+
+
+class SourceReader(Protocol):
+    """An open connection to a datastore's source, for one batch.
+
+    `columns` and `differences` check a table before the warehouse is touched; `copy` streams
+    its rows into a staging table of the warehouse, raising `IngestionError` (`reading the
+    source failed: ...`) when the source fails mid-copy, which aborts the warehouse's COPY.
+    """
+
+    async def columns(self, table: RawTable) -> dict[str, str]:
+        """The source table's column for each modelled column it has (by modelled name)."""
+        ...
+
+    async def differences(self, table: RawTable, found: dict[str, str]) -> list[str]:
+        """Each modelled column the source lacks or holds in a type that cannot be cast."""
+        ...
+
+    async def copy(
+        self,
+        table: RawTable,
+        after: str | None,
+        watermark: str | None,
+        warehouse: asyncpg.Connection,
+        stage: str,
+    ) -> int:
+        """Stream the table's rows (those past `after` in `watermark`) into `stage`; the count."""
+        ...
+
+    async def close(self) -> None:
+        """Release the source connection."""
+        ...
