@@ -271,7 +271,7 @@ class Settings(BaseSettings):
     ingestion_schedule: bool = Field(
         default=True,
         description="start each ingested datastore's ingestion on its cron trigger (the embedded "
-        "example turns this off unless it is set: its sources are not reachable)",
+        "example turns this off unless it is set: only its ReferenceData source is reachable)",
     )
     source_hosts: dict[str, Annotated[str, Field(pattern=r"^[^\s:]+(:[0-9]{1,5})?$")]] = Field(
         default_factory=dict,
