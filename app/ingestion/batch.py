@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import asyncpg
 
 from app.ecosystem.model import Datastore
-from app.ecosystem.spec.datastore import IngestionKind
+from app.ecosystem.spec.datastore import IngestionKind, Milestoning
 from app.errors import AppError
 from app.ingestion import batches
 from app.ingestion.batches import BatchRecord, BatchResult
@@ -24,8 +25,15 @@ from app.ingestion.source import (
     source_columns,
     source_differences,
 )
-from app.ingestion.tables import IngestionError, RawTable, raw_tables, runnable_ingestion
+from app.ingestion.tables import (
+    BATCH_IN,
+    IngestionError,
+    RawTable,
+    raw_tables,
+    runnable_ingestion,
+)
 from app.ingestion.warehouse import evolution
+from app.security.desired import RAW_SCHEMA
 from app.security.warehouses.postgres_sql import quote_ident
 
 logger = logging.getLogger(__name__)
@@ -128,17 +136,27 @@ async def _stage_and_merge(
         "SELECT pg_advisory_xact_lock(hashtext($1))", f"ecoplane-ingestion:{plan.store.name}"
     )
     await _prepare(warehouse, plan.tables)
-    started, staged = time.perf_counter(), {}
+    started, staged, direct = time.perf_counter(), {}, set()
     for table in plan.tables:
         after = plan.after.get(table.dataset)
         query = copy_query(plan.endpoint, table, found[table.name], after, plan.watermark)
+        if await warehouse.fetchval(f"SELECT NOT EXISTS (SELECT 1 FROM {table.qualified})"):
+            direct.add(table.name)  # an empty raw table: every row is new, no merge needed
+            staged[table.name] = await _copy_direct(source, query, warehouse, table, number)
+            continue
         staged[table.name] = await pipe(source, query, warehouse, stage_name(table))
         await _key(warehouse, table)
     read = time.perf_counter() - started
     tables, watermarks = {}, dict(plan.after)
     for table in plan.tables:
-        tables[table.dataset] = await _merge(warehouse, table, number, staged[table.name], plan)
-        if plan.watermark and (reached := await _reached(warehouse, table, plan.watermark)):
+        if table.name in direct:
+            tables[table.dataset] = Counts(inserted=staged[table.name])
+        else:
+            tables[table.dataset] = await _merge(warehouse, table, number, staged[table.name], plan)
+        relation = table.qualified if table.name in direct else quote_ident(stage_name(table))
+        if plan.watermark and (
+            reached := await _reached(warehouse, relation, table, plan.watermark)
+        ):
             watermarks[table.dataset] = reached
     return BatchResult(tables, watermarks, read, time.perf_counter() - started - read)
 
@@ -160,16 +178,51 @@ async def _prepare(warehouse: asyncpg.Connection, tables: list[RawTable]) -> Non
 
 async def _key(warehouse: asyncpg.Connection, table: RawTable) -> None:
     """Key the staged rows: a null or repeated key fails the batch, naming the dataset."""
+    with _keyed(table):
+        await warehouse.execute(key_stage(table))
+    await warehouse.execute(f"ANALYZE {quote_ident(stage_name(table))}")
+
+
+async def _copy_direct(
+    source: asyncpg.Connection,
+    query: str,
+    warehouse: asyncpg.Connection,
+    table: RawTable,
+    number: int,
+) -> int:
+    """Stream the source straight into its empty raw table (its key checks every row); a
+    forensic table's rows get this batch as `ecoplane_batch_in`."""
+    forensic = table.milestoning is Milestoning.FORENSIC
+    if forensic:
+        await warehouse.execute(
+            f"ALTER TABLE {table.qualified} ALTER COLUMN {BATCH_IN} SET DEFAULT {int(number)}"
+        )
+    columns = [c.physical for c in table.columns]
+    with _keyed(table):
+        copied = await pipe(source, query, warehouse, table.name, RAW_SCHEMA, columns)
+    if forensic:
+        await warehouse.execute(
+            f"ALTER TABLE {table.qualified} ALTER COLUMN {BATCH_IN} DROP DEFAULT"
+        )
+    return copied
+
+
+@contextmanager
+def _keyed(table: RawTable) -> Iterator[None]:
+    """A null or repeated key among the rows written fails the batch, naming the dataset."""
     where = f"dataset {table.datastore}.{table.dataset}"
     try:
-        await warehouse.execute(key_stage(table))
-    except asyncpg.NotNullViolationError:
+        yield
+    except asyncpg.NotNullViolationError as error:
+        if error.column_name not in {c.physical for c in table.keys}:
+            raise
         keys = ", ".join(c.physical for c in table.keys)
         raise IngestionError(f"{where}: a source row has a null primary key ({keys})") from None
     except asyncpg.UniqueViolationError as error:
-        detail = (error.detail or "").replace("is duplicated", "appears more than once")
+        detail = error.detail or ""
+        for said in ("is duplicated", "already exists"):
+            detail = detail.replace(said, "appears more than once")
         raise IngestionError(f"{where}: a snapshot holds a key twice: {detail}") from None
-    await warehouse.execute(f"ANALYZE {quote_ident(stage_name(table))}")
 
 
 async def _merge(
@@ -183,10 +236,12 @@ async def _merge(
     return Counts(inserted, updated, deleted, staged - inserted - updated)
 
 
-async def _reached(warehouse: asyncpg.Connection, table: RawTable, watermark: str) -> str | None:
+async def _reached(
+    warehouse: asyncpg.Connection, relation: str, table: RawTable, watermark: str
+) -> str | None:
     column = next(c for c in table.columns if c.name == watermark)
     value: str | None = await warehouse.fetchval(
-        f"SELECT max({column.quoted})::text FROM {quote_ident(stage_name(table))}"
+        f"SELECT max({column.quoted})::text FROM {relation}"
     )
     return value
 

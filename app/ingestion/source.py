@@ -152,9 +152,15 @@ def _literal(text: str) -> str:
 
 
 async def pipe(
-    source: asyncpg.Connection, query: str, warehouse: asyncpg.Connection, stage: str
+    source: asyncpg.Connection,
+    query: str,
+    warehouse: asyncpg.Connection,
+    stage: str,
+    schema: str | None = None,
+    columns: list[str] | None = None,
 ) -> int:
-    """Stream a query's rows from the source into a staging table; the rows copied."""
+    """Stream a query's rows from the source into a table (staging, or an empty raw table's
+    `columns` in `schema`); the rows copied."""
     chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(CHUNKS_IN_FLIGHT)
 
     async def produce() -> None:
@@ -173,7 +179,9 @@ async def pipe(
 
     producer = asyncio.create_task(produce())
     try:
-        status = await warehouse.copy_to_table(stage, source=consume(), format="text")
+        status = await warehouse.copy_to_table(
+            stage, source=consume(), format="text", schema_name=schema, columns=columns
+        )
     finally:
         producer.cancel()
         await asyncio.gather(producer, return_exceptions=True)

@@ -1,8 +1,9 @@
 """A worker killed mid-merge: the warehouse is as it was, the batch is recorded failed, and the
 next run commits the same change once.
 
-The merge is held deterministically: the test locks the raw table, waits until the worker's
-backend waits on that lock (pg_blocking_pids), and kills the worker process with SIGKILL.
+The merge is held deterministically: the test locks the raw table against writes (SHARE: reads
+still pass), waits until the worker's backend waits on that lock (pg_blocking_pids), and kills
+the worker process with SIGKILL.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ async def test_a_worker_killed_mid_merge_leaves_the_warehouse_and_fails_its_batc
         before = await _rows(observer)
         lock = holder.transaction()
         await lock.start()
-        await holder.execute(f"LOCK TABLE {RAW} IN ACCESS EXCLUSIVE MODE")
+        await holder.execute(f"LOCK TABLE {RAW} IN SHARE MODE")
         started = await api.post("/api/v1/datastores/Customers/ingestions", headers=OPERATOR)
         run_id = started.json()["id"]
 
