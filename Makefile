@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/read_consistency.py
 	$(BIN)/python bench/api.py   # needs wrk (Debian package)
 	$(BIN)/python bench/security_sync.py   # needs psql
+	$(BIN)/python bench/ingest.py   # needs psql and the machine's PostgreSQL (ECOPLANE_BENCH_DATABASE_URL)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

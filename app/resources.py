@@ -26,9 +26,19 @@ from app.db.migrate import upgrade
 from app.db.model_versions import active_version_id
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
-from app.examples.seeder import seed_if_missing
+from app.ecosystem.model import Model
+from app.examples.first_batch import FirstBatch
+from app.examples.seeder import seed_if_missing, seed_rows
+from app.examples.source_db import (
+    EXAMPLE_DATASTORE,
+    ExampleSource,
+    example_source,
+    seed_example_source,
+    with_example_source,
+)
 from app.forges.service import CheckWorker, build_check_worker
 from app.gitsource.service import Ingestion, build_ingestion
+from app.ingestion.abandoned import AbandonedBatch
 from app.ingestion.followup import AfterBatch
 from app.jobs.leader import LeaderElection
 from app.jobs.pooled import jobs_pool
@@ -69,8 +79,8 @@ class Resources:
 def with_example_path(settings: Settings) -> Settings:
     """The settings for the example model when it is used (the embedded default): `examples/`
     on the python path, so that its transformers' modules (acme_transformers.*) are found, and
-    no cron ingestions unless asked for (its datastores' sources are not reachable: every tick
-    would record a failed run)."""
+    no cron ingestions unless asked for (only ReferenceData's source is reachable, on the
+    embedded server: every tick of the others would record a failed run)."""
     if not (settings.embedded and settings.load_example and EXAMPLE.is_dir()):
         return settings
     update: dict[str, object] = {}
@@ -103,6 +113,7 @@ def with_run_subscribers(jobs: JobService) -> JobService:
     a success it waits for must start its dependents all the same."""
     jobs.run_ended.subscribe(jobs.dependents.after)  # what a success starts next
     jobs.run_ended.subscribe(AfterBatch(jobs.pool, jobs.start_or_skip).after)  # a changing batch
+    jobs.run_ended.subscribe(AbandonedBatch(jobs.pool).after)  # a batch its killed worker left
     return jobs
 
 
@@ -112,13 +123,22 @@ def job_service(settings: Settings, url: str, pool: asyncpg.Pool) -> JobService:
     return with_run_subscribers(JobService(pool, settings, runner))
 
 
-async def _example(settings: Settings, engine: AsyncEngine, pool: asyncpg.Pool) -> None:
-    """The example on a fresh embedded default: acme stored and active, its raw tables seeded."""
-    model = load_directory(EXAMPLE)
+async def _example(
+    settings: Settings,
+    engine: AsyncEngine,
+    pool: asyncpg.Pool,
+    model: Model,
+    source: tuple[str, ExampleSource] | None,
+) -> None:
+    """The example on a fresh embedded default: acme stored and active, its raw tables seeded
+    but those of the datastore ingested for real, whose source database is made and filled."""
     if await active_version_id(pool) is None:
         stored = await store_model(engine, model, source=str(EXAMPLE))
         log.info("loaded the example model as version %s", stored.id)
-    seeded = await seed_if_missing(settings, model)
+    sourced = frozenset([EXAMPLE_DATASTORE]) if source else frozenset()
+    if source is not None:
+        await seed_example_source(settings, source[0], model, source[1], seed_rows(model))
+    seeded = await seed_if_missing(settings, model, sourced=sourced)
     if seeded is not None:
         log.info(
             "seeded the example's raw tables in the warehouse: %s",
@@ -139,13 +159,19 @@ async def build_resources(settings: Settings) -> Resources:
             "model versions %s were interrupted while loading and are marked failed", failed
         )
     pool = await create_pool(url)
+    source = None
     if settings.embedded and settings.load_example and EXAMPLE.is_dir():
-        await _example(settings, engine, pool)
+        model = load_directory(EXAMPLE)
+        if (found := example_source(model, url)) is not None:
+            source, settings = (url, found), with_example_source(settings, found)
+        await _example(settings, engine, pool, model, source)
     await apply_retention(engine, settings.keep_versions)
     if settings.embedded:  # the model export reads the model as the dashboard role
         await ensure_local_dashboard(engine, url, settings.data_dir)
     jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
     jobs = job_service(settings, url, jobs_db)
+    if source is not None:  # the example's first batch, once its roles and views exist
+        jobs.run_ended.subscribe(FirstBatch(jobs, EXAMPLE_DATASTORE).after)
     scheduler = Scheduler(jobs, jobs_db, settings)
     election = LeaderElection(
         asyncpg_dsn(url),

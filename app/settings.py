@@ -272,7 +272,13 @@ class Settings(BaseSettings):
     ingestion_schedule: bool = Field(
         default=True,
         description="start each ingested datastore's ingestion on its cron trigger (the embedded "
-        "example turns this off unless it is set: its sources are not reachable)",
+        "example turns this off unless it is set: only its ReferenceData source is reachable)",
+    )
+    source_hosts: dict[str, Annotated[str, Field(pattern=r"^[^\s:]+(:[0-9]{1,5})?$")]] = Field(
+        default_factory=dict,
+        description="where data ingestion reaches a source host of the model, as JSON "
+        '{"model host": "host:port"} (a tunnel, a copy; a host starting with / is a socket '
+        "directory); the embedded example maps acme's ReferenceData source to its own server",
     )
     leader_retry_seconds: float = Field(
         default=2.0,

@@ -1,4 +1,4 @@
-"""The runs of jobs: one row per run of the security sync, a transformer or a builtin."""
+"""The runs of jobs: one row per run of the security sync, a transformer, an ingestion or a builtin."""
 
 from __future__ import annotations
 
@@ -7,6 +7,12 @@ from enum import StrEnum
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, Index, Text, func, text
 from sqlmodel import Field, SQLModel
+
+KIND_COMMENT = (
+    "security-sync, transformer, ingestion (a datastore's data ingestion)"
+    " or a builtin (externalize-model)"
+)
+TARGET_COMMENT = "what it runs: a transformer's name, the datastore of an ingestion, or the kind"
 
 
 class RunState(StrEnum):
@@ -80,11 +86,11 @@ class Run(SQLModel, table=True):
     )
     kind: str = Field(
         sa_type=Text,
-        sa_column_kwargs={"comment": "security-sync, transformer or a builtin (externalize-model)"},
+        sa_column_kwargs={"comment": KIND_COMMENT},
     )
     target: str = Field(
         sa_type=Text,
-        sa_column_kwargs={"comment": "what it runs: a transformer's name, or the kind"},
+        sa_column_kwargs={"comment": TARGET_COMMENT},
     )
     version_id: int | None = Field(
         default=None,

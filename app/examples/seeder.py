@@ -70,13 +70,15 @@ async def seed_warehouse(
     rows: int = DEFAULT_ROWS,
     seed: int = DEFAULT_SEED,
     today: date | None = None,
+    sourced: frozenset[str] = frozenset(),
 ) -> SeedReport:
-    """Create the raw tables that are missing and replace the rows of all, in one transaction."""
+    """Create the raw tables that are missing and replace the rows of all, in one transaction;
+    the tables of the `sourced` datastores (ingested for real) are only created, left empty."""
     content = seed_rows(model, rows, seed, today)
     connection = await connect(url)
     try:
         async with connection.transaction():
-            return await _write(connection, content)
+            return await _write(connection, content, sourced)
     except asyncpg.PostgresError as error:
         raise SeedError(f"seeding the warehouse failed: {error}") from None
     finally:
@@ -84,9 +86,14 @@ async def seed_warehouse(
 
 
 async def seed_if_missing(
-    settings: Settings, model: Model, rows: int = DEFAULT_ROWS, seed: int = DEFAULT_SEED
+    settings: Settings,
+    model: Model,
+    rows: int = DEFAULT_ROWS,
+    seed: int = DEFAULT_SEED,
+    sourced: frozenset[str] = frozenset(),
 ) -> SeedReport | None:
-    """Seed the warehouse of these settings when none of the model's raw tables exists yet."""
+    """Seed the warehouse of these settings when none of the model's raw tables exists yet
+    (the tables of the `sourced` datastores created empty: their ingestion fills them)."""
     url = await warehouse_url(settings)
     wanted = [names.raw_table(t.datastore, t.dataset.name) for t in ingested_tables(model)]
     connection = await connect(url)
@@ -98,11 +105,13 @@ async def seed_if_missing(
         )
     finally:
         await connection.close()
-    return None if found else await seed_warehouse(url, model, rows, seed)
+    return None if found else await seed_warehouse(url, model, rows, seed, sourced=sourced)
 
 
 async def _write(
-    connection: asyncpg.Connection, content: list[tuple[Table, list[Row]]]
+    connection: asyncpg.Connection,
+    content: list[tuple[Table, list[Row]]],
+    sourced: frozenset[str] = frozenset(),
 ) -> SeedReport:
     await connection.execute(f"CREATE SCHEMA IF NOT EXISTS {quote_ident(RAW_SCHEMA)}")
     existing = await _existing_columns(connection)
@@ -114,6 +123,7 @@ async def _write(
             created.append(name)
         else:
             _check_columns(name, table, existing[name])
+    content = [(t, r) for t, r in content if t.datastore not in sourced]
     if content:
         tables = ", ".join(
             qualified(RAW_SCHEMA, names.raw_table(t.datastore, t.dataset.name))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import asyncpg
@@ -47,8 +47,10 @@ async def run_batch(
     store: Datastore,
     login: SourceLogin,
     run_id: int | None = None,
+    hosts: Mapping[str, str] | None = None,
 ) -> BatchRecord:
-    """Ingest one batch of a datastore; a failure is recorded and raised, the warehouse untouched."""
+    """Ingest one batch of a datastore (its source host mapped by `hosts`, ECOPLANE_SOURCE_HOSTS);
+    a failure is recorded and raised, the warehouse untouched."""
     ingestion = runnable_ingestion(store)
     watermark = ingestion.watermark if ingestion.kind is IngestionKind.SQL_WATERMARK else None
     if ingestion.kind is IngestionKind.SQL_WATERMARK and watermark is None:
@@ -58,7 +60,7 @@ async def run_batch(
     plan = Plan(
         store,
         raw_tables(store),
-        Endpoint.of(store.name, ingestion),
+        Endpoint.of(store.name, ingestion, hosts),
         watermark,
         await batches.last_watermarks(control, store.name) if watermark else {},
     )

@@ -177,3 +177,14 @@ async def batches_before(
         limit + 1,
     )
     return [BatchRecord.from_row(row) for row in rows]
+
+
+async def fail_abandoned(connection: asyncpg.Connection, run_id: int, reason: str) -> list[int]:
+    """Record as failed the batches a run left `running` (its worker died); their numbers."""
+    rows = await connection.fetch(
+        "UPDATE batches SET state = 'failed', reason = $2, finished_at = now()"
+        " WHERE run_id = $1 AND state = 'running' RETURNING number",
+        run_id,
+        reason,
+    )
+    return [row["number"] for row in rows]

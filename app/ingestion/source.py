@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 
 import asyncpg
@@ -39,8 +39,11 @@ class Endpoint:
     schema: str
 
     @classmethod
-    def of(cls, datastore: str, ingestion: Ingestion) -> Endpoint:
-        """The endpoint of an ingestion's source; missing settings are named."""
+    def of(
+        cls, datastore: str, ingestion: Ingestion, hosts: Mapping[str, str] | None = None
+    ) -> Endpoint:
+        """The endpoint of an ingestion's source, its host mapped by `hosts` (ECOPLANE_SOURCE_HOSTS:
+        model host → host[:port]) when it is there; missing settings are named."""
         source = ingestion.source
         missing = [k for k in ("host", "database") if not source.get(k)]
         if missing:
@@ -49,12 +52,12 @@ class Endpoint:
             )
         engine = str(source.get("engine", "postgres"))
         default_port, default_schema = (3306, "") if engine == "mysql" else (5432, "public")
+        host, port = str(source["host"]), int(source.get("port", default_port))
+        if mapped := (hosts or {}).get(host):
+            host, _, given = mapped.rpartition(":") if ":" in mapped else (mapped, "", "")
+            port = int(given) if given else port
         return cls(
-            engine,
-            str(source["host"]),
-            int(source.get("port", default_port)),
-            str(source["database"]),
-            str(source.get("schema", default_schema)),
+            engine, host, port, str(source["database"]), str(source.get("schema", default_schema))
         )
 
     def __str__(self) -> str:
@@ -149,9 +152,15 @@ def _literal(text: str) -> str:
 
 
 async def pipe(
-    source: asyncpg.Connection, query: str, warehouse: asyncpg.Connection, stage: str
+    source: asyncpg.Connection,
+    query: str,
+    warehouse: asyncpg.Connection,
+    stage: str,
+    schema: str | None = None,
+    columns: list[str] | None = None,
 ) -> int:
-    """Stream a query's rows from the source into a staging table; the rows copied."""
+    """Stream a query's rows from the source into a table (staging, or an empty raw table's
+    `columns` in `schema`); the rows copied."""
     chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(CHUNKS_IN_FLIGHT)
 
     async def produce() -> None:
@@ -170,7 +179,9 @@ async def pipe(
 
     producer = asyncio.create_task(produce())
     try:
-        status = await warehouse.copy_to_table(stage, source=consume(), format="text")
+        status = await warehouse.copy_to_table(
+            stage, source=consume(), format="text", schema_name=schema, columns=columns
+        )
     finally:
         producer.cancel()
         await asyncio.gather(producer, return_exceptions=True)

@@ -78,7 +78,8 @@ async def ingest(datastore: str, settings: Settings) -> BatchRecord:
         warehouse = await connect_warehouse(datastore, settings.role_prefix)
         try:
             run_id = os.environ.get("ECOPLANE_RUN_ID")
-            return await run_batch(control, warehouse, store, login, _number(run_id))
+            number = _number(run_id)
+            return await run_batch(control, warehouse, store, login, number, settings.source_hosts)
         finally:
             await warehouse.close()
     finally:

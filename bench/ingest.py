@@ -1,0 +1,239 @@
+"""Benchmark: data ingestion of a 1,000,000-row, 10-column table, against a bare COPY pipe.
+
+On the machine's PostgreSQL (ECOPLANE_BENCH_DATABASE_URL, default the local server at
+127.0.0.1:5432 as postgres), in databases of its own (a source, a warehouse, a control plane:
+created, and dropped at the end):
+
+  bare      `psql -c "COPY (SELECT ...) TO STDOUT" | psql -c "COPY bare FROM STDIN"`: the same
+            rows into an empty table of the warehouse shaped as the raw table (its primary key
+            too), nothing else
+  first     `python -m workers.ingest` (the real worker, a subprocess), batch 1 of the live
+            datastore and of the forensic one, both read from the same source table
+  second    1 % of the source rows changed, then batch 2 of each
+
+Prints each time, the ratios (first / bare, target <= 1.5; second / first, target <= 1.0), the
+rows each second batch wrote (exactly the changed rows, live and forensic) and the worker's
+peak RSS (os.wait4's ru_maxrss, target < 200 MB); exit status 1 when a target is missed.
+
+    .venv/bin/python bench/ingest.py [ROWS]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from sqlalchemy.engine import make_url
+
+from app.catalog.store import store_model
+from app.db.engine import create_engine
+from app.db.migrate import upgrade
+from app.db.urls import asyncpg_dsn, with_database
+from app.ecosystem.loader import load_texts
+
+SERVER = os.environ.get(
+    "ECOPLANE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+ROOT = Path(__file__).resolve().parents[1]
+ROWS = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+CHANGED = ROWS // 100
+COLUMNS = """
+        - {name: id, type: bigint, primaryKey: true, nullable: false}
+        - {name: account_id, type: bigint, nullable: false}
+        - {name: holder, type: varchar(64), nullable: false}
+        - {name: amount, type: "decimal(18,2)", nullable: false}
+        - {name: quantity, type: integer}
+        - {name: currency, type: char(3), nullable: false}
+        - {name: booked_at, type: timestamptz, nullable: false}
+        - {name: settled, type: boolean, nullable: false}
+        - {name: score, type: double}
+        - {name: note, type: text}"""
+SELECT = (
+    "SELECT i AS id, i % 50000 AS account_id, 'holder ' || i AS holder,"
+    " round((i * 1.37)::numeric % 100000, 2) AS amount, (i % 1000)::int AS quantity,"
+    " (ARRAY['USD','EUR','GBP','JPY'])[1 + i % 4]::char(3) AS currency,"
+    " timestamptz '2026-01-01' + i * interval '1 second' AS booked_at, i % 3 = 0 AS settled,"
+    " (i % 997) / 7.0 AS score, CASE WHEN i % 5 = 0 THEN NULL ELSE 'note ' || (i % 100) END AS note"
+    " FROM generate_series(1, $ROWS) i"
+)
+DDL = (
+    "id bigint PRIMARY KEY, account_id bigint NOT NULL, holder varchar(64) NOT NULL,"
+    " amount numeric(18,2) NOT NULL, quantity integer, currency char(3) NOT NULL,"
+    " booked_at timestamptz NOT NULL, settled boolean NOT NULL, score double precision, note text"
+)
+BASE = {
+    "ecosystem.yaml": """apiVersion: ecoplane.io/v1
+kind: Ecosystem
+metadata: {name: Bench}
+spec:
+  classifications: [internal]
+  vendors: [{name: AWS, cloud: aws, locations: [{name: us-east-1}]}]
+  platforms: [{name: Yellow, dataPlatforms: [{name: YellowLive, retention: live-only, latency: minutes}]}]
+  zones: [{name: USA, owners: ["github:@bench/owners"]}]
+""",
+    "zones/usa/zone.yaml": """apiVersion: ecoplane.io/v1
+kind: GovernanceZone
+metadata: {name: USA}
+spec:
+  teams: [{name: Ops, owners: ["github:ops"]}]
+""",
+    "zones/usa/team.yaml": """apiVersion: ecoplane.io/v1
+kind: Team
+metadata: {name: Ops, zone: USA}
+spec: {}
+""",
+}
+STORE = """apiVersion: ecoplane.io/v1
+kind: Datastore
+metadata: {{name: {name}, zone: USA, team: Ops}}
+spec:
+  ingestion:
+    kind: sql-snapshot
+    source: {{host: "{host}", port: {port}, database: {database}}}
+    credential: bench_reader
+    milestoning: {milestoning}
+  datasets:
+    - name: ledger
+      classification: [internal]
+      columns:{columns}
+"""
+
+
+def _model(database: str) -> Any:
+    url = make_url(SERVER)
+    host, port = url.host or str(url.query.get("host")), url.port or 5432
+    texts = dict(BASE)
+    for name, milestoning in (("BenchLive", "live"), ("BenchForensic", "forensic")):
+        texts[f"zones/usa/{name}.yaml"] = STORE.format(
+            name=name, host=host, port=port, database=database, milestoning=milestoning,
+            columns=COLUMNS,
+        )  # fmt: skip
+    model = load_texts(texts)
+    assert model.errors == 0, [p.as_line() for p in model.problems]
+    return model
+
+
+def _psql(database: str) -> list[str]:
+    url = make_url(with_database(SERVER, database))
+    host = url.host or str(url.query.get("host"))
+    return ["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", host, "-p", str(url.port or 5432),
+            "-U", url.username or "postgres", "-d", database]  # fmt: skip
+
+
+def bare_pipe(source: str, warehouse: str) -> float:
+    """The baseline: COPY out of the source piped into COPY into an empty warehouse table."""
+    out = [*_psql(source), "-c", "COPY (SELECT * FROM ledger) TO STDOUT"]
+    into = [*_psql(warehouse), "-c", "COPY bare FROM STDIN"]
+    started = time.perf_counter()
+    reader = subprocess.Popen(out, stdout=subprocess.PIPE)
+    writer = subprocess.run(into, stdin=reader.stdout, check=True)
+    assert reader.wait() == 0 and writer.returncode == 0
+    return time.perf_counter() - started
+
+
+def worker(datastore: str, control: str, warehouse: str) -> tuple[float, int, dict[str, Any]]:
+    """One batch by the real worker: seconds, peak RSS (kB, os.wait4), the record it printed."""
+    env = {
+        **os.environ, "ECOPLANE_DATABASE_URL": control, "ECOPLANE_WAREHOUSE_URL": warehouse,
+        "ECOPLANE_SOURCE_USER": make_url(SERVER).username or "postgres",
+        "ECOPLANE_SOURCE_PASSWORD": make_url(SERVER).password or "",
+    }  # fmt: skip
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        started = time.perf_counter()
+        child = subprocess.Popen(
+            [sys.executable, "-m", "workers.ingest", datastore], env=env, cwd=ROOT,
+            stdout=out, stderr=err,
+        )  # fmt: skip
+        _, status, usage = os.wait4(child.pid, 0)  # this child's own rusage
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if child.returncode:
+            raise SystemExit(f"the worker failed: {err.read().decode()[-2000:]}")
+        return seconds, usage.ru_maxrss, json.loads(out.read())
+
+
+async def main() -> int:
+    tag = uuid.uuid4().hex[:8]
+    source, warehouse, control = (f"bench_ingest_{k}_{tag}" for k in ("src", "wh", "ctl"))
+    server = await asyncpg.connect(asyncpg_dsn(SERVER))
+    for database in (source, warehouse, control):
+        await server.execute(f'CREATE DATABASE "{database}"')
+    try:
+        return await _measure(source, warehouse, control)
+    finally:
+        for database in (source, warehouse, control):
+            await server.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await server.close()
+
+
+async def _measure(source: str, warehouse: str, control: str) -> int:
+    src = await asyncpg.connect(asyncpg_dsn(with_database(SERVER, source)))
+    await src.execute(f"CREATE TABLE ledger ({DDL})")
+    await src.execute(f"INSERT INTO ledger {SELECT.replace('$ROWS', str(ROWS))}")
+    await src.execute("VACUUM ANALYZE ledger")
+    wh = await asyncpg.connect(asyncpg_dsn(with_database(SERVER, warehouse)))
+    await wh.execute(f"CREATE TABLE bare ({DDL})")  # the raw table's shape, its key too
+    engine = create_engine(with_database(SERVER, control))
+    await upgrade(engine)
+    await store_model(engine, _model(source), source="bench")
+    await engine.dispose()
+    control_url, warehouse_url = (with_database(SERVER, d) for d in (control, warehouse))
+
+    bare = bare_pipe(source, warehouse)
+    first = {d: worker(d, control_url, warehouse_url) for d in ("BenchLive", "BenchForensic")}
+    await src.execute("UPDATE ledger SET amount = amount + 1, note = 'changed' WHERE id % 100 = 0")
+    second = {d: worker(d, control_url, warehouse_url) for d in ("BenchLive", "BenchForensic")}
+    forensic = await wh.fetchrow(
+        "SELECT count(*) AS versions, count(*) FILTER (WHERE ecoplane_batch_out = 2) AS closed"
+        " FROM raw.benchforensic__ledger"
+    )
+    await src.close()
+    await wh.close()
+
+    print(f"rows {ROWS:,}, changed {CHANGED:,}; bare pipe {bare:.2f} s")
+    missed = []
+    for store in ("BenchLive", "BenchForensic"):
+        (s1, rss1, b1), (s2, rss2, b2) = first[store], second[store]
+        written = b2["inserted"] + b2["updated"] + b2["deleted"]
+        print(
+            f"{store}: first {s1:.2f} s ({s1 / bare:.2f}x bare; read {b1['read_seconds']:.2f}"
+            f" merge {b1['merge_seconds']:.2f}), second {s2:.2f} s ({s2 / s1:.2f}x first;"
+            f" read {b2['read_seconds']:.2f} merge {b2['merge_seconds']:.2f}), second wrote"
+            f" {written:,} (updated {b2['updated']:,}), peak RSS {max(rss1, rss2) / 1024:.0f} MB"
+        )
+        if b1["inserted"] != ROWS or (b2["updated"], b2["inserted"], b2["deleted"]) != (
+            CHANGED,
+            0,
+            0,
+        ):
+            missed.append(f"{store}: the second batch wrote other rows than the changed ones")
+        if s1 > 1.5 * bare:
+            missed.append(f"{store}: first batch {s1 / bare:.2f}x the bare pipe (target 1.5x)")
+        if s2 > s1:
+            missed.append(f"{store}: second batch {s2 / s1:.2f}x the first (target 1.0x)")
+        if max(rss1, rss2) >= 200 * 1024:
+            missed.append(f"{store}: peak RSS {max(rss1, rss2) / 1024:.0f} MB (target < 200 MB)")
+    if forensic is not None and (forensic["versions"], forensic["closed"]) != (
+        ROWS + CHANGED,
+        CHANGED,
+    ):
+        missed.append(f"forensic table holds {dict(forensic)}")
+    print(f"forensic versions {forensic['versions']:,}, closed by batch 2 {forensic['closed']:,}")
+    for line in missed:
+        print(f"MISSED {line}")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
