@@ -55,4 +55,4 @@ async def subscribe(pool: asyncpg.Pool, settings: Settings) -> None:
     """Register the settings' subscriptions (as a start does)."""
     environ = {"HOOK_SECRET": SECRET}
     async with pool.acquire() as connection:
-        await register(connection, configured(settings, list(FORMATS), environ))
+        await register(connection, configured(settings, list(FORMATS), environ))  # type: ignore[arg-type]

@@ -60,7 +60,7 @@ async def settled(pool: asyncpg.Pool, event_id: str) -> list[dict[str, Any]]:
 
 async def emitted(pool: asyncpg.Pool, type_: str, data: dict[str, Any]) -> str:
     async with pool.acquire() as connection, connection.transaction():
-        return await emit(connection, type_, "run/7", data)
+        return await emit(connection, type_, "run/7", data)  # type: ignore[arg-type]
 
 
 async def test_an_event_rolled_back_with_its_change_is_never_delivered(
@@ -71,7 +71,7 @@ async def test_an_event_rolled_back_with_its_change_is_never_delivered(
     async with pool.acquire() as connection:
         transaction = connection.transaction()
         await transaction.start()
-        await emit(connection, "run.failed", "run/1", {"runId": 1})
+        await emit(connection, "run.failed", "run/1", {"runId": 1})  # type: ignore[arg-type]
         await transaction.rollback()
     assert await pool.fetchval("SELECT count(*) FROM events") == 0
     assert await pool.fetchval("SELECT count(*) FROM deliveries") == 0
@@ -138,7 +138,11 @@ async def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt(
     await worker_for(event_settings(database_url, notify, event_max_attempts=5))
     event_id = await emitted(pool, "run.succeeded", {"runId": 7})
     [delivery] = await settled(pool, event_id)
-    assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == ("delivered", 3, 200)
+    assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == (
+        "delivered",
+        3,
+        200,
+    )
     ids = {json.loads(r.body)["id"] for r in receiver.received}
     assert len(receiver.received) == 3 and ids == {event_id}  # the same id each time: deduplicable
 
@@ -177,14 +181,17 @@ async def test_a_refusal_4xx_is_dead_at_once_but_429_is_retried(
 async def test_a_claim_whose_replica_died_is_claimed_again_after_its_lease(
     pool: asyncpg.Pool, database_url: str
 ) -> None:
-    await subscribe(pool, event_settings(database_url, [{"url": "http://127.0.0.1:9", "types": ["*"]}]))
+    await subscribe(
+        pool, event_settings(database_url, [{"url": "http://127.0.0.1:9", "types": ["*"]}])
+    )
     event_id = await emitted(pool, "run.failed", {"runId": 7})
     async with pool.acquire() as connection:
-        [first] = await claim(connection, 10, 0.3)  # then the replica is gone: nothing recorded
-        assert await claim(connection, 10, 0.3) == []  # leased: nobody else takes it meanwhile
+        # then the replica is gone: nothing recorded; leased, nobody else takes it meanwhile
+        [first] = await claim(connection, 10, 0.3)  # type: ignore[arg-type]
+        assert await claim(connection, 10, 0.3) == []  # type: ignore[arg-type]
 
         async def again() -> Any:
-            return await claim(connection, 10, 30)
+            return await claim(connection, 10, 30)  # type: ignore[arg-type]
 
         [second] = await until(again, "the delivery claimable again after its lease")
     assert first.event.id == second.event.id == event_id
