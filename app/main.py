@@ -17,6 +17,7 @@ from app.api.routes import (
     checks,
     datastores,
     diffs,
+    events,
     governance,
     health,
     ingestions,
@@ -30,6 +31,9 @@ from app.api.routes import (
 )
 from app.api.version_answers import VersionAnswers
 from app.db.embedded import stop_embedded
+from app.events.formats import FORMATS
+from app.events.metrics import OutboxMetrics
+from app.events.subscriptions import configured
 from app.resources import build_resources, release_resources, start_resources
 from app.settings import Settings
 
@@ -37,11 +41,14 @@ from app.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The ecoplane service."""
     settings = settings or Settings()
+    configured(settings, list(FORMATS))  # a bad ECOPLANE_NOTIFY stops the start, naming the entry
     answers = AnswerCache(settings.answer_cache_mb * 2**20)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         resources = app.state.resources = await build_resources(settings)
+        if resources.deliveries is not None:
+            resources.deliveries.metrics = app.state.outbox_metrics
         resources.activation.subscribe(resources.active.forget)
         resources.activation.subscribe(answers.forget)
         resources.activation.subscribe(resources.scheduler.rebuild)
@@ -63,6 +70,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         dependencies=[Depends(storable_parameters)],  # before any other: nothing reads them yet
     )
     app.state.metrics = Metrics()
+    app.state.outbox_metrics = OutboxMetrics(app.state.metrics.registry)
     app.add_middleware(
         VersionAnswers, metrics=app.state.metrics, answers=answers
     )  # inside Observe: hits logged
@@ -83,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         checks.router,
         runs.router,
         security.router,
+        events.router,
     ):
         app.include_router(router, prefix="/api/v1")
     return app

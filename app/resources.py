@@ -27,6 +27,9 @@ from app.db.model_versions import active_version_id
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
+from app.events.formats import FORMATS
+from app.events.subscriptions import configured, register
+from app.events.worker import DeliveryWorker, acquired
 from app.examples.first_batch import FirstBatch
 from app.examples.seeder import seed_if_missing, seed_rows
 from app.examples.source_db import (
@@ -74,6 +77,7 @@ class Resources:
     turns: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POOL_SIZE))
     ingestion: Ingestion | None = None
     checks: CheckWorker | None = None  # pull requests' verdicts, when a forge is configured
+    deliveries: DeliveryWorker | None = None  # the outbox's events to their subscriptions
 
 
 def with_example_path(settings: Settings) -> Settings:
@@ -180,13 +184,19 @@ async def build_resources(settings: Settings) -> Resources:
         retry_seconds=settings.leader_retry_seconds,
     )
     activation = ActivationListener(asyncpg_dsn(url))
-    return Resources(settings, engine, pool, activation, jobs, scheduler, election)
+    async with acquired(pool) as connection:  # who gets events: this start's configuration
+        await register(connection, configured(settings, list(FORMATS)))
+    resources = Resources(settings, engine, pool, activation, jobs, scheduler, election)
+    resources.deliveries = DeliveryWorker(pool, asyncpg_dsn(url), settings)
+    return resources
 
 
 async def start_resources(resources: Resources) -> None:
     """Settle runs left by an earlier start, follow activations, ingest, and take part in the
     election (subscribers are wired before: the activation hook announces the active version)."""
     settings, pool = resources.settings, resources.pool
+    if resources.deliveries is not None:  # every replica delivers, leader or not
+        await resources.deliveries.start()
     settled = await resources.jobs.reconcile()  # runs left running by an earlier start
     if settled:
         log.info("runs %s ended while the service was away and are recorded", settled)
@@ -228,6 +238,8 @@ async def release_resources(resources: Resources) -> None:
     await resources.scheduler.step_down()
     await resources.jobs.close()
     await _closed(resources.jobs.pool)
+    if resources.deliveries is not None:
+        await resources.deliveries.stop()
     await resources.activation.stop()
     await _closed(resources.pool)
     await resources.engine.dispose()

@@ -285,6 +285,31 @@ class Settings(BaseSettings):
         gt=0,
         description="how often a replica that is not the leader tries to become it",
     )
+    notify: str | None = Field(
+        default=None,
+        description='where events are sent, as JSON: [{"url": ..., "types": ["run.*"], "format":'
+        ' "cloudevents"|"slack", "secretEnv": "VARIABLE_WITH_ITS_HMAC_SECRET"}] (docs/events.md)',
+    )
+    openlineage_url: str | None = Field(
+        default=None,
+        description="an OpenLineage endpoint (Marquez: http://host:5000/api/v1/lineage) that gets"
+        " the openlineage.* events",
+    )
+    event_max_attempts: int = Field(
+        default=10, ge=1, le=100, description="attempts of a delivery before it is dead"
+    )
+    event_backoff_seconds: float = Field(
+        default=2.0,
+        gt=0,
+        description="the wait before a delivery's second attempt; doubled each time (with jitter,"
+        " at most an hour)",
+    )
+    event_timeout_seconds: float = Field(
+        default=10.0, gt=0, le=300, description="how long a receiver may take to answer a delivery"
+    )
+    event_retention_days: float = Field(
+        default=14, gt=0, description="events older than this are deleted, unless still pending"
+    )
     reconcile_seconds: float = Field(
         default=60.0,
         gt=0,

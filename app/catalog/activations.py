@@ -13,6 +13,7 @@ from typing import Any
 
 import asyncpg
 
+from app.catalog import version_events
 from app.catalog.activation import notify_activated
 from app.db.model_versions import active_version_id
 from app.db.tables import ActivationKind
@@ -45,6 +46,9 @@ async def flip(connection: asyncpg.Connection, version_id: int, activation: Acti
         version_id, before, activation.kind.value, activation.by, activation.reason,
     )  # fmt: skip
     await notify_activated(connection, version_id)  # delivered when the transaction commits
+    await version_events.activated(
+        connection, version_id, before, activation.kind.value, activation.by, activation.reason
+    )
 
 
 async def activations_of(connection: asyncpg.Connection, version_id: int) -> list[dict[str, Any]]:

@@ -25,6 +25,7 @@ from typing import Any
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.catalog import version_events
 from app.catalog.activations import Activation, flip
 from app.catalog.partitions import Progress, partition_name, partition_rows
 from app.catalog.schema import ENTITY_PREFIX, PARTITION_SCHEMA
@@ -254,6 +255,7 @@ async def _settle(
         await connection.execute(
             "UPDATE model_versions SET state = 'rejected' WHERE id = $1", version.id
         )
+        await version_events.rejected(connection, version.id, "the model has validation errors")
         return VersionState.REJECTED, None
     held = await guard(connection, version.id) if guard else None
     if held is not None:
@@ -263,6 +265,10 @@ async def _settle(
             version.id, held.state.value, held.reason,
             None if held.breaking_changes is None else json.dumps(held.breaking_changes),
         )  # fmt: skip
+        if held.state is VersionState.REJECTED:
+            await version_events.rejected(
+                connection, version.id, held.reason, held.breaking_changes
+            )
         return held.state, held.reason
     await flip(connection, version.id, version.activation())
     return VersionState.ACTIVE, None

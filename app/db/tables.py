@@ -197,7 +197,14 @@ class ModelVersionActivation(SQLModel, table=True):
 
 # the ingest queue, the runs and the security sync's audit share the metadata (imported here so
 # every user of it sees them)
-from app.db import batch_table, check_table, ingest_table, run_table, security_tables  # noqa: E402
+from app.db import (  # noqa: E402
+    batch_table,
+    check_table,
+    event_tables,
+    ingest_table,
+    run_table,
+    security_tables,
+)
 
 __all__ = [
     "ActivationKind",
@@ -207,6 +214,7 @@ __all__ = [
     "VersionState",
     "batch_table",
     "check_table",
+    "event_tables",
     "ingest_table",
     "metadata",
     "run_table",

@@ -9,6 +9,7 @@ import asyncpg
 
 from app.db.check_table import WAITING, CheckState
 from app.errors import NotFoundError
+from app.events.outbox import emit
 
 COLUMNS = (
     "id, forge, pull_request, head_sha, author, delivery_id, state, attempts, next_attempt_at,"
@@ -98,12 +99,19 @@ async def finish(
     connection: asyncpg.Connection, check_id: int, state: str, detail: str,
     report: dict[str, Any] | None, author: str | None = None,
 ) -> None:  # fmt: skip
-    """Record the verdict posted (a superseded check keeps its state)."""
-    await connection.execute(
-        "UPDATE checks SET state = $2, detail = $3, report = $4::jsonb, finished_at = now(),"
-        " author = coalesce($5, author) WHERE id = $1 AND state = 'running'",
-        check_id, state, detail, json.dumps(report) if report is not None else None, author,
-    )  # fmt: skip
+    """Record the verdict posted (a superseded check keeps its state); pull_request.checked."""
+    async with connection.transaction():
+        row = await connection.fetchrow(
+            "UPDATE checks SET state = $2, detail = $3, report = $4::jsonb, finished_at = now(),"
+            " author = coalesce($5, author) WHERE id = $1 AND state = 'running'"
+            " RETURNING forge, pull_request, head_sha, author",
+            check_id, state, detail, json.dumps(report) if report is not None else None, author,
+        )  # fmt: skip
+        if row is not None:
+            data = {"check": check_id, "forge": row["forge"], "pullRequest": row["pull_request"],
+                    "headSha": row["head_sha"], "author": row["author"], "state": state,
+                    "detail": detail}  # fmt: skip
+            await emit(connection, "pull_request.checked", f"check/{check_id}", data)
 
 
 async def postpone(

@@ -16,6 +16,7 @@ import asyncpg
 
 from app.db.run_table import ACTIVE_STATES, FINAL, RunKind, RunState
 from app.errors import ConflictError, NotFoundError
+from app.jobs import run_events
 from app.jobs.runners.base import Outcome
 
 FIELDS = (
@@ -186,14 +187,25 @@ async def mark_many_running(
     connection: asyncpg.Connection, starts: list[tuple[int, str, int]]
 ) -> set[int]:
     """Runs the runner started: (id, handle, attempts) each; the ids not cancelled meanwhile."""
-    rows = await connection.fetch(
-        "UPDATE runs r SET state = 'running', runner_ref = u.ref, attempts = u.attempts,"
-        " started_at = coalesce(r.started_at, now())"
-        " FROM unnest($1::bigint[], $2::text[], $3::int[]) AS u(id, ref, attempts)"
-        f" WHERE r.id = u.id AND r.state IN ({ACTIVE_STATES}) RETURNING r.id",
-        *map(list, zip(*starts, strict=True)),
-    )  # fmt: skip
-    return {row["id"] for row in rows}
+    async with connection.transaction():  # run.started in the same transaction
+        rows = await connection.fetch(
+            "UPDATE runs r SET state = 'running', runner_ref = u.ref, attempts = u.attempts,"
+            " started_at = coalesce(r.started_at, now())"
+            " FROM unnest($1::bigint[], $2::text[], $3::int[]) AS u(id, ref, attempts)"
+            f" WHERE r.id = u.id AND r.state IN ({ACTIVE_STATES}) AND r.state <> 'running'"
+            f" RETURNING {RUN_FIELDS}",
+            *map(list, zip(*starts, strict=True)),
+        )  # fmt: skip
+        await run_events.started(connection, [Run.from_row(row) for row in rows])
+        # a run already running (a restarted attempt) is started again without a second event
+        rerun = [] if len(rows) == len(starts) else await connection.fetch(
+            "UPDATE runs r SET runner_ref = u.ref, attempts = u.attempts"
+            " FROM unnest($1::bigint[], $2::text[], $3::int[]) AS u(id, ref, attempts)"
+            " WHERE r.id = u.id AND r.state = 'running' AND NOT r.id = ANY($4::bigint[])"
+            " RETURNING r.id",
+            *map(list, zip(*starts, strict=True)), [row["id"] for row in rows],
+        )  # fmt: skip
+    return {row["id"] for row in rows} | {row["id"] for row in rerun}
 
 
 async def finish_run(connection: asyncpg.Connection, run_id: int, outcome: Outcome) -> Run | None:
@@ -206,7 +218,17 @@ async def finish_runs(
 ) -> dict[int, Run]:
     """Record how runs ended (one statement); per run it recorded, its row (first end per id)."""
     first = dict(reversed(ends))  # a run ends once: its first outcome here is the one sent
-    rows = await connection.fetch(
+    async with connection.transaction():  # run.succeeded / run.failed in the same transaction
+        rows = await _finish(connection, first)
+        finished = [Run.from_row(row) for row in rows]
+        await run_events.ended(connection, finished)
+    return {run.id: run for run in finished}
+
+
+async def _finish(
+    connection: asyncpg.Connection, first: dict[int, Outcome]
+) -> list[asyncpg.Record]:
+    return await connection.fetch(
         "UPDATE runs r SET state = u.state, exit_code = u.exit_code, reason = u.reason,"
         " log_tail = u.log_tail, attempts = greatest(r.attempts, u.attempts), finished_at = now()"
         " FROM unnest($1::bigint[], $2::text[], $3::int[], $4::text[], $5::text[], $6::int[])"
@@ -216,7 +238,6 @@ async def finish_runs(
         [o.reason for o in first.values()], [o.log_tail for o in first.values()],
         [o.attempts for o in first.values()],
     )  # fmt: skip
-    return {row["id"]: Run.from_row(row) for row in rows}
 
 
 async def cancel_run(connection: asyncpg.Connection, run_id: int) -> Run:

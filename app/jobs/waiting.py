@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 import asyncpg
 
 from app.db.run_table import ACTIVE, ACTIVE_STATES, RunKind, RunState
+from app.jobs import run_events
 from app.jobs.model import ingestion_credential, transformer_code
 from app.jobs.pooled import acquire
 from app.jobs.runs import FIELDS, Run
@@ -84,8 +85,9 @@ class SyncWaits:
     async def sync_ended(self, sync: Run) -> None:
         """Start the runs that waited for this sync (it succeeded), or fail them naming it."""
         if sync.state != RunState.SUCCEEDED:
-            async with acquire(self.pool) as connection:
+            async with acquire(self.pool) as connection, connection.transaction():
                 failed = await connection.fetch(FAIL, WAITING, sync_failure(sync))
+                await run_events.ended(connection, [Run.from_row(row) for row in failed])
             for row in failed:
                 log.warning("run %s failed: %s", row["id"], sync_failure(sync))
                 await self.announce(Run.from_row(row))

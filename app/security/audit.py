@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import asyncpg
 
+from app.events.outbox import emit
 from app.security.operations import Plan
 
 OPERATION_COLUMNS = ("sync_id", "ordinal", "phase", "action", "target", "reason", "statement")
@@ -35,7 +37,29 @@ async def record_sync(
         await connection.copy_records_to_table(
             "security_sync_operations", records=rows, columns=OPERATION_COLUMNS
         )
+        await _emit_applied(connection, sync_id, plan, version_id, forced)
     return sync_id
+
+
+async def _emit_applied(
+    connection: asyncpg.Connection, sync_id: int, plan: Plan, version_id: int | None, forced: bool
+) -> None:
+    """security.sync.applied (operation counts), and security.drift.detected when the plan
+    repaired what changed in the warehouse behind the model's back (a reason says drift)."""
+    by_action = Counter(op.action for op in plan.operations)
+    data = {"syncId": sync_id, "modelVersion": version_id, "forced": forced,
+            "operations": len(plan.operations), "byAction": dict(sorted(by_action.items()))}  # fmt: skip
+    await emit(connection, "security.sync.applied", f"security-sync/{sync_id}", data)
+    drifted = [op for op in plan.operations if "drift" in op.reason]
+    if drifted:
+        repaired = [
+            {"action": op.action, "target": op.target, "reason": op.reason} for op in drifted
+        ]
+        await emit(
+            connection, "security.drift.detected", f"security-sync/{sync_id}",
+            {"syncId": sync_id, "modelVersion": version_id, "drifted": repaired[:50],
+             "driftedCount": len(drifted)},
+        )  # fmt: skip
 
 
 async def audit_page(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from typing import Any
 
 import httpx
@@ -48,11 +49,23 @@ GET = {
     "diff": f"{V1}/model-versions/1/diff/2",
     "security_plan": f"{V1}/security/plan",
     "security_audit": f"{V1}/security/audit?limit=2",
+    "events": f"{V1}/events?limit=2",
     "healthz": "/healthz",
     "readyz": "/readyz",
 }
 FIXED_TIME = "2026-11-26T09:30:00Z"
-TIMES = {"createdAt", "activatedAt", "supersededAt", "recordedAt", "at"}
+TIMES = {
+    "createdAt",
+    "activatedAt",
+    "supersededAt",
+    "recordedAt",
+    "at",
+    "time",
+    "startedAt",
+    "endedAt",
+}
+UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+FIXED_UUID = "0b8e4c3e-5d4f-4a51-9f1e-2f6c1f8d9a10"  # an event's id is random: the example's is not
 
 
 def _example(value: Any) -> Any:
@@ -65,6 +78,8 @@ def _example(value: Any) -> Any:
             dict.fromkeys(item, 0.25) if key == "timings" else _example(item)
             for key, item in value.items()
         }  # fmt: skip
+    if isinstance(value, str) and UUID.match(value):
+        return FIXED_UUID
     return value
 
 

@@ -53,6 +53,7 @@ async def metrics(
         rows = await connection.fetch(
             "SELECT state, count(*) AS n, max(id) AS newest FROM model_versions GROUP BY state"
         )
+        await request.app.state.outbox_metrics.measure(connection)  # depth, dead letters
     by_state = {row["state"]: row for row in rows}
     active = by_state.get("active")
     collected.active_version.set(active["newest"] if active else 0)

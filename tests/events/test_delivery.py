@@ -1,0 +1,216 @@
+"""The outbox and its delivery worker against real receivers on 127.0.0.1."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import asyncpg
+import pytest
+
+from app.db.urls import asyncpg_dsn
+from app.events.deliveries import claim
+from app.events.outbox import emit
+from app.events.worker import DeliveryWorker
+from app.settings import Settings
+from tests.events.conftest import SECRET, event_settings, subscribe
+from tests.jobs.conftest import until
+
+
+@pytest.fixture
+async def worker_for(
+    pool: asyncpg.Pool, database_url: str
+) -> AsyncIterator[Callable[[Settings], Any]]:
+    """Start a delivery worker with these settings (subscriptions registered); stopped after."""
+    started: list[DeliveryWorker] = []
+
+    async def start(settings: Settings) -> DeliveryWorker:
+        await subscribe(pool, settings)
+        worker = DeliveryWorker(pool, asyncpg_dsn(database_url), settings, poll_seconds=0.5)
+        await worker.start()
+        started.append(worker)
+        return worker
+
+    yield start
+    for worker in started:
+        await worker.stop()
+
+
+async def deliveries(pool: asyncpg.Pool, event_id: str) -> list[dict[str, Any]]:
+    rows = await pool.fetch(
+        "SELECT subscription, state, attempts, last_status, last_error FROM deliveries"
+        " WHERE event_id = $1::uuid ORDER BY subscription",
+        event_id,
+    )
+    return [dict(row) for row in rows]
+
+
+async def settled(pool: asyncpg.Pool, event_id: str) -> list[dict[str, Any]]:
+    """The deliveries of an event once none is pending (polled, bounded)."""
+
+    async def check() -> list[dict[str, Any]] | None:
+        found = await deliveries(pool, event_id)
+        return found if found and all(d["state"] != "pending" for d in found) else None
+
+    result: list[dict[str, Any]] = await until(check, f"deliveries of {event_id} settled")
+    return result
+
+
+async def emitted(pool: asyncpg.Pool, type_: str, data: dict[str, Any]) -> str:
+    async with pool.acquire() as connection, connection.transaction():
+        return await emit(connection, type_, "run/7", data)  # type: ignore[arg-type]
+
+
+async def test_an_event_rolled_back_with_its_change_is_never_delivered(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    settings = event_settings(database_url, [{"url": "http://127.0.0.1:9/x", "types": ["*"]}])
+    await subscribe(pool, settings)
+    async with pool.acquire() as connection:
+        transaction = connection.transaction()
+        await transaction.start()
+        await emit(connection, "run.failed", "run/1", {"runId": 1})  # type: ignore[arg-type]
+        await transaction.rollback()
+    assert await pool.fetchval("SELECT count(*) FROM events") == 0
+    assert await pool.fetchval("SELECT count(*) FROM deliveries") == 0
+
+
+async def test_deliveries_follow_the_type_globs_and_openlineage_only_when_named(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    notify = [
+        {"url": "http://127.0.0.1:9/all", "types": ["*"]},
+        {"url": "http://127.0.0.1:9/runs", "types": ["run.fail?d"], "format": "slack"},
+    ]
+    settings = event_settings(database_url, notify, openlineage_url="http://127.0.0.1:9/lineage")
+    await subscribe(pool, settings)
+    failed = await emitted(pool, "run.failed", {"runId": 7})
+    started = await emitted(pool, "run.started", {"runId": 7})
+    lineage = await emitted(pool, "openlineage.run", {"eventType": "START"})
+    shown = {
+        event: {
+            row["format"]
+            for row in await pool.fetch(
+                "SELECT s.format FROM deliveries d JOIN event_subscriptions s ON s.key = d.subscription"
+                " WHERE d.event_id = $1::uuid",
+                event,
+            )
+        }
+        for event in (failed, started, lineage)
+    }
+    assert shown == {
+        failed: {"cloudevents", "slack"},
+        started: {"cloudevents"},
+        lineage: {"openlineage"},  # "*" does not name openlineage: it never gets them
+    }
+
+
+async def test_a_delivery_is_a_signed_cloudevent_posted_once_accepted(
+    pool: asyncpg.Pool, database_url: str, receivers: Any, worker_for: Any,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setenv("HOOK_SECRET", SECRET)
+    receiver = await receivers()
+    notify = [{"url": f"{receiver.url}/hook", "types": ["run.*"], "secretEnv": "HOOK_SECRET"}]
+    await worker_for(event_settings(database_url, notify))
+    event_id = await emitted(pool, "run.failed", {"runId": 7, "reason": "exit code 3"})
+    assert [d["state"] for d in await settled(pool, event_id)] == ["delivered"]
+    [request] = receiver.received
+    body = json.loads(request.body)
+    assert request.headers["Content-Type"] == "application/cloudevents+json"
+    assert body["id"] == event_id and body["type"] == "io.ecoplane.run.failed"
+    assert body["specversion"] == "1.0" and body["subject"] == "run/7"
+    assert body["data"] == {"runId": 7, "reason": "exit code 3"}
+    import hashlib
+    import hmac
+
+    expected = hmac.new(SECRET.encode(), request.body, hashlib.sha256).hexdigest()
+    assert request.headers["X-Ecoplane-Signature"] == f"sha256={expected}"
+
+
+async def test_a_receiver_failing_twice_gets_the_event_on_the_third_attempt(
+    pool: asyncpg.Pool, database_url: str, receivers: Any, worker_for: Any
+) -> None:
+    receiver = await receivers(answers=[503, 500])
+    notify = [{"url": receiver.url, "types": ["run.*"]}]
+    await worker_for(event_settings(database_url, notify, event_max_attempts=5))
+    event_id = await emitted(pool, "run.succeeded", {"runId": 7})
+    [delivery] = await settled(pool, event_id)
+    assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == (
+        "delivered",
+        3,
+        200,
+    )
+    ids = {json.loads(r.body)["id"] for r in receiver.received}
+    assert len(receiver.received) == 3 and ids == {event_id}  # the same id each time: deduplicable
+
+
+async def test_a_receiver_always_failing_makes_a_dead_letter_and_one_error_line(
+    pool: asyncpg.Pool, database_url: str, receivers: Any, worker_for: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:  # fmt: skip
+    receiver = await receivers(otherwise=500)
+    notify = [{"url": f"{receiver.url}/secret-path-token", "types": ["run.*"]}]
+    caplog.set_level(logging.WARNING, "ecoplane.events")
+    await worker_for(event_settings(database_url, notify, event_max_attempts=3))
+    event_id = await emitted(pool, "run.failed", {"runId": 7})
+    [delivery] = await settled(pool, event_id)
+    assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == ("dead", 3, 500)
+    assert "receiver says no" in delivery["last_error"]
+    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert len(errors) == 1 and len(receiver.received) == 3
+    line = errors[0]
+    assert line.eventId == event_id and line.eventType == "run.failed"  # type: ignore[attr-defined]
+    assert line.attempts == 3 and "secret-path-token" not in line.getMessage()  # type: ignore[attr-defined]
+
+
+async def test_a_refusal_4xx_is_dead_at_once_but_429_is_retried(
+    pool: asyncpg.Pool, database_url: str, receivers: Any, worker_for: Any
+) -> None:
+    refusing = await receivers(otherwise=400)
+    busy = await receivers(answers=[429])
+    notify = [{"url": refusing.url, "types": ["run.*"]}, {"url": busy.url, "types": ["run.*"]}]
+    await worker_for(event_settings(database_url, notify))
+    event_id = await emitted(pool, "run.failed", {"runId": 7})
+    found = {(d["state"], d["attempts"], d["last_status"]) for d in await settled(pool, event_id)}
+    assert found == {("dead", 1, 400), ("delivered", 2, 200)}
+
+
+async def test_a_claim_whose_replica_died_is_claimed_again_after_its_lease(
+    pool: asyncpg.Pool, database_url: str
+) -> None:
+    await subscribe(
+        pool, event_settings(database_url, [{"url": "http://127.0.0.1:9", "types": ["*"]}])
+    )
+    event_id = await emitted(pool, "run.failed", {"runId": 7})
+    async with pool.acquire() as connection:
+        # then the replica is gone: nothing recorded; leased, nobody else takes it meanwhile
+        [first] = await claim(connection, 10, 0.3)  # type: ignore[arg-type]
+        assert await claim(connection, 10, 0.3) == []  # type: ignore[arg-type]
+
+        async def again() -> Any:
+            return await claim(connection, 10, 30)  # type: ignore[arg-type]
+
+        [second] = await until(again, "the delivery claimable again after its lease")
+    assert first.event.id == second.event.id == event_id
+    assert (first.attempt, second.attempt) == (1, 2)
+
+
+async def test_a_slack_delivery_says_what_failed_where_with_a_link(
+    pool: asyncpg.Pool, database_url: str, receivers: Any, worker_for: Any
+) -> None:
+    receiver = await receivers()
+    notify = [{"url": receiver.url, "types": ["run.failed"], "format": "slack"}]
+    settings = event_settings(database_url, notify, public_url="https://ecoplane.example")
+    await worker_for(settings)
+    data = {"runId": 7, "kind": "transformer", "target": "Daily<Sales>", "exitCode": 3,
+            "reason": "exit code 3", "logTail": "Traceback: boom"}  # fmt: skip
+    event_id = await emitted(pool, "run.failed", data)
+    await settled(pool, event_id)
+    message = json.loads(receiver.received[0].body)
+    assert "transformer run of Daily&lt;Sales&gt; failed (exit code 3)" in message["text"]
+    assert "<https://ecoplane.example/api/v1/runs/7|run 7>" in message["text"]
+    section = message["blocks"][0]["text"]["text"]
+    assert "Traceback: boom" in section and event_id in json.dumps(message["blocks"][1])
