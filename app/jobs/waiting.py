@@ -86,8 +86,7 @@ class SyncWaits:
         if sync.state != RunState.SUCCEEDED:
             async with acquire(self.pool) as connection:
                 failed = await connection.fetch(FAIL, WAITING, sync_failure(sync))
-            for row in failed:
-                log.warning("run %s failed: %s", row["id"], sync_failure(sync))
+            for row in failed:  # the run-ended hook logs each (app/jobs/ended.py)
                 await self.announce(Run.from_row(row))
             return
         async with acquire(self.pool) as connection:
