@@ -19,6 +19,7 @@ from app.jobs.runs import Run
 
 log = logging.getLogger("ecoplane.jobs")
 FAILURES = (RunState.FAILED, RunState.TIMED_OUT, RunState.LOST)
+LAST_LINE_CHARACTERS = 500
 RunEndedSubscriber = Callable[[Run], Awaitable[None]]
 
 
@@ -56,5 +57,12 @@ async def log_failure(run: Run) -> None:
             "runId": run.id, "kind": run.kind.value, "target": run.target,
             "state": run.state.value, "exitCode": run.exit_code, "reason": run.reason,
             "trigger": run.trigger, "versionId": run.version_id, "attempts": run.attempts,
+            "lastLogLine": _last_line(run.log_tail),
         },
     )  # fmt: skip
+
+
+def _last_line(tail: str | None) -> str | None:
+    """The last line the run wrote (its recorded tail has secrets masked), bounded."""
+    lines = [line for line in (tail or "").splitlines() if line.strip()]
+    return lines[-1][:LAST_LINE_CHARACTERS] if lines else None
