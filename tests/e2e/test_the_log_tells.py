@@ -32,7 +32,9 @@ MODEL: dict[str, str | None] = {
         python("failing"), "ObsFailOut",
     ),
 }  # fmt: skip
-BROKEN = {"obs/nope.yaml": "apiVersion: ecoplane.io/v1\nkind: Nope\nmetadata: {name: x}\n"}
+BROKEN: dict[str, str | None] = {
+    "obs/nope.yaml": "apiVersion: ecoplane.io/v1\nkind: Nope\nmetadata: {name: x}\n"
+}
 INITDB = ("initdb", "The files belonging to this database system", "Success. You can now start")
 
 
