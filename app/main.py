@@ -52,6 +52,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         resources.activation.subscribe(resources.active.forget)
         resources.activation.subscribe(answers.forget)
         resources.activation.subscribe(resources.scheduler.rebuild)
+        resources.jobs.run_ended.subscribe(app.state.metrics.work.run_ended)  # runs' metrics
         await start_resources(resources)
         try:
             yield

@@ -43,6 +43,7 @@ from app.forges.service import CheckWorker, build_check_worker
 from app.gitsource.service import Ingestion, build_ingestion
 from app.ingestion.abandoned import AbandonedBatch
 from app.ingestion.followup import AfterBatch
+from app.jobs.ended import log_failure
 from app.jobs.leader import LeaderElection
 from app.jobs.pooled import jobs_pool
 from app.jobs.runners.factory import build_runner
@@ -115,6 +116,7 @@ def with_run_subscribers(jobs: JobService) -> JobService:
 
     Wired here, not in app/main.py, because `ecoplane run` follows runs without the API and
     a success it waits for must start its dependents all the same."""
+    jobs.run_ended.subscribe(log_failure)  # the log's one line for a failed run
     jobs.run_ended.subscribe(jobs.dependents.after)  # what a success starts next
     jobs.run_ended.subscribe(AfterBatch(jobs.pool, jobs.start_or_skip).after)  # a changing batch
     jobs.run_ended.subscribe(AbandonedBatch(jobs.pool).after)  # a batch its killed worker left

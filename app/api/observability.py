@@ -10,6 +10,7 @@ from typing import Any
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.api.work_metrics import WorkMetrics
 from app.logs import request_id
 
 log = logging.getLogger("ecoplane.access")
@@ -44,6 +45,7 @@ class Metrics:
             ["state"],
             registry=self.registry,
         )
+        self.work = WorkMetrics(self.registry)  # runs, ingests, the security sync, the leader
 
 
 PREFIXES = frozenset({"", "/api/v1"})  # where routers are included

@@ -70,7 +70,7 @@ def breaking_guard(
         if await active_version_id(connection) != found.against:  # activated meanwhile
             judged = await breaking_changes(connection, model)
         if judged.changes:
-            log.warning(
+            log.info(  # its ingest's WARNING line says why: app/gitsource/pipeline.py
                 "model version %s (commit %s) held back: %s",
                 version_id, commit or "none", judged.reason(),
             )  # fmt: skip

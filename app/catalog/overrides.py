@@ -59,12 +59,21 @@ async def activate_on_purpose(
             kind = _kind(version_id, row)
             await flip(connection, version_id, Activation(by, reason, kind))
     except AppError as refused:
-        log.warning("activation of model version %s by %s refused: %s", version_id, by, refused)
+        log.warning(
+            "activation of model version %s by %s refused: %s", version_id, by, refused,
+            extra={"versionId": version_id, "by": by, "reason": str(refused)},
+        )  # fmt: skip
         raise
     except asyncpg.PostgresError as error:
-        log.warning("activation of model version %s by %s failed: %s", version_id, by, error)
+        log.warning(
+            "activation of model version %s by %s failed: %s", version_id, by, error,
+            extra={"versionId": version_id, "by": by, "reason": str(error)},
+        )  # fmt: skip
         raise CatalogError(f"activating model version {version_id} failed: {error}") from error
-    log.info("model version %s activated (%s) by %s: %s", version_id, kind.value, by, reason)
+    log.warning(  # an override of the checks, or a step back: the log says so, once
+        "model version %s activated on purpose (%s) by %s: %s", version_id, kind.value, by, reason,
+        extra={"versionId": version_id, "activation": kind.value, "by": by, "reason": reason},
+    )  # fmt: skip
     return kind
 
 

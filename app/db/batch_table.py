@@ -37,6 +37,7 @@ class Batch(SQLModel, table=True):
     __table_args__ = (
         CheckConstraint(f"state IN ({STATES})", name="batch_state_known"),
         Index("batch_number", "datastore", "number", unique=True),
+        Index("batches_finished", "finished_at"),  # /metrics: the batches that ended lately
         {"comment": "Batches of data ingestion: one per ingestion run of a datastore."},
     )
 

@@ -47,6 +47,7 @@ class Ingest(SQLModel, table=True):
         ),
         Index("ingests_waiting", "id", postgresql_where=text("state = 'queued'")),
         Index("ingests_commit_sha", "commit_sha"),
+        Index("ingests_finished", "finished_at"),  # /metrics: the ingests that ended lately
         {"comment": "Requests to ingest a commit of the model repository, and their outcome."},
     )
 

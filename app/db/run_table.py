@@ -78,6 +78,7 @@ class Run(SQLModel, table=True):
         ),
         Index("runs_by_target", "kind", "target", "id"),
         Index("runs_followed_up", "id", postgresql_where=text("follow_up_version IS NOT NULL")),
+        Index("runs_finished", "finished_at"),  # /metrics: the runs that ended lately
         {"comment": "Runs of jobs: at most one queued or running per kind and target."},
     )
 

@@ -79,7 +79,11 @@ class Pipeline:
             if self.repository is not None:
                 detail = self.repository.redact(detail)
             state = IngestState.REJECTED if isinstance(error, DETERMINISTIC) else IngestState.FAILED
-            log.warning("ingest %s %s: %s", ingest.id, state.value, detail)
+            log.warning(
+                "ingest %s %s: %s", ingest.id, state.value, detail,
+                extra={"ingestId": ingest.id, "state": state.value, "commit": ingest.commit_sha,
+                       "revision": ingest.revision, "reason": detail},
+            )  # fmt: skip
             await queue.advance(connection, ingest.id, state, detail=detail)
         await queue.advance_timings(connection, ingest.id, timings)
 
@@ -201,9 +205,11 @@ async def _finish(
         detail = stored.held_back or (
             f"the model has errors: see /api/v1/model-versions/{stored.id}/problems"
         )
-        log.warning(
-            "ingest %s rejected: version %s, commit %s: %s", ingest_id, stored.id, commit, detail
-        )
+        log.warning(  # the one line of a rejected version (its breaking changes: the detail)
+            "ingest %s rejected: version %s, commit %s: %s", ingest_id, stored.id, commit, detail,
+            extra={"ingestId": ingest_id, "versionId": stored.id, "commit": commit,
+                   "state": "rejected", "reason": detail},
+        )  # fmt: skip
         await queue.advance(
             connection, ingest_id, IngestState.REJECTED, version_id=stored.id, detail=detail
         )

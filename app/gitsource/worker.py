@@ -115,7 +115,10 @@ async def recover_interrupted(connection: asyncpg.Connection) -> list[queue.Inge
     interrupted = await queue.fail_interrupted(connection)
     newest = await queue.newest_id(connection)
     for ingest in interrupted:
-        log.warning("ingest %s was interrupted", ingest.id)
+        log.warning(
+            "ingest %s was interrupted", ingest.id,
+            extra={"ingestId": ingest.id, "state": "failed", "commit": ingest.commit_sha},
+        )  # fmt: skip
         if ingest.retry_of is not None or ingest.id != newest:
             continue  # retried once already, or a newer request replaces it
         retry, _ = await queue.queue_ingest(

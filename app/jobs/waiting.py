@@ -88,8 +88,7 @@ class SyncWaits:
             async with acquire(self.pool) as connection, connection.transaction():
                 failed = await connection.fetch(FAIL, WAITING, sync_failure(sync))
                 await run_events.ended(connection, [Run.from_row(row) for row in failed])
-            for row in failed:
-                log.warning("run %s failed: %s", row["id"], sync_failure(sync))
+            for row in failed:  # the run-ended hook logs each (app/jobs/ended.py)
                 await self.announce(Run.from_row(row))
             return
         async with acquire(self.pool) as connection:

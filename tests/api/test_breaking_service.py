@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from tests.api.log_lines import told
 from tests.api.server import running_service
 from tests.api.test_ingest_service import SECRET, _finished
 from tests.catalog.variants import without_email
@@ -88,3 +89,12 @@ def test_a_breaking_push_is_held_back_then_overridden_then_rolled_back(
         )  # fmt: skip
         assert back.status_code == 200 and back.json()["activations"][0]["kind"] == "rollback"
         assert _serving(base) == first["versionId"]
+    log = tmp_path / "serve.log"  # one WARNING line each: the version held back, the override,
+    [rejected] = told(log, versionId=held["versionId"], state="rejected")  # the rollback
+    assert rejected["commit"] and "CustomerAnalytics" in rejected["reason"]
+    [override, rollback] = told(log, by="release-manager")
+    assert (override["level"], override["versionId"], override["activation"]) == (
+        "warning", held["versionId"], "override",
+    )  # fmt: skip
+    assert (rollback["versionId"], rollback["activation"]) == (first["versionId"], "rollback")
+    assert rollback["reason"] == "roll back to version 1"

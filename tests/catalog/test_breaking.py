@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -40,6 +41,7 @@ async def test_the_first_version_is_never_breaking(engine: AsyncEngine) -> None:
 async def test_a_breaking_version_is_rejected_and_the_active_one_keeps_serving(
     engine: AsyncEngine, caplog: pytest.LogCaptureFixture
 ) -> None:
+    caplog.set_level(logging.INFO, "ecoplane.catalog")  # its ingest's WARNING says why
     first = await _store_guarded(engine, variant(1), "c1")
     held = await _store_guarded(engine, changed_model(without_email()), "c2")
     assert held.state is VersionState.REJECTED

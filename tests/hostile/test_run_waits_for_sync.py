@@ -119,7 +119,12 @@ async def test_a_run_waiting_for_a_failed_sync_fails_naming_it(
         f"the security sync run {sync} it waited for did not succeed (failed: exited with status 1)"
     )
     assert (done.state, done.reason, done.started_at) == ("failed", why, None)
-    assert f"run {run} failed: {why}" in caplog.text
+    told = [
+        r for r in caplog.records if r.levelno >= logging.WARNING and vars(r).get("runId") == run
+    ]
+    assert [(r.levelname, vars(r)["state"], vars(r)["reason"]) for r in told] == [
+        ("ERROR", "failed", why)  # one line, from the run-ended hook
+    ]
 
 
 async def test_a_cancelled_sync_fails_the_runs_waiting_for_it(

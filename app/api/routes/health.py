@@ -47,8 +47,10 @@ async def readyz(res: Annotated[Resources, Depends(resources)]) -> Any:
 async def metrics(
     request: Request, res: Annotated[Resources, Depends(resources)]
 ) -> PlainTextResponse:
-    """Request counts and latency histograms by route template, the active version, versions stored."""
+    """Requests by route template, the active version, versions stored, and the work: runs,
+    ingests, security-sync operations and drift, whether this replica leads."""
     collected: Metrics = request.app.state.metrics
+    await collected.work.refresh(res.pool, res.election.leading.is_set())
     async with res.pool.acquire() as connection:
         rows = await connection.fetch(
             "SELECT state, count(*) AS n, max(id) AS newest FROM model_versions GROUP BY state"
