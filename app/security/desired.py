@@ -8,7 +8,8 @@ from typing import NamedTuple
 
 from app.ecosystem.coltypes import ColumnType, parse_type
 from app.ecosystem.model import Model, Transformer, Workspace
-from app.ecosystem.names import credentials_secret
+from app.ecosystem.names import RAW_SCHEMA as RAW_SCHEMA  # imported from here too
+from app.ecosystem.names import credentials_secret, dataset_table
 from app.ecosystem.spec.datastore import Dataset
 from app.ecosystem.spec.workspace import Sink
 from app.errors import ConflictError
@@ -17,7 +18,6 @@ from app.settings import MARKER_ROLE
 
 log = logging.getLogger(__name__)
 
-RAW_SCHEMA = "raw"
 MARKER = MARKER_ROLE  # of an installation without a role prefix
 MEMBER = "MEMBER"
 TABLE_WRITES = ("SELECT", "INSERT", "UPDATE", "DELETE", "TRUNCATE")
@@ -200,10 +200,7 @@ def _view(
     if datastore is None or dataset is None:
         desired.problems.append(f"{schema}: sink {store}.{name} names no dataset; no view")
         return None
-    if datastore.producer is not None:
-        source = (names.output_schema(datastore.producer), names.physical(name))
-    else:
-        source = (RAW_SCHEMA, names.raw_table(store, name))
+    source = dataset_table(store, name, datastore.producer)
     wanted = [c.name for c in dataset.columns if columns is None or c.name in columns]
     return ViewSpec(
         schema,

@@ -1,0 +1,1 @@
+"""Events: what happened, written to an outbox and delivered."""
