@@ -12,14 +12,16 @@ from typing import Any
 
 import pytest
 
+from app.db.run_table import RunState
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
+from app.events.lineage_datasets import WarehouseAddress
 from app.events.openlineage import (
     MAX_ERROR_CHARS,
     PRODUCER,
     EventType,
     RunKind,
-    WarehouseAddress,
+    ended_event_type,
     run_event,
 )
 from app.ingestion.source import Endpoint
@@ -255,3 +257,11 @@ def test_the_spec_check_refuses_what_the_spec_does_not_allow(
     damage(broken)
     with pytest.raises((SpecViolationError, TypeError, ValueError)):
         check_run_event(broken)
+
+
+def test_a_run_ends_complete_only_when_it_succeeded() -> None:
+    assert ended_event_type(RunState.SUCCEEDED) == "COMPLETE"
+    ended = [RunState.FAILED, RunState.TIMED_OUT, RunState.CANCELLED, RunState.LOST]
+    assert {ended_event_type(state) for state in ended} == {"FAIL"}
+    with pytest.raises(ValueError, match="'running' has not ended"):
+        ended_event_type(RunState.RUNNING)
