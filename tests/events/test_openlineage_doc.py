@@ -63,9 +63,7 @@ def test_the_examples_of_the_doc_are_the_events_sent() -> None:
     blocks = BLOCK.findall(text)
     assert blocks, "docs/openlineage.md shows no example event"
     if os.environ.get("ECOPLANE_UPDATE_EXAMPLES"):
-        DOC.write_text(
-            BLOCK.sub(lambda m: m[1] + compact(example(m[2], m[3], m[4])) + m[6], text)
-        )
+        DOC.write_text(BLOCK.sub(lambda m: m[1] + compact(example(m[2], m[3], m[4])) + m[6], text))
         blocks = BLOCK.findall(DOC.read_text())
     for _, event_type, kind, target, shown, _ in blocks:
         made = example(event_type, kind, target)
