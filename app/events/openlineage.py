@@ -25,7 +25,7 @@ EventType = Literal["START", "COMPLETE", "FAIL"]
 RunKind = Literal["transformer", "ingestion"]
 
 DEFAULT_NAMESPACE = "ecoplane"  # the jobs' namespace: one per installation
-MAX_ERROR_CHARS = 4000  # an errorMessage longer than this is cut (Marquez keeps it per run)
+MAX_ERROR_CHARS = 4000  # an errorMessage longer than this is cut
 
 
 def run_uuid(run_id: int, namespace: str, warehouse: WarehouseAddress) -> str:
@@ -61,7 +61,8 @@ def run_event(
 
     `target` is the transformer's or the datastore's name in `model` (the version the run ran);
     one the model no longer has gets an event without datasets. `error` (FAIL) becomes the
-    errorMessage facet; `nominal_time` (a cron run's scheduled minute) the nominalTime facet.
+    errorMessage facet as given: pass the run's reason, never its unmasked log tail.
+    `nominal_time` (a cron run's scheduled minute) becomes the nominalTime facet.
     """
     if event_type not in get_args(EventType):
         raise ValueError(f"OpenLineage event type {event_type!r}: use START, COMPLETE or FAIL")
