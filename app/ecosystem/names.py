@@ -74,6 +74,9 @@ def physical(name: str) -> str:
     return physical_name("", name)
 
 
+RAW_SCHEMA = "raw"  # the warehouse schema of the ingested datasets' raw tables
+
+
 def raw_table(datastore: str, dataset: str) -> str:
     """The raw table of an ingested dataset (in schema `raw`), and every workspace's view of it."""
     return physical(f"{datastore}__{dataset}")
@@ -93,6 +96,14 @@ def workspace_schema(workspace: str) -> str:
 def output_schema(transformer: str) -> str:
     """The schema a transformer writes its output datasets into (`out_<transformer>`)."""
     return physical_name("", f"out_{transformer}")
+
+
+def dataset_table(datastore: str, dataset: str, producer: str | None) -> tuple[str, str]:
+    """The schema and table of a datastore's dataset in the warehouse: `raw.<datastore>__<dataset>`
+    when ingested, `out_<producer>.<dataset>` when the transformer `producer` writes it."""
+    if producer is None:
+        return RAW_SCHEMA, raw_table(datastore, dataset)
+    return output_schema(producer), physical(dataset)
 
 
 def transformer_role(transformer: str, prefix: str = "") -> str:

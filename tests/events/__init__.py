@@ -1,0 +1,1 @@
+"""Events: OpenLineage run events checked against the spec."""
