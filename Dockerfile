@@ -12,11 +12,17 @@ FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 RUN python -m venv /opt/ecoplane
+# every dependency pinned and hashed (`make lock` writes the file from pyproject.toml): a
+# package whose bytes differ from the lock's hashes stops the build
+COPY deploy/requirements.lock ./
+RUN /opt/ecoplane/bin/pip install --require-hashes --no-deps -r requirements.lock
 COPY pyproject.toml README.md ./
 COPY app ./app
 COPY workers ./workers
-# a regular (not editable) install: the venv then needs no source tree; pip leaves with the stage
-RUN /opt/ecoplane/bin/pip install . \
+# a regular (not editable) install of ecoplane alone, built with the locked setuptools; pip
+# check proves the lock holds everything it needs; pip leaves with the stage
+RUN /opt/ecoplane/bin/pip install --no-deps --no-build-isolation . \
+ && /opt/ecoplane/bin/pip check \
  && /opt/ecoplane/bin/pip uninstall --yes pip \
  && /opt/ecoplane/bin/python -m compileall -q /opt/ecoplane/lib
 
@@ -32,6 +38,9 @@ LABEL org.opencontainers.image.title="ecoplane" \
       org.opencontainers.image.created="${CREATED}" \
       org.opencontainers.image.source="https://github.com/ecoplane/ecoplane" \
       org.opencontainers.image.base.name="docker.io/library/python:3.11.11-slim-bookworm"
+# Debian's security updates replace these packages' versions, so they are not pinned (DL3008):
+# the base image's digest pins the release they come from
+# hadolint ignore=DL3008
 RUN apt-get update \
  && apt-get install --yes --no-install-recommends git ca-certificates \
  && rm -rf /var/lib/apt/lists/* \

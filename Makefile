@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-pg browser lint typecheck imports unit bench clean
+.PHONY: run test test-pg browser lint typecheck imports unit bench lock clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ browser:
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/hadolint --no-color Dockerfile
+
+# the image's pinned, hashed dependencies (deploy/requirements.lock), from pyproject.toml's
+# runtime dependencies and build backend; run after changing either (tests/deploy checks they agree)
+LOCK := deploy/requirements.lock
+lock: $(STAMP)
+	printf 'setuptools>=69\n' | $(BIN)/uv pip compile pyproject.toml - --universal \
+	  --python-version 3.11 --generate-hashes --quiet -o $(LOCK)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

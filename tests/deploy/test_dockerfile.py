@@ -122,7 +122,7 @@ def test_the_build_context_keeps_what_the_dockerfile_copies() -> None:
         if i.keyword == "COPY" and not i.arguments.startswith("--from")
         for source in i.arguments.split()[:-1]
     ]
-    assert sources == ["pyproject.toml", "README.md", "app", "workers"]
+    assert sources == ["deploy/requirements.lock", "pyproject.toml", "README.md", "app", "workers"]
     for source in sources:
         assert (ROOT / source).exists()
         assert not ignored(DOCKERIGNORE, source)
