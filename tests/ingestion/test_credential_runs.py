@@ -16,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import store_model
 from app.cli import main
+from app.ecosystem.names import ingestion_credentials
 from app.jobs.runners.base import MissingSourceLoginError
 from app.jobs.runners.local import LocalRunner
 from app.jobs.spec import SOURCE_PASSWORD, SOURCE_USER, ingestion_job
 from app.security.secrets.run_secrets import run_secrets
+from app.settings import Settings
 from tests.ingestion.conftest import Source
-from tests.ingestion.runs import READER, ingested_model, settings_for
+from tests.ingestion.runs import ingested_model, secure, settings_for
 from tests.jobs.conftest import give_credentials
 from tests.security.aws import aws_environment, moto_endpoint
 
@@ -30,6 +32,7 @@ __all__ = ["aws_environment", "moto_endpoint"]
 
 @pytest.fixture
 async def configured(
+    prefix: str,
     source: Source,
     engine: AsyncEngine,
     database_url: str,
@@ -39,7 +42,9 @@ async def configured(
 ) -> None:
     """The commands' environment: the test's databases and data directory, no source login."""
     await store_model(engine, ingested_model(source), source="credential-runs")
-    await give_credentials(settings_for(database_url, warehouse_url, tmp_path), READER)
+    await secure(settings_for(database_url, warehouse_url, tmp_path, prefix))
+    monkeypatch.setenv("ECOPLANE_ROLE_PREFIX", prefix)
+    monkeypatch.setenv("ECOPLANE_MANAGED_MARKER", f"{prefix}managed")
     monkeypatch.setenv("ECOPLANE_DATABASE_URL", database_url)
     monkeypatch.setenv("ECOPLANE_WAREHOUSE_URL", warehouse_url)
     monkeypatch.setenv("ECOPLANE_DATA_DIR", str(tmp_path))
@@ -85,6 +90,7 @@ async def test_with_the_aws_store_the_local_runner_reads_secrets_manager(
     for name, value in (("SECRET_STORE", "aws"), ("SECRET_PREFIX", f"r-{uuid.uuid4().hex[:8]}"),
                         ("AWS_ENDPOINT_URL", moto_endpoint), ("AWS_REGION", "us-east-1")):  # fmt: skip
         monkeypatch.setenv(f"ECOPLANE_{name}", value)
+    await secure(Settings())  # the di_ role's credentials, now in Secrets Manager too
     status, run, _ = await _ingestion(capsys)
     assert status == 1 and "in the aws secret store: set it with" in str(run["reason"])
     await _set_login(source, tmp_path, capsys)
@@ -95,10 +101,13 @@ async def test_with_the_aws_store_the_local_runner_reads_secrets_manager(
 
 
 async def test_the_login_is_given_to_the_run_and_masked_in_its_log_tail(
-    database_url: str, warehouse_url: str, tmp_path: Path
+    prefix: str, database_url: str, warehouse_url: str, tmp_path: Path
 ) -> None:
-    settings = settings_for(database_url, warehouse_url, tmp_path, local_container_commands=True)
-    (tmp_path / "secrets").mkdir()
+    settings = settings_for(
+        database_url, warehouse_url, tmp_path, prefix, local_container_commands=True
+    )
+    await give_credentials(settings, ingestion_credentials("Customers"))
+    (tmp_path / "secrets").mkdir(exist_ok=True)
     (tmp_path / "secrets" / "ecoplane-source-crm-reader.json").write_text(
         json.dumps({"credential": "crm_reader", "user": "crm_user_7", "password": "hunter2-x9"})
     )

@@ -22,8 +22,8 @@ from app.catalog.store import store_model
 from app.db.urls import asyncpg_dsn
 from tests.api.conftest import TOKENS, client_for, ended_run, token_entries
 from tests.ingestion.conftest import Source
-from tests.ingestion.runs import READER, give_source_login, ingested_model, settings_for
-from tests.jobs.conftest import give_credentials, until
+from tests.ingestion.runs import give_source_login, ingested_model, secure, settings_for
+from tests.jobs.conftest import until
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['operator']}"}
 RAW = "raw.customers__customers"
@@ -31,15 +31,20 @@ RAW = "raw.customers__customers"
 
 @pytest.fixture
 async def api(
-    source: Source, engine: AsyncEngine, database_url: str, warehouse_url: str, tmp_path: Path
+    prefix: str,
+    source: Source,
+    engine: AsyncEngine,
+    database_url: str,
+    warehouse_url: str,
+    tmp_path: Path,
 ) -> AsyncIterator[httpx.AsyncClient]:
-    """The service with Customers ingested from the source; the reader has its credentials."""
+    """The service with Customers ingested from the source; the security sync applied."""
     await store_model(engine, ingested_model(source), source="killed-worker-test")
     settings = settings_for(
-        database_url, warehouse_url, tmp_path, tokens=token_entries(), anonymous_read=True
+        database_url, warehouse_url, tmp_path, prefix, tokens=token_entries(), anonymous_read=True
     )
     give_source_login(settings, source)
-    await give_credentials(settings, READER)
+    await secure(settings)
     async for client in client_for(settings):
         yield client
 

@@ -17,14 +17,14 @@ from app.ecosystem.loader import load_texts
 from app.jobs.spec import source_secret
 from tests.ecosystem.modeltext import files
 from tests.ingestion.mysql.conftest import MysqlSource
-from tests.ingestion.runs import READER, settings_for
-from tests.jobs.conftest import give_credentials
+from tests.ingestion.runs import READER, secure, settings_for
 from tests.jobs.model import python, workspace
 
 pytestmark = pytest.mark.mysql
 
 
 async def test_an_ingestion_run_reads_mysql_and_its_reader_follows(
+    prefix: str,
     mysql_source: MysqlSource,
     engine: AsyncEngine,
     database_url: str,
@@ -47,12 +47,14 @@ async def test_an_ingestion_run_reads_mysql_and_its_reader_follows(
     )
     assert model.errors == 0, [p.as_line() for p in model.problems]
     await store_model(engine, model, source="mysql-run")
-    settings = settings_for(database_url, warehouse_url, tmp_path)
+    settings = settings_for(database_url, warehouse_url, tmp_path, prefix)
     secrets = settings.data_dir / "secrets"
     secrets.mkdir(parents=True, exist_ok=True)
     login = {"user": mysql_source.login.user, "password": mysql_source.login.password}
     (secrets / f"{source_secret('crm_reader')}.json").write_text(json.dumps(login))
-    await give_credentials(settings, READER)
+    await secure(settings)
+    monkeypatch.setenv("ECOPLANE_ROLE_PREFIX", prefix)
+    monkeypatch.setenv("ECOPLANE_MANAGED_MARKER", f"{prefix}managed")
     monkeypatch.setenv("ECOPLANE_DATABASE_URL", database_url)
     monkeypatch.setenv("ECOPLANE_WAREHOUSE_URL", warehouse_url)
     monkeypatch.setenv("ECOPLANE_DATA_DIR", str(tmp_path))
