@@ -22,7 +22,7 @@ LOCK = ROOT / "deploy" / "requirements.lock"
 PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^\s;\\]+)")
 # the image: CPython 3.11 on Linux x86_64 (the markers of the universal lock are read for it)
 IMAGE: dict[str, str] = {
-    **default_environment(),
+    **{k: str(v) for k, v in default_environment().items()},
     "python_version": "3.11",
     "python_full_version": "3.11.11",
     "sys_platform": "linux",
