@@ -157,7 +157,6 @@ def test_ecoplane_writes_transformer_credentials(policy: Obj, operation: str, us
         _secret("ecoplane-dt-x"),  # nor the name alone
         _secret("ecoplane-dt-x", {"app.kubernetes.io/managed-by": "helm"}),
         _secret("ecoplane-di-x"),  # an ingestion's, unlabelled
-        _secret("ecoplane-source-crm-reader", CREDENTIALS),  # a source login is the operator's
     ],
 )
 def test_ecoplane_may_not_touch_other_secrets(policy: Obj, operation: str, secret: Obj) -> None:

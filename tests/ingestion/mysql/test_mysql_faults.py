@@ -10,10 +10,10 @@ import pytest
 
 from app.db.batch_table import BatchState
 from app.db.urls import asyncpg_dsn
-from app.ingestion.batch import run_batch
 from app.ingestion.batches import list_batches
 from app.ingestion.source import SourceLogin
 from app.ingestion.tables import IngestionError
+from tests.ingestion.conftest import run_batch
 from tests.ingestion.mysql.conftest import MysqlSource, numbers
 
 pytestmark = pytest.mark.mysql

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from app.ingestion.batch import run_batch
+from tests.ingestion.conftest import run_batch
 from tests.ingestion.mysql.conftest import MysqlSource
 
 pytestmark = pytest.mark.mysql

@@ -389,6 +389,8 @@ async def test_an_ingestion_without_its_source_login_secret_makes_no_job(
     kube: JobService, pool: asyncpg.Pool, double: KubeDouble
 ) -> None:
     double.put_secret("ecoplane-source-crm-reader", {"user": "crm"}, {MANAGED: "ecoplane"})
+    login = {k: f"di-{k}-value" for k in ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")}
+    double.put_secret("ecoplane-di-customers", login, {MANAGED: "ecoplane"})  # its own role's
     run, _ = await kube.start_ingestion("Customers", "manual")
     await kube.settled(run.id)
     done = await run_of(pool, run.id)
