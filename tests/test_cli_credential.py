@@ -81,7 +81,9 @@ def test_set_stores_the_login_and_says_where_without_the_password(
     }  # fmt: skip
     assert _cli(["credential", "delete", "crm_reader"], capsys, caplog)[0] == 0
     assert not secret.exists()
+    caplog.clear()
     status, _, err = _cli(["credential", "delete", "crm_reader"], capsys, caplog)
+    assert [r.levelname for r in caplog.records if "to delete" in r.getMessage()] == ["WARNING"]
     assert status == 1 and "no source login for credential 'crm_reader'" in err
 
 
@@ -125,6 +127,8 @@ def test_refusals_say_why_and_store_nothing(
     assert (code, out) == (status, "")
     assert message in err
     assert not local.exists() or list(local.iterdir()) == []
+    if status == 1:  # a refusal (not a usage error) leaves its log line
+        assert [r.levelname for r in caplog.records if message in r.getMessage()] == ["WARNING"]
 
 
 def test_a_usage_error_is_exit_2_naming_the_missing_option(

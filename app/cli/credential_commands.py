@@ -90,6 +90,7 @@ def _run(command: Callable[[SourceLogins], Awaitable[int]]) -> int:
     try:
         return asyncio.run(run())
     except SecretStoreError as error:
+        log.warning("credential command refused: %s", error.detail)
         return fail(error.detail, EXIT_PROBLEMS)
 
 
@@ -141,6 +142,8 @@ async def _list(logins: SourceLogins, form: str) -> int:
 
 async def _delete(logins: SourceLogins, name: str) -> int:
     if not await logins.delete(name):
+        log.warning("no source login of credential %s to delete in the %s secret store", name,
+                    logins.store, extra={"credential": name, "store": logins.store})  # fmt: skip
         return fail(f"no source login for credential {name!r} in the {logins.store} secret store",
                     EXIT_PROBLEMS)  # fmt: skip
     log.info("source login of credential %s deleted from the %s secret store", name,

@@ -92,35 +92,32 @@ async def _move(
         raise IngestionError(f"source engine {plan.endpoint.engine!r} is not run")
     source = await READERS[plan.endpoint.engine](plan.endpoint, login)
     try:
-        found = await _checked_source(source, plan)
+        await _check_source(source, plan)
         try:
             async with warehouse.transaction():
-                return await _stage_and_merge(source, warehouse, plan, found, number)
+                return await _stage_and_merge(source, warehouse, plan, number)
         except (asyncpg.PostgresError, OSError) as error:
             raise IngestionError(f"the batch was rolled back: {_reason(error)}") from None
     finally:
         await source.close()
 
 
-async def _checked_source(source: SourceReader, plan: Plan) -> dict[str, dict[str, str]]:
-    """The source's columns per table; any difference from the model fails the batch."""
-    found, differences = {}, []
+async def _check_source(source: SourceReader, plan: Plan) -> None:
+    """Any difference of the source's tables from the model fails the batch."""
+    differences = []
     for table in plan.tables:
-        found[table.name] = await source.columns(table)
-        differences += await source.differences(table, found[table.name])
+        differences += await source.differences(table, await source.columns(table))
     if differences:
         raise IngestionError(
             f"the source of datastore {plan.store.name!r} differs from the model: "
             + "; ".join(differences)
         )
-    return found
 
 
 async def _stage_and_merge(
     source: SourceReader,
     warehouse: asyncpg.Connection,
     plan: Plan,
-    found: dict[str, dict[str, str]],
     number: int,
 ) -> BatchResult:
     await warehouse.execute(

@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 from app.ecosystem.coltypes import ColumnType
-
-RAW_SCHEMA = "raw"
+from app.ecosystem.names import RAW_SCHEMA as RAW_SCHEMA  # one definition, re-exported
 
 
 class Grant(NamedTuple):
