@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import io
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.store import store_model
 from app.ecosystem.loader import load_texts
 from app.ecosystem.model import Model
 from app.jobs.spec import source_secret
 from app.security.command import run_security
 from app.settings import Settings
+from tests.api.conftest import client_for, token_entries
 from tests.ecosystem.modeltext import files
 from tests.ingestion.conftest import STORE, Source
 from tests.jobs.model import python, workspace
@@ -66,3 +72,19 @@ async def secure(settings: Settings) -> None:
     """The security sync applied to the active model: the raw tables, di_customers and the
     reader's dt_ role made, their credentials in the local store (as after an activation)."""
     assert await run_security("apply", settings, out=io.StringIO()) == 0
+
+
+async def served(
+    engine: AsyncEngine, source: Source, database_url: str, warehouse_url: str, data_dir: Path,
+    prefix: str, label: str,
+) -> AsyncIterator[httpx.AsyncClient]:  # fmt: skip
+    """The service with Customers ingested from the source, its login given and the security
+    sync applied (the raw table, di_customers and the reader's role made)."""
+    await store_model(engine, ingested_model(source), source=label)
+    settings = settings_for(
+        database_url, warehouse_url, data_dir, prefix, tokens=token_entries(), anonymous_read=True
+    )
+    give_source_login(settings, source)
+    await secure(settings)
+    async for client in client_for(settings):
+        yield client

@@ -14,14 +14,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.catalog.store import store_model
 from app.db.urls import asyncpg_dsn
 from app.jobs.spec import source_secret
-from tests.api.conftest import TOKENS, client_for, ended_run, token_entries
+from tests.api.conftest import TOKENS, ended_run
 from tests.ingestion.conftest import Source
 from tests.ingestion.runs import (
     READER,
-    give_source_login,
     ingested_model,
-    secure,
-    settings_for,
+    served,
 )
 from tests.jobs.conftest import until
 
@@ -40,13 +38,9 @@ async def api(
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The service with Customers ingested from the source; the security sync applied (the raw
     table, di_customers and the reader's role made, with their credentials)."""
-    await store_model(engine, ingested_model(source), source="ingestion-test")
-    settings = settings_for(
-        database_url, warehouse_url, tmp_path, prefix, tokens=token_entries(), anonymous_read=True
-    )
-    give_source_login(settings, source)
-    await secure(settings)
-    async for client in client_for(settings):
+    async for client in served(
+        engine, source, database_url, warehouse_url, tmp_path, prefix, "ingestion-test"
+    ):
         yield client
 
 

@@ -18,11 +18,10 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.catalog.store import store_model
 from app.db.urls import asyncpg_dsn
-from tests.api.conftest import TOKENS, client_for, ended_run, token_entries
+from tests.api.conftest import TOKENS, ended_run
 from tests.ingestion.conftest import Source
-from tests.ingestion.runs import give_source_login, ingested_model, secure, settings_for
+from tests.ingestion.runs import served
 from tests.jobs.conftest import until
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['operator']}"}
@@ -39,13 +38,9 @@ async def api(
     tmp_path: Path,
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The service with Customers ingested from the source; the security sync applied."""
-    await store_model(engine, ingested_model(source), source="killed-worker-test")
-    settings = settings_for(
-        database_url, warehouse_url, tmp_path, prefix, tokens=token_entries(), anonymous_read=True
-    )
-    give_source_login(settings, source)
-    await secure(settings)
-    async for client in client_for(settings):
+    async for client in served(
+        engine, source, database_url, warehouse_url, tmp_path, prefix, "killed-worker-test"
+    ):
         yield client
 
 
