@@ -81,6 +81,20 @@ class Resources:
     deliveries: DeliveryWorker | None = None  # the outbox's events to their subscriptions
 
 
+def _uses_example(settings: Settings) -> bool:
+    return settings.embedded and settings.load_example and EXAMPLE.is_dir()
+
+
+def with_example_sources(settings: Settings, url: str) -> Settings:
+    """The settings with the example's source reachable on the embedded server at `url`, for a
+    process that starts ingestions other than the service (`ecoplane ingestion`): its worker
+    must find ReferenceData's source where the service's does."""
+    if not _uses_example(settings):
+        return settings
+    found = example_source(load_directory(EXAMPLE), url)
+    return settings if found is None else with_example_source(settings, found)
+
+
 def with_example_path(settings: Settings) -> Settings:
     """The settings for the example model when it is used (the embedded default): `examples/`
     on the python path, so that its transformers' modules (acme_transformers.*) are found, and
@@ -166,7 +180,7 @@ async def build_resources(settings: Settings) -> Resources:
         )
     pool = await create_pool(url)
     source = None
-    if settings.embedded and settings.load_example and EXAMPLE.is_dir():
+    if _uses_example(settings):
         model = load_directory(EXAMPLE)
         if (found := example_source(model, url)) is not None:
             source, settings = (url, found), with_example_source(settings, found)

@@ -17,7 +17,7 @@ from app.db.run_table import RunState
 from app.jobs.pooled import acquire
 from app.jobs.runs import Run, RunFilter, get_run, list_runs
 from app.jobs.service import JobService
-from app.resources import job_service, with_example_path
+from app.resources import job_service, with_example_path, with_example_sources
 from app.settings import Settings
 
 
@@ -82,7 +82,7 @@ async def _started_and_waited(
     finally:
         await engine.dispose()
     pool = await create_pool(url, size=2)
-    service = job_service(settings, url, pool)
+    service = job_service(with_example_sources(settings, url), url, pool)
     try:
         run, created = await start(service)
         note(f"run {run.id} of {what} {'started' if created else 'existed already'}")

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from app.ecosystem.loader import load_directory
 from app.examples.source_db import example_source, with_example_source
 from app.ingestion.source import Endpoint
+from app.resources import with_example_sources
 from app.settings import Settings
 from tests.ingestion.conftest import Source
 
@@ -48,3 +49,11 @@ def test_the_example_maps_referencedata_to_the_embedded_server_unless_mapped_alr
     assert with_example_source(Settings(), found).source_hosts == {REFDATA: "/tmp/x:5432"}
     own = Settings(source_hosts={REFDATA: "10.0.0.7:5432"})
     assert with_example_source(own, found).source_hosts == {REFDATA: "10.0.0.7:5432"}
+
+
+def test_a_process_other_than_the_service_reaches_the_example_source_too(tmp_path: Path) -> None:
+    url = "postgresql://postgres:@/ecoplane?host=/tmp/y"
+    embedded = Settings(data_dir=tmp_path)  # the embedded default, as `ecoplane ingestion` has it
+    assert with_example_sources(embedded, url).source_hosts == {REFDATA: "/tmp/y:5432"}
+    external = Settings(data_dir=tmp_path, database_url="postgresql://db.internal/ecoplane")
+    assert with_example_sources(external, url).source_hosts == {}  # no example: left alone
