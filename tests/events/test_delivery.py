@@ -159,7 +159,12 @@ async def test_a_receiver_always_failing_makes_a_dead_letter_and_one_error_line(
     [delivery] = await settled(pool, event_id)
     assert (delivery["state"], delivery["attempts"], delivery["last_status"]) == ("dead", 3, 500)
     assert "receiver says no" in delivery["last_error"]
-    errors = [r for r in caplog.records if r.levelno == logging.ERROR]
+
+    async def error_lines() -> list[logging.LogRecord] | None:
+        # the dead state is committed just before its line is written: wait for the line
+        return [r for r in caplog.records if r.levelno == logging.ERROR] or None
+
+    errors = await until(error_lines, "the dead letter's ERROR line")
     assert len(errors) == 1 and len(receiver.received) == 3
     line = errors[0]
     assert line.eventId == event_id and line.eventType == "run.failed"  # type: ignore[attr-defined]
