@@ -62,6 +62,21 @@ class RunLineage:
             return None
         return cls(model_of, warehouse_address(settings))
 
+    async def prepare(self, connection: asyncpg.Connection, run_ids: list[int]) -> None:
+        """Read the model versions of these runs before the transaction that records their
+        change, so that it is not held open for a rebuild (seconds for a large model)."""
+        versions = await connection.fetch(
+            "SELECT DISTINCT version_id FROM runs WHERE id = ANY($1::bigint[])"
+            " AND kind = ANY($2::text[]) AND version_id IS NOT NULL",
+            run_ids, [kind.value for kind in KINDS],
+        )  # fmt: skip
+        for row in versions:
+            try:  # a savepoint when the caller holds a transaction: a failed read leaves it be
+                async with connection.transaction():
+                    await self.model_of(connection, row["version_id"])
+            except Exception:  # read again in the transaction, which warns and sends no datasets
+                continue
+
     async def started(self, connection: asyncpg.Connection, runs: Iterable[Run]) -> None:
         """START of each transformer's and ingestion's run that started running."""
         for run in runs:

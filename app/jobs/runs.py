@@ -191,6 +191,8 @@ async def mark_many_running(
 ) -> set[int]:
     """Runs the runner started: (id, handle, attempts) each; the ids not cancelled meanwhile.
     With a lineage, their OpenLineage START goes in the same transaction."""
+    if lineage is not None:
+        await lineage.prepare(connection, [run_id for run_id, _, _ in starts])
     async with connection.transaction():  # run.started in the same transaction
         rows = await connection.fetch(
             "UPDATE runs r SET state = 'running', runner_ref = u.ref, attempts = u.attempts,"
@@ -229,6 +231,8 @@ async def finish_runs(
 ) -> dict[int, Run]:
     """Record how runs ended (one statement); per run it recorded, its row (first end per id)."""
     first = dict(reversed(ends))  # a run ends once: its first outcome here is the one sent
+    if lineage is not None:
+        await lineage.prepare(connection, list(first))
     async with connection.transaction():  # run.succeeded / run.failed in the same transaction
         rows = await _finish(connection, first)
         finished = [Run.from_row(row) for row in rows]
@@ -256,6 +260,8 @@ async def cancel_run(
 ) -> Run:
     """Mark an active run cancelled; ConflictError when it has already ended. With a lineage, a
     run that had started sends its OpenLineage FAIL in the same transaction."""
+    if lineage is not None:
+        await lineage.prepare(connection, [run_id])
     async with connection.transaction():
         row = await connection.fetchrow(
             "UPDATE runs SET state = 'cancelled', reason = 'cancelled on request',"

@@ -150,3 +150,23 @@ def test_a_cron_run_carries_the_minute_it_was_due() -> None:
     )
     assert nominal_time(run("manual", "tick-20261203T0930Z")) is None
     assert nominal_time(run("schedule", "my-own-key")) is None
+
+
+async def test_the_model_is_read_before_the_transaction_that_records_the_change(
+    db: asyncpg.Connection,
+) -> None:
+    kept = KeptModels()
+    reads: list[int] = []  # per read of the model: 1 when its transaction had written rows
+
+    async def recording_read(connection: asyncpg.Connection, version_id: int) -> Model:
+        """A test double of the model reader that records where it was called from."""
+        reads.append(await connection.fetchval("SELECT count(*) FROM pg_stat_activity"
+                                               " WHERE pid = pg_backend_pid()"
+                                               " AND backend_xid IS NOT NULL"))  # fmt: skip
+        return await kept.model(connection, version_id)
+
+    run = await _run(db, RunKind.TRANSFORMER, "chain_a")
+    await mark_many_running(db, [(run, "local-4", 1)], lineage(recording_read))
+    # read first before the run's row was written (no transaction held open for a rebuild),
+    # then (kept: at once) in the transaction that wrote it, for its START
+    assert reads == [0, 1] and (await sent(db))[0][2] == "START"
