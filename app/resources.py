@@ -17,6 +17,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.activation import ActivationListener
+from app.catalog.rebuild import KeptModels
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
 from app.catalog.version_graph import GraphCache
@@ -46,6 +47,7 @@ from app.ingestion.followup import AfterBatch
 from app.jobs.ended import log_failure
 from app.jobs.leader import LeaderElection
 from app.jobs.pooled import jobs_pool
+from app.jobs.run_lineage import RunLineage
 from app.jobs.runners.factory import build_runner
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
@@ -138,9 +140,11 @@ def with_run_subscribers(jobs: JobService) -> JobService:
 
 
 def job_service(settings: Settings, url: str, pool: asyncpg.Pool) -> JobService:
-    """The job service on this pool, with the configured runner, its secrets and subscribers."""
+    """The job service on this pool, with the configured runner, its secrets and subscribers, and
+    the runs' OpenLineage events when ECOPLANE_OPENLINEAGE_URL is set."""
     runner = build_runner(settings, url, run_secrets(settings))
-    return with_run_subscribers(JobService(pool, settings, runner))
+    lineage = RunLineage.of(settings, KeptModels().model)
+    return with_run_subscribers(JobService(pool, settings, runner, lineage))
 
 
 async def _example(

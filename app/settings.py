@@ -293,7 +293,8 @@ class Settings(BaseSettings):
     openlineage_url: str | None = Field(
         default=None,
         description="an OpenLineage endpoint (Marquez: http://host:5000/api/v1/lineage) that gets"
-        " the openlineage.* events",
+        " the START, COMPLETE and FAIL run events of transformer and ingestion runs"
+        " (docs/openlineage.md); unset: none are made",
     )
     event_max_attempts: int = Field(
         default=10, ge=1, le=100, description="attempts of a delivery before it is dead"
