@@ -52,6 +52,8 @@ FAILURES = {
     ("MarketData", 1): Outcome(RunState.FAILED, 1, "the source refused the login di_marketdata"),
 }
 INGESTED = {"Orders": (120, 14), "Customers": (35, 3), "MarketData": (2400, 0)}
+# what a run of the other targets takes, in seconds
+SECONDS = {**TRANSFORMERS, "Orders": 45.0, "Customers": 12.0, "MarketData": 180.0, "security": 25.0}
 SECRET_TAIL = "connecting with PGPASSWORD=hunter2-unmasked-on-kubernetes\nERROR: exposure limit"
 HOOK = Subscription(
     "https://hooks.slack.test/services/T0ACME/B0OPS/token-in-the-path", ("run.failed",), "slack"
@@ -104,7 +106,8 @@ async def _versions(engine: AsyncEngine, db: asyncpg.Connection) -> int:
     rejected = await store_model(
         engine, load_texts(broken_texts), source="acme", commit_sha="c3e8a10"
     )
-    await advance(db, bad.id, IngestState.REJECTED, version_id=rejected.id, errors=1)
+    why = f"the model has errors: see /api/v1/model-versions/{rejected.id}/problems"  # as the pipeline
+    await advance(db, bad.id, IngestState.REJECTED, version_id=rejected.id, errors=1, detail=why)
     lost, _ = await queue_ingest(db, trigger="manual", ref="release-7", requested_by="alice")
     await advance(
         db, lost.id, IngestState.FAILED, detail="git fetch: couldn't find remote ref release-7"
@@ -171,7 +174,7 @@ async def _dated(db: asyncpg.Connection, runs: list[Run], day: int) -> None:
     start = datetime.now(UTC) - timedelta(days=day, hours=3)
     for offset, run in enumerate(runs):
         requested = start + timedelta(minutes=offset)
-        seconds = TRANSFORMERS.get(run.target, 20.0) * (1 + 0.1 * day)
+        seconds = SECONDS.get(run.target, 8.0) * (1 + 0.1 * day)
         await db.execute(
             "UPDATE runs SET created_at = $2, started_at = $3, finished_at = $4 WHERE id = $1",
             run.id, requested, requested + timedelta(seconds=5),
