@@ -109,9 +109,17 @@ def _panels() -> list[dict[str, Any]]:
     assert variable["query"] == "grafana-postgresql-datasource"
     panels: list[dict[str, Any]] = dashboard["panels"]
     assert len({p["id"] for p in panels}) == len(panels)
+    cells: set[tuple[int, int]] = set()  # the grid is 24 wide: no two panels overlap
     for panel in panels:
         place = panel["gridPos"]
         assert place["x"] + place["w"] <= 24 and place["h"] > 0, panel["title"]
+        mine = {
+            (x, y)
+            for x in range(place["x"], place["x"] + place["w"])
+            for y in range(place["y"], place["y"] + place["h"])
+        }
+        assert cells.isdisjoint(mine), f"{panel['title']} overlaps another panel"
+        cells |= mine
         assert panel["datasource"]["uid"] == f"${{{variable['name']}}}"
         for target in panel["targets"]:
             assert target["datasource"] == panel["datasource"] and target["rawQuery"] is True
