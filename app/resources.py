@@ -17,6 +17,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.activation import ActivationListener
+from app.catalog.dashboard import refresh_dashboard_grants
 from app.catalog.rebuild import KeptModels
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
@@ -192,6 +193,8 @@ async def build_resources(settings: Settings) -> Resources:
     await apply_retention(engine, settings.keep_versions)
     if settings.embedded:  # the model export reads the model as the dashboard role
         await ensure_local_dashboard(engine, url, settings.data_dir)
+    else:  # a role made by `ecoplane db grant-dashboard` reads what this version added
+        await refresh_dashboard_grants(engine)
     jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
     jobs = job_service(settings, url, jobs_db)
     if source is not None:  # the example's first batch, once its roles and views exist
