@@ -57,7 +57,10 @@ class TokenEntry(BaseModel):
 class Settings(BaseSettings):
     """Every setting with its default; the embedded default needs none of them."""
 
-    model_config = SettingsConfigDict(env_prefix="ECOPLANE_", extra="ignore")
+    # errors name the setting and the problem, never the values given (secrets among them)
+    model_config = SettingsConfigDict(
+        env_prefix="ECOPLANE_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str | None = Field(
         default=None,
