@@ -36,7 +36,7 @@ def test_a_complete_configuration_from_the_environment(monkeypatch: pytest.Monke
     assert settings.oidc_scopes_claim == "realm_access.roles"
 
 
-WRONG = {
+WRONG: dict[str, tuple[dict[str, str | None], str]] = {
     "no audience": ({"ECOPLANE_OIDC_AUDIENCE": None}, "needs ECOPLANE_OIDC_AUDIENCE"),
     "no scope map": ({"ECOPLANE_OIDC_SCOPE_MAP": None}, "needs ECOPLANE_OIDC_SCOPE_MAP"),
     "alg none": ({"ECOPLANE_OIDC_ALGORITHMS": '["RS256", "none"]'}, "'none' is never accepted"),

@@ -128,7 +128,7 @@ async def test_claims_by_path_and_teams(issuer: IssuerDouble) -> None:
         oidc_settings(issuer, oidc_scopes_claim="scope", oidc_name_claim="sub")
     )
     who = await scope_string.verify(issuer.token(KEY, scope="openid ecoplane-operators email"))
-    assert (who.name, who.scopes) == ("oidc:u-1234", {"read", "operate"})
+    assert (who.name, who.scopes) == ("oidc:u-1234", frozenset({"read", "operate"}))
 
 
 async def test_a_rotated_key_is_fetched_once_its_token_comes(issuer: IssuerDouble) -> None:

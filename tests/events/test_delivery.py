@@ -167,8 +167,8 @@ async def test_a_receiver_always_failing_makes_a_dead_letter_and_one_error_line(
     errors = await until(error_lines, "the dead letter's ERROR line")
     assert len(errors) == 1 and len(receiver.received) == 3
     line = errors[0]
-    assert line.eventId == event_id and line.eventType == "run.failed"  # type: ignore[attr-defined]
-    assert line.attempts == 3 and "secret-path-token" not in line.getMessage()  # type: ignore[attr-defined]
+    assert line.eventId == event_id and line.eventType == "run.failed"
+    assert line.attempts == 3 and "secret-path-token" not in line.getMessage()
 
 
 async def test_a_refusal_4xx_is_dead_at_once_but_429_is_retried(
