@@ -9,8 +9,11 @@ API's hook: the caller a JWT-shaped bearer token names, when OIDC is configured.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,6 +28,8 @@ log = logging.getLogger(__name__)
 JWT_SHAPE = re.compile(r"[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
 TEAM = re.compile(r"[^/\s]+/[^/\s]+")  # ZONE/TEAM
 REQUIRED = ["exp", "iat", "iss", "aud", "sub"]
+REMEMBER_SECONDS = 60.0  # a verified token is answered from memory this long at most
+REMEMBERED = 4096  # verified tokens remembered at most (the oldest out first)
 # what each refusal of PyJWT says to the caller (the first class that matches)
 REASONS: list[tuple[type[Exception], str]] = [
     (jwt.ExpiredSignatureError, "the token has expired"),
@@ -57,6 +62,28 @@ def looks_like_jwt(token: str) -> bool:
     return JWT_SHAPE.fullmatch(token) is not None
 
 
+class Remembered:
+    """Tokens verified lately, by digest, until their `exp` (REMEMBER_SECONDS at most): a client
+    sends its token with every call, and parsing and checking it again costs ~1.5 ms."""
+
+    def __init__(self) -> None:
+        self._entries: OrderedDict[bytes, tuple[SignedIn, float]] = OrderedDict()
+
+    def get(self, digest: bytes) -> SignedIn | None:
+        """The caller of a token verified lately; None if unknown or expired."""
+        entry = self._entries.get(digest)
+        if entry is not None and time.time() < entry[1]:
+            return entry[0]
+        self._entries.pop(digest, None)
+        return None
+
+    def keep(self, digest: bytes, who: SignedIn, expires: float) -> None:
+        """Remember a verified token until it expires, or REMEMBER_SECONDS from now."""
+        self._entries[digest] = (who, min(expires, time.time() + REMEMBER_SECONDS))
+        if len(self._entries) > REMEMBERED:
+            self._entries.popitem(last=False)
+
+
 class OidcVerifier:
     """Verifies the bearer JWTs of one issuer."""
 
@@ -65,29 +92,43 @@ class OidcVerifier:
         self.settings = settings
         self.issuer, self.audience = settings.oidc_issuer, settings.oidc_audience
         self.keys = keys or IssuerKeys(settings)
+        self.remembered = Remembered()
 
     async def verify(self, token: str) -> SignedIn:
         """The signed-in caller of a token; TokenRefusedError (401) saying why, or
         IssuerUnavailableError (503) when the issuer's keys cannot be had."""
+        digest = hashlib.sha256(token.encode()).digest()
+        known = self.remembered.get(digest)
+        if known is not None:
+            return known
+        claims, kid = await self._verified(token)
+        who = self._signed_in(claims, kid)
+        self.remembered.keep(digest, who, float(claims["exp"]))
+        return who
+
+    async def _verified(self, token: str) -> tuple[dict[str, Any], Any]:
+        """The claims of a token that verifies, and its key id."""
         try:
-            header = jwt.get_unverified_header(token)
-            unverified = jwt.decode(token, options={"verify_signature": False})
+            unverified = jwt.decode_complete(token, options={"verify_signature": False})
         except jwt.PyJWTError:
             raise self._refused("-", "-", "the token is not a readable JWT") from None
-        kid, alg = header.get("kid"), header.get("alg")
-        subject = str(unverified.get("sub", "-"))
+        header, payload = unverified["header"], unverified["payload"]
+        kid, alg, iss = header.get("kid"), header.get("alg"), payload.get("iss")
+        subject = shown(payload.get("sub", "-"))
         if alg not in self.settings.oidc_algorithms:
             allowed = ", ".join(self.settings.oidc_algorithms)
-            raise self._refused(subject, kid, f"the algorithm {alg!r} is refused ({allowed})")
-        if unverified.get("iss") != self.issuer:  # before any fetch: not this issuer's token
             raise self._refused(
-                subject,
-                kid,
-                f"the token was issued by {unverified.get('iss')!r}, not {self.issuer}",
+                subject, kid, f"the token's algorithm {shown(alg)!r} is refused ({allowed})"
+            )
+        if iss != self.issuer:  # before any fetch: not this issuer's token
+            raise self._refused(
+                subject, kid, f"the token was issued by {shown(iss)!r}, not {self.issuer}"
             )
         found = await self.keys.key(kid if isinstance(kid, str) else None)
         if found is None:
-            raise self._refused(subject, kid, f"the token is signed by an unknown key ({kid!r})")
+            raise self._refused(
+                subject, kid, f"the token is signed by an unknown key ({shown(kid)!r})"
+            )
         try:
             key = jwt.PyJWK(found, algorithm=alg)  # refuses a key of another type than alg's
             claims = jwt.decode(
@@ -101,7 +142,7 @@ class OidcVerifier:
             )
         except (jwt.PyJWTError, jwt.PyJWKError) as error:
             raise self._refused(subject, kid, _reason(error)) from None
-        return self._signed_in(claims, kid)
+        return claims, kid
 
     def _signed_in(self, claims: dict[str, Any], kid: Any) -> SignedIn:
         settings = self.settings
@@ -133,11 +174,18 @@ class OidcVerifier:
         return frozenset(value for value in named if TEAM.fullmatch(value))
 
     def _refused(self, subject: str, kid: Any, reason: str) -> TokenRefusedError:
+        kid = shown(kid)
         log.warning(
             "OIDC token refused (sub %s, kid %s): %s", subject, kid, reason,
             extra={"subject": subject, "kid": kid, "reason": reason},
         )  # fmt: skip
         return TokenRefusedError(reason)
+
+
+def shown(value: Any, limit: int = 80) -> str:
+    """A value of an unverified token as logs and answers show it: never long."""
+    text = str(value)
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
 
 
 def _reason(error: Exception) -> str:

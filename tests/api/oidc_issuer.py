@@ -3,8 +3,8 @@
 An aiohttp server (random port, kept across a stop and a start) answers
 `/.well-known/openid-configuration` and `/jwks`; the test generates its signing keys with
 `cryptography`, chooses which are published (`publish`, a key rotation), signs tokens with them
-(`token`), and counts the key-set fetches it answered. Forged tokens (`alg: none`, HS256 made
-with the public key) are built by hand, as an attacker would.
+(`token`, each with a jti of its own), and counts the key-set fetches it answered. Forged
+tokens (`alg: none`, HS256 made with the public key) are built by hand, as an attacker would.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import itertools
 import json
 import time
 from dataclasses import dataclass, field
@@ -60,6 +61,7 @@ class IssuerDouble:
 
     def __init__(self) -> None:
         self.published: list[SigningKey] = []
+        self.issued = itertools.count(1)  # each token's jti: no two tokens are equal
         self.jwks_fetches = 0
         self.port = 0
         self.runner: web.AppRunner | None = None
@@ -115,6 +117,7 @@ class IssuerDouble:
             "nbf": now,
             "exp": now + 300,
             "groups": ["ecoplane-readers"],
+            "jti": f"t-{next(self.issued)}",
         }
         claims.update(overrides)
         return {name: value for name, value in claims.items() if value is not None}

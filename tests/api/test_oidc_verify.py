@@ -212,3 +212,56 @@ async def _after_interval(verifier: OidcVerifier, token: str) -> Any:
         return None
 
     raise await until(attempt, "the refetch tried")
+
+
+async def test_a_discovery_document_naming_another_issuer_is_named(issuer: IssuerDouble) -> None:
+    slash = f"{issuer.url}/"  # the issuer says it without the trailing slash
+    verifier = OidcVerifier(oidc_settings(issuer, oidc_issuer=slash))
+    with pytest.raises(IssuerUnavailableError) as wrong:
+        await verifier.verify(issuer.token(KEY, iss=slash))
+    assert f"names the issuer '{issuer.url}', not '{slash}'" in wrong.value.detail
+    assert issuer.jwks_fetches == 0
+
+
+async def test_kept_keys_are_fetched_again_once_stale(issuer: IssuerDouble) -> None:
+    verifier = OidcVerifier(
+        oidc_settings(issuer, oidc_jwks_cache_seconds=0.3, oidc_jwks_refetch_seconds=0.1)
+    )
+    await verifier.verify(issuer.token(KEY))
+    issuer.publish(SigningKey("key-2"))  # KEY withdrawn: refused once the keys are fetched again
+
+    async def withdrawn() -> bool:
+        try:
+            await verifier.verify(issuer.token(KEY))
+        except TokenRefusedError as refused:
+            return "unknown key ('key-1')" in refused.detail
+        return False
+
+    await until(withdrawn, "the withdrawn key refused after the keys went stale")
+    assert issuer.jwks_fetches == 2
+
+
+async def test_what_a_token_says_is_shown_short(
+    issuer: IssuerDouble, caplog: pytest.LogCaptureFixture
+) -> None:
+    token = issuer.token(KEY, iss="https://" + "x" * 5000, sub="s" * 5000)
+    with caplog.at_level(logging.WARNING), pytest.raises(TokenRefusedError) as refused:
+        await OidcVerifier(oidc_settings(issuer)).verify(token)
+    assert "issued by 'https://xxx" in refused.value.detail and len(refused.value.detail) < 200
+    assert len(caplog.records[0].getMessage()) < 400
+
+
+async def test_a_remembered_token_is_not_accepted_past_its_expiry(issuer: IssuerDouble) -> None:
+    verifier = OidcVerifier(oidc_settings(issuer, oidc_leeway_seconds=0))
+    token = issuer.token(KEY, exp=int(time.time()) + 2)
+    first = await verifier.verify(token)
+    assert await verifier.verify(token) is first  # answered from memory: parsed and checked once
+
+    async def expired() -> bool:
+        try:
+            await verifier.verify(token)
+        except TokenRefusedError as refused:
+            return "expired" in refused.detail
+        return False
+
+    await until(expired, "the remembered token refused once expired")
