@@ -64,7 +64,7 @@ def looks_like_jwt(token: str) -> bool:
 
 class Remembered:
     """Tokens verified lately, by digest, until their `exp` (REMEMBER_SECONDS at most): a client
-    sends its token with every call, and parsing and checking it again costs ~1.5 ms."""
+    sends its token with every call, and parsing and checking it again costs ~0.7 ms."""
 
     def __init__(self) -> None:
         self._entries: OrderedDict[bytes, tuple[SignedIn, float]] = OrderedDict()
@@ -129,6 +129,8 @@ class OidcVerifier:
             raise self._refused(
                 subject, kid, f"the token is signed by an unknown key ({shown(kid)!r})"
             )
+        if found.get("alg", alg) != alg:  # a key published for one algorithm serves only it
+            raise self._refused(subject, kid, f"the key {shown(kid)!r} is for {found['alg']}")
         try:
             key = jwt.PyJWK(found, algorithm=alg)  # refuses a key of another type than alg's
             claims = jwt.decode(

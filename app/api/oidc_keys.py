@@ -52,6 +52,7 @@ class IssuerKeys:
         self._next_try = 0.0  # the earliest time of the next fetch
         self._last_error = ""
         self._lock = asyncio.Lock()
+        self._ids = {"issuer": self.issuer}  # the log lines' fields
 
     async def key(self, kid: str | None) -> JWK | None:
         """The issuer's key of this id (None: a token without kid, if the issuer has one key);
@@ -77,7 +78,7 @@ class IssuerKeys:
             return False
         self._next_try = now + self.interval
         self.fetches += 1
-        log.info("fetching the keys of OIDC issuer %s: %s", self.issuer, why)
+        log.info("fetching the keys of OIDC issuer %s: %s", self.issuer, why, extra=self._ids)
         try:
             self._keys = await self._fetch()
             self._expires = now + self.max_age
@@ -86,12 +87,12 @@ class IssuerKeys:
             self._last_error = str(error)
             self._jwks_uri = None  # discover again next time: the keys may have moved
             if self._keys is None:
-                log.error("OIDC issuer %s: no keys: %s", self.issuer, error)
+                log.error("OIDC issuer %s: no keys: %s", self.issuer, error, extra=self._ids)
                 raise IssuerUnavailableError(self._unavailable()) from None
             self._expires = now + self.interval
             log.warning(
                 "OIDC issuer %s: %s; keeping the %d keys fetched before",
-                self.issuer, error, len(self._keys),
+                self.issuer, error, len(self._keys), extra=self._ids,
             )  # fmt: skip
             return False
 
@@ -121,7 +122,7 @@ async def _document(client: httpx.AsyncClient, url: str) -> dict[str, Any]:
     """The JSON object at this URL."""
     try:
         response = await client.get(url, headers={"Accept": "application/json"})
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise IssuerAnswerError(f"{url}: {type(error).__name__} {error}".rstrip()) from None
     if response.status_code != 200:
         raise IssuerAnswerError(f"{url} answered {response.status_code}")

@@ -34,6 +34,7 @@ class SigningKey:
 
     kid: str
     alg: str = "RS256"
+    names_alg: bool = True  # whether the JWKS says the key's alg (it need not)
     private: rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey = field(init=False)
 
     def __post_init__(self) -> None:
@@ -46,7 +47,10 @@ class SigningKey:
         """The public key as the JWKS publishes it."""
         public = self.private.public_key()
         algorithm = jwt.algorithms.get_default_algorithms()[self.alg]
-        return {**json.loads(algorithm.to_jwk(public)), "kid": self.kid, "use": "sig"}
+        jwk = json.loads(algorithm.to_jwk(public))
+        return {**jwk, "kid": self.kid, "use": "sig"} | (
+            {"alg": self.alg} if self.names_alg else {}
+        )
 
     def public_pem(self) -> bytes:
         """The public key in PEM, what an attacker feeds an HMAC."""
@@ -54,6 +58,9 @@ class SigningKey:
         return public.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         )
+
+
+KEY = SigningKey("key-1")  # the key the `issuer` fixture publishes
 
 
 class IssuerDouble:

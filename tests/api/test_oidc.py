@@ -13,6 +13,7 @@ from app.catalog.store import StoredVersion
 from app.settings import Settings
 from tests.api.conftest import TOKENS, client_for, token_entries
 from tests.api.oidc_issuer import (
+    KEY,
     IssuerDouble,
     SigningKey,
     hs256_with_public_key,
@@ -20,19 +21,8 @@ from tests.api.oidc_issuer import (
     unsigned_token,
 )
 
-KEY = SigningKey("key-1")
 DATASTORES = "/api/v1/datastores"
 INGEST = "/api/v1/model-versions"  # needs operate; 409 without a model repository
-
-
-@pytest.fixture
-async def issuer() -> AsyncIterator[IssuerDouble]:
-    """The issuer double, serving with KEY published."""
-    double = IssuerDouble()
-    double.publish(KEY)
-    await double.start()
-    yield double
-    await double.stop()
 
 
 def _settings(database_url: str, issuer: IssuerDouble) -> Settings:
