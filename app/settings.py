@@ -18,7 +18,7 @@ from app.settings_oidc import check_oidc
 Scope = Literal["read", "operate", "admin"]
 MARKER_ROLE = "ecoplane_managed"  # the marker's name after the role prefix
 RELEASE = "0.1.0"  # the image tag of this release (pyproject's version; a test keeps them equal)
-CLAIM_PATH = r"^[A-Za-z0-9_:$@-]+(\.[A-Za-z0-9_:$@-]+)*$"  # a claim, or a dotted path to one
+CLAIM_PATH = r"^[^\s.]+(\.[^\s.]+)*$"  # a claim (`https://acme.example/roles`), or a dotted path
 
 
 def implied_scopes(scopes: Iterable[str]) -> frozenset[str]:
@@ -347,7 +347,7 @@ class Settings(BaseSettings):
         default="scope",
         pattern=CLAIM_PATH,
         description="the claim whose values give scopes: a space-separated string or a list; a"
-        " dotted path reads a nested claim (`realm_access.roles`)",
+        " dotted path reads a nested claim (`realm_access.roles`) unless a claim has that name",
     )
     oidc_scope_map: dict[str, Scope] = Field(
         default_factory=dict,

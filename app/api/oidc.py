@@ -198,7 +198,10 @@ def _reason(error: Exception) -> str:
 
 
 def claim(claims: dict[str, Any], path: str) -> Any:
-    """A claim, or a nested one by a dotted path (`realm_access.roles`); None if absent."""
+    """A claim by its name (`https://acme.example/roles`), or a nested one by a dotted path
+    (`realm_access.roles`); None if absent."""
+    if path in claims:
+        return claims[path]
     value: Any = claims
     for part in path.split("."):
         if not isinstance(value, dict):

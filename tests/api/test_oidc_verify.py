@@ -131,6 +131,10 @@ async def test_claims_by_path_and_teams(issuer: IssuerDouble) -> None:
     )
     who = await scope_string.verify(issuer.token(KEY, scope="openid ecoplane-operators email"))
     assert (who.name, who.scopes) == ("oidc:u-1234", frozenset({"read", "operate"}))
+    namespaced = "https://acme.example/roles"  # Auth0's custom claims are URLs, dots and all
+    auth0 = OidcVerifier(oidc_settings(issuer, oidc_scopes_claim=namespaced))
+    who = await auth0.verify(issuer.token(KEY, **{namespaced: ["ecoplane-admins"]}))
+    assert who.scopes == {"read", "operate", "admin"}
 
 
 async def test_what_a_token_says_is_shown_short(
