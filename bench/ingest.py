@@ -2,7 +2,9 @@
 
 On the machine's PostgreSQL (ECOPLANE_BENCH_DATABASE_URL, default the local server at
 127.0.0.1:5432 as postgres), in databases of its own (a source, a warehouse, a control plane:
-created, and dropped at the end):
+created, and dropped at the end, with the roles the security sync made under a prefix of its
+own). The security sync makes the raw tables and the `di_` roles, and the worker writes as its
+datastore's `di_` role, as a run does (least privilege: no table of its own, no ALTER):
 
   bare      `psql -c "COPY (SELECT ...) TO STDOUT" | psql -c "COPY bare FROM STDIN"`: the same
             rows into an empty table of the warehouse shaped as the raw table (its primary key
@@ -21,6 +23,7 @@ peak RSS (os.wait4's ru_maxrss, target < 200 MB); exit status 1 when a target is
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import subprocess
@@ -39,6 +42,10 @@ from app.db.engine import create_engine
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn, with_database
 from app.ecosystem.loader import load_texts
+from app.ecosystem.names import ingestion_credentials
+from app.security.command import run_security
+from app.security.secrets.secret_files import SecretFiles
+from app.settings import Settings
 
 SERVER = os.environ.get(
     "ECOPLANE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -140,10 +147,13 @@ def bare_pipe(source: str, warehouse: str) -> float:
     return time.perf_counter() - started
 
 
-def worker(datastore: str, control: str, warehouse: str) -> tuple[float, int, dict[str, Any]]:
-    """One batch by the real worker: seconds, peak RSS (kB, os.wait4), the record it printed."""
+def worker(
+    datastore: str, control: str, login: dict[str, str]
+) -> tuple[float, int, dict[str, Any]]:
+    """One batch by the real worker, as the datastore's di_ role (`login`, libpq variables):
+    seconds, peak RSS (kB, os.wait4), the record it printed."""
     env = {
-        **os.environ, "ECOPLANE_DATABASE_URL": control, "ECOPLANE_WAREHOUSE_URL": warehouse,
+        **os.environ, **login, "ECOPLANE_DATABASE_URL": control,
         "ECOPLANE_SOURCE_USER": make_url(SERVER).username or "postgres",
         "ECOPLANE_SOURCE_PASSWORD": make_url(SERVER).password or "",
     }  # fmt: skip
@@ -170,14 +180,33 @@ async def main() -> int:
     for database in (source, warehouse, control):
         await server.execute(f'CREATE DATABASE "{database}"')
     try:
-        return await _measure(source, warehouse, control)
+        with tempfile.TemporaryDirectory() as data_dir:
+            return await _measure(source, warehouse, control, Path(data_dir), f"bench{tag}_")
     finally:
         for database in (source, warehouse, control):
             await server.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        roles = await server.fetch(
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", f"bench{tag}_"
+        )
+        for role in roles:
+            await server.execute(f'DROP ROLE "{role["rolname"]}"')
         await server.close()
 
 
-async def _measure(source: str, warehouse: str, control: str) -> int:
+async def _secure(control: str, warehouse: str, data_dir: Path, prefix: str) -> dict[str, Any]:
+    """The security sync applied (raw tables, di_ roles): each datastore's di_ login."""
+    settings = Settings(
+        database_url=control, warehouse_url=warehouse, data_dir=data_dir, role_prefix=prefix,
+        scheduler=False, security_sync_on_activation=False,
+    )  # fmt: skip
+    assert await run_security("apply", settings, out=io.StringIO()) == 0
+    files = SecretFiles(data_dir / "secrets")
+    return {
+        d: await files.credentials(ingestion_credentials(d)) for d in ("BenchLive", "BenchForensic")
+    }
+
+
+async def _measure(source: str, warehouse: str, control: str, data_dir: Path, prefix: str) -> int:
     src = await asyncpg.connect(asyncpg_dsn(with_database(SERVER, source)))
     await src.execute(f"CREATE TABLE ledger ({DDL})")
     await src.execute(f"INSERT INTO ledger {SELECT.replace('$ROWS', str(ROWS))}")
@@ -189,11 +218,12 @@ async def _measure(source: str, warehouse: str, control: str) -> int:
     await store_model(engine, _model(source), source="bench")
     await engine.dispose()
     control_url, warehouse_url = (with_database(SERVER, d) for d in (control, warehouse))
+    logins = await _secure(control_url, warehouse_url, data_dir, prefix)
 
     bare = bare_pipe(source, warehouse)
-    first = {d: worker(d, control_url, warehouse_url) for d in ("BenchLive", "BenchForensic")}
+    first = {d: worker(d, control_url, logins[d]) for d in ("BenchLive", "BenchForensic")}
     await src.execute("UPDATE ledger SET amount = amount + 1, note = 'changed' WHERE id % 100 = 0")
-    second = {d: worker(d, control_url, warehouse_url) for d in ("BenchLive", "BenchForensic")}
+    second = {d: worker(d, control_url, logins[d]) for d in ("BenchLive", "BenchForensic")}
     forensic = await wh.fetchrow(
         "SELECT count(*) AS versions, count(*) FILTER (WHERE ecoplane_batch_out = 2) AS closed"
         " FROM raw.benchforensic__ledger"
