@@ -15,6 +15,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 Scope = Literal["read", "operate", "admin"]
 MARKER_ROLE = "ecoplane_managed"  # the marker's name after the role prefix
 RELEASE = "0.1.0"  # the image tag of this release (pyproject's version; a test keeps them equal)
+BOOLEAN_WORDS = ("true", "false", "1", "0", "yes", "no", "on", "off")  # as pydantic reads a bool
 
 
 def new_token() -> str:
@@ -269,10 +270,11 @@ class Settings(BaseSettings):
     scheduler: bool = Field(
         default=True, description="take part in the leader election and run the scheduler"
     )
-    ingestion_schedule: bool = Field(
+    ingestion_schedule: Annotated[bool | tuple[str, ...], NoDecode] = Field(
         default=True,
-        description="start each ingested datastore's ingestion on its cron trigger (the embedded "
-        "example turns this off unless it is set: only its ReferenceData source is reachable)",
+        description="which ingested datastores' cron triggers start their ingestion: `true` "
+        "(all), `false` (none), or datastore names, comma-separated (`ReferenceData,Orders`); "
+        "the embedded example defaults it to `ReferenceData`, the one whose source it creates",
     )
     source_hosts: dict[str, Annotated[str, Field(pattern=r"^[^\s:]+(:[0-9]{1,5})?$")]] = Field(
         default_factory=dict,
@@ -315,6 +317,17 @@ class Settings(BaseSettings):
         gt=0,
         description="how often the leader checks running runs against the runner",
     )
+
+    @field_validator("ingestion_schedule", mode="before")
+    @classmethod
+    def _schedule_names(cls, value: Any) -> Any:
+        """`true`, `false`, or comma-separated datastore names (an empty name is refused)."""
+        if not isinstance(value, str) or value.strip().lower() in BOOLEAN_WORDS:
+            return value.strip() if isinstance(value, str) else value
+        names = tuple(name.strip() for name in value.split(","))
+        if not all(names):
+            raise ValueError(f"an empty datastore name in {value!r} (true, false or names, a,b)")
+        return names
 
     @field_validator("python_path", mode="before")
     @classmethod
