@@ -159,4 +159,3 @@ def merge(table: RawTable, batch: int, snapshot: bool) -> Merge:
             f" FROM {found} c WHERE c.{OP} = '{INSERTED}'"
         ),
     )
-
