@@ -4,9 +4,13 @@ forensic watermark batch closing versions by their whole key."""
 from __future__ import annotations
 
 import asyncpg
+import pytest
 
+from app.db.batch_table import BatchState
 from app.ecosystem.loader import load_texts
 from app.ecosystem.model import Datastore
+from app.ingestion.batches import list_batches
+from app.ingestion.tables import IngestionError
 from tests.ecosystem.modeltext import files
 from tests.ingestion.conftest import STORE, Source, run_batch
 
@@ -42,6 +46,35 @@ async def test_a_raw_table_emptied_by_a_snapshot_is_filled_again_by_the_next(
     again = await run_batch(control, warehouse, store, source.login)  # straight into it
     assert (again.inserted, again.updated, again.deleted, again.unchanged) == (60, 0, 0, 0)
     assert await warehouse.fetchval(f"SELECT count(*) FROM {RAW}") == 60
+
+
+async def test_a_first_batch_cut_mid_copy_leaves_its_raw_table_empty_and_the_next_fills_it(
+    source: Source, warehouse: asyncpg.Connection, control: asyncpg.Connection
+) -> None:
+    # a forensic source whose connection ends itself at its 30,000th row, while the COPY
+    # streams straight into the empty raw table
+    await source.admin.execute(
+        "INSERT INTO crm_customers SELECT i, 'c' || i, i, 'x' FROM generate_series(101, 50000) i;"
+        "CREATE FUNCTION ends_at(id bigint) RETURNS bigint LANGUAGE sql AS"
+        " $$ SELECT CASE WHEN id = 30000 THEN (SELECT id + pg_terminate_backend(pg_backend_pid())::int) ELSE id END $$;"
+        "CREATE VIEW flaky AS SELECT ends_at(id) AS id, email, balance FROM crm_customers;"
+    )
+    flaky = source.store(table="flaky", milestoning="forensic")
+    with pytest.raises(IngestionError, match="reading the source failed"):
+        await run_batch(control, warehouse, flaky, source.login)
+    assert await warehouse.fetchval(f"SELECT count(*) FROM {RAW}") == 0
+    failed = (await list_batches(control, "Customers", limit=1, offset=0))[0][0]
+    assert (failed.state, failed.number) == (BatchState.FAILED, 1)
+    await source.admin.execute(
+        "CREATE OR REPLACE VIEW flaky AS SELECT id, email, balance FROM crm_customers"
+    )
+    batch = await run_batch(control, warehouse, flaky, source.login)
+    assert (batch.number, batch.inserted) == (2, 50000)
+    counted = await warehouse.fetchrow(
+        f"SELECT count(DISTINCT id) AS keys, min(ecoplane_batch_in) AS low,"
+        f" max(ecoplane_batch_in) AS high, count(ecoplane_batch_out) AS closed FROM {RAW}"
+    )
+    assert tuple(counted) == (50000, 2, 2, 0)
 
 
 async def test_a_dataset_of_keys_only_inserts_and_deletes_keys(
