@@ -74,7 +74,7 @@ async def test_a_first_batch_cut_mid_copy_leaves_its_raw_table_empty_and_the_nex
         f"SELECT count(DISTINCT id) AS keys, min(ecoplane_batch_in) AS low,"
         f" max(ecoplane_batch_in) AS high, count(ecoplane_batch_out) AS closed FROM {RAW}"
     )
-    assert tuple(counted) == (50000, 2, 2, 0)
+    assert counted is not None and tuple(counted) == (50000, 2, 2, 0)
 
 
 async def test_a_dataset_of_keys_only_inserts_and_deletes_keys(
