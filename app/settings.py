@@ -15,7 +15,6 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 Scope = Literal["read", "operate", "admin"]
 MARKER_ROLE = "ecoplane_managed"  # the marker's name after the role prefix
 RELEASE = "0.1.0"  # the image tag of this release (pyproject's version; a test keeps them equal)
-BOOLEAN_WORDS = ("true", "false", "1", "0", "yes", "no", "on", "off")  # as pydantic reads a bool
 
 
 def new_token() -> str:
@@ -322,7 +321,8 @@ class Settings(BaseSettings):
     @classmethod
     def _schedule_names(cls, value: Any) -> Any:
         """`true`, `false`, or comma-separated datastore names (an empty name is refused)."""
-        if not isinstance(value, str) or value.strip().lower() in BOOLEAN_WORDS:
+        booleans = ("true", "false", "1", "0", "yes", "no", "on", "off")  # as pydantic reads them
+        if not isinstance(value, str) or value.strip().lower() in booleans:
             return value.strip() if isinstance(value, str) else value
         names = tuple(name.strip() for name in value.split(","))
         if not all(names):
