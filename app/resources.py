@@ -101,15 +101,15 @@ def with_example_sources(settings: Settings, url: str) -> Settings:
 def with_example_path(settings: Settings) -> Settings:
     """The settings for the example model when it is used (the embedded default): `examples/`
     on the python path, so that its transformers' modules (acme_transformers.*) are found, and
-    no cron ingestions unless asked for (only ReferenceData's source is reachable, on the
-    embedded server: every tick of the others would record a failed run)."""
+    and the cron ingestion of ReferenceData alone unless asked for otherwise (only its source
+    is reachable, on the embedded server: every tick of the others would record a failed run)."""
     if not (settings.embedded and settings.load_example and EXAMPLE.is_dir()):
         return settings
     update: dict[str, object] = {}
     if EXAMPLE.parent not in settings.python_path:
         update["python_path"] = [*settings.python_path, EXAMPLE.parent]
     if "ingestion_schedule" not in settings.model_fields_set:
-        update["ingestion_schedule"] = False
+        update["ingestion_schedule"] = (EXAMPLE_DATASTORE,)
     return settings.model_copy(update=update) if update else settings
 
 

@@ -286,10 +286,11 @@ class Settings(BaseSettings):
     scheduler: bool = Field(
         default=True, description="take part in the leader election and run the scheduler"
     )
-    ingestion_schedule: bool = Field(
+    ingestion_schedule: Annotated[bool | tuple[str, ...], NoDecode] = Field(
         default=True,
-        description="start each ingested datastore's ingestion on its cron trigger (the embedded "
-        "example turns this off unless it is set: only its ReferenceData source is reachable)",
+        description="which ingested datastores' cron triggers start their ingestion: `true` "
+        "(all), `false` (none), or datastore names, comma-separated (`ReferenceData,Orders`); "
+        "the embedded example defaults it to `ReferenceData`, the one whose source it creates",
     )
     source_hosts: dict[str, Annotated[str, Field(pattern=r"^[^\s:]+(:[0-9]{1,5})?$")]] = Field(
         default_factory=dict,
@@ -398,6 +399,18 @@ class Settings(BaseSettings):
         " id fetches them again (a rotation) at most this often, and so does an issuer that"
         " failed to answer",
     )
+
+    @field_validator("ingestion_schedule", mode="before")
+    @classmethod
+    def _schedule_names(cls, value: Any) -> Any:
+        """`true`, `false`, or comma-separated datastore names (an empty name is refused)."""
+        booleans = ("true", "false", "1", "0", "yes", "no", "on", "off")  # as pydantic reads them
+        if not isinstance(value, str) or value.strip().lower() in booleans:
+            return value.strip() if isinstance(value, str) else value
+        names = tuple(name.strip() for name in value.split(","))
+        if not all(names):
+            raise ValueError(f"an empty datastore name in {value!r} (true, false or names, a,b)")
+        return names
 
     @field_validator("python_path", mode="before")
     @classmethod
