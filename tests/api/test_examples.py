@@ -26,6 +26,7 @@ from tests.api.conftest import TOKENS
 from tests.api.test_diffs import acme_files
 from tests.conftest import EXAMPLES
 from tests.ecosystem.modeltext import BASE
+from tests.jobs.conftest import until
 
 V1 = "/api/v1"
 GET = {
@@ -89,6 +90,13 @@ async def _record(api: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, Any]
     )
     edited = load_texts(dict(acme_files(without_phone=True)))
     await store_model(engine, edited, source="acme", commit_sha="e5f6a7b8")
+
+    async def both_exports_ended() -> bool:  # each activation's export fails (no sync yet)
+        ended = await api.get(f"{V1}/events?type=run.failed")
+        return len(ended.json()["items"]) == 2
+
+    # before the rejected version: the events example is the same newest two every time
+    await until(both_exports_ended, "the exports started by versions 1 and 2 ended")
     broken = load_texts({**BASE, "extra.yaml": "apiVersion: ecoplane.io/v1\nkind: Nonsense\n"})
     await store_model(engine, broken, source="acme", commit_sha="0badc0de")
     recorded: dict[str, Any] = {}
