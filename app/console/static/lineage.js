@@ -1,0 +1,46 @@
+// The lineage graph: the page's walk (JSON in #graph-data) drawn with cytoscape and dagre.
+// Click a node: the graph recentres on it; double-click: its page. Pan and zoom as usual.
+(function () {
+  "use strict";
+  function draw() {
+    var holder = document.getElementById("graph");
+    var data = document.getElementById("graph-data");
+    if (!holder || !data || typeof cytoscape !== "function") { return; }
+    var graph = JSON.parse(data.textContent);
+    if (typeof cytoscapeDagre === "function") { cytoscape.use(cytoscapeDagre); }
+    var elements = graph.nodes.map(function (n) {
+      return { data: { id: n.id, label: n.name, kind: n.kind, url: n.url, start: n.id === graph.start } };
+    }).concat(graph.edges.map(function (e, i) {
+      return { data: { id: "e" + i, source: e.source, target: e.target, relation: e.relation } };
+    }));
+    var colours = { datastore: "#1f5fbf", dataset: "#6f8fd0", workspace: "#2e9e4f", transformer: "#e07a1f" };
+    var cy = cytoscape({
+      container: holder,
+      elements: elements,
+      wheelSensitivity: 0.3,
+      style: [
+        { selector: "node", style: {
+          "label": "data(label)", "font-size": 11, "text-valign": "bottom", "text-margin-y": 4,
+          "width": 18, "height": 18, "background-color": function (n) { return colours[n.data("kind")] || "#888"; },
+          "shape": function (n) { return n.data("kind") === "transformer" ? "diamond" : n.data("kind") === "workspace" ? "round-rectangle" : "ellipse"; }
+        } },
+        { selector: "node[?start]", style: { "border-width": 4, "border-color": "#f2b705", "width": 26, "height": 26 } },
+        { selector: "edge", style: {
+          "width": 1.5, "line-color": "#9aa3b2", "target-arrow-color": "#9aa3b2",
+          "target-arrow-shape": "triangle", "curve-style": "bezier"
+        } }
+      ],
+      layout: graph.nodes.length <= 600 && typeof cytoscapeDagre === "function"
+        ? { name: "dagre", rankDir: "LR", nodeSep: 12, rankSep: 80 }
+        : { name: "breadthfirst", directed: true }
+    });
+    cy.on("tap", "node", function (event) {
+      var node = event.target;
+      cy.animate({ center: { eles: node }, zoom: Math.max(cy.zoom(), 1) }, { duration: 250 });
+    });
+    cy.on("dbltap", "node", function (event) { window.location.href = event.target.data("url"); });
+    holder.setAttribute("data-drawn", String(cy.nodes().length));
+    window.ecoplaneGraph = cy;
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
+}());
