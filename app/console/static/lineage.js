@@ -18,6 +18,8 @@
       container: holder,
       elements: elements,
       wheelSensitivity: 0.3,
+      minZoom: 0.05,
+      maxZoom: 1.6,
       style: [
         { selector: "node", style: {
           "label": "data(label)", "font-size": 11, "text-valign": "bottom", "text-margin-y": 4,
