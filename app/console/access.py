@@ -27,3 +27,9 @@ def console_caller(request: Request, scope: Scope = "read") -> Caller:
     """The caller, if it has the scope (UnauthorizedError/ForbiddenError otherwise)."""
     res: Resources = request.app.state.resources
     return allow(caller_of(authorization(request), res.settings), scope)
+
+
+def token_caller(request: Request, token: str) -> Caller:
+    """The caller a token given in the sign-in form names (UnauthorizedError if none)."""
+    res: Resources = request.app.state.resources
+    return caller_of(f"Bearer {token.strip()}", res.settings)

@@ -7,6 +7,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from app.console import (
+    action_pages,
     lineage_pages,
     model_pages,
     overview_pages,
@@ -22,6 +23,7 @@ def install(app: FastAPI) -> None:
     app.mount("/ui/static", StaticFiles(directory=STATIC), name="console_static")
     for module in (
         overview_pages, model_pages, lineage_pages, version_pages, run_pages, search_pages,
+        action_pages,
     ):  # fmt: skip
         app.include_router(module.router, prefix="/ui", include_in_schema=False)
     root = APIRouter(include_in_schema=False)

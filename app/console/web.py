@@ -14,6 +14,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from app.console.csrf import csrf_token, keep_csrf
 from app.console.links import entity_url
 from app.errors import AppError, UnauthorizedError
 
@@ -49,8 +50,13 @@ templates.globals.update(query=lambda **params: urlencode({k: v for k, v in para
 
 def render(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page of the console, with the CSP header."""
-    body = templates.get_template(name).render(request=request, path=request.url.path, **context)
-    return HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": CSP})
+    template = templates.get_template(name)
+    body = template.render(
+        request=request, path=request.url.path, csrf=csrf_token(request), **context
+    )
+    answer = HTMLResponse(body, status_code=status, headers={"Content-Security-Policy": CSP})
+    keep_csrf(request, answer)
+    return answer
 
 
 def page(
@@ -67,6 +73,8 @@ def page(
             return await handler(*args, **kwargs)
         except UnauthorizedError:
             target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+            if request.method != "GET":  # after signing in, back to where the form was
+                target = "/ui/"
             return RedirectResponse(f"/ui/sign-in?{urlencode({'next': target})}", status_code=303)
         except AppError as error:
             level = logging.ERROR if error.status >= 500 else logging.WARNING

@@ -7,6 +7,7 @@ errors, failed requests and answers of 400 or more.
 
 from __future__ import annotations
 
+import json
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Response, sync_playwright
 
+from tests.api.conftest import token_entries
 from tests.api.server import running_service
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,12 +26,15 @@ OFFLINE = ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"]
 WIDE, NARROW = {"width": 1280, "height": 860}, {"width": 390, "height": 844}
 
 
-def service_env(database_url: str, data_dir: Path) -> dict[str, str]:
-    """The service's settings: anonymous reads, the test database as control plane and warehouse."""
+def service_env(database_url: str, data_dir: Path, prefix: str) -> dict[str, str]:
+    """The service's settings: anonymous reads, the test tokens, the test database as control
+    plane and warehouse, and the test's role prefix (its roles are dropped afterwards)."""
+    tokens = json.dumps([entry.model_dump() for entry in token_entries()])
     return {
         "ECOPLANE_DATABASE_URL": database_url, "ECOPLANE_WAREHOUSE_URL": database_url,
         "ECOPLANE_ANONYMOUS_READ": "true", "ECOPLANE_DATA_DIR": str(data_dir),
-        "ECOPLANE_ROLE_PREFIX": "c21ui_", "ECOPLANE_SECURITY_MARKER": "c21ui_managed",
+        "ECOPLANE_ROLE_PREFIX": prefix, "ECOPLANE_SECURITY_MARKER": f"{prefix}managed",
+        "ECOPLANE_TOKENS": tokens,
     }  # fmt: skip
 
 
@@ -79,6 +84,8 @@ def visiting(browser: Browser, viewport: dict[str, int]) -> Iterator[Visit]:
             visit.problems.append(f"console error on {visit.page.url}: {message.text}")
 
     def failed(request: Request) -> None:
+        if request.failure == "net::ERR_ABORTED":  # a request still going when the page left
+            return
         visit.problems.append(f"request failed: {request.url} ({request.failure})")
 
     def answered(response: Response) -> None:
@@ -96,8 +103,8 @@ def visiting(browser: Browser, viewport: dict[str, int]) -> Iterator[Visit]:
 
 
 @contextmanager
-def served_console(database_url: str, tmp_path: Path) -> Iterator[str]:
+def served_console(database_url: str, tmp_path: Path, prefix: str) -> Iterator[str]:
     """`ecoplane serve` on the test database (its model stored already); yields its base URL."""
-    env = service_env(database_url, tmp_path / "data")
+    env = service_env(database_url, tmp_path / "data", prefix)
     with running_service(env, tmp_path / "serve.log", ready="/readyz") as base:
         yield base

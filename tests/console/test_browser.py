@@ -9,6 +9,7 @@ from pathlib import Path
 import httpx
 
 from app.catalog.store import StoredVersion
+from tests.api.conftest import TOKENS
 from tests.console.browser import NARROW, SCREENSHOTS, WIDE, chromium, served_console, visiting
 
 PAGES = {
@@ -36,10 +37,10 @@ def _pages(base: str, version: int) -> dict[str, str]:
 
 
 def test_every_page_renders_without_errors_at_1280_and_390_px(
-    database_url: str, acme: StoredVersion, tmp_path: Path
+    prefix: str, database_url: str, acme: StoredVersion, tmp_path: Path
 ) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    with served_console(database_url, tmp_path) as base, chromium() as browser:
+    with served_console(database_url, tmp_path, prefix) as base, chromium() as browser:
         pages = _pages(base, acme.id)
         for viewport in (WIDE, NARROW):
             with visiting(browser, viewport) as visit:
@@ -58,27 +59,30 @@ def test_every_page_renders_without_errors_at_1280_and_390_px(
 
 
 def test_search_forgives_a_typo_and_leads_to_the_column(
-    database_url: str, acme: StoredVersion, tmp_path: Path
+    prefix: str, database_url: str, acme: StoredVersion, tmp_path: Path
 ) -> None:
-    with served_console(database_url, tmp_path) as base, chromium() as browser:
-        with visiting(browser, WIDE) as visit:
-            page = visit.open(f"{base}/ui/")
-            page.fill("#q", "nationl_idd")
-            page.keyboard.press("Enter")
-            page.wait_for_url("**/ui/search?q=nationl_idd")
-            first = page.locator("ol.hits li").first
-            assert first.locator(".kind").inner_text() == "column"
-            first.get_by_role("link", name="national_id").click()
-            page.wait_for_url("**/ui/datastores/ApacClients/datasets/clients#column-national_id")
-            row = page.locator("#column-national_id")
-            assert "pc3" in row.inner_text()
-            assert visit.problems == []
+    with (
+        served_console(database_url, tmp_path, prefix) as base,
+        chromium() as browser,
+        visiting(browser, WIDE) as visit,
+    ):
+        page = visit.open(f"{base}/ui/")
+        page.fill("#q", "nationl_idd")
+        page.keyboard.press("Enter")
+        page.wait_for_url("**/ui/search?q=nationl_idd")
+        first = page.locator("ol.hits li").first
+        assert first.locator(".kind").inner_text() == "column"
+        first.get_by_role("link", name="national_id").click()
+        page.wait_for_url("**/ui/datastores/ApacClients/datasets/clients#column-national_id")
+        row = page.locator("#column-national_id")
+        assert "pc3" in row.inner_text()
+        assert visit.problems == []
 
 
 def test_lineage_draws_the_walks_nodes_and_lists_them_as_links(
-    database_url: str, acme: StoredVersion, tmp_path: Path
+    prefix: str, database_url: str, acme: StoredVersion, tmp_path: Path
 ) -> None:
-    with served_console(database_url, tmp_path) as base, chromium() as browser:
+    with served_console(database_url, tmp_path, prefix) as base, chromium() as browser:
         walk = httpx.get(
             f"{base}/api/v1/lineage", params={"node": "datastore:ApacClients", "depth": 3}
         ).json()
@@ -102,3 +106,27 @@ def test_lineage_draws_the_walks_nodes_and_lists_them_as_links(
                 "window.ecoplaneGraph.nodes().map(n => n.id())"
             )
             assert visit.problems == []
+
+
+def test_a_sync_started_from_the_console_reaches_succeeded_live(
+    prefix: str, database_url: str, acme: StoredVersion, tmp_path: Path
+) -> None:
+    with (
+        served_console(database_url, tmp_path, prefix) as base,
+        chromium() as browser,
+        visiting(browser, WIDE) as visit,
+    ):
+        page = visit.open(f"{base}/ui/security")
+        page.get_by_role("link", name="Sign in").click()
+        page.fill("input[name=token]", TOKENS["operator"])
+        page.get_by_role("button", name="Sign in").click()
+        page.wait_for_url("**/ui/security")
+        page.get_by_role("button", name="Sync now").click()
+        page.wait_for_url("**/ui/runs/*")
+        run_id = page.url.rsplit("/", 1)[1]
+        visit.open(f"{base}/ui/runs?kind=security-sync")
+        row = page.locator("#run-rows tr", has=page.get_by_role("link", name=f"#{run_id}"))
+        # the table refreshes itself (htmx, every 3 s): no reload until the run has ended
+        row.locator(".state-succeeded").wait_for(timeout=90_000)
+        assert "by operator" in visit.open(f"{base}/ui/runs/{run_id}").inner_text("main")
+        assert visit.problems == []
