@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -14,6 +15,7 @@ from app.catalog.workspaces import get_transformer, get_workspace
 from app.console.reads import active_reading
 from app.console.web import page, render
 from app.db.run_table import RunKind
+from app.ecosystem.names import history_view, raw_table, read_role, workspace_schema
 from app.ingestion.batches import batches_before
 from app.jobs.runs import RunFilter, list_runs
 
@@ -58,7 +60,24 @@ async def workspace(request: Request, name: str) -> Response:
         if found["transformer"]:
             where = RunFilter(RunKind.TRANSFORMER, found["transformer"])
             runs = await list_runs(db, where, None, RUNS_SHOWN)
-    return render(request, "workspace.html", workspace=found, runs=runs[:RUNS_SHOWN])
+    role = read_role(name, read.res.settings.role_prefix)
+    return render(
+        request, "workspace.html", workspace=found, runs=runs[:RUNS_SHOWN], role=role,
+        schema=workspace_schema(name), views=workspace_views(found),
+    )  # fmt: skip
+
+
+def workspace_views(found: dict[str, Any]) -> list[tuple[str, str]]:
+    """The views the workspace's role reads, as the security sync names them, with their sink
+    (a history view only where the datastore keeps its rows' versions)."""
+    views: dict[str, str] = {}
+    for group in found["datasetGroups"]:
+        for sink in group["sinks"]:
+            store, dataset = sink["datastore"], sink["dataset"]
+            views.setdefault(raw_table(store, dataset), f"{store}.{dataset}")
+            if sink["history"]:
+                views.setdefault(history_view(store, dataset), f"{store}.{dataset} (history)")
+    return sorted(views.items())
 
 
 @router.get("/transformers/{name}", name="console_transformer")

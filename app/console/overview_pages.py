@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import asyncpg
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
@@ -14,6 +17,19 @@ from app.db.run_table import RunKind, RunState
 from app.jobs.runs import RunFilter, list_runs
 
 router = APIRouter()
+_summaries: dict[int, dict[str, Any]] = {}
+
+
+async def summary_of(db: asyncpg.Connection, version_id: int) -> dict[str, Any]:
+    """The version's name and counts: they never change, so the last version's are kept
+    (counting a large model's rows costs ~200 ms)."""
+    if version_id not in _summaries:
+        found = await ecosystem_summary(db, version_id)
+        _summaries.clear()
+        _summaries[version_id] = found
+    return _summaries[version_id]
+
+
 SHOWN = ("datastores", "datasets", "columns", "workspaces", "transformers", "teams", "zones")
 
 
@@ -23,7 +39,7 @@ async def overview(request: Request) -> Response:
     """What a data engineer looks at first."""
     read = await active_reading(request)
     async with read.connection() as db:
-        summary = await ecosystem_summary(db, read.version.id)
+        summary = await summary_of(db, read.version.id)
         activations = await activations_of(db, read.version.id)
         failing = await list_runs(db, RunFilter(state=RunState.FAILED), None, 5)
         syncs = await list_runs(db, RunFilter(kind=RunKind.SECURITY_SYNC), None, 1)

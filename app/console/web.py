@@ -12,7 +12,7 @@ from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from app.console.csrf import csrf_token, keep_csrf
 from app.console.links import entity_url
@@ -42,6 +42,7 @@ templates = Environment(
     autoescape=select_autoescape(["html"]),
     trim_blocks=True,
     lstrip_blocks=True,
+    undefined=StrictUndefined,  # a misspelt key fails the page (and its test), never shows blank
 )
 templates.filters.update(when=_when, short=_short, path=lambda text: quote(str(text), safe=""))
 templates.globals.update(entity_url=entity_url)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import httpx
 
 from app.catalog.store import StoredVersion
+from tests.api.conftest import TOKENS
 
 Console = tuple[httpx.AsyncClient, StoredVersion]
+OPERATOR = {"authorization": f"Bearer {TOKENS['operator']}"}
 
 
 async def test_root_sends_a_browser_to_the_console(console: Console) -> None:
@@ -38,9 +40,27 @@ async def test_datastore_page_lists_columns_keys_classifications_and_consumers(
     assert "Consumers (" in page
 
 
-async def test_every_entity_page_answers(console: Console) -> None:
+async def test_workspace_page_names_its_role_and_views(console: Console) -> None:
     client, _ = console
+    page = (await client.get("/ui/workspaces/ApacTradingDesk")).text
+    assert "Role <code>acme_ws_apactradingdesk_read</code>" in page
+    assert "<code>ws_apactradingdesk.apacclients__clients</code>" in page
+    assert '<a href="/ui/datastores/ApacClients">ApacClients</a>' in page  # a sink
+    assert "Dataset group " in page
+
+
+async def test_every_entity_page_answers(console: Console) -> None:
+    client, stored = console
+    transformer = (await client.get("/api/v1/transformers?limit=1")).json()["items"][0]
+    run = (await client.post("/api/v1/security/runs", headers=OPERATOR)).json()
     for url in (
+        f"/ui/transformers/{transformer['name']}",
+        f"/ui/workspaces/{transformer['workspace']}",
+        f"/ui/versions/{stored.id}",
+        f"/ui/diff?old={stored.id}&new=a1b2c3d4",
+        f"/ui/runs/{run['id']}",
+        "/ui/runs/rows?kind=security-sync",
+        "/ui/security/plan",
         "/ui/datastores/ApacClients/datasets/clients",
         "/ui/zones/APAC",
         "/ui/zones/APAC/teams/AsiaTrading",

@@ -8,6 +8,7 @@ import pytest
 
 from app.catalog.store import StoredVersion
 from app.console.search import Search
+from app.console.search_memory import HeldNames
 from app.console.trigrams import similarity, trigrams
 from app.db.urls import asyncpg_dsn
 
@@ -51,3 +52,21 @@ async def test_each_kind_is_searched_and_descriptions_by_their_words(
         assert await search.find(connection, stored.id, "  ", 5) == []
     finally:
         await connection.close()
+
+
+def test_names_held_in_memory_rank_each_name_once_and_match_description_words() -> None:
+    rows = [("column", "client_id", f"S{i}.d", None) for i in range(1000)]
+    rows += [
+        ("datastore", "Clients", None, "Who our clients are"),
+        ("column", "national_id", "Clients.clients", "NRIC or My Number"),
+        ("zone", "USA", None, None),
+    ]
+    held = HeldNames.of(rows)
+    assert len(held.names) == 4  # one per distinct name
+    hits = held.find("client_idd", 5)
+    assert [(h["kind"], h["name"], h["owner"]) for h in hits] == [
+        ("column", "client_id", f"S{i}.d") for i in (0, 1, 10, 100, 101)
+    ]  # the best name first, its entities in order, no more than asked
+    assert [h["name"] for h in held.find("nric number", 5)] == ["national_id"]
+    assert held.find("clients", 5)[0]["name"] == "Clients"
+    assert held.find("qqqq", 5) == []

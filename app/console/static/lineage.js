@@ -32,9 +32,10 @@
           "target-arrow-shape": "triangle", "curve-style": "bezier"
         } }
       ],
-      layout: graph.nodes.length <= 600 && typeof cytoscapeDagre === "function"
+      // dagre reads best but costs seconds past a few hundred nodes: then columns by hop
+      layout: graph.nodes.length <= 200 && typeof cytoscapeDagre === "function"
         ? { name: "dagre", rankDir: "LR", nodeSep: 12, rankSep: 80 }
-        : { name: "breadthfirst", directed: true }
+        : { name: "breadthfirst", directed: true, roots: "[?start]", spacingFactor: 0.8, animate: false }
     });
     cy.on("tap", "node", function (event) {
       var node = event.target;
