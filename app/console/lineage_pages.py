@@ -35,9 +35,36 @@ def _depth(text: str) -> int:
     return int(text)
 
 
+def hops(start: str, edges: list[dict[str, str]]) -> dict[str, int]:
+    """Each node's hop from the start along the walk: downstream positive, upstream negative."""
+    ahead: dict[str, list[str]] = {}
+    behind: dict[str, list[str]] = {}
+    for edge in edges:
+        ahead.setdefault(edge["source"], []).append(edge["target"])
+        behind.setdefault(edge["target"], []).append(edge["source"])
+    found = {start: 0}
+    for step, links in ((1, ahead), (-1, behind)):
+        frontier, seen = [start], {start}
+        while frontier:
+            following = []
+            for node in frontier:
+                for other in links.get(node, ()):
+                    if other not in seen:
+                        seen.add(other)
+                        found.setdefault(other, found[node] + step)
+                        following.append(other)
+            frontier = following
+    return found
+
+
 def graph_elements(found: dict[str, Any]) -> dict[str, Any]:
-    """The walk as the page's script draws it: nodes with their pages, edges, the start."""
-    nodes = [{**node, "url": entity_url(node["kind"], node["name"])} for node in found["nodes"]]
+    """The walk as the page's script draws it: nodes with their pages and their hop from the
+    start (the columns a large graph is laid out in, without a layout's cost), edges, the start."""
+    hop = hops(found["node"], found["edges"])
+    nodes = [
+        {**node, "url": entity_url(node["kind"], node["name"]), "hop": hop.get(node["id"], 0)}
+        for node in found["nodes"]
+    ]
     return {"start": found["node"], "nodes": nodes, "edges": found["edges"]}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 
 from app.catalog.store import StoredVersion
+from app.console.lineage_pages import hops
 from tests.api.conftest import TOKENS
 
 Console = tuple[httpx.AsyncClient, StoredVersion]
@@ -86,3 +87,11 @@ async def test_a_bad_lineage_parameter_names_it(console: Console) -> None:
     answer = await client.get("/ui/lineage?node=datastore:ApacClients&depth=zero")
     assert answer.status_code == 422
     assert "parameter <code>depth</code>" in answer.text
+
+
+def test_hops_count_downstream_up_and_upstream_down() -> None:
+    edges = [
+        {"source": "a", "target": "start"}, {"source": "start", "target": "b"},
+        {"source": "b", "target": "c"}, {"source": "z", "target": "a"},
+    ]  # fmt: skip
+    assert hops("start", edges) == {"start": 0, "b": 1, "c": 2, "a": -1, "z": -2}

@@ -8,8 +8,14 @@
     if (!holder || !data || typeof cytoscape !== "function") { return; }
     var graph = JSON.parse(data.textContent);
     if (typeof cytoscapeDagre === "function") { cytoscape.use(cytoscapeDagre); }
+    var large = graph.nodes.length > 200;
+    var rows = {};
     var elements = graph.nodes.map(function (n) {
-      return { data: { id: n.id, label: n.name, kind: n.kind, url: n.url, start: n.id === graph.start } };
+      var row = rows[n.hop] = (rows[n.hop] || 0) + 1;
+      return {
+        data: { id: n.id, label: n.name, kind: n.kind, url: n.url, start: n.id === graph.start },
+        position: { x: n.hop * 260, y: row * 34 }
+      };
     }).concat(graph.edges.map(function (e, i) {
       return { data: { id: "e" + i, source: e.source, target: e.target, relation: e.relation } };
     }));
@@ -32,10 +38,13 @@
           "target-arrow-shape": "triangle", "curve-style": "bezier"
         } }
       ],
-      // dagre reads best but costs seconds past a few hundred nodes: then columns by hop
-      layout: graph.nodes.length <= 200 && typeof cytoscapeDagre === "function"
+      // dagre reads best but costs seconds past a few hundred nodes: then one column per hop
+      // from the start, as the server counted them (no layout to compute)
+      textureOnViewport: large,
+      hideEdgesOnViewport: large,
+      layout: !large && typeof cytoscapeDagre === "function"
         ? { name: "dagre", rankDir: "LR", nodeSep: 12, rankSep: 80 }
-        : { name: "breadthfirst", directed: true, roots: "[?start]", spacingFactor: 0.8, animate: false }
+        : { name: "preset", fit: true, padding: 20 }
     });
     cy.on("tap", "node", function (event) {
       var node = event.target;
