@@ -85,8 +85,9 @@ def big_walk(base: str) -> tuple[str, int]:
     return found
 
 
-def drawn_ms(url: str) -> float:
-    """Milliseconds from the navigation's start until the graph is laid out (best of 3)."""
+def drawn_ms(url: str) -> tuple[float, float]:
+    """Milliseconds from the navigation's start until the graph is drawn, and until the page's
+    last byte had arrived (best of 3)."""
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
@@ -94,11 +95,13 @@ def drawn_ms(url: str) -> float:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 860})
-        best = float("inf")
+        best = (float("inf"), 0.0)
         for _ in range(3):
             page.goto(url)
             page.wait_for_selector("#graph[data-drawn]", timeout=30_000)
-            best = min(best, page.evaluate("performance.now()"))
+            drawn = float(page.get_attribute("#graph", "data-drawn-ms") or "inf")
+            served = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd")
+            best = min(best, (drawn, served))
         browser.close()
     return best
 
@@ -117,7 +120,8 @@ def main() -> int:
             subprocess.run([cli, "example", "generate", str(model), *SIZE], check=True)
         env = {
             **os.environ,
-            "ECOPLANE_DATA_DIR": str(Path(scratch, "data")),
+            # with --keep, the embedded database is kept beside the model (loaded once)
+            "ECOPLANE_DATA_DIR": str(model.with_name(f"{model.name}-data") if args.keep else Path(scratch, "data")),
             "ECOPLANE_LOAD_EXAMPLE": "false", "ECOPLANE_SCHEDULER": "false",
             "ECOPLANE_SECURITY_SYNC_ON_ACTIVATION": "false", "ECOPLANE_ANONYMOUS_READ": "true",
             "ECOPLANE_MAX_MODEL_BYTES": str(64 * 2**20), "ECOPLANE_MAX_MODEL_NODES": str(10**7),
@@ -138,18 +142,21 @@ def main() -> int:
                         break
                 except httpx.TransportError:
                     time.sleep(0.1)
-            subprocess.run([cli, "load", str(model)], env=env, check=True, capture_output=True)
+            if httpx.get(f"{base}/readyz").status_code != 200:  # no version active yet
+                subprocess.run([cli, "load", str(model)], env=env, check=True, capture_output=True)
             with httpx.Client(base_url=base, timeout=120) as client:
                 results = {name: timed(client, url) for name, url in pages(base).items()}
             walk, size = big_walk(base)
-            graph = drawn_ms(base + walk)
+            graph, served = drawn_ms(base + walk)
         finally:
             server.terminate()
             server.wait(timeout=30)
-    return report(results, walk, size, graph)
+    return report(results, walk, size, graph, served)
 
 
-def report(results: dict[str, list[float]], walk: str, size: int, graph: float) -> int:
+def report(
+    results: dict[str, list[float]], walk: str, size: int, graph: float, served: float
+) -> int:
     missed = graph > GRAPH_MS
     print(f"{'page':22} {'p50 ms':>8} {'p95 ms':>8}")
     for name, spent in results.items():
@@ -159,6 +166,7 @@ def report(results: dict[str, list[float]], walk: str, size: int, graph: float) 
     print(
         f"lineage graph of {size} nodes ({walk}) drawn in {graph:.0f} ms (target < {GRAPH_MS:.0f})"
     )
+    print(f"  of which the page's HTML, to its last byte: {served:.0f} ms")
     print(f"target: every page's p95 < {PAGE_MS:.0f} ms")
     print("RESULT:", "target missed" if missed else "within target")
     return 1 if missed else 0

@@ -28,14 +28,15 @@
       maxZoom: 1.6,
       style: [
         { selector: "node", style: {
-          "label": "data(label)", "font-size": 11, "text-valign": "bottom", "text-margin-y": 4,
+          // a large graph drawn whole is too small to read its labels: they wait for the zoom
+          "label": "data(label)", "font-size": 11, "min-zoomed-font-size": large ? 8 : 0, "text-valign": "bottom", "text-margin-y": 4,
           "width": 18, "height": 18, "background-color": function (n) { return colours[n.data("kind")] || "#888"; },
           "shape": function (n) { return n.data("kind") === "transformer" ? "diamond" : n.data("kind") === "workspace" ? "round-rectangle" : "ellipse"; }
         } },
         { selector: "node[?start]", style: { "border-width": 4, "border-color": "#f2b705", "width": 26, "height": 26 } },
         { selector: "edge", style: {
           "width": 1.5, "line-color": "#9aa3b2", "target-arrow-color": "#9aa3b2",
-          "target-arrow-shape": "triangle", "curve-style": "bezier"
+          "target-arrow-shape": "triangle", "curve-style": large ? "straight" : "bezier"
         } }
       ],
       // dagre reads best but costs seconds past a few hundred nodes: then one column per hop
@@ -51,7 +52,10 @@
       cy.animate({ center: { eles: node }, zoom: Math.max(cy.zoom(), 1) }, { duration: 250 });
     });
     cy.on("dbltap", "node", function (event) { window.location.href = event.target.data("url"); });
-    holder.setAttribute("data-drawn", String(cy.nodes().length));
+    cy.one("render", function () {
+      holder.setAttribute("data-drawn-ms", String(Math.round(performance.now())));
+      holder.setAttribute("data-drawn", String(cy.nodes().length));
+    });
     window.ecoplaneGraph = cy;
   }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
