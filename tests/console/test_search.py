@@ -8,7 +8,7 @@ import pytest
 
 from app.catalog.store import StoredVersion
 from app.console.search import Search
-from app.console.search_memory import HeldNames
+from app.console.search_memory import Entity, HeldNames
 from app.console.trigrams import similarity, trigrams
 from app.db.urls import asyncpg_dsn
 
@@ -55,7 +55,7 @@ async def test_each_kind_is_searched_and_descriptions_by_their_words(
 
 
 def test_names_held_in_memory_rank_each_name_once_and_match_description_words() -> None:
-    rows = [("column", "client_id", f"S{i}.d", None) for i in range(1000)]
+    rows: list[Entity] = [("column", "client_id", f"S{i}.d", None) for i in range(1000)]
     rows += [
         ("datastore", "Clients", None, "Who our clients are"),
         ("column", "national_id", "Clients.clients", "NRIC or My Number"),
