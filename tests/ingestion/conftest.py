@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -84,14 +85,17 @@ async def sync_raw_tables(warehouse: asyncpg.Connection, store: Datastore) -> No
     evolved from the model (and its di_ role; roles of a throwaway prefix, dropped with it)."""
     prefix = f"t{uuid.uuid4().hex[:8]}_"
     place = Endpoint("localhost", 5432, "warehouse")
+    # the store keeps libpq variables beside its root: a folder of its own, not /tmp itself
+    secrets = Path(tempfile.mkdtemp(prefix="ingest-sync-"))
     sync = SecuritySync(
         PostgresWarehouse(warehouse, place),
-        LocalSecretStore(Path(tempfile.mkdtemp(prefix="ingest-sync-"))),
+        LocalSecretStore(secrets / "transformers"),
         SyncConfig(marker=f"{prefix}managed", role_prefix=prefix),
     )
     try:
         await sync.apply(Model(datastores={store.name: store}))
     finally:
+        shutil.rmtree(secrets, ignore_errors=True)
         for role in await warehouse.fetch(
             "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", prefix
         ):

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -109,13 +110,18 @@ def write_private_json(path: Path, document: dict[str, Any] | dict[str, str]) ->
     """Write a JSON document readable by its owner only (0600), replacing the file atomically."""
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temporary = path.with_suffix(".tmp")
-        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w") as file:
-            json.dump(document, file)
-            file.flush()
-            os.fsync(file.fileno())
-        os.replace(temporary, path)
+        # a temporary name of its own (0600 from the start): two writers of one path never
+        # share a half-written file, and the last complete one wins
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        try:
+            with os.fdopen(descriptor, "w") as file:
+                json.dump(document, file)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(temporary, path)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
     except OSError as error:
         raise SecretStoreError(f"cannot write the local secret store: {error.strerror}") from None
 
