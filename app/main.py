@@ -25,6 +25,7 @@ from app.api.routes import (
     lineage,
     runs,
     security,
+    tokens,
     versions,
     webhooks,
     workspaces,
@@ -77,7 +78,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )  # inside Observe: hits logged
     app.add_middleware(Observe, metrics=app.state.metrics)
     problems.install(app)
-    openapi_docs.install(app)
+    openapi_docs.install(app, settings)
     app.include_router(health.router)
     for router in (
         versions.router,
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runs.router,
         security.router,
         events.router,
+        tokens.router,
     ):
         app.include_router(router, prefix="/api/v1")
     return app

@@ -1,70 +1,154 @@
-"""Who is calling and what they may do: bearer tokens, their scopes, and the route guards."""
+"""Who is calling and what they may do: bearer tokens, their scopes and teams, the route guards.
+
+A bearer token is looked up in its sources in turn (`bearer_caller`): the digests of
+ECOPLANE_TOKENS, then the tokens of the database (app/db/token_directory.py: expiry,
+revocation, last use). Another source of callers is one more step there. Every refusal (401,
+403) leaves a WARNING line naming the token (never its secret).
+"""
 
 from __future__ import annotations
 
 import functools
 import hmac
+import logging
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import Depends, Request
 
-from app.errors import ForbiddenError, UnauthorizedError
+from app.errors import AppError, ForbiddenError, UnauthorizedError
 from app.resources import Resources
 from app.settings import Scope, Settings, token_digest
+
+ANONYMOUS = "anonymous"
+CALLER = "ecoplane.caller"  # the request's state: its caller (or refusal), worked out once
+log = logging.getLogger("ecoplane.auth")
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is calling: a token's name (or anonymous) and its scopes."""
+    """Who is calling: a token's name (or anonymous), its scopes, and the teams (`ZONE/TEAM`)
+    whose transformers and datastores it may start (empty: every team)."""
 
     name: str
     scopes: frozenset[str]
+    teams: frozenset[str] = frozenset()
 
 
-def caller(request: Request) -> Caller:
-    """The caller named by the bearer token; anonymous without one."""
-    res: Resources = request.app.state.resources
-    return caller_of(request.headers.get("authorization"), res.settings)
+def widened(scopes: Iterable[str]) -> frozenset[str]:
+    """The scopes a token's scopes imply: admin may operate, operate may read."""
+    held = set(scopes)
+    if "admin" in held:
+        held |= {"operate", "read"}
+    if "operate" in held:
+        held.add("read")
+    return frozenset(held)
 
 
-def caller_of(header: str | None, settings: Settings) -> Caller:
+def anonymous(settings: Settings) -> Caller:
+    """A caller without a token: it may read when reads are open."""
+    return Caller(ANONYMOUS, frozenset({"read"}) if settings.reads_open else frozenset())
+
+
+async def caller(request: Request) -> Caller:
+    """The caller named by the request's bearer token; anonymous without one."""
+    state: MutableMapping[str, Any] = request.scope.setdefault("state", {})
+    return await caller_once(
+        state, request.headers.get("authorization"), request.app.state.resources
+    )
+
+
+async def caller_once(
+    state: MutableMapping[str, Any], header: str | None, res: Resources
+) -> Caller:
+    """The caller, worked out once per request (`state`: the request's): a refusal is logged once."""
+    known = state.get(CALLER)
+    if isinstance(known, AppError):
+        raise known
+    if known is None:
+        try:
+            known = await caller_of(header, res)
+        except AppError as error:
+            state[CALLER] = error
+            raise
+        state[CALLER] = known
+    assert isinstance(known, Caller)
+    return known
+
+
+async def caller_of(header: str | None, res: Resources) -> Caller:
     """The caller an Authorization header names (None: anonymous)."""
     if header is None:
-        return Caller("anonymous", frozenset({"read"}) if settings.reads_open else frozenset())
+        return anonymous(res.settings)
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        log.warning("refused a request whose Authorization is not a bearer token")
         raise UnauthorizedError("use 'Authorization: Bearer <token>'")
+    return await bearer_caller(token.strip(), res)
+
+
+async def bearer_caller(token: str, res: Resources) -> Caller:
+    """The caller a bearer token names: ECOPLANE_TOKENS first, then the database's tokens."""
     digest = token_digest(token)
+    found = configured_caller(digest, res.settings) or await stored_caller(digest, res)
+    if found is None:
+        log.warning("refused a token that is not valid (sha256 %s…)", digest[:8])
+        raise UnauthorizedError("the token is not valid")
+    return found
+
+
+def configured_caller(digest: str, settings: Settings) -> Caller | None:
+    """The caller of ECOPLANE_TOKENS with this digest; every entry compared, in constant time."""
     match = None
-    for entry in settings.tokens:  # every entry compared, in constant time
+    for entry in settings.tokens:
         if hmac.compare_digest(digest, entry.sha256):
             match = entry
-    if match is None:
-        raise UnauthorizedError("the token is not valid")
-    scopes = set(match.scopes)
-    if "admin" in scopes:
-        scopes |= {"operate", "read"}
-    if "operate" in scopes:
-        scopes.add("read")
-    return Caller(match.name, frozenset(scopes))
+    return None if match is None else Caller(match.name, widened(match.scopes))
 
 
-def may_read(authorization: str | None, settings: Settings) -> bool:
+async def stored_caller(digest: str, res: Resources) -> Caller | None:
+    """The caller of the database's token with this digest: 401 once revoked or expired."""
+    found = await res.tokens.find(res.pool, digest)
+    if found is None:
+        return None
+    refusal = found.refusal(datetime.now(UTC))
+    if refusal is not None:
+        log.warning("refused token %s: %s", found.name, refusal, extra={"token": found.name})
+        raise UnauthorizedError(refusal)
+    res.tokens.used(res.pool, found.name)
+    return Caller(found.name, widened(found.scopes), found.teams)
+
+
+async def may_read(state: MutableMapping[str, Any], header: str | None, res: Resources) -> bool:
     """Whether the caller this Authorization header names may read."""
     try:
-        return "read" in caller_of(authorization, settings).scopes
-    except UnauthorizedError:
+        return "read" in (await caller_once(state, header, res)).scopes
+    except AppError:
         return False
 
 
 def allow(who: Caller, scope: Scope) -> Caller:
     """The caller, if it has the scope: 401 for anonymous callers, 403 for tokens."""
     if scope not in who.scopes:
-        if who.name == "anonymous":
+        log.warning("refused %s: it lacks the %r scope", who.name, scope, extra={"token": who.name})
+        if who.name == ANONYMOUS:
             raise UnauthorizedError(f"this needs a token with the {scope!r} scope")
         raise ForbiddenError(f"token {who.name!r} lacks the {scope!r} scope")
     return who
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """What a guard lets through, as the OpenAPI document states it: the scope a token needs,
+    and whether a caller without a token passes with these settings."""
+
+    scope: Scope
+    anonymous: Callable[[Settings], bool]
+
+
+GUARDS: dict[Callable[..., Any], Guard] = {}  # each guard's dependency → what it lets through
 
 
 @functools.cache  # one dependency per scope: a request checks it once however often it is named
@@ -72,6 +156,23 @@ def require(scope: Scope) -> Any:
     """A dependency that lets only callers with this scope through."""
 
     async def check(request: Request) -> Caller:
-        return allow(caller(request), scope)
+        return allow(await caller(request), scope)
 
+    GUARDS[check] = Guard(scope, lambda settings: scope == "read" and settings.reads_open)
     return Depends(check)
+
+
+async def metrics_reader(request: Request) -> Caller:
+    """The guard of /metrics: a caller that may read, or anonymous when metrics are open
+    (ECOPLANE_METRICS_OPEN; unset: as reads)."""
+    res: Resources = request.app.state.resources
+    who = await caller(request)
+    if who.name == ANONYMOUS:
+        if res.settings.metrics_anonymous:
+            return who
+        log.warning("refused anonymous: /metrics needs a token with the 'read' scope")
+        raise UnauthorizedError("/metrics needs a token with the 'read' scope")
+    return allow(who, "read")
+
+
+GUARDS[metrics_reader] = Guard("read", lambda settings: settings.metrics_anonymous)
