@@ -11,18 +11,27 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
-from collections.abc import Callable, Iterable, MutableMapping
+from collections.abc import Iterable, MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import HTTPBearer
 
 from app.errors import AppError, ForbiddenError, UnauthorizedError
 from app.resources import Resources
 from app.settings import Scope, Settings, token_digest
 
 ANONYMOUS = "anonymous"
+METRICS = (
+    "metrics"  # the scope name of /metrics' guard in the document: `read`, open or not by its rule
+)
+# the bearer scheme of the OpenAPI document; it reads nothing itself (`caller` does)
+BEARER = HTTPBearer(scheme_name="bearer", auto_error=False)
+DECLARED = {
+    scope: Security(BEARER, scopes=[scope]) for scope in ("read", "operate", "admin", METRICS)
+}
 CALLER = "ecoplane.caller"  # the request's state: its caller (or refusal), worked out once
 log = logging.getLogger("ecoplane.auth")
 
@@ -139,30 +148,18 @@ def allow(who: Caller, scope: Scope) -> Caller:
     return who
 
 
-@dataclass(frozen=True, slots=True)
-class Guard:
-    """What a guard lets through, as the OpenAPI document states it: the scope a token needs,
-    and whether a caller without a token passes with these settings."""
-
-    scope: Scope
-    anonymous: Callable[[Settings], bool]
-
-
-GUARDS: dict[Callable[..., Any], Guard] = {}  # each guard's dependency → what it lets through
-
-
 @functools.cache  # one dependency per scope: a request checks it once however often it is named
 def require(scope: Scope) -> Any:
-    """A dependency that lets only callers with this scope through."""
+    """A dependency that lets only callers with this scope through (the OpenAPI document gets
+    the bearer scheme and the scope from its `Security`)."""
 
-    async def check(request: Request) -> Caller:
+    async def check(request: Request, _bearer: Any = DECLARED[scope]) -> Caller:
         return allow(await caller(request), scope)
 
-    GUARDS[check] = Guard(scope, lambda settings: scope == "read" and settings.reads_open)
     return Depends(check)
 
 
-async def metrics_reader(request: Request) -> Caller:
+async def metrics_reader(request: Request, _bearer: Any = DECLARED[METRICS]) -> Caller:
     """The guard of /metrics: a caller that may read, or anonymous when metrics are open
     (ECOPLANE_METRICS_OPEN; unset: as reads)."""
     res: Resources = request.app.state.resources
@@ -170,9 +167,9 @@ async def metrics_reader(request: Request) -> Caller:
     if who.name == ANONYMOUS:
         if res.settings.metrics_anonymous:
             return who
-        log.warning("refused anonymous: /metrics needs a token with the 'read' scope")
+        log.warning(
+            "refused anonymous: /metrics needs a token with the 'read' scope",
+            extra={"token": ANONYMOUS},
+        )
         raise UnauthorizedError("/metrics needs a token with the 'read' scope")
     return allow(who, "read")
-
-
-GUARDS[metrics_reader] = Guard("read", lambda settings: settings.metrics_anonymous)

@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
-from app.api.openapi_security import guards_of, secure
+from app.api.openapi_security import secure
 from app.api.problems import PROBLEM
 from app.api.version_answers import MODEL_VERSION_HEADER, version_answer_names
 from app.settings import Settings
@@ -119,7 +119,7 @@ def install(app: FastAPI, settings: Settings) -> None:
         if app.openapi_schema is None:
             schema = generate()
             _annotate(schema, examples, version_answer_names())
-            secure(schema, guards_of(app), settings)
+            secure(schema, settings)
         return app.openapi_schema  # type: ignore[return-value]  # set by generate()
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -1,16 +1,15 @@
 """The security of the OpenAPI document: the bearer scheme, and for every operation the scope
 it needs (`x-ecoplane-scope`, and said in its description) and its `security`: a token, or
-none for a read when anonymous callers may read with the settings served."""
+none for a read when anonymous callers may read with the settings served.
+
+The guards (`require`, `metrics_reader` in app/api/auth.py) declare the scheme with their scope
+through FastAPI's `Security`; this turns what FastAPI wrote into the scope and the rule."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from fastapi import FastAPI
-from fastapi.dependencies.models import Dependant
-from fastapi.routing import APIRoute
-
-from app.api.auth import GUARDS, Guard
+from app.api.auth import METRICS
 from app.settings import Settings
 
 SCHEME = "bearer"
@@ -21,51 +20,35 @@ BEARER = {
     " POST /api/v1/tokens (`Authorization: Bearer <token>`)",
 }
 SCOPE = "x-ecoplane-scope"
+RANK = ("read", "operate", "admin")  # each includes those before it
+ORDER = {**{scope: rank for rank, scope in enumerate(RANK)}, METRICS: 0}
 
 
-def guards_of(app: FastAPI) -> dict[str, Guard]:
-    """The guard of every guarded operation, by operationId (the route's name)."""
-    found: dict[str, Guard] = {}
-    for route in app.routes:
-        if isinstance(route, APIRoute):
-            guard = _guard(route.dependant)
-            if guard is not None:
-                found[route.name] = guard
-    return found
-
-
-def _guard(dependant: Dependant) -> Guard | None:
-    """The strongest guard among a route's dependencies (admin over operate over read)."""
-    rank = ("read", "operate", "admin")
-    guards = [GUARDS[d.call] for d in _walk(dependant) if d.call in GUARDS]
-    return max(guards, key=lambda guard: rank.index(guard.scope), default=None)
-
-
-def _walk(dependant: Dependant) -> list[Dependant]:
-    found = [dependant]
-    for sub in dependant.dependencies:
-        found.extend(_walk(sub))
-    return found
-
-
-def secure(schema: dict[str, Any], guards: dict[str, Guard], settings: Settings) -> None:
+def secure(schema: dict[str, Any], settings: Settings) -> None:
     """Add the bearer scheme and each operation's security and scope to the document."""
     schema.setdefault("components", {})["securitySchemes"] = {SCHEME: BEARER}
     for operations in schema["paths"].values():
         for operation in operations.values():
-            guard = guards.get(operation["operationId"])
-            if guard is None:  # health, webhooks (signed): no token
-                operation["security"] = []
-                continue
-            operation[SCOPE] = guard.scope
-            operation["security"] = [{SCHEME: []}]
-            needs = f"Needs a token with the `{guard.scope}` scope"
-            if guard.anonymous(settings):
-                operation["security"].append({})  # optional: anonymous callers pass too
-                needs += " (or none: anonymous callers may read this service)"
-            elif guard.scope == "read":
-                needs += " (operate and admin include it)"
-            elif guard.scope == "operate":
-                needs += " (admin includes it)"
-            description = operation.get("description", "").rstrip()
-            operation["description"] = f"{description}\n\n{needs}.".lstrip()
+            _secure(operation, settings)
+
+
+def _secure(operation: dict[str, Any], settings: Settings) -> None:
+    declared = {name for need in operation.get("security", []) for name in need.get(SCHEME, [])}
+    if not declared:  # health, webhooks (signed): no token
+        operation["security"] = []
+        return
+    scope = max(declared & ORDER.keys(), key=ORDER.__getitem__)
+    if scope == METRICS:
+        scope, anonymous = "read", settings.metrics_anonymous
+    else:
+        anonymous = scope == "read" and settings.reads_open
+    operation[SCOPE] = scope
+    operation["security"] = [{SCHEME: []}, {}] if anonymous else [{SCHEME: []}]
+    needs = f"Needs a token with the `{scope}` scope"
+    if anonymous:  # optional: a caller without a token passes too
+        needs += " (or none: anonymous callers may read this service)"
+    elif scope != "admin":
+        wider = RANK[RANK.index(scope) + 1 :]
+        needs += f" ({' and '.join(wider)} include{'s' if len(wider) == 1 else ''} it)"
+    description = operation.get("description", "").rstrip()
+    operation["description"] = f"{description}\n\n{needs}.".lstrip()

@@ -63,7 +63,9 @@ def lifetime(text: str | None) -> timedelta | None:
     found = DURATION.match(text.strip())
     if found is None:
         raise InvalidParameterError(
-            "expiresIn", f"{text[:40]!r} is not a duration: a number and m, h, d or w (e.g. 30d)"
+            "expiresIn",
+            f"the lifetime (expiresIn, --expires-in) {text[:40]!r} is not a duration:"
+            " a number and m, h, d or w (e.g. 30d)",
         )
     return timedelta(**{UNITS[found[2]]: int(found[1])})
 

@@ -13,7 +13,7 @@ from app.api.deps import Connection, Res, body_after, json_body
 from app.api.paging import Cursor, Limit, page, text_after
 from app.api.schemas.tokens import CreatedToken, TokenOut, TokenPage, TokenRequest
 from app.catalog.owning_teams import checked_teams
-from app.db.tokens import checked_request, create_token, list_tokens, revoke_token
+from app.db import tokens as stored
 
 router = APIRouter(tags=["tokens"])
 Name = Annotated[str, Path(max_length=100, description="the token's name")]
@@ -31,17 +31,17 @@ log = logging.getLogger("ecoplane.auth")
     },
     openapi_extra={"requestBody": json_body(TokenRequest)},
 )
-async def create(
+async def create_token(
     who: Annotated[Caller, require("admin")],
     body: Annotated[TokenRequest, body_after("admin", TokenRequest)],
     db: Connection,
     res: Res,
 ) -> Any:
     """A new token; only its sha256 is stored: the `secret` of this answer is never shown again."""
-    request = checked_request(body.name, list(body.scopes), body.teams, body.expires_in)
+    request = stored.checked_request(body.name, list(body.scopes), body.teams, body.expires_in)
     await checked_teams(db, request.teams)
     configured = {entry.name for entry in res.settings.tokens}
-    token, secret = await create_token(db, request, who.name, configured)
+    token, secret = await stored.create_token(db, request, who.name, configured)
     res.tokens.forget()  # usable at once on this replica
     log.info(
         "token %s created by %s (scopes %s, teams %s, expires %s)", token.name, who.name,
@@ -59,7 +59,7 @@ async def create(
 async def tokens(db: Connection, limit: Limit = 50, cursor: Cursor = None) -> Any:
     """Every token made with `ecoplane token create` or this API, revoked ones too; never a
     secret (ECOPLANE_TOKENS' entries are in the configuration, not here)."""
-    return page(await list_tokens(db, text_after(cursor), limit), limit, "name")
+    return page(await stored.list_tokens(db, text_after(cursor), limit), limit, "name")
 
 
 @router.delete(
@@ -71,11 +71,11 @@ async def tokens(db: Connection, limit: Limit = 50, cursor: Cursor = None) -> An
         409: {"description": "the token was revoked already"},
     },
 )
-async def revoke(
+async def revoke_token(
     who: Annotated[Caller, require("admin")], db: Connection, res: Res, name: Name
 ) -> Any:
     """Refused from now on, on every replica within a second; the token stays listed, revoked."""
-    token = await revoke_token(db, name, who.name)
+    token = await stored.revoke_token(db, name, who.name)
     res.tokens.forget()  # this replica at once; the others read theirs again within a second
     log.info("token %s revoked by %s", name, who.name, extra={"token": name})
     return token
