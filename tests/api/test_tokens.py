@@ -21,7 +21,7 @@ from tests.jobs.conftest import until
 
 
 async def test_an_admin_makes_a_token_whose_secret_is_shown_once_and_works(
-    api: httpx.AsyncClient, database_url: str
+    api: httpx.AsyncClient, database_url: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     created = await made(api, name="nightly", scopes=["operate"], expiresIn="30d")
     secret = created.pop("secret")
@@ -41,9 +41,13 @@ async def test_an_admin_makes_a_token_whose_secret_is_shown_once_and_works(
     assert secret not in str(dict(row))
     # operate includes read: the token reads, and an admin route is refused it by name
     assert (await api.get("/api/v1/runs", headers=bearer(secret))).status_code == 200
-    refused = await api.get("/api/v1/tokens", headers=bearer(secret))
+    with caplog.at_level(logging.WARNING, logger="ecoplane.auth"):
+        refused = await api.get("/api/v1/tokens", headers=bearer(secret))
     assert refused.status_code == 403
     assert refused.json()["detail"] == "token 'nightly' lacks the 'admin' scope"
+    (line,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert line.getMessage() == "refused nightly: it lacks the 'admin' scope"
+    assert line.token == "nightly"  # type: ignore[attr-defined]  # the field of the JSON line
 
 
 async def test_only_admin_tokens_manage_tokens(api: httpx.AsyncClient) -> None:
