@@ -47,8 +47,8 @@ class StoredToken:
 
 
 @dataclass(frozen=True, slots=True)
-class TokenRequest:
-    """What a new token is to be: checked by `checked_request` (each field named when wrong)."""
+class NewToken:
+    """A new token as asked for: checked by `checked_request` (each field named when wrong)."""
 
     name: str
     scopes: list[str]
@@ -72,7 +72,7 @@ def lifetime(text: str | None) -> timedelta | None:
 
 def checked_request(
     name: str, scopes: list[str], teams: list[str], expires_in: str | None
-) -> TokenRequest:
+) -> NewToken:
     """The request, or a 422 naming the field that is wrong and why."""
     if not NAME.match(name) or name in RESERVED:
         raise InvalidParameterError(
@@ -92,7 +92,7 @@ def checked_request(
             "teams", "an admin token cannot be limited to teams: what admin gates has no team"
         )
     unique_teams = sorted(set(teams))
-    return TokenRequest(name, sorted(set(scopes)), unique_teams, lifetime(expires_in))
+    return NewToken(name, sorted(set(scopes)), unique_teams, lifetime(expires_in))
 
 
 def new_secret() -> str:
@@ -101,7 +101,7 @@ def new_secret() -> str:
 
 
 async def create_token(
-    connection: asyncpg.Connection, request: TokenRequest, by: str, configured: Collection[str]
+    connection: asyncpg.Connection, request: NewToken, by: str, configured: Collection[str]
 ) -> tuple[StoredToken, str]:
     """Store a new token (its digest only); the token and its secret, to be shown once.
 
