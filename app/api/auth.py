@@ -24,9 +24,8 @@ from app.resources import Resources
 from app.settings import Scope, Settings, token_digest
 
 ANONYMOUS = "anonymous"
-METRICS = (
-    "metrics"  # the scope name of /metrics' guard in the document: `read`, open or not by its rule
-)
+# the scope /metrics' guard declares in the document: `read`, open to anonymous callers by its rule
+METRICS = "metrics"
 # the bearer scheme of the OpenAPI document; it reads nothing itself (`caller` does)
 BEARER = HTTPBearer(scheme_name="bearer", auto_error=False)
 DECLARED = {

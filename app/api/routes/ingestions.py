@@ -28,7 +28,9 @@ Name = Annotated[str, Path(max_length=200, description="the datastore's name (ca
     status_code=202,
     responses={
         200: {"description": "a run made earlier with the same Idempotency-Key"},
-        403: {"description": "the token lacks the operate scope, or may not start this team's"},
+        403: {
+            "description": "the token lacks the operate scope, or the datastore is not its teams'"
+        },
         404: {"description": "the active model has no datastore by this name"},
         409: {"description": "the datastore has an active ingestion run already"},
         422: {"description": "ecoplane does not run this datastore's ingestion (cdc, kafka, ...)"},

@@ -76,7 +76,9 @@ async def run(db: Connection, run_id: RunId) -> Any:
     status_code=202,
     responses={
         200: {"description": "a run made earlier with the same Idempotency-Key"},
-        403: {"description": "the token lacks the operate scope, or may not start this team's"},
+        403: {
+            "description": "the token lacks the operate scope, or the transformer is not its teams'"
+        },
         404: {"description": "the active model has no transformer by this name"},
         409: {"description": "the transformer has an active run already"},
         503: {"description": "no model version is active"},
