@@ -7,8 +7,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 from sqlmodel import SQLModel
 
-SCOPES = ("read", "operate", "admin")
-
 
 def _when(name: str, comment: str, *, now: bool = False) -> sa.Column[object]:
     default = sa.text("now()") if now else None

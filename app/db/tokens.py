@@ -8,12 +8,12 @@ import secrets
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 import asyncpg
 
 from app.errors import ConflictError, InvalidParameterError, NotFoundError
-from app.settings import token_digest
+from app.settings import Scope, token_digest
 
 PREFIX = "ecp_"  # a token of the database is recognisable (secret scanners, logs reviewed)
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.@-]{0,99}$")
@@ -79,7 +79,7 @@ def checked_request(
             "name", f"{name[:120]!r} is not a token name: letters, digits, _ . @ - (at most 100),"
             " starting with a letter or digit, and not 'anonymous'",
         )  # fmt: skip
-    wrong = [scope for scope in scopes if scope not in ("read", "operate", "admin")]
+    wrong = [scope for scope in scopes if scope not in get_args(Scope)]
     if wrong or not scopes:
         raise InvalidParameterError(
             "scopes", f"scopes must be read, operate or admin (at least one), not {wrong[:5]}"
