@@ -45,7 +45,9 @@ async def test_an_admin_makes_a_token_whose_secret_is_shown_once_and_works(
         refused = await api.get("/api/v1/tokens", headers=bearer(secret))
     assert refused.status_code == 403
     assert refused.json()["detail"] == "token 'nightly' lacks the 'admin' scope"
-    (line,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    (line,) = [
+        r for r in caplog.records if r.levelno == logging.WARNING and r.name == "ecoplane.auth"
+    ]
     assert line.getMessage() == "refused nightly: it lacks the 'admin' scope"
     assert line.token == "nightly"  # type: ignore[attr-defined]  # the field of the JSON line
 
