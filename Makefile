@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-pg browser lint typecheck imports unit bench lock clean
+.PHONY: run test test-pg browser lint typecheck imports unit bench lock vendor clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -20,7 +20,7 @@ run: $(STAMP)
 
 test: $(STAMP) browser lint typecheck imports unit
 
-# headless Chromium (Debian's package) renders /docs in a test; installed once, as root or with sudo
+# headless Chromium (Debian's package) renders /docs and the console in tests; installed once, as root or with sudo
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 browser:
 	@command -v chromium >/dev/null || { $(SUDO) apt-get update -qq && \
@@ -54,11 +54,16 @@ test-pg: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/model_load.py
+	$(BIN)/python bench/console.py   # needs Chromium (make browser)
 	$(BIN)/python bench/externalize.py
 	$(BIN)/python bench/read_consistency.py
 	$(BIN)/python bench/api.py   # needs wrk (Debian package)
 	$(BIN)/python bench/security_sync.py   # needs psql
 	$(BIN)/python bench/ingest.py   # needs psql and the machine's PostgreSQL (ECOPLANE_BENCH_DATABASE_URL)
+
+# the console's vendored scripts (app/console/static/vendor/) fetched again at their pinned versions
+vendor:
+	tools/vendor_console.sh
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

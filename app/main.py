@@ -31,6 +31,7 @@ from app.api.routes import (
     workspaces,
 )
 from app.api.version_answers import VersionAnswers
+from app.console.router import install as install_console
 from app.db.embedded import stop_embedded
 from app.events.formats import FORMATS
 from app.events.metrics import OutboxMetrics
@@ -97,4 +98,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         tokens.router,
     ):
         app.include_router(router, prefix="/api/v1")
+    install_console(app)  # the web console: /ui/, and / sends a browser there
     return app

@@ -17,6 +17,8 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.activation import ActivationListener
+from app.catalog.dashboard import refresh_dashboard_grants
+from app.catalog.rebuild import KeptModels
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
 from app.catalog.version_graph import GraphCache
@@ -47,6 +49,7 @@ from app.ingestion.followup import AfterBatch
 from app.jobs.ended import log_failure
 from app.jobs.leader import LeaderElection
 from app.jobs.pooled import jobs_pool
+from app.jobs.run_lineage import RunLineage
 from app.jobs.runners.factory import build_runner
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
@@ -100,15 +103,15 @@ def with_example_sources(settings: Settings, url: str) -> Settings:
 def with_example_path(settings: Settings) -> Settings:
     """The settings for the example model when it is used (the embedded default): `examples/`
     on the python path, so that its transformers' modules (acme_transformers.*) are found, and
-    no cron ingestions unless asked for (only ReferenceData's source is reachable, on the
-    embedded server: every tick of the others would record a failed run)."""
+    and the cron ingestion of ReferenceData alone unless asked for otherwise (only its source
+    is reachable, on the embedded server: every tick of the others would record a failed run)."""
     if not (settings.embedded and settings.load_example and EXAMPLE.is_dir()):
         return settings
     update: dict[str, object] = {}
     if EXAMPLE.parent not in settings.python_path:
         update["python_path"] = [*settings.python_path, EXAMPLE.parent]
     if "ingestion_schedule" not in settings.model_fields_set:
-        update["ingestion_schedule"] = False
+        update["ingestion_schedule"] = (EXAMPLE_DATASTORE,)
     return settings.model_copy(update=update) if update else settings
 
 
@@ -140,9 +143,11 @@ def with_run_subscribers(jobs: JobService) -> JobService:
 
 
 def job_service(settings: Settings, url: str, pool: asyncpg.Pool) -> JobService:
-    """The job service on this pool, with the configured runner, its secrets and subscribers."""
+    """The job service on this pool, with the configured runner, its secrets and subscribers, and
+    the runs' OpenLineage events when ECOPLANE_OPENLINEAGE_URL is set."""
     runner = build_runner(settings, url, run_secrets(settings))
-    return with_run_subscribers(JobService(pool, settings, runner))
+    lineage = RunLineage.of(settings, KeptModels().model)
+    return with_run_subscribers(JobService(pool, settings, runner, lineage))
 
 
 async def _example(
@@ -190,6 +195,8 @@ async def build_resources(settings: Settings) -> Resources:
     await apply_retention(engine, settings.keep_versions)
     if settings.embedded:  # the model export reads the model as the dashboard role
         await ensure_local_dashboard(engine, url, settings.data_dir)
+    else:  # a role made by `ecoplane db grant-dashboard` reads what this version added
+        await refresh_dashboard_grants(engine)
     jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
     jobs = job_service(settings, url, jobs_db)
     if source is not None:  # the example's first batch, once its roles and views exist

@@ -2,7 +2,9 @@
 
 On the machine's PostgreSQL (ECOPLANE_BENCH_DATABASE_URL, default the local server at
 127.0.0.1:5432 as postgres), in databases of its own (a source, a warehouse, a control plane:
-created, and dropped at the end):
+created, and dropped at the end, with the roles the security sync made under a prefix of its
+own). The security sync makes the raw tables and the `di_` roles, and the worker writes as its
+datastore's `di_` role, as a run does (least privilege: no table of its own, no ALTER):
 
   bare      `psql -c "COPY (SELECT ...) TO STDOUT" | psql -c "COPY bare FROM STDIN"`: the same
             rows into an empty table of the warehouse shaped as the raw table (its primary key
@@ -21,6 +23,7 @@ peak RSS (os.wait4's ru_maxrss, target < 200 MB); exit status 1 when a target is
 from __future__ import annotations
 
 import asyncio
+import io
 import json
 import os
 import subprocess
@@ -28,6 +31,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +44,10 @@ from app.db.engine import create_engine
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn, with_database
 from app.ecosystem.loader import load_texts
+from app.ecosystem.names import ingestion_credentials
+from app.security.command import run_security
+from app.security.secrets.secret_files import SecretFiles
+from app.settings import Settings
 
 SERVER = os.environ.get(
     "ECOPLANE_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -111,7 +120,7 @@ spec:
 def _model(database: str) -> Any:
     url = make_url(SERVER)
     host, port = url.host or str(url.query.get("host")), url.port or 5432
-    texts = dict(BASE)
+    texts: dict[str, str | bytes] = dict(BASE)
     for name, milestoning in (("BenchLive", "live"), ("BenchForensic", "forensic")):
         texts[f"zones/usa/{name}.yaml"] = STORE.format(
             name=name, host=host, port=port, database=database, milestoning=milestoning,
@@ -140,10 +149,13 @@ def bare_pipe(source: str, warehouse: str) -> float:
     return time.perf_counter() - started
 
 
-def worker(datastore: str, control: str, warehouse: str) -> tuple[float, int, dict[str, Any]]:
-    """One batch by the real worker: seconds, peak RSS (kB, os.wait4), the record it printed."""
+def worker(
+    datastore: str, control: str, login: dict[str, str]
+) -> tuple[float, int, dict[str, Any]]:
+    """One batch by the real worker, as the datastore's di_ role (`login`, libpq variables):
+    seconds, peak RSS (kB, os.wait4), the record it printed."""
     env = {
-        **os.environ, "ECOPLANE_DATABASE_URL": control, "ECOPLANE_WAREHOUSE_URL": warehouse,
+        **os.environ, **login, "ECOPLANE_DATABASE_URL": control,
         "ECOPLANE_SOURCE_USER": make_url(SERVER).username or "postgres",
         "ECOPLANE_SOURCE_PASSWORD": make_url(SERVER).password or "",
     }  # fmt: skip
@@ -170,14 +182,33 @@ async def main() -> int:
     for database in (source, warehouse, control):
         await server.execute(f'CREATE DATABASE "{database}"')
     try:
-        return await _measure(source, warehouse, control)
+        with tempfile.TemporaryDirectory() as data_dir:
+            return await _measure(source, warehouse, control, Path(data_dir), f"bench{tag}_")
     finally:
         for database in (source, warehouse, control):
             await server.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        roles = await server.fetch(
+            "SELECT rolname FROM pg_roles WHERE starts_with(rolname, $1)", f"bench{tag}_"
+        )
+        for role in roles:
+            await server.execute(f'DROP ROLE "{role["rolname"]}"')
         await server.close()
 
 
-async def _measure(source: str, warehouse: str, control: str) -> int:
+async def _secure(control: str, warehouse: str, data_dir: Path, prefix: str) -> dict[str, Any]:
+    """The security sync applied (raw tables, di_ roles): each datastore's di_ login."""
+    settings = Settings(
+        database_url=control, warehouse_url=warehouse, data_dir=data_dir, role_prefix=prefix,
+        scheduler=False, security_sync_on_activation=False,
+    )  # fmt: skip
+    assert await run_security("apply", settings, out=io.StringIO()) == 0
+    files = SecretFiles(data_dir / "secrets")
+    return {
+        d: await files.credentials(ingestion_credentials(d)) for d in ("BenchLive", "BenchForensic")
+    }
+
+
+async def _measure(source: str, warehouse: str, control: str, data_dir: Path, prefix: str) -> int:
     src = await asyncpg.connect(asyncpg_dsn(with_database(SERVER, source)))
     await src.execute(f"CREATE TABLE ledger ({DDL})")
     await src.execute(f"INSERT INTO ledger {SELECT.replace('$ROWS', str(ROWS))}")
@@ -189,11 +220,23 @@ async def _measure(source: str, warehouse: str, control: str) -> int:
     await store_model(engine, _model(source), source="bench")
     await engine.dispose()
     control_url, warehouse_url = (with_database(SERVER, d) for d in (control, warehouse))
+    logins = await _secure(control_url, warehouse_url, data_dir, prefix)
 
-    bare = bare_pipe(source, warehouse)
-    first = {d: worker(d, control_url, warehouse_url) for d in ("BenchLive", "BenchForensic")}
+    wal: dict[str, float] = {}  # MB of WAL the server wrote while each step ran (all databases)
+
+    async def logged(step: str, run: Callable[[], Any]) -> Any:
+        before = await wh.fetchval("SELECT pg_current_wal_lsn()")
+        result = run()
+        wal[step] = float(
+            await wh.fetchval("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1) / 1048576", before)
+        )
+        return result
+
+    bare = await logged("bare", lambda: bare_pipe(source, warehouse))
+    stores = ("BenchLive", "BenchForensic")
+    first = {d: await logged(f"{d}1", partial(worker, d, control_url, logins[d])) for d in stores}
     await src.execute("UPDATE ledger SET amount = amount + 1, note = 'changed' WHERE id % 100 = 0")
-    second = {d: worker(d, control_url, warehouse_url) for d in ("BenchLive", "BenchForensic")}
+    second = {d: await logged(f"{d}2", partial(worker, d, control_url, logins[d])) for d in stores}
     forensic = await wh.fetchrow(
         "SELECT count(*) AS versions, count(*) FILTER (WHERE ecoplane_batch_out = 2) AS closed"
         " FROM raw.benchforensic__ledger"
@@ -202,15 +245,15 @@ async def _measure(source: str, warehouse: str, control: str) -> int:
     await wh.close()
 
     print(f"rows {ROWS:,}, changed {CHANGED:,}; bare pipe {bare:.2f} s")
+    print("WAL written (MB): " + ", ".join(f"{step} {mb:.0f}" for step, mb in wal.items()))
     missed = []
     for store in ("BenchLive", "BenchForensic"):
         (s1, rss1, b1), (s2, rss2, b2) = first[store], second[store]
         written = b2["inserted"] + b2["updated"] + b2["deleted"]
         print(
-            f"{store}: first {s1:.2f} s ({s1 / bare:.2f}x bare; read {b1['read_seconds']:.2f}"
-            f" merge {b1['merge_seconds']:.2f}), second {s2:.2f} s ({s2 / s1:.2f}x first;"
-            f" read {b2['read_seconds']:.2f} merge {b2['merge_seconds']:.2f}), second wrote"
-            f" {written:,} (updated {b2['updated']:,}), peak RSS {max(rss1, rss2) / 1024:.0f} MB"
+            f"{store}: first {s1:.2f} s ({s1 / bare:.2f}x bare; {_phases(s1, b1)}), second"
+            f" {s2:.2f} s ({s2 / s1:.2f}x first; {_phases(s2, b2)}), second wrote {written:,}"
+            f" (updated {b2['updated']:,}), peak RSS {max(rss1, rss2) / 1024:.0f} MB"
         )
         if b1["inserted"] != ROWS or (b2["updated"], b2["inserted"], b2["deleted"]) != (
             CHANGED,
@@ -224,15 +267,20 @@ async def _measure(source: str, warehouse: str, control: str) -> int:
             missed.append(f"{store}: second batch {s2 / s1:.2f}x the first (target 1.0x)")
         if max(rss1, rss2) >= 200 * 1024:
             missed.append(f"{store}: peak RSS {max(rss1, rss2) / 1024:.0f} MB (target < 200 MB)")
-    if forensic is not None and (forensic["versions"], forensic["closed"]) != (
-        ROWS + CHANGED,
-        CHANGED,
-    ):
+    assert forensic is not None
+    if (forensic["versions"], forensic["closed"]) != (ROWS + CHANGED, CHANGED):
         missed.append(f"forensic table holds {dict(forensic)}")
     print(f"forensic versions {forensic['versions']:,}, closed by batch 2 {forensic['closed']:,}")
     for line in missed:
         print(f"MISSED {line}")
     return 1 if missed else 0
+
+
+def _phases(seconds: float, record: dict[str, Any]) -> str:
+    """Where a worker's time went: reading (the COPY, and the staged key), merging, and the
+    rest (the interpreter and its imports, the model, the connections, the batch records)."""
+    read, merge = record["read_seconds"], record["merge_seconds"]
+    return f"read {read:.2f} merge {merge:.2f} start and records {seconds - read - merge:.2f}"
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ from asyncmy.cursors import SSCursor
 from sqlalchemy.engine import make_url
 
 from app.ecosystem.spec.datastore import Milestoning
+from app.ingestion.reader import Target
 from app.ingestion.source import Endpoint, SourceLogin
 from app.ingestion.source_mysql import CHUNK_ROWS, MysqlReader
 from app.ingestion.tables import RawColumn, RawTable
@@ -70,7 +71,7 @@ async def records(endpoint: Endpoint, login: SourceLogin, warehouse: asyncpg.Con
     reader = await MysqlReader.open(endpoint, login)
     try:
         await reader.columns(table())
-        return await reader.copy(table(), None, None, warehouse, "stage")
+        return await reader.copy(table(), None, None, warehouse, Target("stage"))
     finally:
         await reader.close()
 

@@ -1,8 +1,8 @@
 """Who is calling and what they may do: bearer tokens, their scopes and teams, the route guards.
 
-A bearer token is looked up in its sources in turn (`bearer_caller`): the digests of
-ECOPLANE_TOKENS, then the tokens of the database (app/db/token_directory.py: expiry,
-revocation, last use). Another source of callers is one more step there. Every refusal (401,
+A bearer JWT of the OIDC issuer is verified by app/api/oidc.py; any other bearer token is
+looked up in its sources in turn (`bearer_caller`): the digests of ECOPLANE_TOKENS, then the
+tokens of the database (app/db/token_directory.py: expiry, revocation, last use). Every refusal (401,
 403) leaves a WARNING line naming the token (never its secret).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import hmac
 import logging
-from collections.abc import Iterable, MutableMapping
+from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,9 +19,10 @@ from typing import Any
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPBearer
 
+from app.api.oidc import signed_in
 from app.errors import AppError, ForbiddenError, UnauthorizedError
 from app.resources import Resources
-from app.settings import Scope, Settings, token_digest
+from app.settings import Scope, Settings, implied_scopes, token_digest
 
 ANONYMOUS = "anonymous"
 # the scope /metrics' guard declares in the document: `read`, open to anonymous callers by its rule
@@ -45,45 +46,36 @@ class Caller:
     teams: frozenset[str] = frozenset()
 
 
-def widened(scopes: Iterable[str]) -> frozenset[str]:
-    """The scopes a token's scopes imply: admin may operate, operate may read."""
-    held = set(scopes)
-    if "admin" in held:
-        held |= {"operate", "read"}
-    if "operate" in held:
-        held.add("read")
-    return frozenset(held)
-
-
 def anonymous(settings: Settings) -> Caller:
     """A caller without a token: it may read when reads are open."""
     return Caller(ANONYMOUS, frozenset({"read"}) if settings.reads_open else frozenset())
 
 
 async def caller(request: Request) -> Caller:
-    """The caller named by the request's bearer token; anonymous without one."""
+    """The caller named by the request's bearer token (or OIDC JWT); anonymous without one.
+
+    Worked out once per request (kept in its state), so a refusal is logged once."""
     state: MutableMapping[str, Any] = request.scope.setdefault("state", {})
-    return await caller_once(
-        state, request.headers.get("authorization"), request.app.state.resources
-    )
-
-
-async def caller_once(
-    state: MutableMapping[str, Any], header: str | None, res: Resources
-) -> Caller:
-    """The caller, worked out once per request (`state`: the request's): a refusal is logged once."""
     known = state.get(CALLER)
     if isinstance(known, AppError):
         raise known
     if known is None:
         try:
-            known = await caller_of(header, res)
+            known = await _identified(request)
         except AppError as error:
             state[CALLER] = error
             raise
         state[CALLER] = known
     assert isinstance(known, Caller)
     return known
+
+
+async def _identified(request: Request) -> Caller:
+    header = request.headers.get("authorization")
+    oidc = await signed_in(request, header)
+    if oidc is not None:
+        return Caller(oidc.name, oidc.scopes, oidc.teams)
+    return await caller_of(header, request.app.state.resources)
 
 
 async def caller_of(header: str | None, res: Resources) -> Caller:
@@ -113,7 +105,7 @@ def configured_caller(digest: str, settings: Settings) -> Caller | None:
     for entry in settings.tokens:
         if hmac.compare_digest(digest, entry.sha256):
             match = entry
-    return None if match is None else Caller(match.name, widened(match.scopes))
+    return None if match is None else Caller(match.name, implied_scopes(match.scopes))
 
 
 async def stored_caller(digest: str, res: Resources) -> Caller | None:
@@ -126,13 +118,13 @@ async def stored_caller(digest: str, res: Resources) -> Caller | None:
         log.warning("refused token %s: %s", found.name, refusal, extra={"token": found.name})
         raise UnauthorizedError(refusal)
     res.tokens.used(res.pool, found.name)
-    return Caller(found.name, widened(found.scopes), found.teams)
+    return Caller(found.name, implied_scopes(found.scopes), found.teams)
 
 
-async def may_read(state: MutableMapping[str, Any], header: str | None, res: Resources) -> bool:
-    """Whether the caller this Authorization header names may read."""
+async def may_read(request: Request) -> bool:
+    """Whether the caller of this request may read (no: refused, or not verifiable now)."""
     try:
-        return "read" in (await caller_once(state, header, res)).scopes
+        return "read" in (await caller(request)).scopes
     except AppError:
         return False
 

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.answer_cache import Answer, AnswerCache, Key, tag
@@ -125,10 +125,7 @@ async def _reader_resources(scope: Scope) -> Resources | None:
     if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(API):
         return None
     res: Resources | None = getattr(scope["app"].state, "resources", None)
-    if res is None:
-        return None
-    state = scope.setdefault("state", {})  # the route finds the caller worked out here
-    if not await may_read(state, Headers(scope=scope).get("authorization"), res):
+    if res is None or not await may_read(Request(scope)):
         return None
     return res
 

@@ -3,7 +3,8 @@ the embedded default ingests its source-backed datastore (ReferenceData) for the
 
 A run-ended subscriber (wired in app/resources.py only for the embedded example). The run's key
 is fixed, so it starts once per data directory; later batches come from the API, the CLI
-(`ecoplane ingestion ReferenceData`) or the cron when ECOPLANE_INGESTION_SCHEDULE is set.
+(`ecoplane ingestion ReferenceData`) or its cron (the example's ECOPLANE_INGESTION_SCHEDULE
+names ReferenceData).
 """
 
 from __future__ import annotations

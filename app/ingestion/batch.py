@@ -4,22 +4,37 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import asyncpg
 
 from app.ecosystem.model import Datastore
-from app.ecosystem.spec.datastore import IngestionKind
+from app.ecosystem.spec.datastore import IngestionKind, Milestoning
 from app.errors import AppError
 from app.ingestion import batches
 from app.ingestion.batches import BatchRecord, BatchResult
-from app.ingestion.merge import Counts, affected, create_stage, key_stage, merge, stage_name
-from app.ingestion.reader import SourceReader
+from app.ingestion.merge import (
+    WORK_MEM,
+    Counts,
+    create_stage,
+    key_stage,
+    merge,
+    stage_name,
+)
+from app.ingestion.reader import SourceReader, Target
 from app.ingestion.source import Endpoint, PostgresReader, SourceLogin
 from app.ingestion.source_mysql import MysqlReader
-from app.ingestion.tables import IngestionError, RawTable, raw_tables, runnable_ingestion
+from app.ingestion.tables import (
+    BATCH_IN,
+    IngestionError,
+    RawTable,
+    raw_tables,
+    runnable_ingestion,
+)
 from app.ingestion.warehouse import evolution
+from app.security.objects import RAW_SCHEMA
 from app.security.warehouses.postgres_sql import quote_ident
 
 logger = logging.getLogger(__name__)
@@ -123,20 +138,45 @@ async def _stage_and_merge(
     await warehouse.execute(
         "SELECT pg_advisory_xact_lock(hashtext($1))", f"ecoplane-ingestion:{plan.store.name}"
     )
+    await warehouse.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     await _prepare(warehouse, plan.tables)
-    started, staged = time.perf_counter(), {}
+    started, staged, straight = time.perf_counter(), {}, set()
     for table in plan.tables:
         after = plan.after.get(table.dataset)
-        stage = stage_name(table)
-        staged[table.name] = await source.copy(table, after, plan.watermark, warehouse, stage)
-        await _key(warehouse, table)
+        if await warehouse.fetchval(f"SELECT NOT EXISTS (SELECT 1 FROM {table.qualified})"):
+            straight.add(table.name)  # every row is new: no staging, no merge
+            with _keyed(table):
+                staged[table.name] = await source.copy(
+                    table, after, plan.watermark, warehouse, _into_raw(table, number)
+                )
+            continue
+        target = Target(stage_name(table))
+        staged[table.name] = await source.copy(table, after, plan.watermark, warehouse, target)
+        with _keyed(table):
+            await warehouse.execute(key_stage(table))
     read = time.perf_counter() - started
     tables, watermarks = {}, dict(plan.after)
     for table in plan.tables:
-        tables[table.dataset] = await _merge(warehouse, table, number, staged[table.name], plan)
-        if plan.watermark and (reached := await _reached(warehouse, table, plan.watermark)):
+        if table.name in straight:
+            tables[table.dataset] = Counts(inserted=staged[table.name])
+            relation = table.qualified
+        else:
+            tables[table.dataset] = await _merge(warehouse, table, number, staged[table.name], plan)
+            relation = quote_ident(stage_name(table))
+        if plan.watermark and (
+            reached := await _reached(warehouse, relation, table, plan.watermark)
+        ):
             watermarks[table.dataset] = reached
     return BatchResult(tables, watermarks, read, time.perf_counter() - started - read)
+
+
+def _into_raw(table: RawTable, number: int) -> Target:
+    """An empty raw table as the target of its first batch; a forensic one's rows get this
+    batch as `ecoplane_batch_in`, appended to every row (the di_ role may not set a default)."""
+    columns = tuple(c.physical for c in table.columns)
+    if table.milestoning is Milestoning.FORENSIC:
+        return Target(table.name, RAW_SCHEMA, (*columns, BATCH_IN), number)
+    return Target(table.name, RAW_SCHEMA, columns)
 
 
 async def _prepare(warehouse: asyncpg.Connection, tables: list[RawTable]) -> None:
@@ -158,35 +198,44 @@ async def _prepare(warehouse: asyncpg.Connection, tables: list[RawTable]) -> Non
         )
 
 
-async def _key(warehouse: asyncpg.Connection, table: RawTable) -> None:
-    """Key the staged rows: a null or repeated key fails the batch, naming the dataset."""
+@contextmanager
+def _keyed(table: RawTable) -> Iterator[None]:
+    """A null or repeated key among the rows keyed (staged, or written into an empty raw table)
+    fails the batch, naming the dataset."""
     where = f"dataset {table.datastore}.{table.dataset}"
     try:
-        await warehouse.execute(key_stage(table))
-    except asyncpg.NotNullViolationError:
+        yield
+    except asyncpg.NotNullViolationError as error:
+        if error.column_name not in {c.physical for c in table.keys}:
+            raise
         keys = ", ".join(c.physical for c in table.keys)
         raise IngestionError(f"{where}: a source row has a null primary key ({keys})") from None
     except asyncpg.UniqueViolationError as error:
-        detail = (error.detail or "").replace("is duplicated", "appears more than once")
+        detail = error.detail or ""
+        for said in ("is duplicated", "already exists"):
+            detail = detail.replace(said, "appears more than once")
         raise IngestionError(f"{where}: a snapshot holds a key twice: {detail}") from None
-    await warehouse.execute(f"ANALYZE {quote_ident(stage_name(table))}")
 
 
 async def _merge(
     warehouse: asyncpg.Connection, table: RawTable, number: int, staged: int, plan: Plan
 ) -> Counts:
+    """Find the changed rows in one pass, then write only those."""
     statements = merge(table, number, snapshot=plan.watermark is None)
-    deleted = affected(await warehouse.execute(statements.delete)) if statements.delete else 0
-    updated = affected(await warehouse.execute(statements.update)) if statements.update else 0
-    written = affected(await warehouse.execute(statements.insert))
-    inserted = written - updated if table.milestoning.value == "forensic" else written
-    return Counts(inserted, updated, deleted, staged - inserted - updated)
+    await warehouse.execute(statements.changes)
+    found = {r[0]: r[1] for r in await warehouse.fetch(statements.count)}
+    for statement in (statements.delete, statements.update, statements.insert):
+        if statement is not None:
+            await warehouse.execute(statement)
+    return Counts.of(found, staged)
 
 
-async def _reached(warehouse: asyncpg.Connection, table: RawTable, watermark: str) -> str | None:
+async def _reached(
+    warehouse: asyncpg.Connection, relation: str, table: RawTable, watermark: str
+) -> str | None:
     column = next(c for c in table.columns if c.name == watermark)
     value: str | None = await warehouse.fetchval(
-        f"SELECT max({column.quoted})::text FROM {quote_ident(stage_name(table))}"
+        f"SELECT max({column.quoted})::text FROM {relation}"
     )
     return value
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Protocol
 
 import asyncpg
@@ -9,11 +10,23 @@ import asyncpg
 from app.ingestion.tables import RawTable
 
 
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where a batch streams a table's rows: its staging table (`name` only), or, for a first
+    batch, the empty raw table itself: `schema`, the modelled `columns` and, forensic, the
+    batch's number appended to every row as `ecoplane_batch_in` (the last of `columns`)."""
+
+    name: str
+    schema: str | None = None
+    columns: tuple[str, ...] | None = None
+    batch_in: int | None = None
+
+
 class SourceReader(Protocol):
     """An open connection to a datastore's source, for one batch.
 
     `columns` and `differences` check a table before the warehouse is touched; `copy` streams
-    its rows into a staging table of the warehouse, raising `IngestionError` (`reading the
+    its rows into a `Target` of the warehouse (staging, or an empty raw table), raising `IngestionError` (`reading the
     source failed: ...`) when the source fails mid-copy, which aborts the warehouse's COPY.
     """
 
@@ -31,9 +44,9 @@ class SourceReader(Protocol):
         after: str | None,
         watermark: str | None,
         warehouse: asyncpg.Connection,
-        stage: str,
+        target: Target,
     ) -> int:
-        """Stream the table's rows (those past `after` in `watermark`) into `stage`; the count."""
+        """Stream the table's rows (those past `after` in `watermark`) into `target`; the count."""
         ...
 
     async def close(self) -> None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import asyncpg
 
 from app.ecosystem.spec.datastore import Ingestion
+from app.ingestion.reader import Target
 from app.ingestion.tables import IngestionError, RawTable
 from app.security.warehouses.postgres_sql import qualified, quote_ident
 
@@ -135,9 +136,14 @@ def copy_query(
     found: dict[str, str],
     after: str | None,
     watermark: str | None,
+    batch_in: int | None = None,
 ) -> str:
-    """The SELECT a batch streams: the modelled columns, past the watermark when there is one."""
-    columns = ", ".join(quote_ident(found[c.name]) for c in table.columns)
+    """The SELECT a batch streams: the modelled columns cast to their modelled types (what the
+    schema check tried: the rows travel as binary COPY, the warehouse's own representation),
+    past the watermark when there is one; a first forensic batch's number as the last column."""
+    columns = ", ".join(f"CAST({quote_ident(found[c.name])} AS {c.type})" for c in table.columns)
+    if batch_in is not None:
+        columns += f", CAST({int(batch_in)} AS bigint)"
     query = f"SELECT {columns} FROM {qualified(endpoint.schema, table.source_table)}"
     if watermark is not None and after is not None:
         column = next(c for c in table.columns if c.name == watermark)
@@ -152,20 +158,15 @@ def _literal(text: str) -> str:
 
 
 async def pipe(
-    source: asyncpg.Connection,
-    query: str,
-    warehouse: asyncpg.Connection,
-    stage: str,
-    schema: str | None = None,
-    columns: list[str] | None = None,
+    source: asyncpg.Connection, query: str, warehouse: asyncpg.Connection, target: Target
 ) -> int:
-    """Stream a query's rows from the source into a table (staging, or an empty raw table's
-    `columns` in `schema`); the rows copied."""
+    """Stream a query's rows from the source into a table (staging, or an empty raw table) in
+    COPY's binary format (no text to print and parse again); the rows copied."""
     chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(CHUNKS_IN_FLIGHT)
 
     async def produce() -> None:
         try:
-            await source.copy_from_query(query, output=chunks.put, format="text")
+            await source.copy_from_query(query, output=chunks.put, format="binary")
         except BaseException as error:  # the consumer raises it: the warehouse COPY aborts
             await chunks.put(error)
             raise
@@ -178,10 +179,12 @@ async def pipe(
             yield chunk
 
     producer = asyncio.create_task(produce())
+    columns = list(target.columns) if target.columns is not None else None
     try:
         status = await warehouse.copy_to_table(
-            stage, source=consume(), format="text", schema_name=schema, columns=columns
-        )
+            target.name, source=consume(), format="binary", schema_name=target.schema,
+            columns=columns,
+        )  # fmt: skip
     finally:
         producer.cancel()
         await asyncio.gather(producer, return_exceptions=True)
@@ -221,11 +224,12 @@ class PostgresReader:
         after: str | None,
         watermark: str | None,
         warehouse: asyncpg.Connection,
-        stage: str,
+        target: Target,
     ) -> int:
-        """`COPY (SELECT ...) TO STDOUT` at the source piped into the staging table."""
-        query = copy_query(self.endpoint, table, self._found[table.name], after, watermark)
-        return await pipe(self._connection, query, warehouse, stage)
+        """`COPY (SELECT ...) TO STDOUT` at the source piped into the target."""
+        found = self._found[table.name]
+        query = copy_query(self.endpoint, table, found, after, watermark, target.batch_in)
+        return await pipe(self._connection, query, warehouse, target)
 
     async def close(self) -> None:
         """Close the connection."""

@@ -22,6 +22,7 @@ from asyncmy.cursors import Cursor, SSCursor
 from asyncmy.errors import MySQLError
 
 from app.ingestion.mysql_types import INTEGER_BITS, SourceColumn, UnfitValueError, castable, fixup
+from app.ingestion.reader import Target
 from app.ingestion.source import Endpoint, SourceLogin
 from app.ingestion.tables import IngestionError, RawTable
 
@@ -140,13 +141,18 @@ class MysqlReader:
         after: str | None,
         watermark: str | None,
         warehouse: asyncpg.Connection,
-        stage: str,
+        target: Target,
     ) -> int:
-        """Stream the table's rows (past the watermark) into the staging table; the rows copied."""
-        query = self.query(table, after, watermark)
+        """Stream the table's rows (past the watermark) into the target; the rows copied."""
+        rows = self._rows(table, self.query(table, after, watermark))
+        if target.batch_in is not None:
+            rows = _ending(rows, target.batch_in)
+        columns = list(target.columns) if target.columns is not None else None
         self._abandoned = True  # until the whole result is read: a close must not drain it
         try:
-            status = await warehouse.copy_records_to_table(stage, records=self._rows(table, query))
+            status = await warehouse.copy_records_to_table(
+                target.name, records=rows, schema_name=target.schema, columns=columns
+            )
         except (asyncpg.DataError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise IngestionError(
                 f"dataset {table.datastore}.{table.dataset}: a source value does not fit its"
@@ -212,6 +218,12 @@ class MysqlReader:
             await self._connection.ensure_closed()
         except (MySQLError, OSError):
             self._connection.close()
+
+
+async def _ending(rows: AsyncIterator[Sequence[Any]], value: int) -> AsyncIterator[Sequence[Any]]:
+    """Each row with `value` after its columns (a forensic raw table's `ecoplane_batch_in`)."""
+    async for row in rows:
+        yield (*row, value)
 
 
 def _unfit(table: RawTable, row: Sequence[Any], column: str, at: int, why: str) -> str:

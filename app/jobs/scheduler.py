@@ -63,6 +63,27 @@ def tick_key(at: datetime) -> str:
     return f"tick-{at.astimezone(UTC):%Y%m%dT%H%MZ}"
 
 
+def scheduled_ingestions(
+    found: list[tuple[str, str]], chosen: bool | tuple[str, ...], version_id: int
+) -> list[tuple[str, str]]:
+    """The cron ingestions of a version that ECOPLANE_INGESTION_SCHEDULE keeps: all (true) or
+    the datastores it names; a name the version does not ingest on a cron is logged."""
+    if chosen is True:
+        return found
+    if chosen is False:
+        return []
+    unknown = sorted(set(chosen) - {datastore for datastore, _ in found})
+    if unknown:
+        log.warning(
+            "ECOPLANE_INGESTION_SCHEDULE names %s, which model version %s does not ingest on a"
+            " cron trigger: not scheduled",
+            ", ".join(unknown),
+            version_id,
+            extra={"version_id": version_id, "datastores": unknown},
+        )
+    return [(datastore, cron) for datastore, cron in found if datastore in chosen]
+
+
 class Scheduler:
     """What the leader schedules; `fire` is what a trigger calls (tests call it directly)."""
 
@@ -113,7 +134,11 @@ class Scheduler:
         async with acquire(self.pool) as connection:
             found = await schedules(connection, version_id)
             ingestions = (
-                await ingestion_schedules(connection, version_id)
+                scheduled_ingestions(
+                    await ingestion_schedules(connection, version_id),
+                    self.settings.ingestion_schedule,
+                    version_id,
+                )
                 if self.settings.ingestion_schedule
                 else []
             )

@@ -97,7 +97,13 @@ async def _record(api: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, Any]
     )
     edited = load_texts(dict(acme_files(without_phone=True)))
     await store_model(engine, edited, source="acme", commit_sha="e5f6a7b8")
-    await _runs_ended(api, 2)  # each activation's model export: its event before the rejection's
+
+    async def both_exports_ended() -> bool:  # each activation's export fails (no sync yet)
+        ended = await api.get(f"{V1}/events?type=run.failed")
+        return len(ended.json()["items"]) == 2
+
+    # before the rejected version: the events example is the same newest two every time
+    await until(both_exports_ended, "the exports started by versions 1 and 2 ended")
     broken = load_texts({**BASE, "extra.yaml": "apiVersion: ecoplane.io/v1\nkind: Nonsense\n"})
     await store_model(engine, broken, source="acme", commit_sha="0badc0de")
     recorded: dict[str, Any] = {}
@@ -117,16 +123,6 @@ async def _record(api: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, Any]
     assert response.status_code == 200, response.text
     recorded["activate"] = _example(response.json())
     return {**recorded, **await _tokens(api)}
-
-
-async def _runs_ended(api: httpx.AsyncClient, runs: int) -> None:
-    """Wait (bounded) until this many runs exist and have ended: their events are written."""
-
-    async def ended() -> bool:
-        items = (await api.get(f"{V1}/runs")).json()["items"]
-        return len(items) >= runs and all(r["state"] not in ("queued", "running") for r in items)
-
-    await until(ended, f"{runs} runs ended")
 
 
 async def _tokens(api: httpx.AsyncClient) -> dict[str, Any]:

@@ -24,9 +24,14 @@ from tests.jobs.model import python, workspace
 READER = "MaskCustomers"  # the onInputChange transformer of the workspace reading Customers
 
 
-def ingested_model(source: Source, kind: str = "sql-snapshot", cron: str | None = None) -> Model:
+def ingested_model(
+    source: Source,
+    kind: str = "sql-snapshot",
+    cron: str | None = None,
+    more_stores: tuple[str, ...] = (),
+) -> Model:
     """Customers ingested from the source (credential crm_reader), on cron when given; its
-    reader on input change."""
+    reader on input change; `more_stores`: datastores of the same shape under other names."""
     trigger = f'trigger: {{cron: "{cron}"}}' if cron else ""
     store = STORE.format(
         kind=kind, host=source.host, port=source.port, database=source.database,
@@ -36,9 +41,15 @@ def ingested_model(source: Source, kind: str = "sql-snapshot", cron: str | None 
         "CustomerAnalytics", [("Customers", "customers")], READER, "{onInputChange: true}",
         python("ok"), "MaskedCustomers",
     )  # fmt: skip
-    model = load_texts(
-        files({"zones/usa/customers.yaml": store, "zones/usa/analytics.yaml": analytics})
-    )
+    texts: dict[str, str | None] = {
+        "zones/usa/customers.yaml": store,
+        "zones/usa/analytics.yaml": analytics,
+    }
+    for name in more_stores:
+        texts[f"zones/usa/{name.lower()}.yaml"] = store.replace(
+            "name: Customers,", f"name: {name},"
+        )
+    model = load_texts(files(texts))
     assert model.errors == 0, [p.as_line() for p in model.problems]
     return model
 
@@ -76,14 +87,15 @@ async def secure(settings: Settings) -> None:
 
 async def served(
     engine: AsyncEngine, source: Source, database_url: str, warehouse_url: str, data_dir: Path,
-    prefix: str, label: str,
+    prefix: str, label: str, **more: object,
 ) -> AsyncIterator[httpx.AsyncClient]:  # fmt: skip
     """The service with Customers ingested from the source, its login given and the security
-    sync applied (the raw table, di_customers and the reader's role made)."""
+    sync applied (the raw table, di_customers and the reader's role made); `more` settings."""
     await store_model(engine, ingested_model(source), source=label)
     settings = settings_for(
-        database_url, warehouse_url, data_dir, prefix, tokens=token_entries(), anonymous_read=True
-    )
+        database_url, warehouse_url, data_dir, prefix, tokens=token_entries(), anonymous_read=True,
+        **more,
+    )  # fmt: skip
     give_source_login(settings, source)
     await secure(settings)
     async for client in client_for(settings):

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 import asyncpg
 import pytest
+from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import store_model
@@ -106,12 +108,71 @@ async def test_with_the_schedule_off_no_ingestion_is_scheduled(
         await scheduler.step_down()
 
 
-def test_the_example_is_not_ingested_on_its_cron_unless_asked(
+async def test_a_named_schedule_registers_exactly_those_datastores_cron_jobs(
+    service: JobService,
+    pool: asyncpg.Pool,
+    source: Source,
+    engine: AsyncEngine,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    model = ingested_model(source, cron="*/5 * * * *", more_stores=("Orders", "Ledger"))
+    await store_model(engine, model, source="cron-named")
+    named = service.settings.model_copy(update={"ingestion_schedule": ("Orders", "Missing")})
+    scheduler = Scheduler(service, pool, named)
+    with caplog.at_level(logging.WARNING, logger="ecoplane.scheduler"):
+        await scheduler.lead()
+    try:
+        ingestions = {job for job in scheduler.jobs() if job.startswith("ingest:")}
+        assert ingestions == {"ingest:Orders"}
+        assert "reconcile" in scheduler.jobs()
+        warned = [r.getMessage() for r in caplog.records if "Missing" in r.getMessage()]
+        assert warned and "does not ingest on a cron trigger" in warned[0], caplog.text
+    finally:
+        await scheduler.step_down()
+    every = Scheduler(service, pool, service.settings)  # true: every cron ingestion
+    await every.lead()
+    try:
+        found = {job for job in every.jobs() if job.startswith("ingest:")}
+        assert found == {"ingest:Customers", "ingest:Orders", "ingest:Ledger"}
+    finally:
+        await every.step_down()
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("true", True),
+        ("false", False),
+        (" FALSE ", False),
+        ("ReferenceData", ("ReferenceData",)),
+        ("ReferenceData, Orders", ("ReferenceData", "Orders")),
+    ],
+)
+def test_the_schedule_setting_reads_true_false_or_names(
+    monkeypatch: pytest.MonkeyPatch, text: str, expected: object
+) -> None:
+    monkeypatch.setenv("ECOPLANE_INGESTION_SCHEDULE", text)
+    assert Settings().ingestion_schedule == expected
+
+
+def test_an_empty_name_in_the_schedule_setting_is_refused_naming_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ECOPLANE_INGESTION_SCHEDULE", "ReferenceData,,Orders")
+    with pytest.raises(ValidationError, match="ingestion_schedule") as raised:
+        Settings()
+    assert "an empty datastore name in 'ReferenceData,,Orders'" in str(raised.value)
+
+
+def test_the_example_schedules_reference_data_alone_unless_asked(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("ECOPLANE_INGESTION_SCHEDULE", raising=False)
     assert Settings().ingestion_schedule is True
-    assert with_example_path(Settings()).ingestion_schedule is False  # its sources are not real
+    # its other sources are not real: only ReferenceData's cron
+    assert with_example_path(Settings()).ingestion_schedule == ("ReferenceData",)
     assert with_example_path(Settings(load_example=False)).ingestion_schedule is True
     monkeypatch.setenv("ECOPLANE_INGESTION_SCHEDULE", "true")
     assert with_example_path(Settings()).ingestion_schedule is True  # set: kept
+    monkeypatch.setenv("ECOPLANE_INGESTION_SCHEDULE", "false")
+    assert with_example_path(Settings()).ingestion_schedule is False

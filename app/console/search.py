@@ -1,0 +1,86 @@
+"""One search over the active version's datastores, datasets, columns, workspaces, transformers,
+teams and zones: ranked by trigram similarity of the name, a name containing the words, and
+Postgres full-text on the description; typo-tolerant.
+
+Migration 0013 makes the view searched, model_search_entities (every version's named entities).
+Descriptions are matched by Postgres full-text. With pg_trgm in the database (0013 creates it
+where the server has it, as PostgreSQL 15's contrib does), Postgres ranks the names too. Without
+it (the embedded server ships no pg_trgm), the version's names and description words are read
+once and searched in memory (`search_memory.py`, pg_trgm's similarity in `trigrams.py`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import asyncpg
+
+from app.console.search_memory import HeldNames
+from app.console.trigrams import words
+
+log = logging.getLogger("ecoplane.console")
+DESCRIBED = "to_tsvector('simple', coalesce(description, '')) @@ plainto_tsquery('simple', $2)"
+MATCHED = f"(lower(name) % $2 OR strpos(lower(name), $2) > 0 OR {DESCRIBED})"
+TEXT_RANK = (
+    "ts_rank(to_tsvector('simple', coalesce(description, '')), plainto_tsquery('simple', $2))"
+)
+RANK = (
+    "similarity(lower(name), $2)"
+    " + CASE WHEN lower(name) = $2 THEN 1 WHEN strpos(lower(name), $2) > 0 THEN 0.5 ELSE 0 END"
+    f" + 0.3 * {TEXT_RANK}"
+)
+
+
+def _entities(where: str) -> str:
+    return (
+        "SELECT kind, name, owner, description FROM model_search_entities"
+        f" WHERE version_id = $1 AND {where}"
+    )
+
+
+TRGM_SEARCH = (
+    f"SELECT kind, name, owner, description, {RANK} AS score FROM ({_entities(MATCHED)}) e"
+    " ORDER BY score DESC, kind, name LIMIT $3"
+)
+ALL_NAMES = _entities("TRUE")
+
+
+class Search:
+    """Searches one database: by pg_trgm when it is there, else over names held here."""
+
+    def __init__(self) -> None:
+        self.trgm: bool | None = None
+        self.held: dict[int, HeldNames] = {}
+        self.lock = asyncio.Lock()
+
+    async def find(
+        self, connection: asyncpg.Connection, version_id: int, text: str, limit: int
+    ) -> list[dict[str, Any]]:
+        """The best `limit` hits for `text`, best first."""
+        query = text.strip().lower()[:200]
+        if not words(query):
+            return []
+        if self.trgm is None:
+            self.trgm = bool(
+                await connection.fetchval("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
+            )
+            if not self.trgm:
+                log.warning("console search: pg_trgm is not installed; ranking names in memory")
+        if self.trgm:
+            rows = await connection.fetch(TRGM_SEARCH, version_id, query, limit)
+            return [dict(row) for row in rows]
+        return await self._in_memory(connection, version_id, query, limit)
+
+    async def _in_memory(
+        self, connection: asyncpg.Connection, version_id: int, query: str, limit: int
+    ) -> list[dict[str, Any]]:
+        async with self.lock:  # one read per version, whoever asks meanwhile
+            if version_id not in self.held:
+                rows = await connection.fetch(ALL_NAMES, version_id)
+                held = HeldNames.of(
+                    [(r["kind"], r["name"], r["owner"], r["description"]) for r in rows]
+                )
+                self.held = {version_id: held}  # the active version's only
+        return self.held[version_id].find(query, limit)

@@ -1,0 +1,62 @@
+// The lineage graph: the page's walk (JSON in #graph-data) drawn with cytoscape and dagre.
+// Click a node: the graph recentres on it; double-click: its page. Pan and zoom as usual.
+(function () {
+  "use strict";
+  function draw() {
+    var holder = document.getElementById("graph");
+    var data = document.getElementById("graph-data");
+    if (!holder || !data || typeof cytoscape !== "function") { return; }
+    var graph = JSON.parse(data.textContent);
+    if (typeof cytoscapeDagre === "function") { cytoscape.use(cytoscapeDagre); }
+    var large = graph.nodes.length > 200;
+    var rows = {};
+    var elements = graph.nodes.map(function (n) {
+      var row = rows[n.hop] = (rows[n.hop] || 0) + 1;
+      return {
+        data: { id: n.id, label: n.name, kind: n.kind, url: n.url, start: n.id === graph.start },
+        position: { x: n.hop * 260, y: row * 34 }
+      };
+    }).concat(graph.edges.map(function (e, i) {
+      return { data: { id: "e" + i, source: e.source, target: e.target, relation: e.relation } };
+    }));
+    var colours = { datastore: "#1f5fbf", dataset: "#6f8fd0", workspace: "#2e9e4f", transformer: "#e07a1f" };
+    var cy = cytoscape({
+      container: holder,
+      elements: elements,
+      wheelSensitivity: 0.3,
+      minZoom: 0.05,
+      maxZoom: 1.6,
+      style: [
+        { selector: "node", style: {
+          // a large graph drawn whole is too small to read its labels: they wait for the zoom
+          "label": "data(label)", "font-size": 11, "min-zoomed-font-size": large ? 8 : 0, "text-valign": "bottom", "text-margin-y": 4,
+          "width": 18, "height": 18, "background-color": function (n) { return colours[n.data("kind")] || "#888"; },
+          "shape": function (n) { return n.data("kind") === "transformer" ? "diamond" : n.data("kind") === "workspace" ? "round-rectangle" : "ellipse"; }
+        } },
+        { selector: "node[?start]", style: { "border-width": 4, "border-color": "#f2b705", "width": 26, "height": 26 } },
+        { selector: "edge", style: {
+          "width": 1.5, "line-color": "#9aa3b2", "target-arrow-color": "#9aa3b2",
+          "target-arrow-shape": "triangle", "curve-style": large ? "straight" : "bezier"
+        } }
+      ],
+      // dagre reads best but costs seconds past a few hundred nodes: then one column per hop
+      // from the start, as the server counted them (no layout to compute)
+      textureOnViewport: large,
+      hideEdgesOnViewport: large,
+      layout: !large && typeof cytoscapeDagre === "function"
+        ? { name: "dagre", rankDir: "LR", nodeSep: 12, rankSep: 80 }
+        : { name: "preset", fit: true, padding: 20 }
+    });
+    cy.on("tap", "node", function (event) {
+      var node = event.target;
+      cy.animate({ center: { eles: node }, zoom: Math.max(cy.zoom(), 1) }, { duration: 250 });
+    });
+    cy.on("dbltap", "node", function (event) { window.location.href = event.target.data("url"); });
+    cy.one("render", function () {
+      holder.setAttribute("data-drawn-ms", String(Math.round(performance.now())));
+      holder.setAttribute("data-drawn", String(cy.nodes().length));
+    });
+    window.ecoplaneGraph = cy;
+  }
+  if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", draw); } else { draw(); }
+}());
