@@ -25,6 +25,7 @@ from app.api.routes import (
     lineage,
     runs,
     security,
+    tokens,
     versions,
     webhooks,
     workspaces,
@@ -78,7 +79,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )  # inside Observe: hits logged
     app.add_middleware(Observe, metrics=app.state.metrics)
     problems.install(app)
-    openapi_docs.install(app)
+    openapi_docs.install(app, settings)
     app.include_router(health.router)
     for router in (
         versions.router,
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runs.router,
         security.router,
         events.router,
+        tokens.router,
     ):
         app.include_router(router, prefix="/api/v1")
     install_console(app)  # the web console: /ui/, and / sends a browser there

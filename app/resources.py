@@ -26,6 +26,7 @@ from app.catalog.versions import ActiveVersion
 from app.db.engine import POOL_SIZE, create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.db.model_versions import active_version_id
+from app.db.token_directory import TokenDirectory
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
@@ -82,6 +83,7 @@ class Resources:
     ingestion: Ingestion | None = None
     checks: CheckWorker | None = None  # pull requests' verdicts, when a forge is configured
     deliveries: DeliveryWorker | None = None  # the outbox's events to their subscriptions
+    tokens: TokenDirectory = field(default_factory=TokenDirectory)  # the database's API tokens
 
 
 def _uses_example(settings: Settings) -> bool:
@@ -264,5 +266,6 @@ async def release_resources(resources: Resources) -> None:
     if resources.deliveries is not None:
         await resources.deliveries.stop()
     await resources.activation.stop()
+    await resources.tokens.close()  # the last uses being written
     await _closed(resources.pool)
     await resources.engine.dispose()

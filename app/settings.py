@@ -87,6 +87,10 @@ class Settings(BaseSettings):
         default=None,
         description="allow reads without a token; unset: on with the embedded database, off otherwise",
     )
+    metrics_open: bool | None = Field(
+        default=None,
+        description="allow /metrics without a token; unset: as reads (ECOPLANE_ANONYMOUS_READ)",
+    )
     max_upload_bytes: int = Field(
         default=16 * 1024 * 1024,
         ge=1024,
@@ -453,3 +457,8 @@ class Settings(BaseSettings):
     def reads_open(self) -> bool:
         """Whether anonymous callers may read."""
         return self.embedded if self.anonymous_read is None else self.anonymous_read
+
+    @property
+    def metrics_anonymous(self) -> bool:
+        """Whether anonymous callers may read /metrics."""
+        return self.reads_open if self.metrics_open is None else self.metrics_open

@@ -13,7 +13,7 @@ from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from app.api.auth import Caller, allow, caller, require
+from app.api.auth import Caller, require
 from app.api.paging import CursorExpiredError, cursor_version
 from app.api.version_answers import ACTIVE, ANSWERED
 from app.catalog.version_graph import GraphCache
@@ -126,10 +126,11 @@ class Reading:
         return self.res.graphs
 
 
-async def reading(request: Request, ref: VersionQuery = None) -> Reading:
+async def reading(
+    request: Request, _who: Annotated[Caller, require("read")], ref: VersionQuery = None
+) -> Reading:
     """A read by a caller with the `read` scope, of the active version, `?version=`, or the
     version the `cursor` was made from; the answer names it (`Ecoplane-Model-Version`)."""
-    allow(await caller(request), "read")
     res: Resources = request.app.state.resources
     pinned = cursor_version(request.query_params.get("cursor"))
     if pinned is not None:

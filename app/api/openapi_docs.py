@@ -14,8 +14,10 @@ from typing import Any
 from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
+from app.api.openapi_security import secure
 from app.api.problems import PROBLEM
 from app.api.version_answers import MODEL_VERSION_HEADER, version_answer_names
+from app.settings import Settings
 
 EXAMPLES_FILE = Path(__file__).with_name("examples.json")
 
@@ -107,14 +109,17 @@ IF_NONE_MATCH = {
 }
 
 
-def install(app: FastAPI) -> None:
-    """Make app.openapi() add the examples and problem responses to what FastAPI generates."""
+def install(app: FastAPI, settings: Settings) -> None:
+    """Make app.openapi() add the examples, problem responses and security to what FastAPI
+    generates."""
     generate = app.openapi
     examples: dict[str, Any] = json.loads(EXAMPLES_FILE.read_text())
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            _annotate(generate(), examples, version_answer_names())
+            schema = generate()
+            _annotate(schema, examples, version_answer_names())
+            secure(schema, settings)
         return app.openapi_schema  # type: ignore[return-value]  # set by generate()
 
     app.openapi = openapi  # type: ignore[method-assign]

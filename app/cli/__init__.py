@@ -15,6 +15,7 @@ from app.cli import (
     run_commands,
     security_commands,
     service_commands,
+    token_commands,
 )
 from app.cli.output import EXIT_UNREADABLE, QuietParser, fail
 from app.ecosystem.loader import ModelUnreadableError
@@ -37,6 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     security_commands.register(commands)
     codeowners_commands.register(commands)
     credential_commands.register(commands)
+    token_commands.register(commands)
     args = parser.parse_args(given)
     try:
         status: int = args.handler(args)

@@ -1,4 +1,4 @@
-"""Commands of the service: serve, openapi, token create."""
+"""Commands of the service: serve, openapi."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ import uvicorn
 from app.cli.output import EXIT_OK, Commands, note, output
 from app.logs import configure_logging
 from app.main import create_app
-from app.settings import TokenEntry, new_token
 
 OPENAPI = Path("openapi/openapi.json")
 
 
 def register(commands: Commands) -> None:
-    """Add serve, openapi and token."""
+    """Add serve and openapi."""
     serve = commands.add_parser("serve", help="run the service (embedded database by default)")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
@@ -25,16 +24,6 @@ def register(commands: Commands) -> None:
     spec = commands.add_parser("openapi", help=f"write the OpenAPI document (default {OPENAPI})")
     spec.add_argument("--output", type=Path, default=OPENAPI, help="a file, or - for stdout")
     spec.set_defaults(handler=_openapi)
-    token = commands.add_parser("token", help="API tokens")
-    token_commands = token.add_subparsers(dest="token_command", required=True)
-    create = token_commands.add_parser(
-        "create", help="a new random token and its ECOPLANE_TOKENS entry"
-    )
-    create.add_argument("--name", required=True)
-    create.add_argument(
-        "--scope", action="append", choices=("read", "operate", "admin"), required=True
-    )
-    create.set_defaults(handler=_token)
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -57,14 +46,4 @@ def _openapi(args: argparse.Namespace) -> int:
         args.output.parent.mkdir(parents=True, exist_ok=True)
         args.output.write_text(document)
         note(f"wrote {args.output}")
-    return EXIT_OK
-
-
-def _token(args: argparse.Namespace) -> int:
-    token = new_token()
-    entry = TokenEntry.of(args.name, token, args.scope).model_dump()
-    note("the token (shown once; keep it secret):")
-    output([token])
-    note("its entry for ECOPLANE_TOKENS (a JSON list of such entries):")
-    output([json.dumps(entry)])
     return EXIT_OK

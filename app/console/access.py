@@ -23,13 +23,13 @@ def authorization(request: Request) -> str | None:
     return header
 
 
-def console_caller(request: Request, scope: Scope = "read") -> Caller:
+async def console_caller(request: Request, scope: Scope = "read") -> Caller:
     """The caller, if it has the scope (UnauthorizedError/ForbiddenError otherwise)."""
     res: Resources = request.app.state.resources
-    return allow(caller_of(authorization(request), res.settings), scope)
+    return allow(await caller_of(authorization(request), res), scope)
 
 
-def token_caller(request: Request, token: str) -> Caller:
+async def token_caller(request: Request, token: str) -> Caller:
     """The caller a token given in the sign-in form names (UnauthorizedError if none)."""
     res: Resources = request.app.state.resources
-    return caller_of(f"Bearer {token.strip()}", res.settings)
+    return await caller_of(f"Bearer {token.strip()}", res)

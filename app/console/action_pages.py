@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.api.deps import pooled
+from app.api.team_limits import allow_team, allow_teamless
 from app.catalog.overrides import activate_on_purpose
 from app.console.access import TOKEN_COOKIE, console_caller, token_caller
 from app.console.csrf import checked_form
@@ -43,7 +44,7 @@ async def sign_in(request: Request) -> Response:
     form = await checked_form(request)
     target = _next(form.get("next"))
     try:
-        who = token_caller(request, form.get("token", ""))
+        who = await token_caller(request, form.get("token", ""))
     except UnauthorizedError as error:
         log.warning("console: a sign-in was refused: %s", error.detail)
         return render(request, "sign_in.html", 401, next=target, failure=error.detail)
@@ -75,8 +76,9 @@ def _to_run(run: Run) -> RedirectResponse:
 async def start_transformer(request: Request, name: str) -> Response:
     """A run of the active version's transformer now; then its page."""
     await checked_form(request)
-    who = console_caller(request, "operate")
+    who = await console_caller(request, "operate")
     res: Resources = request.app.state.resources
+    await allow_team(who, res, "transformer", name)  # a token limited to teams: theirs only
     run, _ = await res.jobs.start_transformer(name, "manual", requested_by=who.name)
     return _to_run(run)
 
@@ -86,8 +88,9 @@ async def start_transformer(request: Request, name: str) -> Response:
 async def start_ingestion(request: Request, name: str) -> Response:
     """One batch of the datastore's data ingestion now; then the run's page."""
     await checked_form(request)
-    who = console_caller(request, "operate")
+    who = await console_caller(request, "operate")
     res: Resources = request.app.state.resources
+    await allow_team(who, res, "datastore", name)
     run, _ = await res.jobs.start_ingestion(name, "manual", requested_by=who.name)
     return _to_run(run)
 
@@ -97,8 +100,9 @@ async def start_ingestion(request: Request, name: str) -> Response:
 async def start_security_sync(request: Request) -> Response:
     """A security sync now (plan, apply, verify); then the run's page."""
     await checked_form(request)
-    who = console_caller(request, "operate")
+    who = await console_caller(request, "operate")
     res: Resources = request.app.state.resources
+    allow_teamless(who, "the security sync")
     run, _ = await res.jobs.start_security_sync("manual", requested_by=who.name)
     return _to_run(run)
 
@@ -108,7 +112,7 @@ async def start_security_sync(request: Request) -> Response:
 async def activate(request: Request, version_id: int) -> Response:
     """Activate a stored version on purpose (override or rollback), with the reason given."""
     form = await checked_form(request)
-    who = console_caller(request, "admin")
+    who = await console_caller(request, "admin")
     res: Resources = request.app.state.resources
     async with pooled(res) as db:
         await activate_on_purpose(db, version_id, by=who.name, reason=form.get("reason", ""))

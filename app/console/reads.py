@@ -20,7 +20,7 @@ from app.resources import Resources
 
 async def active_reading(request: Request) -> Reading:
     """A read of the active version by a caller who may read (the API's rule)."""
-    console_caller(request, "read")
+    await console_caller(request, "read")
     res: Resources = request.app.state.resources
     return Reading(await res.active.get(res.pool, res.settings.active_version_seconds), res)
 

@@ -34,7 +34,7 @@ def _filter(kind: str, target: str, state: str) -> RunFilter:
 
 
 async def _runs(request: Request, where: RunFilter) -> list[Run]:
-    console_caller(request, "read")
+    await console_caller(request, "read")
     res: Resources = request.app.state.resources
     async with pooled(res) as db:
         return (await list_runs(db, where, None, SHOWN))[:SHOWN]
@@ -63,7 +63,7 @@ async def run_rows(request: Request, kind: str = "", target: str = "", state: st
 @page
 async def run(request: Request, run_id: int) -> Response:
     """One run: state, times, attempts, exit status, reference and log tail."""
-    console_caller(request, "read")
+    await console_caller(request, "read")
     res: Resources = request.app.state.resources
     async with pooled(res) as db:
         found = await get_run(db, run_id)
@@ -74,7 +74,7 @@ async def run(request: Request, run_id: int) -> Response:
 @page
 async def security(request: Request) -> Response:
     """The audit of applied syncs (the plan is fetched by the page: it asks the warehouse)."""
-    console_caller(request, "read")
+    await console_caller(request, "read")
     res: Resources = request.app.state.resources
     async with pooled(res) as db:
         audit = await audit_page(db, 100, None)
@@ -86,7 +86,7 @@ async def security(request: Request) -> Response:
 @page
 async def security_plan(request: Request) -> Response:
     """What a sync would change now (a dry run against the warehouse), as a fragment."""
-    console_caller(request, "read")
+    await console_caller(request, "read")
     res: Resources = request.app.state.resources
     try:
         async with pooled(res) as db, warehouse_sync(res.settings) as sync:

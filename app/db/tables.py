@@ -204,6 +204,7 @@ from app.db import (  # noqa: E402
     ingest_table,
     run_table,
     security_tables,
+    token_table,
 )
 
 __all__ = [
@@ -219,4 +220,5 @@ __all__ = [
     "metadata",
     "run_table",
     "security_tables",
+    "token_table",
 ]

@@ -6,29 +6,23 @@ screenshot is kept as a test artifact in test-artifacts/docs.png.
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 from pathlib import Path
 
 from app.catalog.store import StoredVersion
+from tests.api.devtools import FLAGS as BROWSING
+from tests.api.devtools import chromium
 from tests.api.server import running_service
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
-# every request leaves through a proxy that does not exist, except to the service itself
-OFFLINE = ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"]
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--window-size=1280,2400", "--virtual-time-budget=15000", *OFFLINE,
-]  # fmt: skip
+FLAGS = [*BROWSING, "--virtual-time-budget=15000"]  # offline, as in tests/api/devtools.py
 
 
 def test_swagger_ui_renders_the_operations_offline(
     database_url: str, acme: StoredVersion, tmp_path: Path
 ) -> None:
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-    assert chromium, "Chromium is missing: `make browser` installs Debian's package"
+    browser = chromium()
     profile = ["--user-data-dir=" + str(tmp_path / "profile")]
     env = {
         "ECOPLANE_DATABASE_URL": database_url, "ECOPLANE_ANONYMOUS_READ": "true",
@@ -37,7 +31,7 @@ def test_swagger_ui_renders_the_operations_offline(
     with running_service(env, tmp_path / "serve.log", ready="/readyz") as base:
         url = f"{base}/docs"
         dom = subprocess.run(
-            [chromium, *FLAGS, *profile, "--dump-dom", url],
+            [browser, *FLAGS, *profile, "--dump-dom", url],
             capture_output=True,
             text=True,
             timeout=120,
@@ -45,7 +39,7 @@ def test_swagger_ui_renders_the_operations_offline(
         ).stdout
         ARTIFACTS.mkdir(exist_ok=True)
         subprocess.run(
-            [chromium, *FLAGS, *profile, f"--screenshot={ARTIFACTS / 'docs.png'}", url],
+            [browser, *FLAGS, *profile, f"--screenshot={ARTIFACTS / 'docs.png'}", url],
             capture_output=True, timeout=120, check=False,
         )  # fmt: skip
     assert "swagger-ui" in dom

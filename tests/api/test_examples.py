@@ -64,7 +64,12 @@ TIMES = {
     "time",
     "startedAt",
     "endedAt",
+    "expiresAt",
+    "revokedAt",
+    "lastUsedAt",
 }
+FIXED_LATER = "2026-12-26T09:30:00Z"  # a token's expiry, 30 days on
+FIXED_SECRET = "ecp_q3Zl0Jm1v9UeY7f0mR2tN8wXc4KpH6sB5aDgLiEo1Tc"  # a new token's is random
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 FIXED_UUID = "0b8e4c3e-5d4f-4a51-9f1e-2f6c1f8d9a10"  # an event's id is random: the example's is not
 
@@ -75,7 +80,9 @@ def _example(value: Any) -> Any:
         return [_example(item) for item in value[:2]]
     if isinstance(value, dict):
         return {
-            key: FIXED_TIME if key in TIMES and item else
+            key: FIXED_LATER if key == "expiresAt" and item else
+            FIXED_TIME if key in TIMES and item else
+            FIXED_SECRET if key == "secret" else
             dict.fromkeys(item, 0.25) if key == "timings" else _example(item)
             for key, item in value.items()
         }  # fmt: skip
@@ -115,7 +122,20 @@ async def _record(api: httpx.AsyncClient, engine: AsyncEngine) -> dict[str, Any]
     )  # a rollback, last: the answers above are of version 2 active
     assert response.status_code == 200, response.text
     recorded["activate"] = _example(response.json())
-    return recorded
+    return {**recorded, **await _tokens(api)}
+
+
+async def _tokens(api: httpx.AsyncClient) -> dict[str, Any]:
+    """A token made, listed and revoked by the admin token."""
+    admin = {"Authorization": f"Bearer {TOKENS['admin']}"}
+    request = {"name": "risk-ci", "scopes": ["operate"], "teams": ["USA/Risk"], "expiresIn": "30d"}
+    made = await api.post(f"{V1}/tokens", json=request, headers=admin)
+    assert made.status_code == 201, made.text
+    listed = await api.get(f"{V1}/tokens", headers=admin)
+    revoked = await api.delete(f"{V1}/tokens/risk-ci", headers=admin)
+    assert revoked.status_code == 200, revoked.text
+    answers = {"create_token": made, "tokens": listed, "revoke_token": revoked}
+    return {name: _example(answer.json()) for name, answer in answers.items()}
 
 
 async def test_the_recorded_examples_are_the_answers_of_today(

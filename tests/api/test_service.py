@@ -32,8 +32,11 @@ def test_every_operation_has_a_summary_and_a_unique_id() -> None:
     assert all(op.get("summary") and op.get("description") for op in operations)
 
 
-def test_token_create_prints_a_token_and_its_entry(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["token", "create", "--name", "ci", "--scope", "operate", "--scope", "read"]) == 0
+def test_token_create_entry_prints_a_token_and_its_entry(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    given = ["--name", "ci", "--scope", "operate", "--scope", "read", "--entry"]
+    assert main(["token", "create", *given]) == 0  # no database: the first token of a deployment
     token, entry = capsys.readouterr().out.splitlines()
     parsed = json.loads(entry)
     assert parsed == {

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
+from app.api.auth import metrics_reader
 from app.api.deps import resources
 from app.api.observability import Metrics
 from app.db.model_versions import active_version_id
@@ -43,7 +44,13 @@ async def readyz(res: Annotated[Resources, Depends(resources)]) -> Any:
     return {"status": "ready", "activeVersion": active}
 
 
-@router.get("/metrics", summary="Prometheus metrics", response_class=PlainTextResponse)
+@router.get(
+    "/metrics",
+    summary="Prometheus metrics",
+    response_class=PlainTextResponse,
+    dependencies=[Depends(metrics_reader)],
+    responses={401: {"description": "no token, or not a valid one, and metrics are not open"}},
+)
 async def metrics(
     request: Request, res: Annotated[Resources, Depends(resources)]
 ) -> PlainTextResponse:

@@ -13,6 +13,7 @@ from app.api.paging import Cursor, Limit, number_after, page
 from app.api.routes.runs import IdempotencyKey
 from app.api.schemas.batches import BatchPage
 from app.api.schemas.runs import RunOut
+from app.api.team_limits import allow_team
 from app.errors import NotFoundError
 from app.ingestion.batches import batches_before
 
@@ -27,6 +28,9 @@ Name = Annotated[str, Path(max_length=200, description="the datastore's name (ca
     status_code=202,
     responses={
         200: {"description": "a run made earlier with the same Idempotency-Key"},
+        403: {
+            "description": "the token lacks the operate scope, or the datastore is not its teams'"
+        },
         404: {"description": "the active model has no datastore by this name"},
         409: {"description": "the datastore has an active ingestion run already"},
         422: {"description": "ecoplane does not run this datastore's ingestion (cdc, kafka, ...)"},
@@ -41,6 +45,7 @@ async def start_ingestion(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """A queued run of kind `ingestion` of the active version's datastore (202)."""
+    await allow_team(who, res, "datastore", name)
     found, created = await res.jobs.start_ingestion(
         name, "manual", key=idempotency_key, requested_by=who.name
     )

@@ -11,6 +11,7 @@ from app.api.auth import Caller, require
 from app.api.deps import Connection, Res, body_after, json_body
 from app.api.paging import Cursor, Limit, number_after, page
 from app.api.schemas.ingest import IngestOut, IngestPage, IngestRequest
+from app.api.team_limits import allow_teamless
 from app.db.ingest_table import IngestState
 from app.gitsource.git import check_ref
 from app.gitsource.pipeline import NotConfiguredError
@@ -28,7 +29,7 @@ StateFilter = Annotated[IngestState | None, Query(description="only ingests in t
     response_model=IngestOut,
     responses={
         401: {"description": "no token, or a token that is not valid"},
-        403: {"description": "the token lacks the operate scope"},
+        403: {"description": "the token lacks the operate scope, or is limited to teams"},
         409: {"description": "no model repository is configured"},
         422: {"description": "the ref is not a branch, tag or commit name"},
     },
@@ -41,6 +42,7 @@ async def ingest(
     res: Res,
 ) -> Any:
     """Queue an ingest of the commit a branch, tag or sha names; 202 with the ingest to follow."""
+    allow_teamless(who, "an ingest of the model")
     ref = check_ref(body.ref)
     if not res.settings.model_repo:
         raise NotConfiguredError("no model repository is configured (ECOPLANE_MODEL_REPO)")

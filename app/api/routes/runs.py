@@ -11,6 +11,7 @@ from app.api.auth import Caller, require
 from app.api.deps import Connection, Res
 from app.api.paging import Cursor, Limit, number_after, page
 from app.api.schemas.runs import RunOut, RunPage
+from app.api.team_limits import allow_run, allow_team, allow_teamless
 from app.db.run_table import RunState
 from app.jobs.runs import RunFilter, get_run, list_runs
 
@@ -75,6 +76,9 @@ async def run(db: Connection, run_id: RunId) -> Any:
     status_code=202,
     responses={
         200: {"description": "a run made earlier with the same Idempotency-Key"},
+        403: {
+            "description": "the token lacks the operate scope, or the transformer is not its teams'"
+        },
         404: {"description": "the active model has no transformer by this name"},
         409: {"description": "the transformer has an active run already"},
         503: {"description": "no model version is active"},
@@ -90,6 +94,7 @@ async def start_transformer(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """A queued run of the transformer of the active version (202); the runner starts it."""
+    await allow_team(who, res, "transformer", name)
     found, created = await res.jobs.start_transformer(
         name, "manual", key=idempotency_key, requested_by=who.name
     )
@@ -103,12 +108,14 @@ async def start_transformer(
     summary="Cancel a run",
     response_model=RunOut,
     responses={
+        403: {"description": "the token lacks the operate scope, or the run is not its teams'"},
         404: {"description": "no run has this id"},
         409: {"description": "the run has already ended"},
     },
 )
 async def cancel(res: Res, run_id: RunId, who: Annotated[Caller, require("operate")]) -> Any:
     """Mark the run cancelled and stop it in the runner (a Job is deleted)."""
+    await allow_run(who, res, run_id)
     return await res.jobs.cancel(run_id)
 
 
@@ -119,6 +126,7 @@ async def cancel(res: Res, run_id: RunId, who: Annotated[Caller, require("operat
     status_code=202,
     responses={
         200: {"description": "a run made earlier with the same Idempotency-Key"},
+        403: {"description": "the token lacks the operate scope, or is limited to teams"},
         409: {"description": "a security sync is queued or running already"},
     },
 )
@@ -129,6 +137,7 @@ async def start_security_sync(
     idempotency_key: IdempotencyKey = None,
 ) -> Any:
     """A queued run of the security sync (plan, apply, verify); the runner starts it."""
+    allow_teamless(who, "the security sync")
     found, created = await res.jobs.start_security_sync(
         "manual", key=idempotency_key, requested_by=who.name
     )
