@@ -24,7 +24,9 @@ from app.catalog.versions import ActiveVersion
 from app.db.engine import POOL_SIZE, create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.db.model_versions import active_version_id
+from app.db.outage import Outage
 from app.db.urls import asyncpg_dsn
+from app.db.watchdog import EmbeddedWatchdog
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
 from app.events.formats import FORMATS
@@ -44,7 +46,7 @@ from app.gitsource.service import Ingestion, build_ingestion
 from app.ingestion.abandoned import AbandonedBatch
 from app.ingestion.followup import AfterBatch
 from app.jobs.ended import log_failure
-from app.jobs.leader import LeaderElection
+from app.jobs.leader import Failover, LeaderElection
 from app.jobs.pooled import jobs_pool
 from app.jobs.runners.factory import build_runner
 from app.jobs.scheduler import Scheduler
@@ -79,6 +81,8 @@ class Resources:
     ingestion: Ingestion | None = None
     checks: CheckWorker | None = None  # pull requests' verdicts, when a forge is configured
     deliveries: DeliveryWorker | None = None  # the outbox's events to their subscriptions
+    outage: Outage = field(default_factory=Outage)  # whether the database answers, since when
+    watchdog: EmbeddedWatchdog | None = None  # starts the embedded Postgres again if it dies
 
 
 def _uses_example(settings: Settings) -> bool:
@@ -198,12 +202,15 @@ async def build_resources(settings: Settings) -> Resources:
         scheduler.lead,
         scheduler.step_down,
         retry_seconds=settings.leader_retry_seconds,
+        failover=Failover(settings.failover_seconds),
     )
     activation = ActivationListener(asyncpg_dsn(url))
     async with acquired(pool) as connection:  # who gets events: this start's configuration
         await register(connection, configured(settings, list(FORMATS)))
     resources = Resources(settings, engine, pool, activation, jobs, scheduler, election)
     resources.deliveries = DeliveryWorker(pool, asyncpg_dsn(url), settings)
+    if settings.embedded:
+        resources.watchdog = EmbeddedWatchdog(settings.data_dir)
     return resources
 
 
@@ -211,6 +218,8 @@ async def start_resources(resources: Resources) -> None:
     """Settle runs left by an earlier start, follow activations, ingest, and take part in the
     election (subscribers are wired before: the activation hook announces the active version)."""
     settings, pool = resources.settings, resources.pool
+    if resources.watchdog is not None:
+        resources.watchdog.start()
     if resources.deliveries is not None:  # every replica delivers, leader or not
         await resources.deliveries.start()
     settled = await resources.jobs.reconcile()  # runs left running by an earlier start
@@ -246,6 +255,8 @@ async def _closed(pool: asyncpg.Pool) -> None:
 
 async def release_resources(resources: Resources) -> None:
     """Stop ingesting, scheduling and following runs, then close the connections."""
+    if resources.watchdog is not None:  # the embedded server may be stopped from now on
+        await resources.watchdog.stop()
     if resources.ingestion is not None:
         await resources.ingestion.stop()
     if resources.checks is not None:
