@@ -24,7 +24,7 @@ from app.catalog.versions import ActiveVersion
 from app.db.engine import POOL_SIZE, create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.db.model_versions import active_version_id
-from app.db.outage import Outage
+from app.db.outage import Outage, connection_lost, describe
 from app.db.urls import asyncpg_dsn
 from app.db.watchdog import EmbeddedWatchdog
 from app.ecosystem.loader import load_directory
@@ -263,7 +263,12 @@ async def release_resources(resources: Resources) -> None:
         await resources.checks.stop()
     await resources.election.stop()
     await resources.scheduler.step_down()
-    await resources.jobs.close()
+    try:
+        await resources.jobs.close()
+    except Exception as error:  # stopped during an outage: the next start reconciles its runs
+        if not connection_lost(error):
+            raise
+        log.warning("runs could not be recorded lost while stopping: %s", describe(error))
     await _closed(resources.jobs.pool)
     if resources.deliveries is not None:
         await resources.deliveries.stop()
