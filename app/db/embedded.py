@@ -50,11 +50,24 @@ def pgdata(data_dir: Path) -> Path:
 def postmaster_pid(data_dir: Path) -> int | None:
     """The pid of the embedded server's postmaster while it runs; None when it is gone (no
     `postmaster.pid`, no such process, or a process killed and not yet reaped)."""
+    found = _postmaster(data_dir)
+    return None if found is None else found[0]
+
+
+def postmaster_ready(data_dir: Path) -> bool:
+    """Whether the embedded server runs and accepts connections (its crash recovery is over)."""
+    found = _postmaster(data_dir)
+    return found is not None and found[1] == "ready"
+
+
+def _postmaster(data_dir: Path) -> tuple[int, str] | None:
+    """The running postmaster's pid and status (`starting`, `ready`, `stopping`), or None."""
     try:
-        pid = int((pgdata(data_dir) / "postmaster.pid").read_text().split()[0])
+        lines = (pgdata(data_dir) / "postmaster.pid").read_text().splitlines()
+        pid, status = int(lines[0]), lines[7].strip() if len(lines) > 7 else ""
     except (OSError, ValueError, IndexError):
         return None
-    return pid if _running(pid) else None
+    return (pid, status) if _running(pid) else None
 
 
 def _running(pid: int) -> bool:

@@ -2,8 +2,9 @@
 
 The service checks every CHECK_SECONDS that the postmaster of its embedded server runs. When
 it does not (killed, crashed, stopped by hand), one WARNING line says so and the server is
-started again on the same data directory (Postgres recovers from its WAL), tried again on every
-check until it runs; one INFO line says when it is back and after how long. The pools and
+started again on the same data directory (Postgres recovers from its WAL, which takes seconds
+to a minute), tried again on every check until it runs; one INFO line says when it accepts
+connections again and after how long. The pools and
 background loops reconnect by themselves (docs/deploy.md, Database outages).
 """
 
@@ -14,7 +15,7 @@ import logging
 import time
 from pathlib import Path
 
-from app.db.embedded import pgdata, postmaster_pid, restart_embedded
+from app.db.embedded import pgdata, postmaster_pid, postmaster_ready, restart_embedded
 from app.errors import DatabaseUnavailableError
 
 CHECK_SECONDS = 1.0
@@ -47,26 +48,26 @@ class EmbeddedWatchdog:
         while True:
             await asyncio.sleep(self.check_seconds)
             async with self.hold:
-                if postmaster_pid(self.data_dir) is not None:
-                    continue
-                if gone_at is None:
-                    gone_at = time.monotonic()
-                    log.warning(
-                        "the embedded Postgres under %s is not running: starting it again",
-                        pgdata(self.data_dir), extra={"dataDirectory": str(self.data_dir)},
-                    )  # fmt: skip
-                try:
-                    await asyncio.to_thread(restart_embedded, self.data_dir)
-                except DatabaseUnavailableError as error:
-                    log.warning(
-                        "the embedded Postgres under %s did not start yet (tried again in %g s):"
-                        " %s", pgdata(self.data_dir), self.check_seconds, error.detail,
-                    )  # fmt: skip
-                    continue
-            self.restarts += 1
-            log.info(
-                "the embedded Postgres under %s runs again, %.1f s after it was found stopped",
-                pgdata(self.data_dir), time.monotonic() - gone_at,
-                extra={"dataDirectory": str(self.data_dir)},
-            )  # fmt: skip
-            gone_at = None
+                if postmaster_pid(self.data_dir) is None:
+                    if gone_at is None:
+                        gone_at = time.monotonic()
+                        log.warning(
+                            "the embedded Postgres under %s is not running: starting it again",
+                            pgdata(self.data_dir), extra={"dataDirectory": str(self.data_dir)},
+                        )  # fmt: skip
+                    try:
+                        await asyncio.to_thread(restart_embedded, self.data_dir)
+                    except DatabaseUnavailableError as error:
+                        log.warning(
+                            "the embedded Postgres under %s did not start yet (tried again in"
+                            " %g s): %s", pgdata(self.data_dir), self.check_seconds, error.detail,
+                        )  # fmt: skip
+                        continue
+            if gone_at is not None and postmaster_ready(self.data_dir):  # its recovery is over
+                self.restarts += 1
+                log.info(
+                    "the embedded Postgres under %s runs again, %.1f s after it was found stopped",
+                    pgdata(self.data_dir), time.monotonic() - gone_at,
+                    extra={"dataDirectory": str(self.data_dir)},
+                )  # fmt: skip
+                gone_at = None

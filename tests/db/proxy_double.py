@@ -4,7 +4,10 @@ It forwards every connection to the real Postgres server of the tests (TCP, or t
 server's Unix socket) until `black_hole()`: from then on nothing is forwarded either way and no
 socket is closed, not even when the server closes its side — what a replica sees when its node
 vanishes or the network between silently stops carrying packets. New connections are accepted
-and get nothing. `close()` closes every socket, as a network that comes back with resets.
+and get nothing. `sever()` drops the connections open now the way a firewall or NAT that forgot
+them does: the server sees them end, the client sees nothing until it sends, and then a reset;
+new connections are forwarded. `close()` closes every socket, as a network that comes back with
+resets.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ class ProxyDouble:
         self.holed = asyncio.Event()
         self.server: asyncio.Server | None = None
         self.writers: list[asyncio.StreamWriter] = []
+        self.links: list[Link] = []
         self.pumps: set[asyncio.Task[None]] = set()
         self.connections = 0  # connections accepted so far
 
@@ -42,6 +46,12 @@ class ProxyDouble:
         """Listen on a free port of 127.0.0.1."""
         self.server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
         self.port = self.server.sockets[0].getsockname()[1]
+
+    def sever(self) -> None:
+        """Drop every open connection on the server's side; the client's learns when it sends."""
+        for link in self.links:
+            link.severed = True
+            link.upstream.close()
 
     def black_hole(self) -> None:
         """Stop forwarding, both ways, closing nothing."""
@@ -68,20 +78,35 @@ class ProxyDouble:
         else:
             up_reader, up_writer = await asyncio.open_connection(*self.upstream)
         self.writers.append(up_writer)
+        link = Link(writer, up_writer)
+        self.links.append(link)
         for source, target in ((reader, up_writer), (up_reader, writer)):
-            pump = asyncio.create_task(self._pump(source, target))
+            pump = asyncio.create_task(self._pump(source, target, link))
             self.pumps.add(pump)
             pump.add_done_callback(self.pumps.discard)
 
-    async def _pump(self, source: asyncio.StreamReader, target: asyncio.StreamWriter) -> None:
+    async def _pump(
+        self, source: asyncio.StreamReader, target: asyncio.StreamWriter, link: Link
+    ) -> None:
         with contextlib.suppress(ConnectionError):
             while data := await source.read(65536):
                 if self.holed.is_set():
                     await asyncio.Event().wait()  # never forwarded, never closed
+                if link.severed:  # the client sent on a forgotten connection: a reset
+                    link.client.transport.abort()
+                    return
                 target.write(data)
                 await target.drain()
-            if not self.holed.is_set():  # an end is passed on, unless the network is gone
+            if not (self.holed.is_set() or link.severed):  # an end is passed on, unless lost
                 target.close()
+
+
+class Link:
+    """One connection through the proxy: the client's socket and the server's."""
+
+    def __init__(self, client: asyncio.StreamWriter, upstream: asyncio.StreamWriter) -> None:
+        self.client, self.upstream = client, upstream
+        self.severed = False
 
 
 @contextlib.asynccontextmanager
