@@ -15,7 +15,6 @@ steps down well before the server frees the lock, so two replicas never schedule
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass
@@ -23,6 +22,7 @@ from typing import Any
 
 import asyncpg
 
+from app.db.liveness import watch
 from app.db.outage import connection_lost, describe
 
 LOCK_KEY = int.from_bytes(b"ecoplane", "big") >> 1  # one bigint, the same for every replica
@@ -30,10 +30,6 @@ STEP_ASIDE = 10  # retries a replica waits after losing the lead, so another one
 APPLICATION_NAME = "ecoplane-leader"  # how the lock connection shows in pg_stat_activity
 KEEPALIVE_PROBES = 3  # unanswered TCP keepalive probes before the server drops the session
 log = logging.getLogger("ecoplane.leader")
-
-
-class LockLostError(ConnectionError):
-    """The lock connection closed, or stopped answering: this replica no longer leads."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,7 +142,8 @@ class LeaderElection:
         self.terms += 1
         self.leading.set()
         log.info("this replica leads the scheduler")
-        holding = asyncio.create_task(self._hold(connection), name="leader-lock")
+        watched = watch(connection, self.failover.ping_seconds, "the lock connection")
+        holding = asyncio.create_task(watched, name="leader-lock")
         starting = asyncio.create_task(self.on_lead(), name="leader-start")
         try:  # the lock is watched while leading starts: a loss then stops the start
             await asyncio.wait({holding, starting}, return_when=asyncio.FIRST_COMPLETED)
@@ -160,22 +157,3 @@ class LeaderElection:
             self.leading.clear()
             log.info("this replica no longer leads the scheduler")
             await asyncio.shield(self.on_lose())
-
-    async def _hold(self, connection: asyncpg.Connection) -> None:
-        """Ping the lock connection until it closes or a ping is not answered in time."""
-        lost = asyncio.Event()
-        connection.add_termination_listener(lambda _: lost.set())
-        every = self.failover.ping_seconds
-        while True:
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(every):
-                    await lost.wait()
-            if lost.is_set() or connection.is_closed():
-                raise LockLostError("the lock connection was closed")
-            try:
-                async with asyncio.timeout(every):
-                    await connection.fetchval("SELECT 1")
-            except TimeoutError as error:
-                raise LockLostError(
-                    f"the lock connection did not answer a ping within {every:g} s"
-                ) from error
