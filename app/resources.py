@@ -17,6 +17,8 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.activation import ActivationListener
+from app.catalog.dashboard import refresh_dashboard_grants
+from app.catalog.rebuild import KeptModels
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.store import store_model
 from app.catalog.version_graph import GraphCache
@@ -48,6 +50,7 @@ from app.ingestion.followup import AfterBatch
 from app.jobs.ended import log_failure
 from app.jobs.leader import Failover, LeaderElection
 from app.jobs.pooled import jobs_pool
+from app.jobs.run_lineage import RunLineage
 from app.jobs.runners.factory import build_runner
 from app.jobs.scheduler import Scheduler
 from app.jobs.service import JobService
@@ -142,9 +145,11 @@ def with_run_subscribers(jobs: JobService) -> JobService:
 
 
 def job_service(settings: Settings, url: str, pool: asyncpg.Pool) -> JobService:
-    """The job service on this pool, with the configured runner, its secrets and subscribers."""
+    """The job service on this pool, with the configured runner, its secrets and subscribers, and
+    the runs' OpenLineage events when ECOPLANE_OPENLINEAGE_URL is set."""
     runner = build_runner(settings, url, run_secrets(settings))
-    return with_run_subscribers(JobService(pool, settings, runner))
+    lineage = RunLineage.of(settings, KeptModels().model)
+    return with_run_subscribers(JobService(pool, settings, runner, lineage))
 
 
 async def _example(
@@ -192,6 +197,8 @@ async def build_resources(settings: Settings) -> Resources:
     await apply_retention(engine, settings.keep_versions)
     if settings.embedded:  # the model export reads the model as the dashboard role
         await ensure_local_dashboard(engine, url, settings.data_dir)
+    else:  # a role made by `ecoplane db grant-dashboard` reads what this version added
+        await refresh_dashboard_grants(engine)
     jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
     jobs = job_service(settings, url, jobs_db)
     if source is not None:  # the example's first batch, once its roles and views exist

@@ -6,15 +6,29 @@ import hashlib
 import json
 import os
 import secrets
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from app.settings_oidc import check_oidc
+
 Scope = Literal["read", "operate", "admin"]
 MARKER_ROLE = "ecoplane_managed"  # the marker's name after the role prefix
 RELEASE = "0.1.0"  # the image tag of this release (pyproject's version; a test keeps them equal)
+CLAIM_PATH = r"^[^\s.]+(\.[^\s.]+)*$"  # a claim (`https://acme.example/roles`), or a dotted path
+
+
+def implied_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    """The scopes with those they include: admin includes operate, operate includes read."""
+    found = set(scopes)
+    if "admin" in found:
+        found |= {"operate", "read"}
+    if "operate" in found:
+        found.add("read")
+    return frozenset(found)
 
 
 def new_token() -> str:
@@ -43,7 +57,10 @@ class TokenEntry(BaseModel):
 class Settings(BaseSettings):
     """Every setting with its default; the embedded default needs none of them."""
 
-    model_config = SettingsConfigDict(env_prefix="ECOPLANE_", extra="ignore")
+    # errors name the setting and the problem, never the values given (secrets among them)
+    model_config = SettingsConfigDict(
+        env_prefix="ECOPLANE_", extra="ignore", hide_input_in_errors=True
+    )
 
     database_url: str | None = Field(
         default=None,
@@ -302,7 +319,8 @@ class Settings(BaseSettings):
     openlineage_url: str | None = Field(
         default=None,
         description="an OpenLineage endpoint (Marquez: http://host:5000/api/v1/lineage) that gets"
-        " the openlineage.* events",
+        " the START, COMPLETE and FAIL run events of transformer and ingestion runs"
+        " (docs/openlineage.md); unset: none are made",
     )
     event_max_attempts: int = Field(
         default=10, ge=1, le=100, description="attempts of a delivery before it is dead"
@@ -323,6 +341,71 @@ class Settings(BaseSettings):
         default=60.0,
         gt=0,
         description="how often the leader checks running runs against the runner",
+    )
+    oidc_issuer: str | None = Field(
+        default=None,
+        description="the OpenID Connect issuer whose bearer JWTs the API accepts (exactly its"
+        " `iss`; its keys are found through `<issuer>/.well-known/openid-configuration`);"
+        " unset: no sign-in with OIDC",
+    )
+    oidc_audience: str | None = Field(
+        default=None,
+        description="the `aud` a token must carry (the client id or API identifier registered at"
+        " the issuer); required with ECOPLANE_OIDC_ISSUER",
+    )
+    oidc_scopes_claim: str = Field(
+        default="scope",
+        pattern=CLAIM_PATH,
+        description="the claim whose values give scopes: a space-separated string or a list; a"
+        " dotted path reads a nested claim (`realm_access.roles`) unless a claim has that name",
+    )
+    oidc_scope_map: dict[str, Scope] = Field(
+        default_factory=dict,
+        description='the scope each value of the scopes claim gives, as JSON `{"claim value":'
+        ' "read"|"operate"|"admin"}` (admin includes operate, operate read); required with'
+        " ECOPLANE_OIDC_ISSUER",
+    )
+    oidc_teams_claim: str | None = Field(
+        default=None,
+        pattern=CLAIM_PATH,
+        description="the claim listing a user's teams as `ZONE/TEAM` values; set, a user of no"
+        " team may read but not operate (admins excepted); unset: no teams",
+    )
+    oidc_teams_prefix: str | None = Field(
+        default=None,
+        description="only values of the teams claim that start with this are teams (it is cut"
+        " off before `ZONE/TEAM`), e.g. `/teams/` for Keycloak group paths; unset: every value",
+    )
+    oidc_name_claim: str = Field(
+        default="sub",
+        pattern=CLAIM_PATH,
+        description="the claim that names a signed-in user, `oidc:<value>` in logs and runs"
+        " (`preferred_username`, `email`)",
+    )
+    oidc_algorithms: list[str] = Field(
+        default_factory=lambda: ["RS256", "ES256"],
+        min_length=1,
+        description="the signature algorithms accepted, among RS*, PS*, ES* and EdDSA (never"
+        " `none` or HS*)",
+    )
+    oidc_leeway_seconds: float = Field(
+        default=30, ge=0, le=300, description="clock skew allowed on `exp`, `nbf` and `iat`"
+    )
+    oidc_timeout_seconds: float = Field(
+        default=5.0,
+        gt=0,
+        le=60,
+        description="how long a fetch of the issuer's discovery or keys may take",
+    )
+    oidc_jwks_cache_seconds: float = Field(
+        default=3600, gt=0, description="how long the issuer's keys are kept before a fetch"
+    )
+    oidc_jwks_refetch_seconds: float = Field(
+        default=10,
+        gt=0,
+        description="the least time between two fetches of the keys: a token with an unknown key"
+        " id fetches them again (a rotation) at most this often, and so does an issuer that"
+        " failed to answer",
     )
 
     @field_validator("python_path", mode="before")
@@ -354,6 +437,13 @@ class Settings(BaseSettings):
             raise ValueError(
                 "ECOPLANE_FORGE=gitea needs ECOPLANE_FORGE_API_URL (e.g. https://gitea.example/api/v1)"
             )
+        return self
+
+    @model_validator(mode="after")
+    def _oidc_complete(self) -> Settings:
+        """An issuer needs an audience, a scope map and asymmetric algorithms only."""
+        if self.oidc_issuer is not None:
+            check_oidc(self)
         return self
 
     @property

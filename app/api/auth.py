@@ -9,23 +9,30 @@ from typing import Any
 
 from fastapi import Depends, Request
 
-from app.errors import ForbiddenError, UnauthorizedError
+from app.api.oidc import signed_in
+from app.errors import AppError, ForbiddenError, UnauthorizedError
 from app.resources import Resources
-from app.settings import Scope, Settings, token_digest
+from app.settings import Scope, Settings, implied_scopes, token_digest
 
 
 @dataclass(frozen=True, slots=True)
 class Caller:
-    """Who is calling: a token's name (or anonymous) and its scopes."""
+    """Who is calling: a token's name (or anonymous), its scopes, and the teams it is limited
+    to (empty: none named)."""
 
     name: str
     scopes: frozenset[str]
+    teams: frozenset[str] = frozenset()
 
 
-def caller(request: Request) -> Caller:
-    """The caller named by the bearer token; anonymous without one."""
+async def caller(request: Request) -> Caller:
+    """The caller named by the bearer token (or OIDC JWT); anonymous without one."""
     res: Resources = request.app.state.resources
-    return caller_of(request.headers.get("authorization"), res.settings)
+    header = request.headers.get("authorization")
+    oidc = await signed_in(request, header)
+    if oidc is not None:
+        return Caller(oidc.name, oidc.scopes, oidc.teams)
+    return caller_of(header, res.settings)
 
 
 def caller_of(header: str | None, settings: Settings) -> Caller:
@@ -42,19 +49,14 @@ def caller_of(header: str | None, settings: Settings) -> Caller:
             match = entry
     if match is None:
         raise UnauthorizedError("the token is not valid")
-    scopes = set(match.scopes)
-    if "admin" in scopes:
-        scopes |= {"operate", "read"}
-    if "operate" in scopes:
-        scopes.add("read")
-    return Caller(match.name, frozenset(scopes))
+    return Caller(match.name, implied_scopes(match.scopes))
 
 
-def may_read(authorization: str | None, settings: Settings) -> bool:
-    """Whether the caller this Authorization header names may read."""
+async def may_read(request: Request) -> bool:
+    """Whether the caller of this request may read (no: refused, or not verifiable now)."""
     try:
-        return "read" in caller_of(authorization, settings).scopes
-    except UnauthorizedError:
+        return "read" in (await caller(request)).scopes
+    except AppError:
         return False
 
 
@@ -72,6 +74,6 @@ def require(scope: Scope) -> Any:
     """A dependency that lets only callers with this scope through."""
 
     async def check(request: Request) -> Caller:
-        return allow(caller(request), scope)
+        return allow(await caller(request), scope)
 
     return Depends(check)

@@ -129,7 +129,7 @@ class Reading:
 async def reading(request: Request, ref: VersionQuery = None) -> Reading:
     """A read by a caller with the `read` scope, of the active version, `?version=`, or the
     version the `cursor` was made from; the answer names it (`Ecoplane-Model-Version`)."""
-    allow(caller(request), "read")
+    allow(await caller(request), "read")
     res: Resources = request.app.state.resources
     pinned = cursor_version(request.query_params.get("cursor"))
     if pinned is not None:

@@ -22,7 +22,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from starlette.datastructures import Headers
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.answer_cache import Answer, AnswerCache, Key, tag
@@ -97,7 +97,7 @@ class VersionAnswers:
         self.app, self.metrics, self.answers = app, metrics, answers
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        res = _reader_resources(scope)
+        res = await _reader_resources(scope)
         if res is None:
             await self.app(scope, receive, send)
             return
@@ -120,12 +120,12 @@ class VersionAnswers:
         await self.app(scope, receive, filling.send)
 
 
-def _reader_resources(scope: Scope) -> Resources | None:
+async def _reader_resources(scope: Scope) -> Resources | None:
     """The app's resources for a GET of the API by a caller who may read; None otherwise."""
     if scope["type"] != "http" or scope["method"] != "GET" or not scope["path"].startswith(API):
         return None
     res: Resources | None = getattr(scope["app"].state, "resources", None)
-    if res is None or not may_read(Headers(scope=scope).get("authorization"), res.settings):
+    if res is None or not await may_read(Request(scope)):
         return None
     return res
 

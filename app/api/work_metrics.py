@@ -21,6 +21,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from app.db.ingest_table import FINISHED as INGEST_OUTCOMES
 from app.db.run_table import FINAL, RunKind
 from app.jobs.runs import Run
+from app.security.drift import PREVIOUS_SYNC, REPAIRS_DRIFT
 from app.security.operations import Phase
 
 CACHE_SECONDS = 5.0
@@ -34,20 +35,12 @@ ROWS = (
     " coalesce(sum(deleted), 0) AS deleted, coalesce(sum(unchanged), 0) AS unchanged"
     f" FROM batches WHERE state = 'succeeded' AND finished_at > {RECENT}"
 )
-# the operations of each recent sync; drift: its model version is the one the sync before it
-# applied, and no activation came between them (the warehouse changed, not the model)
+# the operations of each recent sync, and those that repaired drift (app/security/drift.py)
 OPERATIONS = f"""
-SELECT o.phase, count(*) AS n,
-       count(*) FILTER (WHERE previous.model_version_id = s.model_version_id AND NOT EXISTS (
-           SELECT 1 FROM model_version_activations a
-            WHERE a.activated_at > previous.applied_at AND a.activated_at <= s.applied_at
-       )) AS drift
+SELECT o.phase, count(*) AS n, count(*) FILTER (WHERE {REPAIRS_DRIFT}) AS drift
   FROM security_syncs s
   JOIN security_sync_operations o ON o.sync_id = s.id
-  LEFT JOIN LATERAL (
-       SELECT p.model_version_id, p.applied_at FROM security_syncs p
-        WHERE p.id < s.id ORDER BY p.id DESC LIMIT 1
-  ) previous ON true
+  {PREVIOUS_SYNC}
  WHERE s.applied_at > {RECENT}
  GROUP BY o.phase
 """
@@ -86,7 +79,7 @@ class WorkMetrics:
         self.drift = Gauge(
             "ecoplane_security_drift_operations_last_24h",
             "operations applied in the last 24 h to repair drift: by a sync of the model version"
-            " the sync before it applied, no activation between them",
+            " the sync before it applied, no activation between them (as security.drift.detected)",
             ["kind"], registry=registry,
         )  # fmt: skip
         self.ingested_rows = Gauge(

@@ -13,6 +13,7 @@ and where anything was written (problems keep their file, line and column).
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -32,6 +33,8 @@ from app.ecosystem.problems import BUILTIN_SOURCE, Problem, Problems, Severity, 
 from app.ecosystem.spec.documents import DOCUMENT_TYPES, Document
 from app.errors import NotFoundError
 
+KEPT_MODELS = 2  # versions whose rebuilt model is kept: the active one and the one before
+
 COLUMN_NAMES = {table: [c.name for c in t.columns] for table, t in MODEL_TABLES.items()}
 ORDER_BY = {"columns": ("datastore", "dataset", "ordinal")}  # the others: their primary key
 
@@ -46,6 +49,28 @@ async def model_of_version(connection: asyncpg.Connection, version_id: int) -> M
     model = await asyncio.to_thread(_rebuild, f"model version {version_id}", records)
     model.content_hash = version["content_hash"]
     return model
+
+
+class KeptModels:
+    """The rebuilt models of the versions last asked about: a version never changes, so each is
+    rebuilt once per process however often (and however concurrently) it is asked for."""
+
+    def __init__(self, size: int = KEPT_MODELS) -> None:
+        self.size = size
+        self.models: OrderedDict[int, Model] = OrderedDict()
+        self.building: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+
+    async def model(self, connection: asyncpg.Connection, version_id: int) -> Model:
+        """The model of a stored version, rebuilt on first use; NotFoundError as the rebuild."""
+        async with self.building[version_id]:
+            found = self.models.get(version_id)
+            if found is None:
+                found = self.models[version_id] = await model_of_version(connection, version_id)
+                while len(self.models) > self.size:
+                    evicted, _ = self.models.popitem(last=False)
+                    self.building.pop(evicted, None)
+            self.models.move_to_end(version_id)
+            return found
 
 
 def _rebuild(origin: str, records: dict[str, list[asyncpg.Record]]) -> Model:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
 from app.catalog.breaking import breaking_changes, breaking_guard
-from app.catalog.dashboard import DASHBOARD_ROLE, grant_dashboard
+from app.catalog.dashboard import DASHBOARD_ROLE, grant_dashboard, refresh_dashboard_grants
 from app.catalog.overrides import activate_on_purpose
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.schema import ENTITY_TABLES
@@ -80,6 +80,8 @@ async def _upgrade(revision: str) -> int:
     async with open_engine(Settings()) as engine:
         await upgrade(engine, revision)
         note(f"database at revision {await current_revision(engine)}")
+        if revision == "head" and await refresh_dashboard_grants(engine):
+            note(f"role {DASHBOARD_ROLE} can read the model and the records of the work")
     return EXIT_OK
 
 
@@ -115,7 +117,7 @@ async def _grant(password_file: Path) -> int:
         await grant_dashboard(engine, password)
     finally:
         await engine.dispose()
-    note(f"role {DASHBOARD_ROLE} can read the model tables and views")
+    note(f"role {DASHBOARD_ROLE} can read the model and the records of the work")
     return EXIT_OK
 
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 import random
 import uuid
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 
 import asyncpg
 
@@ -91,6 +93,24 @@ def backoff(base: float, attempt: int, *, rng: random.Random | None = None) -> f
     """The wait after a failed attempt: base · 2^(attempt-1), ±50% jitter, at most an hour."""
     jitter: float = (rng or random).uniform(0.5, 1.5)
     return min(MAX_BACKOFF_SECONDS, base * 2.0 ** min(attempt - 1, 30) * jitter)
+
+
+def retry_after(value: str | None, now: datetime | None = None) -> float | None:
+    """The seconds a `Retry-After` header asks to wait (delay-seconds or an HTTP date), at most
+    MAX_BACKOFF_SECONDS; None when there is none or it cannot be read (a date past is 0)."""
+    if value is None or not value.strip():
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return min(MAX_BACKOFF_SECONDS, float(text))
+    try:
+        at = parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if at.tzinfo is None:  # an HTTP date is GMT
+        at = at.replace(tzinfo=UTC)
+    seconds = (at - (now or datetime.now(UTC))).total_seconds()
+    return min(MAX_BACKOFF_SECONDS, max(0.0, seconds))
 
 
 async def next_due_in(connection: asyncpg.Connection) -> float | None:

@@ -5,8 +5,10 @@ next retry is due, at the latest every POLL_SECONDS; idle, it costs one small qu
 Each claim takes a small batch under a lease (`app.events.deliveries`); posts run concurrently
 (at most CONCURRENCY at a time), each bounded by ECOPLANE_EVENT_TIMEOUT_SECONDS. A 2xx answer
 delivers; 408, 425, 429, a 5xx or no answer is retried after an exponential backoff with
-jitter, until ECOPLANE_EVENT_MAX_ATTEMPTS attempts, then dead; any other 4xx is dead at once
-(the receiver refuses this request: sending it again will not change that). A dead letter is one
+jitter, until ECOPLANE_EVENT_MAX_ATTEMPTS attempts, then dead; a 429 or 503 with `Retry-After`
+(seconds or an HTTP date) waits at least that long (at most the backoff's cap, an hour); any
+other 4xx is dead at once (the receiver refuses this request: sending it again will not change
+that). A dead letter is one
 ERROR line with the event's id and type, the url (host only), attempts and the last error.
 """
 
@@ -26,7 +28,15 @@ import asyncpg
 import httpx
 
 from app.db.event_tables import DeliveryState
-from app.events.deliveries import Attempt, Claimed, backoff, claim, next_due_in, record
+from app.events.deliveries import (
+    Attempt,
+    Claimed,
+    backoff,
+    claim,
+    next_due_in,
+    record,
+    retry_after,
+)
 from app.events.formats import FORMATS, Context
 from app.events.metrics import OutboxMetrics
 from app.events.outbox import CHANNEL, prune
@@ -37,6 +47,7 @@ POLL_SECONDS = 30.0
 LEASE_MARGIN_SECONDS = 5.0  # a lease outlasts the post's timeout by this much
 PRUNE_SECONDS = 3600.0
 RETRIED_STATUSES = frozenset({408, 425, 429})
+WAIT_AS_TOLD = frozenset({429, 503})  # their Retry-After is a lower bound of the next wait
 SIGNATURE = "X-Ecoplane-Signature"
 log = logging.getLogger("ecoplane.events")
 
@@ -194,6 +205,7 @@ class DeliveryWorker:
             ) as answer:
                 status = answer.status_code
                 said = await _start_of(answer) if not answer.is_success else ""
+                told = answer.headers.get("Retry-After") if status in WAIT_AS_TOLD else None
         except httpx.HTTPError as error:
             return self._failed(claimed, None, f"{type(error).__name__}: {error}".rstrip(": "))
         if 200 <= status < 300:
@@ -201,14 +213,20 @@ class DeliveryWorker:
         refusal = f"HTTP {status}{': ' + said if said else ''}"
         if 400 <= status < 500 and status not in RETRIED_STATUSES:
             return Attempt(DeliveryState.DEAD, status, f"{refusal} (refused: not retried)")
-        return self._failed(claimed, status, refusal)
+        asked = retry_after(told)
+        if asked is not None:
+            refusal += f" (Retry-After: {told})"
+        return self._failed(claimed, status, refusal, asked or 0.0)
 
-    def _failed(self, claimed: Claimed, status: int | None, error: str) -> Attempt:
-        """Retried after a backoff, or dead after the last attempt."""
+    def _failed(
+        self, claimed: Claimed, status: int | None, error: str, at_least: float = 0.0
+    ) -> Attempt:
+        """Retried after a backoff (at least `at_least`, a Retry-After), or dead after the last
+        attempt."""
         if claimed.attempt >= self.settings.event_max_attempts:
             return Attempt(DeliveryState.DEAD, status, error)
         wait = backoff(self.settings.event_backoff_seconds, claimed.attempt)
-        return Attempt(DeliveryState.PENDING, status, error, wait)
+        return Attempt(DeliveryState.PENDING, status, error, max(wait, at_least))
 
 
 async def _start_of(answer: httpx.Response, limit: int = 200) -> str:

@@ -1,7 +1,8 @@
 """The events of runs (run.started, run.succeeded, run.failed, security.sync.failed), emitted in
-the statement's transaction that records the change: a run's data is what the OpenLineage
-events and the Slack messages key off (runId, kind, target, state, times, exitCode, reason,
-modelVersion, logTail masked as the run keeps it, an ingestion's batch counts)."""
+the statement's transaction that records the change: a run's data is what the Slack messages
+key off (runId, kind, target, state, times, exitCode, reason, modelVersion, logTail masked as
+the run keeps it, an ingestion's batch counts). With a `RunLineage` (ECOPLANE_OPENLINEAGE_URL
+set), its OpenLineage events go in the same transaction (`app/jobs/run_lineage.py`)."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from app.db.run_table import RunKind, RunState
 from app.events.outbox import emit
 
 if TYPE_CHECKING:
+    from app.jobs.run_lineage import RunLineage
     from app.jobs.runs import Run
 
 LOG_TAIL_CHARS = 8000  # of the (already masked) tail an event carries
@@ -34,15 +36,25 @@ def run_data(run: Run, batch: dict[str, Any] | None = None) -> dict[str, Any]:
     return data
 
 
-async def started(connection: asyncpg.Connection, runs: Iterable[Run]) -> None:
-    """run.started of each run."""
+async def started(
+    connection: asyncpg.Connection, runs: Iterable[Run], lineage: RunLineage | None = None
+) -> None:
+    """run.started of each run, and its OpenLineage START with a lineage."""
+    runs = list(runs)
     for run in runs:
         await emit(connection, "run.started", f"run/{run.id}", run_data(run))
+    if lineage is not None:
+        await lineage.started(connection, runs)
 
 
-async def ended(connection: asyncpg.Connection, runs: Iterable[Run]) -> None:
+async def ended(
+    connection: asyncpg.Connection, runs: Iterable[Run], lineage: RunLineage | None = None
+) -> None:
     """run.succeeded or run.failed of each run (a cancelled one sends nothing); a failed
-    security sync is security.sync.failed too."""
+    security sync is security.sync.failed too; with a lineage, the OpenLineage end of each."""
+    runs = list(runs)
+    if lineage is not None:
+        await lineage.ended(connection, runs)
     ended = [run for run in runs if run.state is RunState.SUCCEEDED or run.state in FAILED]
     batches = await _batches(connection, [r.id for r in ended if r.kind is RunKind.INGESTION])
     for run in ended:

@@ -17,6 +17,7 @@ import asyncpg
 from app.db.run_table import ACTIVE_STATES, FINAL, RunKind, RunState
 from app.errors import ConflictError, NotFoundError
 from app.jobs import run_events
+from app.jobs.run_lineage import RunLineage
 from app.jobs.runners.base import Outcome
 
 FIELDS = (
@@ -184,9 +185,14 @@ async def mark_running(
 
 
 async def mark_many_running(
-    connection: asyncpg.Connection, starts: list[tuple[int, str, int]]
+    connection: asyncpg.Connection,
+    starts: list[tuple[int, str, int]],
+    lineage: RunLineage | None = None,
 ) -> set[int]:
-    """Runs the runner started: (id, handle, attempts) each; the ids not cancelled meanwhile."""
+    """Runs the runner started: (id, handle, attempts) each; the ids not cancelled meanwhile.
+    With a lineage, their OpenLineage START goes in the same transaction."""
+    if lineage is not None:
+        await lineage.prepare(connection, [run_id for run_id, _, _ in starts])
     async with connection.transaction():  # run.started in the same transaction
         rows = await connection.fetch(
             "UPDATE runs r SET state = 'running', runner_ref = u.ref, attempts = u.attempts,"
@@ -196,7 +202,7 @@ async def mark_many_running(
             f" RETURNING {RUN_FIELDS}",
             *map(list, zip(*starts, strict=True)),
         )  # fmt: skip
-        await run_events.started(connection, [Run.from_row(row) for row in rows])
+        await run_events.started(connection, [Run.from_row(row) for row in rows], lineage)
         # a run already running (a restarted attempt) is started again without a second event
         rerun = [] if len(rows) == len(starts) else await connection.fetch(
             "UPDATE runs r SET runner_ref = u.ref, attempts = u.attempts"
@@ -208,20 +214,29 @@ async def mark_many_running(
     return {row["id"] for row in rows} | {row["id"] for row in rerun}
 
 
-async def finish_run(connection: asyncpg.Connection, run_id: int, outcome: Outcome) -> Run | None:
+async def finish_run(
+    connection: asyncpg.Connection,
+    run_id: int,
+    outcome: Outcome,
+    lineage: RunLineage | None = None,
+) -> Run | None:
     """Record how it ended (an Outcome); None when it had already ended (e.g. cancelled)."""
-    return (await finish_runs(connection, [(run_id, outcome)])).get(run_id)
+    return (await finish_runs(connection, [(run_id, outcome)], lineage)).get(run_id)
 
 
 async def finish_runs(
-    connection: asyncpg.Connection, ends: list[tuple[int, Outcome]]
+    connection: asyncpg.Connection,
+    ends: list[tuple[int, Outcome]],
+    lineage: RunLineage | None = None,
 ) -> dict[int, Run]:
     """Record how runs ended (one statement); per run it recorded, its row (first end per id)."""
     first = dict(reversed(ends))  # a run ends once: its first outcome here is the one sent
+    if lineage is not None:
+        await lineage.prepare(connection, list(first))
     async with connection.transaction():  # run.succeeded / run.failed in the same transaction
         rows = await _finish(connection, first)
         finished = [Run.from_row(row) for row in rows]
-        await run_events.ended(connection, finished)
+        await run_events.ended(connection, finished, lineage)
     return {run.id: run for run in finished}
 
 
@@ -240,13 +255,21 @@ async def _finish(
     )  # fmt: skip
 
 
-async def cancel_run(connection: asyncpg.Connection, run_id: int) -> Run:
-    """Mark an active run cancelled; ConflictError when it has already ended."""
-    row = await connection.fetchrow(
-        "UPDATE runs SET state = 'cancelled', reason = 'cancelled on request', finished_at = now()"
-        f" WHERE id = $1 AND state IN ({ACTIVE_STATES}) RETURNING {FIELDS}",
-        run_id,
-    )
+async def cancel_run(
+    connection: asyncpg.Connection, run_id: int, lineage: RunLineage | None = None
+) -> Run:
+    """Mark an active run cancelled; ConflictError when it has already ended. With a lineage, a
+    run that had started sends its OpenLineage FAIL in the same transaction."""
+    if lineage is not None:
+        await lineage.prepare(connection, [run_id])
+    async with connection.transaction():
+        row = await connection.fetchrow(
+            "UPDATE runs SET state = 'cancelled', reason = 'cancelled on request',"
+            f" finished_at = now() WHERE id = $1 AND state IN ({ACTIVE_STATES}) RETURNING {FIELDS}",
+            run_id,
+        )
+        if row is not None and lineage is not None:
+            await lineage.ended(connection, [Run.from_row(row)])
     if row is None:
         found = await get_run(connection, run_id)
         raise ConflictError(f"run {run_id} has already ended: it is {found.state}")

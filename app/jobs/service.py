@@ -25,6 +25,7 @@ from app.jobs.follow_up import ATTEMPTS, FollowUps
 from app.jobs.model import active_ingestion, active_transformer_code
 from app.jobs.pooled import acquire
 from app.jobs.queued import queue_transformer_run
+from app.jobs.run_lineage import RunLineage
 from app.jobs.runners.base import RUNNING, MissingCredentialsError, Outcome, Runner, RunRefusedError
 from app.jobs.runs import (
     Run,
@@ -56,16 +57,17 @@ UNSTARTED_GRACE = timedelta(seconds=60)  # a queued run without a handle this ol
 class JobService:
     """Starts, follows, cancels and reconciles runs with one runner."""
 
-    def __init__(self, pool: asyncpg.Pool, settings: Settings, runner: Runner) -> None:
-        self.pool = pool
-        self.settings = settings
-        self.runner = runner
+    def __init__(
+        self, pool: asyncpg.Pool, settings: Settings, runner: Runner,
+        lineage: RunLineage | None = None,  # the runs' OpenLineage events, when configured
+    ) -> None:  # fmt: skip
+        self.pool, self.settings, self.runner, self.lineage = pool, settings, runner, lineage
         self.following: dict[int, asyncio.Task[None]] = {}
         self.closing = False  # set by close(): nothing new is followed or chained
         self.follows_elsewhere = runner.follows_elsewhere
         self.run_ended = RunEnded()  # subscribers: app.resources.with_run_subscribers
         self.dependents = Dependents(pool, settings, self.start_or_skip)
-        self.waits = SyncWaits(pool, settings, self._follow, self.run_ended.announce)
+        self.waits = SyncWaits(pool, settings, self._follow, self.run_ended.announce, lineage)
         self.follow_ups = FollowUps(pool, self)  # what follows a run an activation found running
         # runs move in bursts: the moves asked while one statement runs share the next
         self.references = Batched(self._set_references)
@@ -233,12 +235,12 @@ class JobService:
 
     async def _mark_running(self, starts: list[tuple[int, str, int]]) -> dict[Any, bool]:
         async with acquire(self.pool) as connection:
-            started = await mark_many_running(connection, starts)
+            started = await mark_many_running(connection, starts, self.lineage)
         return {key: key[0] in started for key in starts}
 
     async def _finish(self, ends: list[tuple[int, Outcome]]) -> dict[Any, Run]:
         async with acquire(self.pool) as connection:
-            finished = await finish_runs(connection, ends)
+            finished = await finish_runs(connection, ends, self.lineage)
         first: dict[int, tuple[int, Outcome]] = {}  # a run ends once: by its first outcome
         for key in ends:
             first.setdefault(key[0], key)
@@ -261,7 +263,7 @@ class JobService:
     async def cancel(self, run_id: int) -> Run:
         """Cancel an active run and stop it in the runner; ConflictError once it has ended."""
         async with acquire(self.pool) as connection:
-            run = await cancel_run(connection, run_id)
+            run = await cancel_run(connection, run_id, self.lineage)
         if run.runner_ref:
             await self.runner.cancel(run.runner_ref)
         await self._ended(run)  # a cancelled sync fails the runs that waited for it
@@ -300,7 +302,7 @@ class JobService:
             )
         assert isinstance(outcome, Outcome)
         async with acquire(self.pool) as connection:
-            finished = await finish_run(connection, run.id, outcome)
+            finished = await finish_run(connection, run.id, outcome, self.lineage)
         if finished is not None:
             await self._ended(finished)
         return finished is not None
@@ -321,7 +323,7 @@ class JobService:
             return
         gone = Outcome(RunState.LOST, reason="the service stopped while it ran", attempts=0)
         async with acquire(self.pool) as connection:
-            lost = [await finish_run(connection, run_id, gone) for run_id in tasks]
+            lost = [await finish_run(connection, run_id, gone, self.lineage) for run_id in tasks]
         for run in lost:
             if run is not None:
                 await self._ended(run)

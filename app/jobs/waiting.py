@@ -19,6 +19,7 @@ from app.db.run_table import ACTIVE, ACTIVE_STATES, RunKind, RunState
 from app.jobs import run_events
 from app.jobs.model import ingestion_credential, transformer_code
 from app.jobs.pooled import acquire
+from app.jobs.run_lineage import RunLineage
 from app.jobs.runs import FIELDS, Run
 from app.jobs.spec import JobSpec, ingestion_job, transformer_job
 from app.settings import Settings
@@ -62,12 +63,14 @@ class SyncWaits:
     """Marks runs waiting for the security sync, and hands them over when the sync ends."""
 
     def __init__(
-        self, pool: asyncpg.Pool, settings: Settings, follow: Follow, announce: Announce
-    ) -> None:
+        self, pool: asyncpg.Pool, settings: Settings, follow: Follow, announce: Announce,
+        lineage: RunLineage | None = None,
+    ) -> None:  # fmt: skip
         self.pool = pool
         self.settings = settings
         self.follow = follow
         self.announce = announce
+        self.lineage = lineage
 
     async def wait(self, run_id: int) -> int | None:
         """Mark the queued run waiting for the active security sync: its id, or None (none)."""
@@ -87,7 +90,8 @@ class SyncWaits:
         if sync.state != RunState.SUCCEEDED:
             async with acquire(self.pool) as connection, connection.transaction():
                 failed = await connection.fetch(FAIL, WAITING, sync_failure(sync))
-                await run_events.ended(connection, [Run.from_row(row) for row in failed])
+                ended = [Run.from_row(row) for row in failed]
+                await run_events.ended(connection, ended, self.lineage)
             for row in failed:  # the run-ended hook logs each (app/jobs/ended.py)
                 await self.announce(Run.from_row(row))
             return

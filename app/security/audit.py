@@ -8,6 +8,7 @@ from typing import Any
 import asyncpg
 
 from app.events.outbox import emit
+from app.security.drift import repairs_drift
 from app.security.operations import Plan
 
 OPERATION_COLUMNS = ("sync_id", "ordinal", "phase", "action", "target", "reason", "statement")
@@ -44,16 +45,23 @@ async def record_sync(
 async def _emit_applied(
     connection: asyncpg.Connection, sync_id: int, plan: Plan, version_id: int | None, forced: bool
 ) -> None:
-    """security.sync.applied (operation counts), and security.drift.detected when the plan
-    repaired what changed in the warehouse behind the model's back (a reason says drift)."""
+    """security.sync.applied (operation counts), and security.drift.detected when the sync
+    repaired what changed in the warehouse behind the model's back (`app/security/drift.py`,
+    the definition the drift metric counts by): every operation it applied."""
     by_action = Counter(op.action for op in plan.operations)
     data = {"syncId": sync_id, "modelVersion": version_id, "forced": forced,
             "operations": len(plan.operations), "byAction": dict(sorted(by_action.items()))}  # fmt: skip
     await emit(connection, "security.sync.applied", f"security-sync/{sync_id}", data)
-    drifted = [op for op in plan.operations if "drift" in op.reason]
+    drifted = plan.operations if await repairs_drift(connection, sync_id) else []
     if drifted:
         repaired = [
-            {"action": op.action, "target": op.target, "reason": op.reason} for op in drifted
+            {
+                "phase": op.phase.name.lower(),
+                "action": op.action,
+                "target": op.target,
+                "reason": op.reason,
+            }
+            for op in drifted
         ]
         await emit(
             connection, "security.drift.detected", f"security-sync/{sync_id}",

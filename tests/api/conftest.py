@@ -15,6 +15,7 @@ from app.catalog.store import StoredVersion, store_model
 from app.ecosystem.loader import load_directory
 from app.main import create_app
 from app.settings import Settings, TokenEntry
+from tests.api.oidc_issuer import KEY, IssuerDouble
 from tests.conftest import EXAMPLES
 from tests.jobs.conftest import until
 
@@ -86,3 +87,13 @@ async def ended_run(api: httpx.AsyncClient, run_id: int) -> dict[str, Any]:
 
     ended: dict[str, Any] = await until(check, f"run {run_id} ended")
     return ended
+
+
+@pytest.fixture
+async def issuer() -> AsyncIterator[IssuerDouble]:
+    """The OIDC issuer test double, serving with KEY published."""
+    double = IssuerDouble()
+    double.publish(KEY)
+    await double.start()
+    yield double
+    await double.stop()

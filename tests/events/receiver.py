@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -15,14 +16,18 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived (monotonic seconds)
+
+
+Answer = int | tuple[int, dict[str, str]]  # a status, or a status and headers
 
 
 @dataclass
 class Receiver:
-    """Answers each request with the next of `answers` (then `otherwise`); `hang` requests wait
-    until released (a receiver that never answers)."""
+    """Answers each request with the next of `answers` (a status, or a status and its headers;
+    then `otherwise`); `hang` requests wait until released (a receiver that never answers)."""
 
-    answers: list[int] = field(default_factory=list)
+    answers: list[Answer] = field(default_factory=list)
     otherwise: int = 200
     hang: int = 0  # how many of the first requests hang
     received: list[Received] = field(default_factory=list)
@@ -34,8 +39,10 @@ class Receiver:
         self.received.append(Received(request.path, dict(request.headers), await request.read()))
         if len(self.received) <= self.hang:
             await self.release.wait()
-        status = self.answers.pop(0) if self.answers else self.otherwise
-        return web.Response(status=status, text="ok" if status < 300 else "receiver says no")
+        answer = self.answers.pop(0) if self.answers else self.otherwise
+        status, headers = answer if isinstance(answer, tuple) else (answer, {})
+        text = "ok" if status < 300 else "receiver says no"
+        return web.Response(status=status, text=text, headers=headers)
 
     async def start(self) -> str:
         """Listen on a free loopback port; the base url."""

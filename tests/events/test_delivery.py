@@ -5,13 +5,15 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
 from typing import Any
 
 import asyncpg
 import pytest
 
 from app.db.urls import asyncpg_dsn
-from app.events.deliveries import claim
+from app.events.deliveries import MAX_BACKOFF_SECONDS, claim, retry_after
 from app.events.outbox import emit
 from app.events.worker import DeliveryWorker
 from app.settings import Settings
@@ -167,8 +169,8 @@ async def test_a_receiver_always_failing_makes_a_dead_letter_and_one_error_line(
     errors = await until(error_lines, "the dead letter's ERROR line")
     assert len(errors) == 1 and len(receiver.received) == 3
     line = errors[0]
-    assert line.eventId == event_id and line.eventType == "run.failed"  # type: ignore[attr-defined]
-    assert line.attempts == 3 and "secret-path-token" not in line.getMessage()  # type: ignore[attr-defined]
+    assert line.eventId == event_id and line.eventType == "run.failed"
+    assert line.attempts == 3 and "secret-path-token" not in line.getMessage()
 
 
 async def test_a_refusal_4xx_is_dead_at_once_but_429_is_retried(
@@ -219,3 +221,52 @@ async def test_a_slack_delivery_says_what_failed_where_with_a_link(
     assert "<https://ecoplane.example/api/v1/runs/7|run 7>" in message["text"]
     section = message["blocks"][0]["text"]["text"]
     assert "Traceback: boom" in section and event_id in json.dumps(message["blocks"][1])
+
+
+async def test_a_429_with_retry_after_seconds_waits_at_least_that_long(
+    pool: asyncpg.Pool, database_url: str, receivers: Any, worker_for: Any
+) -> None:
+    receiver = await receivers(answers=[(429, {"Retry-After": "2"})])
+    notify = [{"url": receiver.url, "types": ["run.*"]}]
+    await worker_for(event_settings(database_url, notify))  # a backoff of 0.01 s otherwise
+    event_id = await emitted(pool, "run.failed", {"runId": 7})
+    [delivery] = await settled(pool, event_id)
+    assert (delivery["state"], delivery["attempts"]) == ("delivered", 2)
+    first, second = receiver.received
+    assert second.at - first.at >= 2.0  # as the receiver asked, not the 0.01 s backoff
+
+
+async def test_a_503_with_an_http_date_waits_until_then_and_a_huge_one_is_capped(
+    pool: asyncpg.Pool, database_url: str, receivers: Any, worker_for: Any
+) -> None:
+    later = format_datetime(datetime.now(UTC) + timedelta(seconds=120), usegmt=True)
+    dated = await receivers(answers=[(503, {"Retry-After": later})])
+    huge = await receivers(answers=[(503, {"Retry-After": "86400000"})])
+    notify = [{"url": dated.url, "types": ["run.*"]}, {"url": huge.url, "types": ["run.*"]}]
+    await worker_for(event_settings(database_url, notify))
+    event_id = await emitted(pool, "run.failed", {"runId": 7})
+
+    async def both_told() -> list[Any] | None:
+        rows = await pool.fetch(
+            "SELECT d.last_error, extract(epoch FROM d.next_attempt_at - now()) AS wait"
+            " FROM deliveries d WHERE event_id = $1::uuid AND last_status = 503"
+            " ORDER BY d.next_attempt_at",
+            event_id,
+        )
+        return list(rows) if len(rows) == 2 else None
+
+    dated_row, huge_row = await until(both_told, "both 503s recorded")
+    assert 100 < dated_row["wait"] <= 120  # until the date, not the 0.01 s backoff
+    assert f"Retry-After: {later}" in dated_row["last_error"]
+    assert MAX_BACKOFF_SECONDS - 20 < huge_row["wait"] <= MAX_BACKOFF_SECONDS  # capped
+    assert len(dated.received) == len(huge.received) == 1  # nobody was asked again meanwhile
+
+
+def test_retry_after_reads_seconds_and_dates_and_ignores_the_rest() -> None:
+    now = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
+    assert retry_after("30", now) == 30.0
+    assert retry_after("Thu, 03 Dec 2026 09:01:30 GMT", now) == 90.0
+    assert retry_after("Thu, 03 Dec 2026 08:00:00 GMT", now) == 0.0  # a date past: at once
+    assert retry_after("999999", now) == MAX_BACKOFF_SECONDS
+    assert retry_after("soon", now) is None and retry_after(None, now) is None
+    assert retry_after("-5", now) is None

@@ -69,7 +69,8 @@ async def test_state_changes_emit_their_events_and_the_doc_shows_each(
             (sync.id, Outcome(RunState.FAILED, 2, "the warehouse refused: permission denied")),
         ])  # fmt: skip
         assert set(ended) == {run.id, sync.id}
-        plan = Plan()
+        await record_sync(db, Plan(), [], held, forced=False)  # the version's sync: no drift
+        plan = Plan()  # the next sync of the same version repairs drift
         plan.add(
             Phase.ROLES, "alter role", "acme_dailysales", "attributes drifted", SchemaSpec("x")
         )
@@ -106,11 +107,12 @@ async def test_state_changes_emit_their_events_and_the_doc_shows_each(
     assert set(failed[run.id]) >= {"runId", "kind", "target", "state", "trigger", "startedAt",
                                    "endedAt", "exitCode", "reason", "modelVersion", "logTail"}  # fmt: skip
     assert by_type["security.sync.failed"][0].data["runId"] == sync.id
-    assert by_type["security.sync.applied"][0].data["byAction"] == {
+    assert by_type["security.sync.applied"][-1].data["byAction"] == {
         "alter role": 1,
         "create schema": 1,
     }
-    assert by_type["security.drift.detected"][0].data["driftedCount"] == 1
+    [drift] = by_type["security.drift.detected"]
+    assert drift.data["driftedCount"] == 2 and drift.data["drifted"][0]["action"] == "alter role"
     assert by_type["pull_request.checked"][0].data["state"] == "failure"
     _the_doc_shows(by_type)
 

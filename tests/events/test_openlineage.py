@@ -248,6 +248,13 @@ def test_bad_arguments_are_refused_by_name(change: Callable[[], Any], refused: s
         lambda e: e["job"]["facets"]["jobType"].update(_schemaURL="https://example.com/x.json"),
         lambda e: e["inputs"][0].update(table="x"),
         lambda e: e.update(schemaURL="https://openlineage.io/spec/1-0-0/OpenLineage.json"),
+        # what the client's classes let through, checked as the schema says
+        lambda e: e["job"].update(namespace=7),
+        lambda e: e["outputs"][0]["facets"]["schema"]["fields"][0].update(type=5),
+        lambda e: e["run"]["facets"]["errorMessage"].update(message=["boom"]),
+        lambda e: e.update(eventTime="2026-12-02T09:30:12"),
+        lambda e: e.update(producer="ecoplane"),
+        lambda e: e["job"]["facets"]["jobType"].update(_producer="ecoplane 0.1"),
     ],
 )
 def test_the_spec_check_refuses_what_the_spec_does_not_allow(

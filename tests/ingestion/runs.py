@@ -76,14 +76,15 @@ async def secure(settings: Settings) -> None:
 
 async def served(
     engine: AsyncEngine, source: Source, database_url: str, warehouse_url: str, data_dir: Path,
-    prefix: str, label: str,
+    prefix: str, label: str, **more: object,
 ) -> AsyncIterator[httpx.AsyncClient]:  # fmt: skip
     """The service with Customers ingested from the source, its login given and the security
-    sync applied (the raw table, di_customers and the reader's role made)."""
+    sync applied (the raw table, di_customers and the reader's role made); `more` settings."""
     await store_model(engine, ingested_model(source), source=label)
     settings = settings_for(
-        database_url, warehouse_url, data_dir, prefix, tokens=token_entries(), anonymous_read=True
-    )
+        database_url, warehouse_url, data_dir, prefix, tokens=token_entries(), anonymous_read=True,
+        **more,
+    )  # fmt: skip
     give_source_login(settings, source)
     await secure(settings)
     async for client in client_for(settings):
