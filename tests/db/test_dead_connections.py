@@ -79,16 +79,20 @@ async def test_reads_on_connections_the_network_dropped_are_retried_on_fresh_one
 ) -> None:
     await store_model(engine, jobs_model(), source="outage-test")
     async with proxied(database_url) as proxy, served(proxy.url(), tmp_path) as (res, client):
-        await _warm(client)
-        proxy.sever()  # every pooled connection is dead, and the service cannot know yet
-        with caplog.at_level(logging.WARNING, logger="ecoplane.database"):
-            answer = await client.get("/api/v1/datastores")
-        assert answer.status_code == 200, answer.text
-        retried = [r.getMessage() for r in caplog.records if "tried once more" in r.getMessage()]
-        assert retried and retried[0].startswith("GET /api/v1/datastores lost its database")
-        answers = [(await client.get(path)).status_code for path in READS * 3]
-        assert answers == [200] * len(answers)  # the pool's other dead connections were expired
-        assert not res.outage.down
+        try:
+            await _warm(client)
+            proxy.sever()  # every pooled connection is dead, and the service cannot know yet
+            with caplog.at_level(logging.WARNING, logger="ecoplane.database"):
+                answer = await client.get("/api/v1/datastores")
+            assert answer.status_code == 200, answer.text
+            said = [r.getMessage() for r in caplog.records]
+            retried = [line for line in said if "tried once more" in line]
+            assert retried and retried[0].startswith("GET /api/v1/datastores lost its database")
+            answers = [(await client.get(path)).status_code for path in READS * 3]
+            assert answers == [200] * len(answers)  # the pool's other dead connections expired
+            assert not res.outage.down
+        finally:  # the forgotten connections end before the service stops: nothing waits on them
+            await proxy.close()
 
 
 async def _true(value: bool) -> bool:
