@@ -13,6 +13,7 @@ from app.api import openapi_docs, problems
 from app.api.answer_cache import AnswerCache
 from app.api.deps import storable_parameters
 from app.api.observability import Metrics, Observe
+from app.api.outages import DatabaseOutages
 from app.api.routes import (
     checks,
     datastores,
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = Metrics()
     app.state.outbox_metrics = OutboxMetrics(app.state.metrics.registry)
+    app.add_middleware(DatabaseOutages)  # innermost: a route's database error, before the 500
     app.add_middleware(
         VersionAnswers, metrics=app.state.metrics, answers=answers
     )  # inside Observe: hits logged

@@ -26,8 +26,10 @@ from app.catalog.versions import ActiveVersion
 from app.db.engine import POOL_SIZE, create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.db.model_versions import active_version_id
+from app.db.outage import Outage, connection_lost, describe
 from app.db.token_directory import TokenDirectory
 from app.db.urls import asyncpg_dsn
+from app.db.watchdog import EmbeddedWatchdog
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
 from app.events.formats import FORMATS
@@ -47,7 +49,7 @@ from app.gitsource.service import Ingestion, build_ingestion
 from app.ingestion.abandoned import AbandonedBatch
 from app.ingestion.followup import AfterBatch
 from app.jobs.ended import log_failure
-from app.jobs.leader import LeaderElection
+from app.jobs.leader import Failover, LeaderElection
 from app.jobs.pooled import jobs_pool
 from app.jobs.run_lineage import RunLineage
 from app.jobs.runners.factory import build_runner
@@ -84,6 +86,8 @@ class Resources:
     checks: CheckWorker | None = None  # pull requests' verdicts, when a forge is configured
     deliveries: DeliveryWorker | None = None  # the outbox's events to their subscriptions
     tokens: TokenDirectory = field(default_factory=TokenDirectory)  # the database's API tokens
+    outage: Outage = field(default_factory=Outage)  # whether the database answers, since when
+    watchdog: EmbeddedWatchdog | None = None  # starts the embedded Postgres again if it dies
 
 
 def _uses_example(settings: Settings) -> bool:
@@ -207,12 +211,15 @@ async def build_resources(settings: Settings) -> Resources:
         scheduler.lead,
         scheduler.step_down,
         retry_seconds=settings.leader_retry_seconds,
+        failover=Failover(settings.failover_seconds),
     )
     activation = ActivationListener(asyncpg_dsn(url))
     async with acquired(pool) as connection:  # who gets events: this start's configuration
         await register(connection, configured(settings, list(FORMATS)))
     resources = Resources(settings, engine, pool, activation, jobs, scheduler, election)
     resources.deliveries = DeliveryWorker(pool, asyncpg_dsn(url), settings)
+    if settings.embedded:
+        resources.watchdog = EmbeddedWatchdog(settings.data_dir)
     return resources
 
 
@@ -220,6 +227,8 @@ async def start_resources(resources: Resources) -> None:
     """Settle runs left by an earlier start, follow activations, ingest, and take part in the
     election (subscribers are wired before: the activation hook announces the active version)."""
     settings, pool = resources.settings, resources.pool
+    if resources.watchdog is not None:
+        resources.watchdog.start()
     if resources.deliveries is not None:  # every replica delivers, leader or not
         await resources.deliveries.start()
     settled = await resources.jobs.reconcile()  # runs left running by an earlier start
@@ -255,13 +264,20 @@ async def _closed(pool: asyncpg.Pool) -> None:
 
 async def release_resources(resources: Resources) -> None:
     """Stop ingesting, scheduling and following runs, then close the connections."""
+    if resources.watchdog is not None:  # the embedded server may be stopped from now on
+        await resources.watchdog.stop()
     if resources.ingestion is not None:
         await resources.ingestion.stop()
     if resources.checks is not None:
         await resources.checks.stop()
     await resources.election.stop()
     await resources.scheduler.step_down()
-    await resources.jobs.close()
+    try:
+        await resources.jobs.close()
+    except Exception as error:  # stopped during an outage: the next start reconciles its runs
+        if not connection_lost(error):
+            raise
+        log.warning("runs could not be recorded lost while stopping: %s", describe(error))
     await _closed(resources.jobs.pool)
     if resources.deliveries is not None:
         await resources.deliveries.stop()

@@ -305,7 +305,16 @@ class Settings(BaseSettings):
     leader_retry_seconds: float = Field(
         default=2.0,
         gt=0,
-        description="how often a replica that is not the leader tries to become it",
+        description="how often a replica that is not the leader tries to become it (at most a"
+        " quarter of `failover_seconds`)",
+    )
+    failover_seconds: float = Field(
+        default=30.0,
+        ge=5,
+        le=3600,
+        description="the longest the scheduler may be without a leader when the leader's node or"
+        " network is lost without closing its connection: the leader's lock connection is pinged"
+        " and the server ends it when the pings stop (docs/deploy.md, Failover)",
     )
     notify: str | None = Field(
         default=None,
@@ -426,6 +435,17 @@ class Settings(BaseSettings):
         if text.startswith("["):
             return json.loads(text)
         return [part for part in text.split(os.pathsep) if part]
+
+    @model_validator(mode="after")
+    def _failover_bound(self) -> Settings:
+        """A standby must try often enough for the failover bound to hold."""
+        if self.leader_retry_seconds > self.failover_seconds / 4:
+            raise ValueError(
+                f"ECOPLANE_LEADER_RETRY_SECONDS ({self.leader_retry_seconds:g}) must be at most a"
+                f" quarter of ECOPLANE_FAILOVER_SECONDS ({self.failover_seconds:g}): a standby"
+                " that tries less often cannot take over within the failover bound"
+            )
+        return self
 
     @model_validator(mode="after")
     def _forge_reachable(self) -> Settings:

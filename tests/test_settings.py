@@ -72,3 +72,16 @@ def test_the_jobs_image_is_this_release_not_latest() -> None:
     project = tomllib.loads((Path(__file__).parents[1] / "pyproject.toml").read_text())
     assert project["project"]["version"] == RELEASE
     assert Settings().jobs_image.endswith(f":{RELEASE}")
+
+
+def test_a_standby_retrying_too_rarely_for_the_failover_bound_is_refused(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("ECOPLANE_FAILOVER_SECONDS", "20")
+    monkeypatch.setenv("ECOPLANE_LEADER_RETRY_SECONDS", "6")
+    with pytest.raises(ValidationError) as refused:
+        Settings()
+    said = str(refused.value)
+    assert "ECOPLANE_LEADER_RETRY_SECONDS (6)" in said and "ECOPLANE_FAILOVER_SECONDS (20)" in said
+    monkeypatch.setenv("ECOPLANE_LEADER_RETRY_SECONDS", "5")  # a quarter: the bound holds
+    assert Settings().failover_seconds == 20

@@ -86,7 +86,8 @@ PROBLEMS: dict[int, tuple[str, dict[str, Any]]] = {
         _problem(502, "runner-unavailable", "the Kubernetes API answered 500 three times"),
     ),
     503: (
-        "No model version is active yet, or the database is unavailable",
+        "No model version is active yet, or the database cannot be reached"
+        " (`database-unavailable`, with Retry-After)",
         _problem(503, "no-active-model", "no model version is active yet; load one"),
     ),
 }
@@ -98,6 +99,10 @@ ETAG = {"description": "the answer's tag, for If-None-Match", "schema": {"type":
 VERSION = {
     "description": "the id of the model version the answer was read from: the active one,"
     " `?version=`, or the one the `cursor` was made from",
+    "schema": {"type": "integer"},
+}
+RETRY_AFTER = {
+    "description": "seconds to wait before asking again (when the database cannot be reached)",
     "schema": {"type": "integer"},
 }
 IF_NONE_MATCH = {
@@ -178,3 +183,5 @@ def _document(path: str, operation: dict[str, Any], example: Any) -> None:
                 PROBLEM: {"schema": {"$ref": "#/components/schemas/Problem"}, "example": body}
             },
         }
+        if status == 503:
+            responses["503"]["headers"] = {"Retry-After": RETRY_AFTER}

@@ -11,7 +11,8 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
 
-from app.errors import AppError, InvalidParameterError, UnauthorizedError
+from app.db.outage import RETRY_AFTER_SECONDS
+from app.errors import AppError, DatabaseUnavailableError, InvalidParameterError
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger(__name__)
@@ -60,15 +61,22 @@ def _title(error: AppError) -> str:
     return error.type.replace("-", " ").capitalize()
 
 
-async def _app_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, AppError)
+def app_error_response(request: Request, error: AppError) -> JSONResponse:
+    """The problem an AppError is answered with (logged): a database outage says when to ask
+    again (`Retry-After`)."""
     extra: dict[str, Any] = {}
     if isinstance(error, InvalidParameterError):
         extra["errors"] = [{"parameter": error.parameter, "message": error.detail}]
-    if isinstance(error, UnauthorizedError):
-        extra = {}
+    headers = None
+    if isinstance(error, DatabaseUnavailableError):
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     refused(request, error.status, error.detail)
-    return problem(error.status, error.type, _title(error), error.detail, **extra)
+    return problem(error.status, error.type, _title(error), error.detail, headers, **extra)
+
+
+async def _app_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, AppError)
+    return app_error_response(request, error)
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -6,7 +6,8 @@ replica listening on the database. Each replica runs one `ActivationListener`: a
 connection that LISTENs and calls the subscribers (the scheduler, ingest bookkeeping, caches)
 with the version id. After a lost connection it reconnects and, because a notification sent
 meanwhile is lost, compares the active version with the last one it announced and announces
-the difference itself. Subscribers are called one at a time, in order; one that fails is
+the difference itself; a connection that stops answering its pings (a network cut closes
+nothing) counts as lost. Subscribers are called one at a time, in order; one that fails is
 logged and does not stop the others.
 """
 
@@ -18,10 +19,12 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from app.db.liveness import watch
 from app.db.model_versions import active_version_id
 
 CHANNEL = "ecoplane_activated"
 RECONNECT_SECONDS = 2.0
+PING_SECONDS = 10.0  # a connection lost without closing (a network cut) is given up this soon
 APPLICATION_NAME = "ecoplane-activation"  # how the listener's connection shows in pg_stat_activity
 Subscriber = Callable[[int], Awaitable[None]]
 log = logging.getLogger("ecoplane.activation")
@@ -35,9 +38,12 @@ async def notify_activated(connection: asyncpg.Connection, version_id: int) -> N
 class ActivationListener:
     """Calls its subscribers with the id of each version that becomes active."""
 
-    def __init__(self, dsn: str, *, reconnect_seconds: float = RECONNECT_SECONDS) -> None:
+    def __init__(
+        self, dsn: str, *, reconnect_seconds: float = RECONNECT_SECONDS,
+        ping_seconds: float = PING_SECONDS,
+    ) -> None:  # fmt: skip
         self.dsn = dsn
-        self.reconnect_seconds = reconnect_seconds
+        self.reconnect_seconds, self.ping_seconds = reconnect_seconds, ping_seconds
         self.subscribers: list[Subscriber] = []
         self.announced: int | None = None
         self.events: asyncio.Queue[int] = asyncio.Queue()
@@ -78,11 +84,11 @@ class ActivationListener:
 
     async def _listen(self) -> None:
         connection = await asyncpg.connect(
-            self.dsn, server_settings={"application_name": APPLICATION_NAME}
+            self.dsn,
+            timeout=self.ping_seconds,
+            server_settings={"application_name": APPLICATION_NAME},
         )
         try:
-            lost = asyncio.Event()
-            connection.add_termination_listener(lambda _: lost.set())
             await connection.add_listener(
                 CHANNEL, lambda _c, _p, _ch, payload: self.events.put_nowait(int(payload))
             )
@@ -91,10 +97,10 @@ class ActivationListener:
                 self.events.put_nowait(current)  # activated while nobody was listening
             self.connections += 1
             self.listening.set()
-            await lost.wait()
-        finally:
+            await watch(connection, self.ping_seconds, "the activation listener's connection")
+        finally:  # never a goodbye that waits: the network may be gone
             if not connection.is_closed():
-                await connection.close()
+                connection.terminate()
 
     async def _dispatch(self) -> None:
         while True:

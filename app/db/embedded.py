@@ -1,7 +1,8 @@
 """The embedded PostgreSQL: a real server from a wheel, under the data directory.
 
 It is started when no database URL is configured, reused by the next start (the data stays in
-`<data_dir>/postgres`), and stopped when the last process using it exits.
+`<data_dir>/postgres`), and stopped when the last process using it exits. When its postmaster
+dies, the service starts it again on the same data directory (app/db/watchdog.py).
 """
 
 from __future__ import annotations
@@ -32,13 +33,72 @@ def start_embedded(data_dir: Path) -> str:
 
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
-        server = get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+        server = get_server(pgdata(data_dir), cleanup_mode="stop")
     except Exception as error:  # pgserver raises plain exceptions from pg_ctl and initdb
         raise DatabaseUnavailableError(f"the embedded Postgres did not start: {error}") from error
     _started.append(server)
     uri: str = server.get_uri()
     log.info("embedded Postgres running under %s", data_dir / "postgres")
     return uri
+
+
+def pgdata(data_dir: Path) -> Path:
+    """The embedded server's data directory under ecoplane's."""
+    return data_dir.resolve() / "postgres"
+
+
+def postmaster_pid(data_dir: Path) -> int | None:
+    """The pid of the embedded server's postmaster while it runs; None when it is gone (no
+    `postmaster.pid`, no such process, or a process killed and not yet reaped)."""
+    found = _postmaster(data_dir)
+    return None if found is None else found[0]
+
+
+def postmaster_ready(data_dir: Path) -> bool:
+    """Whether the embedded server runs and accepts connections (its crash recovery is over)."""
+    found = _postmaster(data_dir)
+    return found is not None and found[1] == "ready"
+
+
+def _postmaster(data_dir: Path) -> tuple[int, str] | None:
+    """The running postmaster's pid and status (`starting`, `ready`, `stopping`), or None."""
+    try:
+        lines = (pgdata(data_dir) / "postmaster.pid").read_text().splitlines()
+        pid, status = int(lines[0]), lines[7].strip() if len(lines) > 7 else ""
+    except (OSError, ValueError, IndexError):
+        return None
+    return (pid, status) if _running(pid) else None
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    try:  # a zombie (killed, not reaped yet) still answers kill(0): /proc tells
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):  # no /proc (macOS): launchd reaps at once
+        return True
+    return state != "Z"
+
+
+def restart_embedded(data_dir: Path) -> None:
+    """Start the embedded server this process started again, on the same data directory (it
+    answers at the same URL); blocks until it is ready. Raises DatabaseUnavailableError when it
+    does not start (e.g. the old server's processes still hold its shared memory)."""
+    found = [server for server in _started if server.pgdata == pgdata(data_dir)]
+    if not found:
+        raise DatabaseUnavailableError(f"no embedded Postgres was started under {data_dir}")
+    server = found[0]
+    try:
+        with server._lock:  # pgserver's own lock: no other process starts it meanwhile
+            server.ensure_postgres_running()
+    except Exception as error:  # pgserver raises plain exceptions from pg_ctl
+        raise DatabaseUnavailableError(f"the embedded Postgres did not start: {error}") from error
+    if postmaster_pid(data_dir) is None:  # the dead one is not reaped yet: pgserver saw it run
+        raise DatabaseUnavailableError("the stopped embedded Postgres is not gone yet")
 
 
 def stop_embedded() -> None:

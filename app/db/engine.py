@@ -59,6 +59,7 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
 
 
 POOL_SIZE = 20  # connections of the API's read pool
+CONNECT_SECONDS = 10.0  # how long a pool waits for a new connection before it gives up
 
 
 async def create_pool(url: str, *, size: int = POOL_SIZE) -> asyncpg.Pool:
@@ -66,10 +67,13 @@ async def create_pool(url: str, *, size: int = POOL_SIZE) -> asyncpg.Pool:
 
     Its connections are for reads only: nothing may leave session state on them (SET, session
     advisory locks, LISTEN), because they are returned to the pool without the default
-    reset, which costs every request a round trip to the server.
+    reset, which costs every request a round trip to the server. A connection found closed is
+    replaced when taken; after a connection-level error the API expires them all
+    (app/api/outages.py), so none that died with the server is used again.
     """
     pool = await asyncpg.create_pool(
-        asyncpg_dsn(url), min_size=1, max_size=size, init=_codecs, reset=_keep_session
-    )
+        asyncpg_dsn(url), min_size=1, max_size=size, init=_codecs, reset=_keep_session,
+        timeout=CONNECT_SECONDS,
+    )  # fmt: skip
     assert pool is not None
     return pool

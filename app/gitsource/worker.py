@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.retention import apply_retention
 from app.db.engine import driver_connection
+from app.db.outage import connection_lost, describe
 from app.gitsource import queue
 from app.gitsource.pipeline import Pipeline
 
@@ -73,8 +74,11 @@ class BackgroundWorker:
                 await self.drain()
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
                 log.warning("%s cannot reach the database: %s", self.name, error)
-            except Exception:  # the worker must outlive a bug; the request is recovered next time
-                log.exception("%s failed", self.name)
+            except Exception as error:  # the worker must outlive a bug; the request is recovered
+                if connection_lost(error):  # through SQLAlchemy: an outage, not a bug
+                    log.warning("%s cannot reach the database: %s", self.name, describe(error))
+                else:
+                    log.exception("%s failed", self.name)
             with contextlib.suppress(TimeoutError):
                 async with asyncio.timeout(self.check_seconds):
                     await self.woken.wait()

@@ -8,6 +8,8 @@ from typing import cast
 
 import asyncpg
 
+from app.db.engine import CONNECT_SECONDS
+
 
 @asynccontextmanager
 async def acquire(pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
@@ -22,6 +24,8 @@ async def _unchanged(connection: asyncpg.Connection) -> None:
 
 async def jobs_pool(dsn: str, *, size: int = 5) -> asyncpg.Pool:
     """A small pool of the jobs' own: one-statement autocommit use, released without a reset."""
-    pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, reset=_unchanged)
+    pool = await asyncpg.create_pool(
+        dsn, min_size=1, max_size=size, reset=_unchanged, timeout=CONNECT_SECONDS
+    )
     assert pool is not None
     return pool

@@ -319,7 +319,7 @@ class JobService:
         for batched in (self.references, self.starts, self.ends):
             await batched.close()
         await self.runner.close()
-        if self.follows_elsewhere:
+        if self.follows_elsewhere or not tasks:
             return
         gone = Outcome(RunState.LOST, reason="the service stopped while it ran", attempts=0)
         async with acquire(self.pool) as connection:

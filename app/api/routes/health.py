@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-import asyncpg
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -13,6 +12,7 @@ from app.api.auth import metrics_reader
 from app.api.deps import resources
 from app.api.observability import Metrics
 from app.db.model_versions import active_version_id
+from app.db.outage import RETRY_AFTER_SECONDS, connection_lost, describe
 from app.resources import Resources
 
 router = APIRouter(tags=["operations"])
@@ -28,15 +28,25 @@ async def healthz() -> dict[str, str]:
     "/readyz", summary="The database is reachable and a model is active", response_model=None
 )
 async def readyz(res: Annotated[Resources, Depends(resources)]) -> Any:
-    """Ready when the database answers and a model version is active; 503 otherwise."""
+    """Ready when the database answers and a model version is active; 503 otherwise, saying
+    why: the database's error and since when it has not answered, or that no model is active."""
     try:
         async with res.pool.acquire() as connection:
             active = await active_version_id(connection)
-    except (OSError, asyncpg.PostgresError) as error:  # the database cannot answer
-        return JSONResponse(
-            {"status": "unavailable", "reason": f"database: {type(error).__name__}"},
-            status_code=503,
-        )
+    except Exception as error:
+        if not connection_lost(error):
+            raise
+        await res.pool.expire_connections()
+        res.outage.failed(error, "/readyz")
+        assert res.outage.since is not None
+        body = {
+            "status": "unavailable",
+            "reason": f"database: {describe(error)}",
+            "since": res.outage.since.isoformat(timespec="seconds"),
+        }
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+        return JSONResponse(body, status_code=503, headers=headers)
+    res.outage.recovered()
     if active is None:
         return JSONResponse(
             {"status": "unavailable", "reason": "no model version is active"}, status_code=503

@@ -1,0 +1,36 @@
+"""A dedicated connection kept under watch: one that is closed, or stops answering, is lost.
+
+A connection that only waits (the leader's lock, a LISTEN) learns of a server that went away by
+its socket closing; a node or network that vanishes closes nothing. `watch` pings it, so such a
+connection is given up within a bound instead of waited on for hours.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import NoReturn
+
+import asyncpg
+
+
+class ConnectionLostError(ConnectionError):
+    """A watched connection was closed, or did not answer a ping in time."""
+
+
+async def watch(connection: asyncpg.Connection, every: float, what: str) -> NoReturn:
+    """Ping `connection` every `every` seconds until it is closed or a ping is not answered
+    within as long; then raise ConnectionLostError naming `what`."""
+    lost = asyncio.Event()
+    connection.add_termination_listener(lambda _: lost.set())
+    while True:
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(every):
+                await lost.wait()
+        if lost.is_set() or connection.is_closed():
+            raise ConnectionLostError(f"{what} was closed")
+        try:
+            async with asyncio.timeout(every):
+                await connection.fetchval("SELECT 1")
+        except TimeoutError as error:
+            raise ConnectionLostError(f"{what} did not answer a ping within {every:g} s") from error

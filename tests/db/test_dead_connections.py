@@ -1,0 +1,99 @@
+"""Pooled connections that died under the service: the next requests still answer 200.
+
+`pg_terminate_backend` of every backend of the database (what a failover of a managed database,
+or an operator, does) and connections a network forgot (the proxy test double severs them: the
+service learns only when it sends) must cost no 500: reads are retried once on fresh
+connections, and the leader and the activation listener connect again by themselves.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.catalog.store import store_model
+from app.db.urls import asyncpg_dsn
+from app.main import create_app
+from app.resources import Resources
+from app.settings import Settings
+from tests.db.proxy_double import proxied
+from tests.jobs.conftest import until
+from tests.jobs.model import jobs_model
+
+READS = ("/api/v1/datastores", "/api/v1/ecosystem", "/api/v1/model-versions", "/api/v1/workspaces")
+
+
+@asynccontextmanager
+async def served(url: str, directory: Path) -> AsyncIterator[tuple[Resources, httpx.AsyncClient]]:
+    """The service (its lifespan ran) on this database, and a client of it (ASGI, in process)."""
+    settings = Settings(
+        database_url=url, data_dir=directory, anonymous_read=True, leader_retry_seconds=0.1,
+        active_version_seconds=0, answer_cache_mb=0,  # every read goes to the database
+    )  # fmt: skip
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://ecoplane") as client:
+            yield app.state.resources, client
+
+
+async def _warm(client: httpx.AsyncClient) -> None:
+    """Reads that fill the read pool with open connections."""
+    for path in READS * 3:
+        assert (await client.get(path)).status_code == 200, path
+
+
+async def test_requests_after_every_backend_was_terminated_answer_200(
+    database_url: str, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    await store_model(engine, jobs_model(), source="outage-test")
+    async with served(database_url, tmp_path) as (res, client):
+        await _warm(client)
+        await until(lambda: _true(res.election.leading.is_set()), "the service leads")
+        listened, terms = res.activation.connections, res.election.terms
+        admin = await asyncpg.connect(asyncpg_dsn(database_url))
+        try:
+            terminated = await admin.fetchval(
+                "SELECT count(*) FILTER (WHERE pg_terminate_backend(pid)) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            answers = [(await client.get(path)).status_code for path in READS * 3]
+            assert answers == [200] * len(answers)
+        finally:
+            await admin.close()
+        assert terminated >= 4  # read pool, jobs pool, the leader's lock, the listener
+        await until(lambda: _true(res.election.terms > terms), "the leader leads again")
+        await until(lambda: _true(res.activation.connections > listened), "the listener is back")
+        assert (await client.get("/readyz")).json()["status"] == "ready"
+
+
+async def test_reads_on_connections_the_network_dropped_are_retried_on_fresh_ones(
+    database_url: str, engine: AsyncEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    await store_model(engine, jobs_model(), source="outage-test")
+    async with proxied(database_url) as proxy, served(proxy.url(), tmp_path) as (res, client):
+        try:
+            await _warm(client)
+            proxy.sever()  # every pooled connection is dead, and the service cannot know yet
+            with caplog.at_level(logging.WARNING, logger="ecoplane.database"):
+                answer = await client.get("/api/v1/datastores")
+            assert answer.status_code == 200, answer.text
+            said = [r.getMessage() for r in caplog.records]
+            retried = [line for line in said if "tried once more" in line]
+            assert retried and retried[0].startswith("GET /api/v1/datastores lost its database")
+            answers = [(await client.get(path)).status_code for path in READS * 3]
+            assert answers == [200] * len(answers)  # the pool's other dead connections expired
+            assert not res.outage.down
+        finally:  # the forgotten connections end before the service stops: nothing waits on them
+            await proxy.close()
+
+
+async def _true(value: bool) -> bool:
+    return value
