@@ -61,7 +61,7 @@ async def caller(request: Request) -> Caller:
         raise known
     if known is None:
         try:
-            known = await _identified(request)
+            known = await identified(request, request.headers.get("authorization"))
         except AppError as error:
             state[CALLER] = error
             raise
@@ -70,8 +70,9 @@ async def caller(request: Request) -> Caller:
     return known
 
 
-async def _identified(request: Request) -> Caller:
-    header = request.headers.get("authorization")
+async def identified(request: Request, header: str | None) -> Caller:
+    """The caller an Authorization header names on this request: an OIDC JWT (when OIDC is
+    configured), else a token; anonymous without one. The console passes its cookie's."""
     oidc = await signed_in(request, header)
     if oidc is not None:
         return Caller(oidc.name, oidc.scopes, oidc.teams)

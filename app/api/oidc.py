@@ -228,7 +228,8 @@ async def signed_in(request: Request, header: str | None) -> SignedIn | None:
     token = token.strip()
     if settings.oidc_issuer is None or scheme.lower() != "bearer" or not looks_like_jwt(token):
         return None
-    verdict: SignedIn | AppError | None = getattr(request.state, "oidc_verdict", None)
+    kept: tuple[str, SignedIn | AppError] | None = getattr(request.state, "oidc_verdict", None)
+    verdict = kept[1] if kept is not None and kept[0] == token else None
     if verdict is None:
         verifier: OidcVerifier | None = getattr(request.app.state, "oidc_verifier", None)
         if verifier is None:  # one per app: its keys are kept for every request
@@ -237,7 +238,7 @@ async def signed_in(request: Request, header: str | None) -> SignedIn | None:
             verdict = await verifier.verify(token)
         except AppError as error:  # refused once, logged once, however often it is asked
             verdict = error
-        request.state.oidc_verdict = verdict
+        request.state.oidc_verdict = (token, verdict)
     if isinstance(verdict, AppError):
         raise verdict
     return verdict

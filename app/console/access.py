@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from app.api.auth import Caller, allow, caller_of
-from app.resources import Resources
+from app.api.auth import Caller, allow, identified
 from app.settings import Scope
 
 TOKEN_COOKIE = "ecoplane_console_token"
@@ -25,11 +24,10 @@ def authorization(request: Request) -> str | None:
 
 async def console_caller(request: Request, scope: Scope = "read") -> Caller:
     """The caller, if it has the scope (UnauthorizedError/ForbiddenError otherwise)."""
-    res: Resources = request.app.state.resources
-    return allow(await caller_of(authorization(request), res), scope)
+    return allow(await identified(request, authorization(request)), scope)
 
 
 async def token_caller(request: Request, token: str) -> Caller:
-    """The caller a token given in the sign-in form names (UnauthorizedError if none)."""
-    res: Resources = request.app.state.resources
-    return await caller_of(f"Bearer {token.strip()}", res)
+    """The caller a token (or an OIDC JWT) given in the sign-in form names (UnauthorizedError
+    if none)."""
+    return await identified(request, f"Bearer {token.strip()}")

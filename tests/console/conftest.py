@@ -10,7 +10,12 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import StoredVersion
-from tests.api.conftest import api_settings, client_for, store_acme
+from tests.api.conftest import (
+    api_settings,
+    client_for,
+    issuer,  # noqa: F401 (the OIDC issuer double, a fixture here too)
+    store_acme,
+)
 
 
 @pytest.fixture
