@@ -28,6 +28,7 @@ import asyncpg
 import httpx
 
 from app.db.event_tables import DeliveryState
+from app.db.liveness import watch
 from app.events.deliveries import (
     Attempt,
     Claimed,
@@ -44,6 +45,7 @@ from app.settings import Settings
 
 BATCH, CONCURRENCY = 16, 8
 POLL_SECONDS = 30.0
+LISTEN_PING_SECONDS = 10.0  # a listener cut off without a close (a network gone) is given up
 LEASE_MARGIN_SECONDS = 5.0  # a lease outlasts the post's timeout by this much
 PRUNE_SECONDS = 3600.0
 RETRIED_STATUSES = frozenset({408, 425, 429})
@@ -109,16 +111,14 @@ class DeliveryWorker:
             await asyncio.sleep(2.0)
 
     async def _listen_once(self) -> None:
-        connection = await asyncpg.connect(self.dsn)
+        connection = await asyncpg.connect(self.dsn, timeout=LISTEN_PING_SECONDS)
         try:
-            lost = asyncio.Event()
-            connection.add_termination_listener(lambda _: lost.set())
             await connection.add_listener(CHANNEL, lambda *_: self.wake.set())
             self.wake.set()  # events emitted while nobody listened
-            await lost.wait()
-        finally:
+            await watch(connection, LISTEN_PING_SECONDS, "the event listener's connection")
+        finally:  # never a goodbye that waits: the network may be gone
             if not connection.is_closed():
-                await connection.close()
+                connection.terminate()
 
     async def _run(self) -> None:
         while True:

@@ -1,0 +1,47 @@
+"""The delivery worker's LISTEN connection, cut off without a close (a network gone), is given
+up within its ping bound and a new one tried, like the activation listener's (proxy test double)."""
+
+from __future__ import annotations
+
+import logging
+
+import asyncpg
+import pytest
+
+from app.db.urls import asyncpg_dsn
+from app.events import worker as delivery
+from tests.db.proxy_double import proxied
+from tests.events.conftest import event_settings
+from tests.jobs.conftest import until
+
+
+async def test_a_listener_cut_off_silently_is_given_up_and_listens_again(
+    pool: asyncpg.Pool, database_url: str, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(delivery, "LISTEN_PING_SECONDS", 0.5)
+    caplog.set_level(logging.WARNING, "ecoplane.events")
+    async with proxied(database_url) as proxy:
+        worker = delivery.DeliveryWorker(
+            pool, asyncpg_dsn(proxy.url()), event_settings(database_url, []), poll_seconds=0.5
+        )
+        await worker.start()
+        try:
+
+            async def listened(count: int) -> bool:
+                return proxy.connections >= count
+
+            await until(lambda: listened(1), "the worker listens through the proxy")
+            proxy.black_hole()
+
+            async def given_up() -> list[str] | None:
+                said = [r.getMessage() for r in caplog.records]
+                return [
+                    line for line in said if "did not answer a ping within 0.5 s" in line
+                ] or None
+
+            [line] = (await until(given_up, "the listener gives its connection up"))[:1]
+            assert line.startswith("the event listener lost its connection")
+            await until(lambda: listened(2), "the worker tries a new connection")
+        finally:
+            await worker.stop()
