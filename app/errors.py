@@ -8,6 +8,7 @@ class AppError(Exception):
 
     status = 500
     type = "about:blank"
+    retry_after: float | None = None  # seconds to wait before asking again (a 503's Retry-After)
 
     def __init__(self, detail: str) -> None:
         super().__init__(detail)

@@ -30,6 +30,10 @@ class IssuerUnavailableError(AppError):
     status = 503
     type = "oidc-issuer-unavailable"
 
+    def __init__(self, detail: str, retry_after: float) -> None:
+        super().__init__(detail)
+        self.retry_after = retry_after
+
 
 class IssuerAnswerError(Exception):
     """The issuer did not answer, or answered something that is not what was asked for."""
@@ -67,14 +71,16 @@ class IssuerKeys:
             assert self._keys is not None
             rotated = kid not in self._keys and now >= self._next_try
             if rotated and not await self._refresh(now, f"a token names the unknown key {kid!r}"):
-                raise IssuerUnavailableError(self._unavailable())  # the key may be a new one
+                raise IssuerUnavailableError(
+                    self._unavailable(), self.interval
+                )  # the key may be a new one
             return self._keys.get(kid)
 
     async def _refresh(self, now: float, why: str) -> bool:
         """Fetch the keys unless the last fetch was too recent; whether they were fetched."""
         if now < self._next_try:
             if self._keys is None:
-                raise IssuerUnavailableError(self._unavailable())
+                raise IssuerUnavailableError(self._unavailable(), self.interval)
             return False
         self._next_try = now + self.interval
         self.fetches += 1
@@ -88,7 +94,7 @@ class IssuerKeys:
             self._jwks_uri = None  # discover again next time: the keys may have moved
             if self._keys is None:
                 log.error("OIDC issuer %s: no keys: %s", self.issuer, error, extra=self._ids)
-                raise IssuerUnavailableError(self._unavailable()) from None
+                raise IssuerUnavailableError(self._unavailable(), self.interval) from None
             self._expires = now + self.interval
             log.warning(
                 "OIDC issuer %s: %s; keeping the %d keys fetched before",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -63,13 +64,14 @@ def _title(error: AppError) -> str:
 
 def app_error_response(request: Request, error: AppError) -> JSONResponse:
     """The problem an AppError is answered with (logged): a database outage says when to ask
-    again (`Retry-After`)."""
+    again (`Retry-After`), and so does any error that knows when."""
     extra: dict[str, Any] = {}
     if isinstance(error, InvalidParameterError):
         extra["errors"] = [{"parameter": error.parameter, "message": error.detail}]
-    headers = None
-    if isinstance(error, DatabaseUnavailableError):
-        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    retry = (
+        RETRY_AFTER_SECONDS if isinstance(error, DatabaseUnavailableError) else error.retry_after
+    )
+    headers = None if retry is None else {"Retry-After": str(max(1, math.ceil(retry)))}
     refused(request, error.status, error.detail)
     return problem(error.status, error.type, _title(error), error.detail, headers, **extra)
 

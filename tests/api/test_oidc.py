@@ -92,6 +92,7 @@ async def test_an_issuer_that_cannot_be_reached_is_a_503_problem(
     await issuer.stop()  # before the service has fetched any key
     answer = await signed.get(DATASTORES, headers=_bearer(token))
     assert answer.status_code == 503
+    assert answer.headers["retry-after"] == "1"  # the refetch interval (0.2 s), in whole seconds
     body = answer.json()
     assert body["type"] == "oidc-issuer-unavailable"
     assert f"signing keys of the OIDC issuer {issuer.url} could not be fetched" in body["detail"]

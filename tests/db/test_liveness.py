@@ -34,7 +34,7 @@ async def test_a_listener_cut_off_silently_gives_its_connection_up_and_listens_a
                 noticed = time.monotonic() - cut
                 said = [r.getMessage() for r in caplog.records]
             assert any("did not answer a ping within 0.5 s" in line for line in said), said
-            assert noticed < 4 * PING_SECONDS  # a wait, then one ping's time limit
+            assert noticed < 8 * PING_SECONDS  # a wait and one ping (1 s), with room for a busy CI
             await proxy.close()  # the network is back: connections to the proxy are refused
         finally:
             await listener.stop()
