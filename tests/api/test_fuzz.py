@@ -10,6 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app.catalog.store import StoredVersion
 from tests.api.server import running_service
 
@@ -51,3 +53,7 @@ def test_no_server_errors_and_schema_conformance(
     # every operation of the document was fuzzed: none filtered out, none left untested
     assert f"Selected: {operations}/{operations}" in result.stdout, result.stdout[-2000:]
     assert f"Tested: {operations}\n" in result.stdout, result.stdout[-2000:]
+
+
+# the same on any Postgres server: make test-pg leaves it to make test
+pytestmark = pytest.mark.server_neutral

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+import pytest
 
 from app.catalog.store import StoredVersion
 from tests.api.conftest import TOKENS
@@ -130,3 +131,7 @@ def test_a_sync_started_from_the_console_reaches_succeeded_live(
         row.locator(".state-succeeded").wait_for(timeout=90_000)
         assert "by operator" in visit.open(f"{base}/ui/runs/{run_id}").inner_text("main")
         assert visit.problems == []
+
+
+# the same on any Postgres server: make test-pg leaves it to make test
+pytestmark = pytest.mark.server_neutral
