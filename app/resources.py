@@ -198,9 +198,9 @@ async def build_resources(settings: Settings) -> Resources:
         await _example(settings, engine, pool, model, source)
     await apply_retention(engine, settings.keep_versions)
     if settings.embedded:  # the model export reads the model as the dashboard role
-        await ensure_local_dashboard(engine, url, settings.data_dir)
+        await ensure_local_dashboard(engine, url, settings.data_dir, settings.dashboard_role)
     else:  # a role made by `ecoplane db grant-dashboard` reads what this version added
-        await refresh_dashboard_grants(engine)
+        await refresh_dashboard_grants(engine, settings.dashboard_role)
     jobs_db = await jobs_pool(asyncpg_dsn(url))  # its own: released without a reset
     jobs = job_service(settings, url, jobs_db)
     if source is not None:  # the example's first batch, once its roles and views exist

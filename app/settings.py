@@ -165,6 +165,13 @@ class Settings(BaseSettings):
         pattern=r"^([a-z][a-z0-9_]{0,19})?$",
         description="put before every role name the sync manages (roles are cluster-wide)",
     )
+    dashboard_role: str = Field(
+        default="ecoplane_dashboard",
+        pattern=r"^[a-z_][a-z0-9_]{0,62}$",
+        description="the read-only login role of dashboards and the model export"
+        " (`ecoplane db grant-dashboard`); roles are cluster-wide: installations sharing"
+        " a PostgreSQL server need one each",
+    )
     transformer_connection_limit: int = Field(
         default=10, ge=1, description="connection limit of each transformer role"
     )

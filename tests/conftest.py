@@ -25,6 +25,7 @@ from app.db.engine import create_engine
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn, with_database
 from app.security.warehouses.postgres_sql import quote_ident
+from tests.dashboard_role import DASHBOARD_ROLE
 
 DB_FIXTURES = {"server_url", "database_url", "engine"}
 # A security sync makes cluster-wide roles on the server it reaches: in tests, only the ones
@@ -59,6 +60,8 @@ def server_url() -> Iterator[str]:
     configured = os.environ.get("ECOPLANE_TEST_DATABASE_URL")
     if configured:
         yield configured
+        # after the databases it was granted in (the template's and each test's) are dropped
+        asyncio.run(_admin(configured, f"DROP ROLE IF EXISTS {DASHBOARD_ROLE}"))
         return
     home = Path(tempfile.mkdtemp(prefix="ecoplane-test-postgres-"))
     try:

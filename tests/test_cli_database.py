@@ -10,10 +10,10 @@ import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from app.catalog.dashboard import DASHBOARD_ROLE
 from app.cli import main
 from app.db.urls import asyncpg_dsn
 from tests.conftest import EXAMPLES
+from tests.dashboard_role import DASHBOARD_ROLE
 
 
 def _query(url: str, sql: str) -> object:

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tqdm import tqdm
 
 from app.catalog.breaking import breaking_changes, breaking_guard
-from app.catalog.dashboard import DASHBOARD_ROLE, grant_dashboard, refresh_dashboard_grants
+from app.catalog.dashboard import grant_dashboard, refresh_dashboard_grants
 from app.catalog.overrides import activate_on_purpose
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.schema import ENTITY_TABLES
@@ -45,7 +45,8 @@ def register(commands: Commands) -> None:
     revision.set_defaults(handler=lambda args: _run(_revision(args.message)))
     grant = db_commands.add_parser(
         "grant-dashboard",
-        help=f"create the read-only role {DASHBOARD_ROLE} for dashboards (and the model export)",
+        help="create the read-only role for dashboards and the model export"
+        " (ECOPLANE_DASHBOARD_ROLE, default ecoplane_dashboard)",
     )
     grant.add_argument(
         "--password-file", type=Path, required=True, help="file holding its password"
@@ -77,11 +78,12 @@ def _run(work: object) -> int:
 
 
 async def _upgrade(revision: str) -> int:
-    async with open_engine(Settings()) as engine:
+    settings = Settings()
+    async with open_engine(settings) as engine:
         await upgrade(engine, revision)
         note(f"database at revision {await current_revision(engine)}")
-        if revision == "head" and await refresh_dashboard_grants(engine):
-            note(f"role {DASHBOARD_ROLE} can read the model and the records of the work")
+        if revision == "head" and await refresh_dashboard_grants(engine, settings.dashboard_role):
+            note(f"role {settings.dashboard_role} can read the model and the records of the work")
     return EXIT_OK
 
 
@@ -109,15 +111,17 @@ async def _grant(password_file: Path) -> int:
     settings = Settings()
     url = await database_url(settings)
     if settings.secret_store == "local":  # where the local runner finds the model export's
-        path = write_dashboard_secret(settings.data_dir, dashboard_url(url, password))
+        path = write_dashboard_secret(
+            settings.data_dir, dashboard_url(url, settings.dashboard_role, password)
+        )
         note(f"wrote the secret {DASHBOARD_SECRET} to {path}")
     engine = create_engine(url)
     try:
         await upgrade(engine)  # the role is granted the tables of the newest schema
-        await grant_dashboard(engine, password)
+        await grant_dashboard(engine, settings.dashboard_role, password)
     finally:
         await engine.dispose()
-    note(f"role {DASHBOARD_ROLE} can read the model and the records of the work")
+    note(f"role {settings.dashboard_role} can read the model and the records of the work")
     return EXIT_OK
 
 

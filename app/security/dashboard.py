@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.catalog.dashboard import DASHBOARD_ROLE, grant_dashboard
+from app.catalog.dashboard import grant_dashboard
 from app.security.secrets.base import new_password
 from app.security.secrets.local import write_private_json
 
@@ -21,11 +21,9 @@ DASHBOARD_SECRET = "ecoplane-dashboard"
 URL_KEY = "database-url"
 
 
-def dashboard_url(control_url: str, password: str) -> str:
+def dashboard_url(control_url: str, role: str, password: str) -> str:
     """The control-plane database's URL as the dashboard role (the password in it, escaped)."""
-    parsed = make_url(control_url).set(
-        drivername="postgresql", username=DASHBOARD_ROLE, password=password
-    )
+    parsed = make_url(control_url).set(drivername="postgresql", username=role, password=password)
     return parsed.render_as_string(hide_password=False)
 
 
@@ -52,7 +50,9 @@ def stored_password(data_dir: Path) -> str | None:
     return str(password) if password else None
 
 
-async def ensure_local_dashboard(engine: AsyncEngine, control_url: str, data_dir: Path) -> Path:
+async def ensure_local_dashboard(
+    engine: AsyncEngine, control_url: str, data_dir: Path, role: str
+) -> Path:
     """Make sure the dashboard role exists with the password of the local secret (a new one
     when there is none) and may read the newest tables; return the secret's path.
 
@@ -60,6 +60,6 @@ async def ensure_local_dashboard(engine: AsyncEngine, control_url: str, data_dir
     gets its password, so a crash in between leaves a password the next start reuses.
     """
     password = stored_password(data_dir) or new_password()
-    path = write_dashboard_secret(data_dir, dashboard_url(control_url, password))
-    await grant_dashboard(engine, password)
+    path = write_dashboard_secret(data_dir, dashboard_url(control_url, role, password))
+    await grant_dashboard(engine, role, password)
     return path

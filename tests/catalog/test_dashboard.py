@@ -6,10 +6,11 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.catalog.dashboard import DASHBOARD_ROLE, grant_dashboard
+from app.catalog.dashboard import grant_dashboard
 from app.catalog.store import store_model
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_texts
+from tests.dashboard_role import DASHBOARD_ROLE
 from tests.ecosystem.modeltext import BASE
 
 
@@ -20,8 +21,10 @@ async def test_dashboard_role_reads_views_and_cannot_write_or_read_others(
     admin = await asyncpg.connect(asyncpg_dsn(database_url))
     await admin.execute("CREATE TABLE operator_secrets (token text)")
     await admin.execute("INSERT INTO operator_secrets VALUES ('s3cr3t')")
-    await grant_dashboard(engine, "a password with ' quote")
-    await grant_dashboard(engine, "granting twice updates the password")  # idempotent
+    await grant_dashboard(engine, DASHBOARD_ROLE, "a password with ' quote")
+    await grant_dashboard(
+        engine, DASHBOARD_ROLE, "granting twice updates the password"
+    )  # idempotent
     dashboard = await asyncpg.connect(asyncpg_dsn(database_url), user=DASHBOARD_ROLE)
     try:
         assert await dashboard.fetchval("SELECT count(*) FROM current_datastores") == 3

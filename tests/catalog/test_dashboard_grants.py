@@ -13,7 +13,6 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.dashboard import (
-    DASHBOARD_ROLE,
     HIDDEN,
     WORK,
     grant_dashboard,
@@ -23,13 +22,14 @@ from app.cli import main
 from app.db.engine import create_engine
 from app.db.urls import asyncpg_dsn
 from tests.api.conftest import api_settings, client_for
+from tests.dashboard_role import DASHBOARD_ROLE
 
 PASSWORD = "dashboard-password-of-the-grant-tests"
 
 
 async def _as_an_older_version(engine: AsyncEngine, database_url: str) -> None:
     """The role as a version before the records of the work were granted left it."""
-    await grant_dashboard(engine, PASSWORD)
+    await grant_dashboard(engine, DASHBOARD_ROLE, PASSWORD)
     admin = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         await admin.execute(f"REVOKE ALL ON {', '.join(WORK)} FROM {DASHBOARD_ROLE}")
@@ -97,7 +97,7 @@ async def test_a_user_that_may_not_grant_leaves_a_warning_and_the_role_as_it_was
         other = create_engine(as_stranger.render_as_string(hide_password=False))
         try:
             with caplog.at_level(logging.WARNING, logger="app.catalog.dashboard"):
-                assert await refresh_dashboard_grants(other) is False
+                assert await refresh_dashboard_grants(other, DASHBOARD_ROLE) is False
         finally:
             await other.dispose()
         assert await _reads(admin) == {}
@@ -112,12 +112,12 @@ async def test_a_user_that_may_not_grant_leaves_a_warning_and_the_role_as_it_was
 async def test_granting_again_takes_back_a_column_granted_by_hand(
     engine: AsyncEngine, database_url: str
 ) -> None:
-    await grant_dashboard(engine, PASSWORD)
+    await grant_dashboard(engine, DASHBOARD_ROLE, PASSWORD)
     admin = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         await admin.execute(f"GRANT SELECT ON runs, events TO {DASHBOARD_ROLE}")
         assert "log_tail" in (await _reads(admin))["runs"]
-        assert await refresh_dashboard_grants(engine) is True
+        assert await refresh_dashboard_grants(engine, DASHBOARD_ROLE) is True
         _every_table_but_hidden_columns(await _reads(admin))
     finally:
         await admin.close()

@@ -16,10 +16,11 @@ import asyncpg
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.catalog.dashboard import DASHBOARD_ROLE, HIDDEN, WORK, grant_dashboard, shown_columns
+from app.catalog.dashboard import HIDDEN, WORK, grant_dashboard, shown_columns
 from app.db.urls import asyncpg_dsn
 from tests.catalog.grafana_macros import expand
 from tests.catalog.work_records import HOOK, SECRET_TAIL, Week, record_week
+from tests.dashboard_role import DASHBOARD_ROLE
 
 ROOT = Path(__file__).resolve().parents[2]
 GRAFANA = ROOT / "deploy" / "grafana" / "ecoplane-work.json"
@@ -57,7 +58,7 @@ async def week(
     """The week written as the owner; the owner's and the dashboard role's connections."""
     admin = await asyncpg.connect(asyncpg_dsn(database_url))
     written = await record_week(engine, admin)
-    await grant_dashboard(engine, PASSWORD)
+    await grant_dashboard(engine, DASHBOARD_ROLE, PASSWORD)
     dashboard = await asyncpg.connect(
         asyncpg_dsn(database_url), user=DASHBOARD_ROLE, password=PASSWORD
     )

@@ -33,6 +33,7 @@ from app.security.sync import SecuritySync
 from app.security.warehouses.postgres_variables import libpq_variables
 from app.settings import Settings
 from tests.conftest import EXAMPLES
+from tests.dashboard_role import DASHBOARD_ROLE
 from tests.security.conftest import create_raw_tables
 from tests.workers.conftest import libpq_env, run_worker
 
@@ -72,14 +73,16 @@ async def setup(
     password_logins: bool,
 ) -> Setup:
     stored = await store_model(engine, acme_model, source="acme")
-    await grant_dashboard(engine, DASHBOARD_PASSWORD)
+    await grant_dashboard(engine, DASHBOARD_ROLE, DASHBOARD_PASSWORD)
     await create_raw_tables(warehouse, acme_model)
     await sync.apply(acme_model)  # creates out_externalize_model and dt_externalize_model
     credentials = await store.current("externalize_model")
     assert credentials is not None
     env = {
         **libpq_variables(credentials),  # the transformer's own role, as its run gets it
-        "ECOPLANE_MODEL_DATABASE_URL": dashboard_url(database_url, DASHBOARD_PASSWORD),
+        "ECOPLANE_MODEL_DATABASE_URL": dashboard_url(
+            database_url, DASHBOARD_ROLE, DASHBOARD_PASSWORD
+        ),
         "ECOPLANE_OUTPUT_SCHEMA": OUT,
         "ECOPLANE_RUN_ID": "1",
         "ECOPLANE_TRANSFORMER": "externalize_model",
@@ -240,7 +243,7 @@ async def test_a_run_of_the_local_runner_finds_both_secrets_and_exports(
 ) -> None:
     """The builtin's spec, the local secrets (the sync's and the dashboard's), the worker."""
     data = tmp_path / "data"
-    await ensure_local_dashboard(setup.engine, database_url, data)
+    await ensure_local_dashboard(setup.engine, database_url, data, DASHBOARD_ROLE)
     runtime = "ecoplane-dt-externalize-model.json"
     shutil.copy(tmp_path / runtime, data / "secrets" / runtime)  # where the sync's store put it
     settings = Settings(database_url="postgresql://unused", data_dir=data, scheduler=False)
