@@ -10,6 +10,7 @@ from app.catalog.dashboard import grant_dashboard
 from app.catalog.store import store_model
 from app.db.urls import asyncpg_dsn
 from app.ecosystem.loader import load_texts
+from app.settings import Settings
 from tests.dashboard_role import DASHBOARD_ROLE
 from tests.ecosystem.modeltext import BASE
 
@@ -53,3 +54,12 @@ async def test_dashboard_role_reads_views_and_cannot_write_or_read_others(
     finally:
         await dashboard.close()
         await admin.close()
+
+
+@pytest.mark.parametrize("name", ['x"; DROP TABLE runs; --', "Dashboard", "1role", ""])
+async def test_a_role_name_that_is_not_a_plain_identifier_is_refused(name: str) -> None:
+    """The name goes into SQL unquoted: the setting and the grant both refuse anything else."""
+    with pytest.raises(ValueError, match="dashboard_role"):
+        Settings(dashboard_role=name)
+    with pytest.raises(ValueError, match="not a lower-case SQL identifier"):
+        await grant_dashboard(None, name, "a password")  # type: ignore[arg-type]
