@@ -22,7 +22,9 @@ from app.console.trigrams import words
 
 log = logging.getLogger("ecoplane.console")
 DESCRIBED = "to_tsvector('simple', coalesce(description, '')) @@ plainto_tsquery('simple', $2)"
-MATCHED = f"(lower(name) % $2 OR strpos(lower(name), $2) > 0 OR {DESCRIBED})"
+# each branch can use an index of the partition's (app/catalog/schema.py: search_index_statements):
+# the names' trigrams answer % and LIKE, the descriptions' words @@; $4 is $2 as a LIKE pattern
+MATCHED = f"(lower(name) % $2 OR lower(name) LIKE $4 OR {DESCRIBED})"
 TEXT_RANK = (
     "ts_rank(to_tsvector('simple', coalesce(description, '')), plainto_tsquery('simple', $2))"
 )
@@ -40,11 +42,44 @@ def _entities(where: str) -> str:
     )
 
 
+# model_search_entities' branches (migration 0013): searched one by one, each kind's matches are
+# capped, so that a name shared by thousands (a column `id` in every dataset) costs a bounded
+# read; every entity named exactly as typed is a candidate too (up to the page's limit)
+KINDS = {
+    "datastores": ("datastore", "NULL::text"),
+    "datasets": ("dataset", "datastore"),
+    "columns": ("column", "datastore || '.' || dataset"),
+    "workspaces": ("workspace", "NULL::text"),
+    "transformers": ("transformer", "workspace"),
+    "teams": ("team", "zone"),
+    "zones": ("zone", "NULL::text"),
+}
+CANDIDATES = 500  # per kind: the matches ranked
+
+
+def _candidates(where: str, limit: str) -> str:
+    return " UNION ".join(
+        f"(SELECT '{kind}'::text AS kind, name::text, {owner} AS owner, description"
+        f" FROM model_{table} WHERE version_id = $1 AND {where} LIMIT {limit})"
+        for table, (kind, owner) in KINDS.items()
+    )
+
+
+# when the entities named exactly as typed fill the page, they are its best (a score of 2 or
+# more; any other name's is below): then the similar names are not looked for at all
 TRGM_SEARCH = (
-    f"SELECT kind, name, owner, description, {RANK} AS score FROM ({_entities(MATCHED)}) e"
+    f"WITH exact AS ({_candidates('lower(name) = $2', '$3')})"
+    f" SELECT kind, name, owner, description, {RANK} AS score FROM (TABLE exact UNION"
+    f" {_candidates(f'(SELECT count(*) FROM exact) < $3 AND {MATCHED}', str(CANDIDATES))}) e"
     " ORDER BY score DESC, kind, name LIMIT $3"
 )
 ALL_NAMES = _entities("TRUE")
+
+
+def containing(text: str) -> str:
+    """The LIKE pattern of a name containing `text` (its %, _ and \\ taken literally)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 class Search:
@@ -69,7 +104,7 @@ class Search:
             if not self.trgm:
                 log.warning("console search: pg_trgm is not installed; ranking names in memory")
         if self.trgm:
-            rows = await connection.fetch(TRGM_SEARCH, version_id, query, limit)
+            rows = await connection.fetch(TRGM_SEARCH, version_id, query, limit, containing(query))
             return [dict(row) for row in rows]
         return await self._in_memory(connection, version_id, query, limit)
 
