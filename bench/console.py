@@ -33,6 +33,9 @@ from model_load import SIZE
 from tests.api.server import free_port
 
 PAGE_MS, GRAPH_MS, ASKED = 100.0, 1500.0, 20
+# the baseline of the graph's time, drawn in turn with it: a walk of a handful of nodes (the same
+# page, scripts and browser; what the 500 nodes add is the difference)
+SMALL_WALK = "/ui/lineage?node=datastore:store_00042&direction=upstream&depth=1"
 
 
 def pages(base: str) -> dict[str, str]:
@@ -85,23 +88,34 @@ def big_walk(base: str) -> tuple[str, int]:
     return found
 
 
-def drawn_ms(url: str) -> tuple[float, float]:
-    """Milliseconds from the navigation's start until the graph is drawn, and until the page's
-    last byte had arrived (best of 3)."""
+MARKS = ("lineage:start", "lineage:parsed", "lineage:created", "lineage:drawn")
+TIMES = """(() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const at = {"html": nav.responseEnd, "dom": nav.domInteractive};
+  for (const m of performance.getEntriesByType("mark")) { at[m.name] = m.startTime; }
+  return at;
+})()"""
+
+
+def drawn_ms(urls: list[str]) -> list[dict[str, float]]:
+    """For each URL, milliseconds from the navigation's start to the page's last byte (html),
+    the document parsed (dom), and the lineage script's marks (lineage.js): best of 5, the
+    URLs asked in turn so that the machine's load falls on each alike."""
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
     assert executable, "Chromium is missing: make browser"
+    best: list[dict[str, float]] = [{"lineage:drawn": float("inf")} for _ in urls]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 860})
-        best = (float("inf"), 0.0)
-        for _ in range(3):
-            page.goto(url)
-            page.wait_for_selector("#graph[data-drawn]", timeout=30_000)
-            drawn = float(page.get_attribute("#graph", "data-drawn-ms") or "inf")
-            served = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd")
-            best = min(best, (drawn, served))
+        for _ in range(5):
+            for i, url in enumerate(urls):
+                page.goto(url)
+                page.wait_for_selector("#graph[data-drawn]", timeout=30_000)
+                times = page.evaluate(TIMES)
+                if times["lineage:drawn"] < best[i]["lineage:drawn"]:
+                    best[i] = times
         browser.close()
     return best
 
@@ -147,26 +161,37 @@ def main() -> int:
             with httpx.Client(base_url=base, timeout=120) as client:
                 results = {name: timed(client, url) for name, url in pages(base).items()}
             walk, size = big_walk(base)
-            graph, served = drawn_ms(base + walk)
+            graph, small = drawn_ms([base + walk, base + SMALL_WALK])
         finally:
             server.terminate()
             server.wait(timeout=30)
-    return report(results, walk, size, graph, served)
+    return report(results, walk, size, graph, small)
 
 
 def report(
-    results: dict[str, list[float]], walk: str, size: int, graph: float, served: float
+    results: dict[str, list[float]],
+    walk: str,
+    size: int,
+    graph: dict[str, float],
+    small: dict[str, float],
 ) -> int:
-    missed = graph > GRAPH_MS
+    drawn = graph["lineage:drawn"]
+    missed = drawn > GRAPH_MS
     print(f"{'page':22} {'p50 ms':>8} {'p95 ms':>8}")
     for name, spent in results.items():
         p95 = statistics.quantiles(spent, n=20)[18]
         print(f"{name:22} {statistics.median(spent):8.1f} {p95:8.1f}")
         missed |= p95 > PAGE_MS
     print(
-        f"lineage graph of {size} nodes ({walk}) drawn in {graph:.0f} ms (target < {GRAPH_MS:.0f})"
+        f"lineage graph of {size} nodes ({walk}) drawn in {drawn:.0f} ms (target < {GRAPH_MS:.0f})"
     )
-    print(f"  of which the page's HTML, to its last byte: {served:.0f} ms")
+    print(
+        f"  baseline, the graph of {SMALL_WALK} in the same browser: {small['lineage:drawn']:.0f} ms;"
+        f" ratio {drawn / small['lineage:drawn']:.2f}"
+    )
+    print(f"  {'ms from the navigation':24} {'500 nodes':>10} {'baseline':>10}")
+    for mark in ("html", "dom", *MARKS):
+        print(f"  {mark:24} {graph.get(mark, 0):10.0f} {small.get(mark, 0):10.0f}")
     print(f"target: every page's p95 < {PAGE_MS:.0f} ms")
     print("RESULT:", "target missed" if missed else "within target")
     return 1 if missed else 0
