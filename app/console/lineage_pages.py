@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.catalog.lineage import DEPTH_CAP, lineage, parse_node
+from app.console.lineage_drawing import drawing, is_large
 from app.console.links import entity_url
 from app.console.reads import active_reading
 from app.console.web import page, render
@@ -78,11 +79,12 @@ async def lineage_page(
     if not node:
         return render(
             request, "lineage.html", graph=None, node="", direction="both", depth=2,
-            depth_cap=DEPTH_CAP,
+            depth_cap=DEPTH_CAP, drawn=None,
         )  # fmt: skip
     start, walk, hops = parse_node(node[:300]), _direction(direction), _depth(depth)
     found = await lineage(read.graphs, read.pool, read.version.id, start, walk, hops)
+    graph = graph_elements(found)
     return render(
-        request, "lineage.html", graph=graph_elements(found), node=start.id,
-        direction=walk.value, depth=hops, depth_cap=DEPTH_CAP,
+        request, "lineage.html", graph=graph, node=start.id, direction=walk.value, depth=hops,
+        depth_cap=DEPTH_CAP, drawn=drawing(graph) if is_large(graph) else None,
     )  # fmt: skip
