@@ -6,7 +6,8 @@ Postgres (or the server of --database-url, e.g. the machine's PostgreSQL 15 with
 starts `ecoplane serve`, asks every page once (caches fill), then 20 times in a row, and prints
 p50 and p95 of the time to the last byte on loopback. Then it finds the smallest walk of at
 least 500 nodes around a datastore and times, in Debian's headless Chromium (Playwright), from
-the navigation's start until cytoscape has laid out the graph. Targets (issue 21): every page's
+the navigation's start until the graph is drawn (lineage.js's marks), against the same graph
+drawn by cytoscape in the browser (`draw=browser`), the two asked in turn. Targets (issue 21): every page's
 p95 under 100 ms, the graph under 1.5 s; exit status 1 when one is missed.
 
     .venv/bin/python bench/console.py [--keep DIR] [--database-url URL]
@@ -33,9 +34,9 @@ from model_load import SIZE
 from tests.api.server import free_port
 
 PAGE_MS, GRAPH_MS, ASKED = 100.0, 1500.0, 20
-# the baseline of the graph's time, drawn in turn with it: a walk of a handful of nodes (the same
-# page, scripts and browser; what the 500 nodes add is the difference)
-SMALL_WALK = "/ui/lineage?node=datastore:store_00042&direction=upstream&depth=1"
+# the baseline of the graph's time, drawn in turn with it in the same browser: the same walk drawn
+# by cytoscape in the browser (as every graph was before the server drew the large ones)
+IN_BROWSER = "&draw=browser"
 
 
 def pages(base: str) -> dict[str, str]:
@@ -58,6 +59,7 @@ def pages(base: str) -> dict[str, str]:
         "security": "/ui/security",
         "search (a typo)": "/ui/search?q=stor_00042",
         "search (a column)": "/ui/search?q=col_003",
+        "search (in 300,000)": "/ui/search?q=col_00",  # no exact name, similar to most columns
     }
 
 
@@ -161,11 +163,11 @@ def main() -> int:
             with httpx.Client(base_url=base, timeout=120) as client:
                 results = {name: timed(client, url) for name, url in pages(base).items()}
             walk, size = big_walk(base)
-            graph, small = drawn_ms([base + walk, base + SMALL_WALK])
+            graph, baseline = drawn_ms([base + walk, base + walk + IN_BROWSER])
         finally:
             server.terminate()
             server.wait(timeout=30)
-    return report(results, walk, size, graph, small)
+    return report(results, walk, size, graph, baseline)
 
 
 def report(
@@ -173,7 +175,7 @@ def report(
     walk: str,
     size: int,
     graph: dict[str, float],
-    small: dict[str, float],
+    baseline: dict[str, float],
 ) -> int:
     drawn = graph["lineage:drawn"]
     missed = drawn > GRAPH_MS
@@ -186,12 +188,12 @@ def report(
         f"lineage graph of {size} nodes ({walk}) drawn in {drawn:.0f} ms (target < {GRAPH_MS:.0f})"
     )
     print(
-        f"  baseline, the graph of {SMALL_WALK} in the same browser: {small['lineage:drawn']:.0f} ms;"
-        f" ratio {drawn / small['lineage:drawn']:.2f}"
+        f"  baseline, the same graph drawn by cytoscape ({IN_BROWSER}), in turn in the same"
+        f" browser: {baseline['lineage:drawn']:.0f} ms; ratio {drawn / baseline['lineage:drawn']:.2f}"
     )
-    print(f"  {'ms from the navigation':24} {'500 nodes':>10} {'baseline':>10}")
+    print(f"  {'ms from the navigation':24} {'served SVG':>10} {'cytoscape':>10}")
     for mark in ("html", "dom", *MARKS):
-        print(f"  {mark:24} {graph.get(mark, 0):10.0f} {small.get(mark, 0):10.0f}")
+        print(f"  {mark:24} {graph.get(mark, 0):10.0f} {baseline.get(mark, 0):10.0f}")
     print(f"target: every page's p95 < {PAGE_MS:.0f} ms")
     print("RESULT:", "target missed" if missed else "within target")
     return 1 if missed else 0

@@ -118,6 +118,10 @@ async def test_a_large_graph_comes_drawn_with_every_node_linked_and_no_graph_lib
         assert f"<title>{node['kind']} {node['name']}</title>" in svg, node
     assert svg.count("<line ") == len(walk["edges"])
     assert svg.count('class="datastore start"') == 1
+    asked = (await client.get(url + "&draw=browser")).text  # the browser draws it when asked
+    assert "cytoscape.min.js" in asked and "<svg" not in asked
+    bad = await client.get(url + "&draw=paper")
+    assert bad.status_code == 422 and "parameter <code>draw</code>" in bad.text
 
 
 def test_a_drawing_gives_each_hop_its_columns_left_to_right() -> None:
