@@ -22,12 +22,23 @@ ASPECT = 2.3  # width / height of the page's graph box at 1280 px: the drawing i
 
 @dataclass(frozen=True, slots=True)
 class Drawing:
-    """A graph placed for the page's SVG: nodes with x and y, edges with their two ends."""
+    """A graph placed for the page's SVG: nodes with x and y, edges with their two ends.
+
+    `lines` and `arrows` are the edges as two SVG paths (each edge a segment and a triangle):
+    two elements instead of one per edge keep the browser's parsing and painting short."""
 
     width: int
     height: int
     nodes: list[dict[str, Any]]
     edges: list[dict[str, Any]]
+
+    @property
+    def lines(self) -> str:
+        return " ".join(f"M{e['x1']} {e['y1']}L{e['x2']} {e['y2']}" for e in self.edges)
+
+    @property
+    def arrows(self) -> str:
+        return " ".join(_arrow(e["x1"], e["y1"], e["x2"], e["y2"]) for e in self.edges)
 
 
 def is_large(graph: dict[str, Any]) -> bool:
@@ -70,3 +81,12 @@ def _short_of_target(x1: int, y1: int, x2: int, y2: int) -> dict[str, float]:
         "x2": round(x2 - dx / length * RADIUS, 1),
         "y2": round(y2 - dy / length * RADIUS, 1),
     }
+
+
+def _arrow(x1: float, y1: float, x2: float, y2: float) -> str:
+    """The arrowhead at (x2, y2) of an edge from (x1, y1): a triangle 7 long, 6 wide."""
+    dx, dy = x2 - x1, y2 - y1
+    length = (dx * dx + dy * dy) ** 0.5 or 1.0
+    ux, uy = dx / length, dy / length
+    bx, by = x2 - ux * 7, y2 - uy * 7
+    return f"M{x2} {y2}L{bx - uy * 3:.1f} {by + ux * 3:.1f}L{bx + uy * 3:.1f} {by - ux * 3:.1f}Z"

@@ -9,6 +9,7 @@ from app.catalog.store import StoredVersion
 from app.console import lineage_drawing
 from app.console.lineage_drawing import drawing
 from app.console.lineage_pages import hops
+from app.console.links import entity_url
 from tests.api.conftest import TOKENS
 
 Console = tuple[httpx.AsyncClient, StoredVersion]
@@ -115,8 +116,10 @@ async def test_a_large_graph_comes_drawn_with_every_node_linked_and_no_graph_lib
     svg = answer.text.split('<svg id="graph-drawn"')[1].split("</svg>")[0]
     assert "cytoscape" not in answer.text and 'id="graph-data"' not in answer.text
     for node in walk["nodes"]:
-        assert f"<title>{node['kind']} {node['name']}</title>" in svg, node
-    assert svg.count("<line ") == len(walk["edges"])
+        assert f'<circle class="{node["kind"]}' in svg
+        assert f'data-url="{entity_url(node["kind"], node["name"])}"/><text ' in svg, node
+    lines = svg.split('class="edges" d="')[1].split('"')[0]
+    assert lines.count("M") == len(walk["edges"]) > 0
     assert svg.count('class="datastore start"') == 1
     asked = (await client.get(url + "&draw=browser")).text  # the browser draws it when asked
     assert "cytoscape.min.js" in asked and "<svg" not in asked

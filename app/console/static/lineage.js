@@ -38,8 +38,12 @@
     });
     svg.addEventListener("pointerup", function () { dragged = null; });
     svg.addEventListener("pointerleave", function () { dragged = null; });
-    // a drag that ends on a node does not open it
-    svg.addEventListener("click", function (event) { if (moved) { event.preventDefault(); } }, true);
+    // a click on a node opens its page (the list below has the same links for the keyboard);
+    // a drag that ends on a node does not
+    svg.addEventListener("click", function (event) {
+      var url = event.target.getAttribute("data-url");
+      if (url && !moved) { window.location.href = url; }
+    });
   }
   function draw() {
     var holder = document.getElementById("graph");
@@ -51,7 +55,7 @@
       performance.mark("lineage:created");
       // the second frame's callback comes after the first frame with the graph was painted
       requestAnimationFrame(function () {
-        requestAnimationFrame(function () { shown(holder, svg.querySelectorAll(".nodes a").length); });
+        requestAnimationFrame(function () { shown(holder, svg.querySelectorAll("circle").length); });
       });
       return;
     }
