@@ -2,9 +2,10 @@
 teams and zones: ranked by trigram similarity of the name, a name containing the words, and
 Postgres full-text on the description; typo-tolerant.
 
-Migration 0013 makes the view searched, model_search_entities (every version's named entities).
+Migration 0013 makes the view of every version's named entities, model_search_entities.
 Descriptions are matched by Postgres full-text. With pg_trgm in the database (0013 creates it
-where the server has it, as PostgreSQL 15's contrib does), Postgres ranks the names too. Without
+where the server has it, as PostgreSQL 15's contrib does), Postgres ranks the names too, reading
+the view's tables one by one over each partition's search indexes (app/catalog/schema.py). Without
 it (the embedded server ships no pg_trgm), the version's names and description words are read
 once and searched in memory (`search_memory.py`, pg_trgm's similarity in `trigrams.py`).
 """
