@@ -59,7 +59,7 @@ CANDIDATES = 500  # per kind: the matches ranked
 # A name like most of a large kind's (`col_00` among 300,000 columns named col_000..col_076) is
 # found in the kind's first SAMPLE rows: then CANDIDATES of those are its candidates, and the
 # trigram index, which would hand over every similar row (~90 ms each for % and LIKE), is not read
-SAMPLED, SAMPLE = ("datasets", "columns"), 2000
+SAMPLED, SAMPLE = ("datasets", "columns"), 1000
 NAMED = "(lower(name) % $2 OR lower(name) LIKE $4)"
 
 
