@@ -99,20 +99,21 @@ SEARCHED_TABLES = (
 )
 SEARCHED_NAME = "lower(name)"
 SEARCHED_WORDS = "to_tsvector('simple', coalesce(description, ''))"
-SEARCH_INDEXES = {  # name suffix: method and expression
-    "name_trgm": f"gin ({SEARCHED_NAME} gin_trgm_ops)",
+SEARCH_INDEXES = {  # name suffix: method and expression ({trgm}: pg_trgm's schema)
+    "name_trgm": f"gin ({SEARCHED_NAME} {{trgm}}.gin_trgm_ops)",
     "words": f"gin ({SEARCHED_WORDS})",
 }
 
 
-def search_index_statements(table: str, partition: str) -> list[str]:
+def search_index_statements(table: str, partition: str, trgm: str) -> list[str]:
     """The statements making a searched table's partition's search indexes (none for others).
 
-    `partition` is schema-qualified; the indexes are named after it, in its schema."""
+    `partition` is schema-qualified; the indexes are named after it, in its schema. `trgm` is
+    the schema pg_trgm is installed in (its operator class named wherever the search path is)."""
     if table not in SEARCHED_TABLES:
         return []
     bare = partition.rpartition(".")[2]
     return [
-        f"CREATE INDEX {bare}_{suffix} ON {partition} USING {how}"
+        f"CREATE INDEX {bare}_{suffix} ON {partition} USING {how.format(trgm=trgm)}"
         for suffix, how in SEARCH_INDEXES.items()
     ]
