@@ -6,7 +6,8 @@ Postgres (or the server of --database-url, e.g. the machine's PostgreSQL 15 with
 starts `ecoplane serve`, asks every page once (caches fill), then 20 times in a row, and prints
 p50 and p95 of the time to the last byte on loopback. Then it finds the smallest walk of at
 least 500 nodes around a datastore and times, in Debian's headless Chromium (Playwright), from
-the navigation's start until cytoscape has laid out the graph. Targets (issue 21): every page's
+the navigation's start until the graph is drawn (lineage.js's marks), against the same graph
+drawn by cytoscape in the browser (`draw=browser`), the two asked in turn. Targets (issue 21): every page's
 p95 under 100 ms, the graph under 1.5 s; exit status 1 when one is missed.
 
     .venv/bin/python bench/console.py [--keep DIR] [--database-url URL]
@@ -33,6 +34,9 @@ from model_load import SIZE
 from tests.api.server import free_port
 
 PAGE_MS, GRAPH_MS, ASKED = 100.0, 1500.0, 20
+# the baseline of the graph's time, drawn in turn with it in the same browser: the same walk drawn
+# by cytoscape in the browser (as every graph was before the server drew the large ones)
+IN_BROWSER = "&draw=browser"
 
 
 def pages(base: str) -> dict[str, str]:
@@ -55,6 +59,7 @@ def pages(base: str) -> dict[str, str]:
         "security": "/ui/security",
         "search (a typo)": "/ui/search?q=stor_00042",
         "search (a column)": "/ui/search?q=col_003",
+        "search (in 300,000)": "/ui/search?q=col_00",  # no exact name, similar to most columns
     }
 
 
@@ -85,23 +90,34 @@ def big_walk(base: str) -> tuple[str, int]:
     return found
 
 
-def drawn_ms(url: str) -> tuple[float, float]:
-    """Milliseconds from the navigation's start until the graph is drawn, and until the page's
-    last byte had arrived (best of 3)."""
+MARKS = ("lineage:start", "lineage:parsed", "lineage:created", "lineage:drawn")
+TIMES = """(() => {
+  const nav = performance.getEntriesByType("navigation")[0];
+  const at = {"html": nav.responseEnd, "dom": nav.domInteractive};
+  for (const m of performance.getEntriesByType("mark")) { at[m.name] = m.startTime; }
+  return at;
+})()"""
+
+
+def drawn_ms(urls: list[str]) -> list[dict[str, float]]:
+    """For each URL, milliseconds from the navigation's start to the page's last byte (html),
+    the document parsed (dom), and the lineage script's marks (lineage.js): best of 5, the
+    URLs asked in turn so that the machine's load falls on each alike."""
     from playwright.sync_api import sync_playwright
 
     executable = shutil.which("chromium")
     assert executable, "Chromium is missing: make browser"
+    best: list[dict[str, float]] = [{"lineage:drawn": float("inf")} for _ in urls]
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 860})
-        best = (float("inf"), 0.0)
-        for _ in range(3):
-            page.goto(url)
-            page.wait_for_selector("#graph[data-drawn]", timeout=30_000)
-            drawn = float(page.get_attribute("#graph", "data-drawn-ms") or "inf")
-            served = page.evaluate("performance.getEntriesByType('navigation')[0].responseEnd")
-            best = min(best, (drawn, served))
+        for _ in range(5):
+            for i, url in enumerate(urls):
+                page.goto(url)
+                page.wait_for_selector("#graph[data-drawn]", timeout=30_000)
+                times = page.evaluate(TIMES)
+                if times["lineage:drawn"] < best[i]["lineage:drawn"]:
+                    best[i] = times
         browser.close()
     return best
 
@@ -147,26 +163,37 @@ def main() -> int:
             with httpx.Client(base_url=base, timeout=120) as client:
                 results = {name: timed(client, url) for name, url in pages(base).items()}
             walk, size = big_walk(base)
-            graph, served = drawn_ms(base + walk)
+            graph, baseline = drawn_ms([base + walk, base + walk + IN_BROWSER])
         finally:
             server.terminate()
             server.wait(timeout=30)
-    return report(results, walk, size, graph, served)
+    return report(results, walk, size, graph, baseline)
 
 
 def report(
-    results: dict[str, list[float]], walk: str, size: int, graph: float, served: float
+    results: dict[str, list[float]],
+    walk: str,
+    size: int,
+    graph: dict[str, float],
+    baseline: dict[str, float],
 ) -> int:
-    missed = graph > GRAPH_MS
+    drawn = graph["lineage:drawn"]
+    missed = drawn > GRAPH_MS
     print(f"{'page':22} {'p50 ms':>8} {'p95 ms':>8}")
     for name, spent in results.items():
         p95 = statistics.quantiles(spent, n=20)[18]
         print(f"{name:22} {statistics.median(spent):8.1f} {p95:8.1f}")
         missed |= p95 > PAGE_MS
     print(
-        f"lineage graph of {size} nodes ({walk}) drawn in {graph:.0f} ms (target < {GRAPH_MS:.0f})"
+        f"lineage graph of {size} nodes ({walk}) drawn in {drawn:.0f} ms (target < {GRAPH_MS:.0f})"
     )
-    print(f"  of which the page's HTML, to its last byte: {served:.0f} ms")
+    print(
+        f"  baseline, the same graph drawn by cytoscape ({IN_BROWSER}), in turn in the same"
+        f" browser: {baseline['lineage:drawn']:.0f} ms; ratio {drawn / baseline['lineage:drawn']:.2f}"
+    )
+    print(f"  {'ms from the navigation':24} {'served SVG':>10} {'cytoscape':>10}")
+    for mark in ("html", "dom", *MARKS):
+        print(f"  {mark:24} {graph.get(mark, 0):10.0f} {baseline.get(mark, 0):10.0f}")
     print(f"target: every page's p95 < {PAGE_MS:.0f} ms")
     print("RESULT:", "target missed" if missed else "within target")
     return 1 if missed else 0

@@ -82,3 +82,38 @@ def _entity_table(name: str) -> Table:
 
 
 ENTITY_TABLES: dict[str, Table] = {name: _entity_table(name) for name in MODEL_TABLES}
+
+
+# The console's search (app/console/search.py) over model_search_entities: one index of the names'
+# trigrams and one of the descriptions' words per partition of these tables. They are made per
+# partition by the store (search_index_statements), not on the parents: the trigram operator
+# class exists only where the server has pg_trgm, and the parents are the ORM's (no drift).
+SEARCHED_TABLES = (
+    "datastores",
+    "datasets",
+    "columns",
+    "workspaces",
+    "transformers",
+    "teams",
+    "zones",
+)
+SEARCHED_NAME = "lower(name)"
+SEARCHED_WORDS = "to_tsvector('simple', coalesce(description, ''))"
+SEARCH_INDEXES = {  # name suffix: method and expression ({trgm}: pg_trgm's schema)
+    "name_trgm": f"gin ({SEARCHED_NAME} {{trgm}}.gin_trgm_ops)",
+    "words": f"gin ({SEARCHED_WORDS})",
+}
+
+
+def search_index_statements(table: str, partition: str, trgm: str) -> list[str]:
+    """The statements making a searched table's partition's search indexes (none for others).
+
+    `partition` is schema-qualified; the indexes are named after it, in its schema. `trgm` is
+    the schema pg_trgm is installed in (its operator class named wherever the search path is)."""
+    if table not in SEARCHED_TABLES:
+        return []
+    bare = partition.rpartition(".")[2]
+    return [
+        f"CREATE INDEX {bare}_{suffix} ON {partition} USING {how.format(trgm=trgm)}"
+        for suffix, how in SEARCH_INDEXES.items()
+    ]

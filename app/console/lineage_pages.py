@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from app.catalog.lineage import DEPTH_CAP, lineage, parse_node
+from app.console.lineage_drawing import drawing, is_large
 from app.console.links import entity_url
 from app.console.reads import active_reading
 from app.console.web import page, render
@@ -68,21 +69,30 @@ def graph_elements(found: dict[str, Any]) -> dict[str, Any]:
     return {"start": found["node"], "nodes": nodes, "edges": found["edges"]}
 
 
+def _drawn_by_server(graph: dict[str, Any], draw: str) -> bool:
+    """Whether the server draws the graph: `draw` says so (server, browser), or its size."""
+    if draw not in ("", "server", "browser"):
+        raise InvalidParameterError("draw", f"draw {draw[:40]!r} is not one of server, browser")
+    return draw == "server" or (draw == "" and is_large(graph))
+
+
 @router.get("/lineage", name="console_lineage")
 @page
 async def lineage_page(
-    request: Request, node: str = "", direction: str = "both", depth: str = "2"
+    request: Request, node: str = "", direction: str = "both", depth: str = "2", draw: str = ""
 ) -> Response:
-    """Nodes and edges within `depth` hops of a node, upstream, downstream or both."""
+    """Nodes and edges within `depth` hops of a node, upstream, downstream or both; drawn by the
+    server past LARGE nodes (or with draw=server), else in the browser (or with draw=browser)."""
     read = await active_reading(request)
     if not node:
         return render(
             request, "lineage.html", graph=None, node="", direction="both", depth=2,
-            depth_cap=DEPTH_CAP,
+            depth_cap=DEPTH_CAP, drawn=None,
         )  # fmt: skip
     start, walk, hops = parse_node(node[:300]), _direction(direction), _depth(depth)
     found = await lineage(read.graphs, read.pool, read.version.id, start, walk, hops)
+    graph = graph_elements(found)
     return render(
-        request, "lineage.html", graph=graph_elements(found), node=start.id,
-        direction=walk.value, depth=hops, depth_cap=DEPTH_CAP,
+        request, "lineage.html", graph=graph, node=start.id, direction=walk.value, depth=hops,
+        depth_cap=DEPTH_CAP, drawn=drawing(graph) if _drawn_by_server(graph, draw) else None,
     )  # fmt: skip

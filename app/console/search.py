@@ -2,9 +2,10 @@
 teams and zones: ranked by trigram similarity of the name, a name containing the words, and
 Postgres full-text on the description; typo-tolerant.
 
-Migration 0013 makes the view searched, model_search_entities (every version's named entities).
+Migration 0013 makes the view of every version's named entities, model_search_entities.
 Descriptions are matched by Postgres full-text. With pg_trgm in the database (0013 creates it
-where the server has it, as PostgreSQL 15's contrib does), Postgres ranks the names too. Without
+where the server has it, as PostgreSQL 15's contrib does), Postgres ranks the names too, reading
+the view's tables one by one over each partition's search indexes (app/catalog/schema.py). Without
 it (the embedded server ships no pg_trgm), the version's names and description words are read
 once and searched in memory (`search_memory.py`, pg_trgm's similarity in `trigrams.py`).
 """
@@ -22,7 +23,9 @@ from app.console.trigrams import words
 
 log = logging.getLogger("ecoplane.console")
 DESCRIBED = "to_tsvector('simple', coalesce(description, '')) @@ plainto_tsquery('simple', $2)"
-MATCHED = f"(lower(name) % $2 OR strpos(lower(name), $2) > 0 OR {DESCRIBED})"
+# each branch can use an index of the partition's (app/catalog/schema.py: search_index_statements):
+# the names' trigrams answer % and LIKE, the descriptions' words @@; $4 is $2 as a LIKE pattern
+MATCHED = f"(lower(name) % $2 OR lower(name) LIKE $4 OR {DESCRIBED})"
 TEXT_RANK = (
     "ts_rank(to_tsvector('simple', coalesce(description, '')), plainto_tsquery('simple', $2))"
 )
@@ -40,11 +43,70 @@ def _entities(where: str) -> str:
     )
 
 
+# model_search_entities' branches (migration 0013): searched one by one, each kind's matches are
+# capped, so that a name shared by thousands (a column `id` in every dataset) costs a bounded
+# read; every entity named exactly as typed is a candidate too (up to the page's limit)
+KINDS = {
+    "datastores": ("datastore", "NULL::text"),
+    "datasets": ("dataset", "datastore"),
+    "columns": ("column", "datastore || '.' || dataset"),
+    "workspaces": ("workspace", "NULL::text"),
+    "transformers": ("transformer", "workspace"),
+    "teams": ("team", "zone"),
+    "zones": ("zone", "NULL::text"),
+}
+CANDIDATES = 500  # per kind: the matches ranked
+# A name like most of a large kind's (`col_00` among 300,000 columns named col_000..col_076) is
+# found in the kind's first SAMPLE rows: then CANDIDATES of those are its candidates, and the
+# trigram index, which would hand over every similar row (~90 ms each for % and LIKE), is not read
+SAMPLED, SAMPLE = ("datasets", "columns"), 1000
+NAMED = "(lower(name) % $2 OR lower(name) LIKE $4)"
+
+
+def _select(table: str, source: str, where: str, limit: str) -> str:
+    kind, owner = KINDS[table]
+    return (
+        f"SELECT '{kind}'::text AS kind, name::text, {owner} AS owner, description"
+        f" FROM {source} WHERE {where} LIMIT {limit}"
+    )
+
+
+def _exact(table: str) -> str:
+    return f"({_select(table, f'model_{table}', 'version_id = $1 AND lower(name) = $2', '$3')})"
+
+
+def _sample(table: str) -> str:
+    rows = f"(SELECT * FROM model_{table} WHERE version_id = $1 LIMIT {SAMPLE}) s"
+    return f"sample_{table} AS ({_select(table, rows, NAMED, str(CANDIDATES))})"
+
+
+def _matched(table: str) -> str:
+    gate = "(SELECT count(*) FROM exact) < $3"
+    if table not in SAMPLED:
+        return f"({_select(table, f'model_{table}', f'version_id = $1 AND {gate} AND {MATCHED}', str(CANDIDATES))})"
+    common = f"(SELECT count(*) FROM sample_{table}) >= {CANDIDATES}"
+    return (
+        f"(SELECT * FROM sample_{table} WHERE {common}) UNION"
+        f" ({_select(table, f'model_{table}', f'version_id = $1 AND {gate} AND NOT {common} AND {MATCHED}', str(CANDIDATES))})"
+    )
+
+
+# when the entities named exactly as typed fill the page, they are its best (a score of 2 or
+# more; any other name's is below): then the similar names are not looked for at all
 TRGM_SEARCH = (
-    f"SELECT kind, name, owner, description, {RANK} AS score FROM ({_entities(MATCHED)}) e"
+    f"WITH exact AS ({' UNION '.join(_exact(t) for t in KINDS)}),"
+    f" {', '.join(_sample(t) for t in SAMPLED)}"
+    f" SELECT kind, name, owner, description, {RANK} AS score FROM (TABLE exact UNION"
+    f" {' UNION '.join(_matched(t) for t in KINDS)}) e"
     " ORDER BY score DESC, kind, name LIMIT $3"
 )
 ALL_NAMES = _entities("TRUE")
+
+
+def containing(text: str) -> str:
+    """The LIKE pattern of a name containing `text` (its %, _ and \\ taken literally)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 class Search:
@@ -69,7 +131,7 @@ class Search:
             if not self.trgm:
                 log.warning("console search: pg_trgm is not installed; ranking names in memory")
         if self.trgm:
-            rows = await connection.fetch(TRGM_SEARCH, version_id, query, limit)
+            rows = await connection.fetch(TRGM_SEARCH, version_id, query, limit, containing(query))
             return [dict(row) for row in rows]
         return await self._in_memory(connection, version_id, query, limit)
 

@@ -11,6 +11,7 @@ import pytest
 
 from app.catalog.store import StoredVersion
 from tests.api.conftest import TOKENS
+from tests.api.tokens import made
 
 Console = tuple[httpx.AsyncClient, StoredVersion]
 
@@ -99,3 +100,34 @@ async def test_activating_needs_a_reason(console: Console) -> None:
     )
     assert answer.status_code in (409, 422)
     assert '<p class="problem" role="alert">' in answer.text
+
+
+async def test_a_team_token_acts_only_on_its_teams_work(
+    console: Console, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The console's own check (action_pages.py): without it a team token would start others'."""
+    client, _ = console
+    secret = (await made(client, name="risk-ui", scopes=["operate"], teams=["USA/Risk"]))["secret"]
+    csrf = await csrf_of(client)
+    signed = await client.post("/ui/sign-in", data={"csrf": csrf, "token": secret})
+    assert signed.status_code == 303
+    with caplog.at_level(logging.WARNING, logger="ecoplane.auth"):
+        transformer = await client.post("/ui/transformers/mask_customers/runs", data={"csrf": csrf})
+        datastore = await client.post("/ui/datastores/Merchants/ingestions", data={"csrf": csrf})
+        sync = await client.post("/ui/security/runs", data={"csrf": csrf})
+    assert transformer.status_code == 403
+    assert "transformer &#39;mask_customers&#39; belongs to team USA/Compliance" in transformer.text
+    assert datastore.status_code == 403
+    assert "datastore &#39;Merchants&#39; belongs to team EU/Payments" in datastore.text
+    assert sync.status_code == 403
+    assert "the security sync belongs to no team" in sync.text
+    assert caplog.text.count("refused risk-ui:") == 3
+    runs = (await client.get("/api/v1/runs")).json()["items"]
+    assert [r for r in runs if r["requestedBy"] == "risk-ui"] == [], (
+        "a refused form started nothing"
+    )
+    # its own team's datastore passes the check (and is then refused for another reason:
+    # ecoplane runs no kafka ingestion), so the refusals above are the team check's
+    own = await client.post("/ui/datastores/MarketData/ingestions", data={"csrf": csrf})
+    assert own.status_code == 422
+    assert "kafka" in own.text

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import httpx
+import pytest
 
 from app.catalog.store import StoredVersion
+from app.console import lineage_drawing
+from app.console.lineage_drawing import drawing
 from app.console.lineage_pages import hops
+from app.console.links import entity_url
 from tests.api.conftest import TOKENS
 
 Console = tuple[httpx.AsyncClient, StoredVersion]
@@ -95,3 +99,45 @@ def test_hops_count_downstream_up_and_upstream_down() -> None:
         {"source": "b", "target": "c"}, {"source": "z", "target": "a"},
     ]  # fmt: skip
     assert hops("start", edges) == {"start": 0, "b": 1, "c": 2, "a": -1, "z": -2}
+
+
+async def test_a_large_graph_comes_drawn_with_every_node_linked_and_no_graph_library(
+    console: Console, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    client, _ = console
+    url = "/ui/lineage?node=datastore:ApacClients&depth=3"
+    small = (await client.get(url)).text
+    assert "cytoscape.min.js" in small and 'id="graph-data"' in small and "<svg" not in small
+    monkeypatch.setattr(lineage_drawing, "LARGE", 3)  # acme's walks are small: call this large
+    answer = await client.get(url)
+    walk = (
+        await client.get("/api/v1/lineage", params={"node": "datastore:ApacClients", "depth": 3})
+    ).json()
+    svg = answer.text.split('<svg id="graph-drawn"')[1].split("</svg>")[0]
+    assert "cytoscape" not in answer.text and 'id="graph-data"' not in answer.text
+    for node in walk["nodes"]:
+        assert f'<circle class="{node["kind"]}' in svg
+        assert f'data-url="{entity_url(node["kind"], node["name"])}"/><text ' in svg, node
+    lines = svg.split('class="edges" d="')[1].split('"')[0]
+    assert lines.count("M") == len(walk["edges"]) > 0
+    assert svg.count('class="datastore start"') == 1
+    asked = (await client.get(url + "&draw=browser")).text  # the browser draws it when asked
+    assert "cytoscape.min.js" in asked and "<svg" not in asked
+    bad = await client.get(url + "&draw=paper")
+    assert bad.status_code == 422 and "parameter <code>draw</code>" in bad.text
+
+
+def test_a_drawing_gives_each_hop_its_columns_left_to_right() -> None:
+    nodes = [{"id": "s", "hop": 0}] + [{"id": f"d{i}", "hop": 1} for i in range(30)]
+    nodes += [{"id": "u", "hop": -1}]
+    edges = [{"source": "s", "target": f"d{i}"} for i in range(30)] + [
+        {"source": "u", "target": "s"}
+    ]
+    drawn = drawing({"start": "s", "nodes": nodes, "edges": edges})
+    x = {n["id"]: n["x"] for n in drawn.nodes}
+    assert x["u"] < x["s"] < min(x[f"d{i}"] for i in range(30))  # upstream left, downstream right
+    assert len({x[f"d{i}"] for i in range(30)}) > 1  # 30 nodes of one hop: more than one column
+    assert all(0 < n["x"] < drawn.width and 0 < n["y"] < drawn.height for n in drawn.nodes)
+    assert len(drawn.edges) == 31
+    first = drawn.edges[0]  # s -> d0 stops short of d0, at its rim, for the arrowhead
+    assert first["x2"] < x["d0"]
