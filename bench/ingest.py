@@ -13,9 +13,10 @@ datastore's `di_` role, as a run does (least privilege: no table of its own, no 
             datastore and of the forensic one, both read from the same source table
   second    1 % of the source rows changed, then batch 2 of each
 
-Prints each time, the ratios (first / bare, target <= 1.5; second / first, target <= 1.0), the
-rows each second batch wrote (exactly the changed rows, live and forensic) and the worker's
-peak RSS (os.wait4's ru_maxrss, target < 200 MB); exit status 1 when a target is missed.
+Each step starts from a CHECKPOINT (a superuser's, or pg_checkpoint's). Prints each time, the
+ratios (first / bare, target <= 1.5; second / first, target <= 1.0), the rows each second batch
+wrote (exactly the changed rows, live and forensic) and the worker's peak RSS (os.wait4's
+ru_maxrss, target < 200 MB); exit status 1 when a target is missed.
 
     .venv/bin/python bench/ingest.py [ROWS]
 """
@@ -225,6 +226,10 @@ async def _measure(source: str, warehouse: str, control: str, data_dir: Path, pr
     wal: dict[str, float] = {}  # MB of WAL the server wrote while each step ran (all databases)
 
     async def logged(step: str, run: Callable[[], Any]) -> Any:
+        # each step starts from a checkpoint: none pays for writing out another step's pages
+        # (before, the forensic first batch, third in line, met the checkpoint that the WAL of
+        # the source's fill, the bare pipe and the live batch had made due)
+        await wh.execute("CHECKPOINT")
         before = await wh.fetchval("SELECT pg_current_wal_lsn()")
         result = run()
         wal[step] = float(
