@@ -152,9 +152,10 @@ def bare_pipe(source: str, warehouse: str) -> float:
 
 def worker(
     datastore: str, control: str, login: dict[str, str]
-) -> tuple[float, int, dict[str, Any]]:
+) -> tuple[float, int, dict[str, Any], float]:
     """One batch by the real worker, as the datastore's di_ role (`login`, libpq variables):
-    seconds, peak RSS (kB, os.wait4), the record it printed."""
+    seconds, peak RSS (kB, os.wait4), the record it printed, its CPU seconds (user + sys: what
+    the worker itself spent, however loaded the machine)."""
     env = {
         **os.environ, **login, "ECOPLANE_DATABASE_URL": control,
         "ECOPLANE_SOURCE_USER": make_url(SERVER).username or "postgres",
@@ -173,7 +174,8 @@ def worker(
         err.seek(0)
         if child.returncode:
             raise SystemExit(f"the worker failed: {err.read().decode()[-2000:]}")
-        return seconds, usage.ru_maxrss, json.loads(out.read())
+        cpu = usage.ru_utime + usage.ru_stime
+        return seconds, usage.ru_maxrss, json.loads(out.read()), cpu
 
 
 async def main() -> int:
@@ -253,12 +255,13 @@ async def _measure(source: str, warehouse: str, control: str, data_dir: Path, pr
     print("WAL written (MB): " + ", ".join(f"{step} {mb:.0f}" for step, mb in wal.items()))
     missed = []
     for store in ("BenchLive", "BenchForensic"):
-        (s1, rss1, b1), (s2, rss2, b2) = first[store], second[store]
+        (s1, rss1, b1, cpu1), (s2, rss2, b2, cpu2) = first[store], second[store]
         written = b2["inserted"] + b2["updated"] + b2["deleted"]
         print(
             f"{store}: first {s1:.2f} s ({s1 / bare:.2f}x bare; {_phases(s1, b1)}), second"
             f" {s2:.2f} s ({s2 / s1:.2f}x first; {_phases(s2, b2)}), second wrote {written:,}"
-            f" (updated {b2['updated']:,}), peak RSS {max(rss1, rss2) / 1024:.0f} MB"
+            f" (updated {b2['updated']:,}), peak RSS {max(rss1, rss2) / 1024:.0f} MB,"
+            f" worker CPU {cpu1:.2f} s and {cpu2:.2f} s"
         )
         if b1["inserted"] != ROWS or (b2["updated"], b2["inserted"], b2["deleted"]) != (
             CHANGED,
