@@ -16,8 +16,8 @@ from app.errors import AppError
 from app.ingestion import batches
 from app.ingestion.batches import BatchRecord, BatchResult
 from app.ingestion.merge import (
-    HASH_JOIN,
     MERGE_JOIN,
+    PLANNER_DEFAULTS,
     WORK_MEM,
     Counts,
     create_stage,
@@ -234,7 +234,7 @@ async def _merge(
     statements = merge(table, number, snapshot=plan.watermark is None)
     await warehouse.execute(MERGE_JOIN)
     await warehouse.execute(statements.changes)
-    await warehouse.execute(HASH_JOIN)
+    await warehouse.execute(PLANNER_DEFAULTS)
     found = {r[0]: r[1] for r in await warehouse.fetch(statements.count)}
     for statement in (statements.delete, statements.update, statements.insert):
         if statement is not None:
