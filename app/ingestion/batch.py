@@ -16,6 +16,8 @@ from app.errors import AppError
 from app.ingestion import batches
 from app.ingestion.batches import BatchRecord, BatchResult
 from app.ingestion.merge import (
+    MERGE_JOIN,
+    PLANNER_DEFAULTS,
     WORK_MEM,
     Counts,
     create_stage,
@@ -25,7 +27,6 @@ from app.ingestion.merge import (
 )
 from app.ingestion.reader import SourceReader, Target
 from app.ingestion.source import Endpoint, PostgresReader, SourceLogin
-from app.ingestion.source_mysql import MysqlReader
 from app.ingestion.tables import (
     BATCH_IN,
     IngestionError,
@@ -39,9 +40,18 @@ from app.security.warehouses.postgres_sql import quote_ident
 
 logger = logging.getLogger(__name__)
 
+
+async def _open_mysql(endpoint: Endpoint, login: SourceLogin) -> SourceReader:
+    """A MySQL/MariaDB source: its driver (asyncmy, and the cryptography it loads: about a
+    second of a worker's start) imported only by a batch that reads one."""
+    from app.ingestion.source_mysql import MysqlReader
+
+    return await MysqlReader.open(endpoint, login)
+
+
 READERS: dict[str, Callable[[Endpoint, SourceLogin], Awaitable[SourceReader]]] = {
     "postgres": PostgresReader.open,
-    "mysql": MysqlReader.open,
+    "mysql": _open_mysql,
 }  # by source.engine
 
 
@@ -222,7 +232,9 @@ async def _merge(
 ) -> Counts:
     """Find the changed rows in one pass, then write only those."""
     statements = merge(table, number, snapshot=plan.watermark is None)
+    await warehouse.execute(MERGE_JOIN)
     await warehouse.execute(statements.changes)
+    await warehouse.execute(PLANNER_DEFAULTS)
     found = {r[0]: r[1] for r in await warehouse.fetch(statements.count)}
     for statement in (statements.delete, statements.update, statements.insert):
         if statement is not None:

@@ -59,6 +59,7 @@ class TableSpec:
     columns: tuple[ColumnSpec, ...]
     evolves: bool = False
     purpose: str = "output dataset"
+    fillfactor: int = 100  # a raw table's: room on each page for an ingestion's updates
 
 
 @dataclass(frozen=True, slots=True)

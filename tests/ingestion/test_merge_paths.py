@@ -1,5 +1,5 @@
 """The merge's paths: an empty raw table filled straight, the changes of a key-only dataset, a
-forensic watermark batch closing versions by their whole key."""
+forensic watermark batch closing versions by their whole key, nulls compared as values."""
 
 from __future__ import annotations
 
@@ -129,3 +129,33 @@ async def test_a_forensic_watermark_batch_closes_only_the_current_versions_it_re
         (4, "c4@acme.test", 1, None),
         (200, "c200", 4, None),
     ]
+
+
+@pytest.mark.parametrize("milestoning", ["live", "forensic"])
+async def test_a_null_on_one_side_is_a_change_and_on_both_sides_is_not(
+    source: Source, warehouse: asyncpg.Connection, control: asyncpg.Connection, milestoning: str
+) -> None:
+    # the merge join compares every value column with IS DISTINCT FROM: a value that became
+    # null (1), a null that got a value (2) are changes; a null kept (3) and the rest are not
+    store = source.store(milestoning=milestoning)
+    await source.admin.execute("UPDATE crm_customers SET email = NULL WHERE id IN (2, 3)")
+    await run_batch(control, warehouse, store, source.login)
+    await source.admin.execute(
+        "UPDATE crm_customers SET email = NULL WHERE id = 1;"
+        "UPDATE crm_customers SET email = 'filled' WHERE id = 2;"
+        "UPDATE crm_customers SET balance = NULL WHERE id = 4"
+    )
+    second = await run_batch(control, warehouse, store, source.login)
+    assert (second.inserted, second.updated, second.deleted, second.unchanged) == (0, 3, 0, 97)
+    current = " AND ecoplane_batch_out IS NULL" if milestoning == "forensic" else ""
+    rows = await warehouse.fetch(
+        f"SELECT id, email, balance::text AS balance FROM {RAW} WHERE id <= 4{current} ORDER BY id"
+    )
+    assert [tuple(r) for r in rows] == [
+        (1, None, "1.5000"),
+        (2, "filled", "3.0000"),
+        (3, None, "4.5000"),
+        (4, "c4@acme.test", None),
+    ]
+    if milestoning == "forensic":  # exactly the three changed rows got a second version
+        assert await warehouse.fetchval(f"SELECT count(*) FROM {RAW}") == 103

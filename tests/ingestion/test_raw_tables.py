@@ -33,6 +33,16 @@ async def test_a_new_nullable_column_is_added_by_the_sync_and_filled(
     assert await warehouse.fetchval(f"SELECT count(*) FROM {TABLE} WHERE note = 'x'") == 100
 
 
+async def test_the_sync_makes_a_raw_table_with_room_on_each_page_for_updates(
+    source: Source, warehouse: asyncpg.Connection
+) -> None:
+    await sync_raw_tables(warehouse, source.store())
+    options = await warehouse.fetchval(
+        "SELECT reloptions FROM pg_class WHERE oid = $1::regclass", TABLE
+    )
+    assert options == ["fillfactor=90"]  # a batch's update fits on its row's page (HOT)
+
+
 async def test_a_batch_before_the_sync_fails_saying_so_and_writes_nothing(
     source: Source, warehouse: asyncpg.Connection, control: asyncpg.Connection
 ) -> None:

@@ -37,5 +37,6 @@ def test_a_forensic_raw_table_is_keyed_by_key_and_batch() -> None:
         'CREATE TABLE "raw"."customers__customers" ("id" bigint NOT NULL, "email" varchar(255), '
         '"country" char(2), "balance" numeric(18,4), "ecoplane_batch_in" bigint NOT NULL, '
         '"ecoplane_batch_out" bigint, PRIMARY KEY ("id", "ecoplane_batch_in"))'
+        " WITH (fillfactor = 90)"
     )
     assert table.evolves

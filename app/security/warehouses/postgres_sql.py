@@ -70,7 +70,8 @@ def create_schema(name: str, purpose: str) -> str:
 
 
 def create_table(table: TableSpec) -> str:
-    """CREATE TABLE of an output dataset, with its primary key."""
+    """CREATE TABLE of an output dataset or a raw table, with its primary key (and a raw
+    table's fillfactor)."""
     columns = [
         f"{quote_ident(c.name)} {render_type(c.type)}{'' if c.nullable else ' NOT NULL'}"
         for c in table.columns
@@ -78,7 +79,8 @@ def create_table(table: TableSpec) -> str:
     keys = [quote_ident(c.name) for c in table.columns if c.primary_key]
     if keys:
         columns.append(f"PRIMARY KEY ({', '.join(keys)})")
-    return f"CREATE TABLE {qualified(table.schema, table.name)} ({', '.join(columns)})"
+    storage = f" WITH (fillfactor = {int(table.fillfactor)})" if table.fillfactor != 100 else ""
+    return f"CREATE TABLE {qualified(table.schema, table.name)} ({', '.join(columns)}){storage}"
 
 
 def add_column(change: ColumnAdd) -> str:
