@@ -35,14 +35,12 @@ from app.db.urls import asyncpg_dsn, with_database
 from app.ecosystem.generate import GeneratorSize, generate_model
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
-from app.security import names
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import SecuritySync, SyncConfig
 from app.security.warehouses.postgres import PostgresWarehouse
 from app.security.warehouses.postgres_connection import endpoint
 from app.security.warehouses.postgres_scram import scram_verifier
 from app.security.warehouses.postgres_sql import quote_ident, quote_literal, sql
-from app.security.warehouses.postgres_types import postgres_type
 
 SIZE = GeneratorSize(
     datastores=200, datasets_per_datastore=5, columns_per_dataset=8,
@@ -71,23 +69,11 @@ async def _admin(server: str, *statements: str) -> None:
         await connection.close()
 
 
-async def _warehouse(server: str, model: Model) -> str:
-    """A fresh database with the raw table of every ingested dataset a workspace sinks."""
+async def _warehouse(server: str) -> str:
+    """A fresh, empty database: the sync makes the raw tables, schemas, roles and views."""
     name = f"bench_wh_{uuid.uuid4().hex[:8]}"
     await _admin(server, f'CREATE DATABASE "{name}"')
-    url = with_database(server, name)
-    statements = ["CREATE SCHEMA raw"]
-    for datastore in model.datastores.values():
-        if datastore.producer is None:
-            for dataset in datastore.datasets.values():
-                columns = ", ".join(
-                    f"{quote_ident(names.physical(c.name))} {postgres_type(c.type)}"
-                    for c in dataset.columns
-                )
-                table = names.raw_table(datastore.name, dataset.name)
-                statements.append(f"CREATE TABLE raw.{quote_ident(table)} ({columns})")
-    await _admin(url, "; ".join(statements), "CHECKPOINT")
-    return url
+    return with_database(server, name)
 
 
 def _sync_of(connection: asyncpg.Connection, url: str, folder: Path, prefix: str) -> SecuritySync:
@@ -178,7 +164,7 @@ async def _main(folder: Path) -> int:
     print(
         f"model: {transformers} transformers, {len(model.workspaces)} workspaces, {model.errors} errors"
     )
-    script_url, sync_url = await _warehouse(server, model), await _warehouse(server, model)
+    script_url, sync_url = await _warehouse(server), await _warehouse(server)
     try:
         script, statements = await _script(script_url, model, folder)
         full, noops, ddl, operations = await _sync(sync_url, model, folder)
