@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
 
-from app.catalog.version_graph import consumers_of, draw_rows
+from app.catalog.version_graph import GraphCache, consumers_of, draw_rows
 from app.ecosystem.graph import Direction, build_graph, consumers, walk
 from app.ecosystem.model import Model
 from tests.ecosystem.test_graph import chained_model, cycle_model
@@ -81,3 +82,21 @@ def test_a_sink_of_a_dataset_its_datastore_does_not_list_still_reads_it() -> Non
     found = consumers_of(draw_rows(rows), sink["datastore"])
     reader = next(row for row in found if row["workspace"] == sink["workspace"])
     assert sink["dataset"] in reader["datasets"]
+
+
+class _NoDatabase:
+    def acquire(self) -> object:
+        raise OSError("connection refused")
+
+
+async def test_a_graph_not_built_ahead_is_logged_and_left_to_the_first_question(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    graphs = GraphCache()
+    with caplog.at_level(logging.WARNING, logger="app.catalog.version_graph"):
+        await graphs.warm(_NoDatabase(), 7)  # type: ignore[arg-type]
+    assert "graph of model version 7 was not built ahead (OSError" in caplog.text
+    assert 7 not in graphs.graphs and not graphs.warming
+    with pytest.raises(OSError):  # the question asks again
+        await graphs.get(_NoDatabase(), 7)  # type: ignore[arg-type]
+    await graphs.close()
