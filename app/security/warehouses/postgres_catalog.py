@@ -21,12 +21,12 @@ RELATIONS = r"""
 SELECT c.oid, n.nspname, c.relname, c.relkind = 'v' AS is_view, a.columns, a.numbers,
        a.types, a.not_null, a.keys
 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+LEFT JOIN pg_index k ON k.indrelid = c.oid AND k.indisprimary  -- once per relation, not per column
 CROSS JOIN LATERAL (
   SELECT array_agg(attname::text ORDER BY attnum) AS columns, array_agg(attnum ORDER BY attnum) AS numbers,
          array_agg(format_type(atttypid, atttypmod) ORDER BY attnum) AS types,
          array_agg(attnotnull ORDER BY attnum) AS not_null,
-         array_agg(attname::text) FILTER (WHERE attnum = ANY(
-           SELECT unnest(indkey) FROM pg_index WHERE indrelid = c.oid AND indisprimary)) AS keys
+         array_agg(attname::text) FILTER (WHERE attnum = ANY(k.indkey::int2[])) AS keys
   FROM pg_attribute WHERE attrelid = c.oid AND attnum > 0 AND NOT attisdropped) a
 WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
   AND (n.nspname = $1 OR n.nspname LIKE 'ws\_%' OR n.nspname LIKE 'out\_%')
