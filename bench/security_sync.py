@@ -1,16 +1,17 @@
 """Benchmark: the security sync of a generated model, against the same SQL run by psql.
 
-A generated model with 1,000 transformers, each in a workspace of its own with 10 sinks (views
-over raw tables the benchmark creates first). On an embedded Postgres (or the server of
-ECOPLANE_BENCH_DATABASE_URL), in two fresh warehouse databases with their own role prefixes:
+A generated model with 1,000 transformers, each in a workspace of its own with 10 sinks. On an
+embedded Postgres (or the server of ECOPLANE_BENCH_DATABASE_URL), in two fresh, empty warehouse
+databases with their own role prefixes:
 
   script   the plan's statements (passwords as SCRAM verifiers), one file, `psql -1 -f`
   sync     SecuritySync.apply from empty to converged: inspect, plan, stage 1,000 credentials
-           in a local store, apply in one transaction, promote, verify by planning again
-  no-op    SecuritySync.apply again, 3 times: nothing to do, and no DDL sent (counted)
+           in a local store, apply in one transaction (raw tables, schemas, roles, views,
+           grants), promote, verify by planning again
+  no-op    SecuritySync.apply again, 5 times: nothing to do, and no DDL sent (counted)
 
-Prints the three times and the ratio sync / script; exit status 1 when a target is missed
-(sync within 2x of the script, no-op under 1 s with zero DDL).
+Prints the times and the ratio sync / script; exit status 1 when a target is missed (sync
+within 2x of the script, the no-op's median within 0.5 s, zero DDL).
 
     .venv/bin/python bench/security_sync.py
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -46,9 +48,9 @@ SIZE = GeneratorSize(
     datastores=200, datasets_per_datastore=5, columns_per_dataset=8,
     workspaces=1000, sinks_per_workspace=10, transformers=1000,
 )  # fmt: skip
-MAX_VS_SCRIPT, MAX_NOOP_SECONDS = 2.0, 1.0
+MAX_VS_SCRIPT, MAX_NOOP_SECONDS = 2.0, 0.5
 LOCKS = 512
-NOOP_RUNS = 3  # the target holds for each of them
+NOOP_RUNS = 5  # the target holds for their median (the machine is shared)
 DDL = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "COMMENT", "REASSIGN")
 
 
@@ -176,12 +178,16 @@ async def _main(folder: Path) -> int:
     ratio = full / script
     print(f"script (psql -1, {statements} operations): {script:8.2f} s")
     print(f"sync, empty → converged ({operations} operations, verify included): {full:8.2f} s")
-    noop = max(noops)
+    noop = statistics.median(noops)
     runs = " / ".join(f"{n:.3f}" for n in noops)
     print(
         f"sync, no-op re-sync ({NOOP_RUNS} runs, the first right after the full sync): {runs} s,"
         f" {ddl} DDL statements"
     )
+    print(
+        f"no-op median: {noop:.3f} s, max {max(noops):.3f} s (target: median <= {MAX_NOOP_SECONDS} s)"
+    )
+    print(f"load average: {os.getloadavg()[0]:.2f}")
     print(f"ratio sync / script: {ratio:.2f}  (target ≤ {MAX_VS_SCRIPT})")
     ok = ratio <= MAX_VS_SCRIPT and noop < MAX_NOOP_SECONDS and ddl == 0
     print("targets met" if ok else "TARGET MISSED")
