@@ -59,6 +59,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/read_consistency.py
 	$(BIN)/python bench/api.py   # needs wrk (Debian package)
 	$(BIN)/python bench/security_sync.py   # needs psql
+	$(BIN)/python bench/jobs.py
+	$(BIN)/python bench/start.py
 	$(BIN)/python bench/ingest.py   # needs psql and the machine's PostgreSQL (ECOPLANE_BENCH_DATABASE_URL)
 
 # the console's vendored scripts (app/console/static/vendor/) fetched again at their pinned versions

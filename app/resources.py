@@ -168,7 +168,7 @@ async def _example(
         log.info("loaded the example model as version %s", stored.id)
     sourced = frozenset([EXAMPLE_DATASTORE]) if source else frozenset()
     if source is not None:
-        await seed_example_source(settings, source[0], model, source[1], seed_rows(model))
+        await seed_example_source(settings, source[0], model, source[1], lambda: seed_rows(model))
     seeded = await seed_if_missing(settings, model, sourced=sourced)
     if seeded is not None:
         log.info(
@@ -235,8 +235,8 @@ async def start_resources(resources: Resources) -> None:
     if settled:
         log.info("runs %s ended while the service was away and are recorded", settled)
     active = await active_version_id(pool)
-    if active is not None:  # the active version's graph, before the first question
-        await resources.graphs.get(pool, active)
+    if active is not None:  # the active version's graph, built while the service answers
+        resources.graphs.warm(pool, active)
     await resources.activation.start(active)
     resources.ingestion = build_ingestion(resources.engine, settings)
     resources.ingestion.start()  # the worker resumes queued ingests, and recovers interrupted ones
@@ -282,6 +282,7 @@ async def release_resources(resources: Resources) -> None:
     if resources.deliveries is not None:
         await resources.deliveries.stop()
     await resources.activation.stop()
+    await resources.graphs.close()
     await resources.tokens.close()  # the last uses being written
     await _closed(resources.pool)
     await resources.engine.dispose()

@@ -1,16 +1,17 @@
 """Benchmark: the security sync of a generated model, against the same SQL run by psql.
 
-A generated model with 1,000 transformers, each in a workspace of its own with 10 sinks (views
-over raw tables the benchmark creates first). On an embedded Postgres (or the server of
-ECOPLANE_BENCH_DATABASE_URL), in two fresh warehouse databases with their own role prefixes:
+A generated model with 1,000 transformers, each in a workspace of its own with 10 sinks. On an
+embedded Postgres (or the server of ECOPLANE_BENCH_DATABASE_URL), in two fresh, empty warehouse
+databases with their own role prefixes:
 
   script   the plan's statements (passwords as SCRAM verifiers), one file, `psql -1 -f`
   sync     SecuritySync.apply from empty to converged: inspect, plan, stage 1,000 credentials
-           in a local store, apply in one transaction, promote, verify by planning again
-  no-op    SecuritySync.apply again, 3 times: nothing to do, and no DDL sent (counted)
+           in a local store, apply in one transaction (raw tables, schemas, roles, views,
+           grants), promote, verify by planning again
+  no-op    SecuritySync.apply again, 5 times: nothing to do, and no DDL sent (counted)
 
-Prints the three times and the ratio sync / script; exit status 1 when a target is missed
-(sync within 2x of the script, no-op under 1 s with zero DDL).
+Prints the times and the ratio sync / script; exit status 1 when a target is missed (sync
+within 2x of the script, the no-op's median within 0.5 s, zero DDL).
 
     .venv/bin/python bench/security_sync.py
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,22 +37,20 @@ from app.db.urls import asyncpg_dsn, with_database
 from app.ecosystem.generate import GeneratorSize, generate_model
 from app.ecosystem.loader import load_directory
 from app.ecosystem.model import Model
-from app.security import names
 from app.security.secrets.local import LocalSecretStore
 from app.security.sync import SecuritySync, SyncConfig
 from app.security.warehouses.postgres import PostgresWarehouse
 from app.security.warehouses.postgres_connection import endpoint
 from app.security.warehouses.postgres_scram import scram_verifier
 from app.security.warehouses.postgres_sql import quote_ident, quote_literal, sql
-from app.security.warehouses.postgres_types import postgres_type
 
 SIZE = GeneratorSize(
     datastores=200, datasets_per_datastore=5, columns_per_dataset=8,
     workspaces=1000, sinks_per_workspace=10, transformers=1000,
 )  # fmt: skip
-MAX_VS_SCRIPT, MAX_NOOP_SECONDS = 2.0, 1.0
+MAX_VS_SCRIPT, MAX_NOOP_SECONDS = 2.0, 0.5
 LOCKS = 512
-NOOP_RUNS = 3  # the target holds for each of them
+NOOP_RUNS = 5  # the target holds for their median (the machine is shared)
 DDL = ("CREATE", "ALTER", "DROP", "GRANT", "REVOKE", "COMMENT", "REASSIGN")
 
 
@@ -71,23 +71,11 @@ async def _admin(server: str, *statements: str) -> None:
         await connection.close()
 
 
-async def _warehouse(server: str, model: Model) -> str:
-    """A fresh database with the raw table of every ingested dataset a workspace sinks."""
+async def _warehouse(server: str) -> str:
+    """A fresh, empty database: the sync makes the raw tables, schemas, roles and views."""
     name = f"bench_wh_{uuid.uuid4().hex[:8]}"
     await _admin(server, f'CREATE DATABASE "{name}"')
-    url = with_database(server, name)
-    statements = ["CREATE SCHEMA raw"]
-    for datastore in model.datastores.values():
-        if datastore.producer is None:
-            for dataset in datastore.datasets.values():
-                columns = ", ".join(
-                    f"{quote_ident(names.physical(c.name))} {postgres_type(c.type)}"
-                    for c in dataset.columns
-                )
-                table = names.raw_table(datastore.name, dataset.name)
-                statements.append(f"CREATE TABLE raw.{quote_ident(table)} ({columns})")
-    await _admin(url, "; ".join(statements), "CHECKPOINT")
-    return url
+    return with_database(server, name)
 
 
 def _sync_of(connection: asyncpg.Connection, url: str, folder: Path, prefix: str) -> SecuritySync:
@@ -178,7 +166,7 @@ async def _main(folder: Path) -> int:
     print(
         f"model: {transformers} transformers, {len(model.workspaces)} workspaces, {model.errors} errors"
     )
-    script_url, sync_url = await _warehouse(server, model), await _warehouse(server, model)
+    script_url, sync_url = await _warehouse(server), await _warehouse(server)
     try:
         script, statements = await _script(script_url, model, folder)
         full, noops, ddl, operations = await _sync(sync_url, model, folder)
@@ -190,12 +178,16 @@ async def _main(folder: Path) -> int:
     ratio = full / script
     print(f"script (psql -1, {statements} operations): {script:8.2f} s")
     print(f"sync, empty → converged ({operations} operations, verify included): {full:8.2f} s")
-    noop = max(noops)
+    noop = statistics.median(noops)
     runs = " / ".join(f"{n:.3f}" for n in noops)
     print(
         f"sync, no-op re-sync ({NOOP_RUNS} runs, the first right after the full sync): {runs} s,"
         f" {ddl} DDL statements"
     )
+    print(
+        f"no-op median: {noop:.3f} s, max {max(noops):.3f} s (target: median <= {MAX_NOOP_SECONDS} s)"
+    )
+    print(f"load average: {os.getloadavg()[0]:.2f}")
     print(f"ratio sync / script: {ratio:.2f}  (target ≤ {MAX_VS_SCRIPT})")
     ok = ratio <= MAX_VS_SCRIPT and noop < MAX_NOOP_SECONDS and ddl == 0
     print("targets met" if ok else "TARGET MISSED")

@@ -14,7 +14,7 @@ from app.catalog.version_graph import (
     consumers_of,
     kept,
 )
-from app.ecosystem.graph import NODE_KINDS, Direction, node_id, walk
+from app.ecosystem.graph import NODE_KINDS, Direction, node_id
 from app.errors import InvalidParameterError, NotFoundError
 
 DEPTH_CAP = 10
@@ -53,7 +53,7 @@ async def require_datastore(
 ) -> VersionGraph:
     """The version's graph, if the datastore exists in it; a 404 naming it otherwise."""
     built = await graphs.get(pool, version_id)
-    if node_id("datastore", name) not in built.graph.nodes:
+    if node_id("datastore", name) not in built.graph:
         raise NotFoundError(f"datastore {name!r} does not exist in model version {version_id}")
     return built
 
@@ -84,7 +84,7 @@ async def lineage(
 ) -> dict[str, Any]:
     """The nodes and edges within `depth` hops (capped) of a node, as graph.walk finds them."""
     built = await graphs.get(pool, version_id)
-    if start.id not in built.graph.nodes:
+    if start.id not in built.graph:
         raise NotFoundError(f"node {start.id!r} does not exist in model version {version_id}")
     walked = min(depth, DEPTH_CAP)
     key = (start.id, direction, walked)
@@ -95,7 +95,7 @@ async def lineage(
 
 
 def _walk(built: VersionGraph, start: Node, direction: Direction, walked: int) -> dict[str, Any]:
-    nodes, edges = walk(built.graph, start.id, direction, walked)
+    nodes, edges = built.graph.walk(start.id, direction, walked)
     return {
         "node": start.id,
         "direction": direction.value,

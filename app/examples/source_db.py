@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import asyncpg
@@ -75,9 +76,12 @@ async def seed_example_source(
     server_url: str,
     model: Model,
     source: ExampleSource,
-    content: list[tuple[Table, list[Row]]],
+    content: Callable[[], list[tuple[Table, list[Row]]]],
 ) -> bool:
-    """Create and fill the source database once (True then); an existing one is left as is."""
+    """Create and fill the source database once (True then); an existing one is left as is.
+
+    `content` makes the rows: only when the database is new (making them costs a start ~0.3 s
+    of CPU, every start after the first would throw them away)."""
     server = await asyncpg.connect(asyncpg_dsn(server_url))
     database = source.endpoint.database
     try:
@@ -85,7 +89,9 @@ async def seed_example_source(
             return False
         password = secrets.token_urlsafe(24)
         role = quote_ident(source.credential)
-        exists = await server.fetchval("SELECT 1 FROM pg_roles WHERE rolname = $1", source.credential)
+        exists = await server.fetchval(
+            "SELECT 1 FROM pg_roles WHERE rolname = $1", source.credential
+        )
         verb = "ALTER" if exists else "CREATE"
         verifier = scram_verifier(password).replace("'", "''")
         await server.execute(f"{verb} ROLE {role} LOGIN PASSWORD '{verifier}'")
@@ -95,11 +101,13 @@ async def seed_example_source(
     connection = await asyncpg.connect(asyncpg_dsn(with_database(server_url, database)))
     try:
         async with connection.transaction():
-            await _fill(connection, model, source, content)
+            await _fill(connection, model, source, content())
     finally:
         await connection.close()
     login = {"user": source.credential, "password": password}
-    write_private_json(settings.data_dir / "secrets" / f"{source_secret(source.credential)}.json", login)
+    write_private_json(
+        settings.data_dir / "secrets" / f"{source_secret(source.credential)}.json", login
+    )
     log.info("created the example's source database %s (login %s)", database, source.credential)
     return True
 
@@ -119,7 +127,8 @@ async def _fill(
             continue
         name = tables[table.dataset.name]
         columns = [
-            f"{quote_ident(c.name)} {postgres_type(c.type)}" + ("" if c.is_nullable else " NOT NULL")
+            f"{quote_ident(c.name)} {postgres_type(c.type)}"
+            + ("" if c.is_nullable else " NOT NULL")
             for c in table.dataset.columns
         ]
         keys = ", ".join(quote_ident(c) for c in table.primary_key)

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.schema import ENTITY_TABLES
 from app.db.engine import create_engine
-from app.db.migrate import current_revision, downgrade, head_revision, upgrade
+from app.db.migrate import current_revision, declared_head, downgrade, head_revision, upgrade
 from app.db.tables import metadata
 from app.db.urls import asyncpg_dsn, with_database
 from app.ecosystem.model_tables import MODEL_TABLES
@@ -124,3 +124,20 @@ async def test_replicas_and_the_migration_job_may_upgrade_at_once(
     finally:
         for engine in engines:
             await engine.dispose()
+
+
+def test_the_migration_files_declare_alembics_head() -> None:
+    assert declared_head() == head_revision()
+
+
+async def test_a_database_at_the_newest_revision_is_left_without_alembic(
+    engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import alembic.command
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("Alembic ran on a database at the newest revision")
+
+    monkeypatch.setattr(alembic.command, "upgrade", refuse)
+    await upgrade(engine)  # one query, no lock, no Alembic
+    assert await current_revision(engine) == head_revision()

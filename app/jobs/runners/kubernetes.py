@@ -25,7 +25,7 @@ from app.jobs.runners.base import (
 from app.jobs.runners.kube_credentials import CredentialSecrets
 from app.jobs.runners.kube_watch import JobWatcher, finished
 from app.jobs.spec import CONTAINER, JobSpec, job_body
-from app.kube import KubeError, api_client, call
+from app.kube import KubeError, api_client, call, request, segment
 from app.settings import Settings
 
 PODS_PER_LIST = 50  # Jobs whose pods one list asks for (their names make the selector)
@@ -85,12 +85,15 @@ class KubernetesRunner:
             raise MissingCredentialsError(why)
         if why := await self.credentials.source_refusal(spec, self.settings.secret_store):
             raise MissingSourceLoginError(why)
-        batch, _ = await self._apis()
+        await self._apis()
+        assert self.client is not None
         body = job_body(spec, self.namespace, self.settings.jobs_ttl_seconds)
-        try:
-            await self._call(
-                f"creating Job {spec.name}", batch.create_namespaced_job, self.namespace, body
-            )
+        try:  # by path: the body is plain JSON already (app/kube.py `request`)
+            await request(
+                f"creating Job {spec.name}", self.client, "POST",
+                f"/apis/batch/v1/namespaces/{segment(self.namespace)}/jobs",
+                body=body, timeout=self.settings.kubernetes_timeout_seconds,
+            )  # fmt: skip
         except KubeError as error:
             if error.code != 409:
                 raise
@@ -129,16 +132,16 @@ class KubernetesRunner:
             terminated = (container.get("state") or {}).get("terminated") or {}
             if container.get("name") == CONTAINER and "exitCode" in terminated:
                 exit_code = int(terminated["exitCode"])
-        _, core = await self._apis()
+        await self._apis()
+        assert self.client is not None
+        name = pod["metadata"]["name"]
         try:
-            tail = await self._call(
-                f"reading the log of {pod['metadata']['name']}",
-                core.read_namespaced_pod_log,
-                pod["metadata"]["name"],
-                self.namespace,
-                container=CONTAINER,
-                tail_lines=self.settings.log_tail_lines,
-            )
+            tail = await request(
+                f"reading the log of {name}", self.client, "GET",
+                f"/api/v1/namespaces/{segment(self.namespace)}/pods/{segment(name)}/log",
+                query=[("container", CONTAINER), ("tailLines", self.settings.log_tail_lines)],
+                timeout=self.settings.kubernetes_timeout_seconds,
+            )  # fmt: skip
         except KubeError as error:
             tail = f"(no log: {error.detail})"
         return exit_code, (str(tail).rstrip("\n") or None) if tail is not None else None
