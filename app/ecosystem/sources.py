@@ -237,6 +237,8 @@ def parse_documents(text: str, relative: str, problems: Problems) -> list[RawDoc
 
 def _parts(text: str) -> list[tuple[int, str]]:
     """The text split before every document marker, with the line each part starts on."""
+    if "---" not in text:  # a fast scan: most files hold one document and no marker
+        return [(1, text)]
     starts = [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
     if not starts:
         return [(1, text)]
