@@ -6,7 +6,7 @@ Prints, each against a baseline measured in the same run:
   32,000 datasets, 4,000 workspaces, 1,000 transformers) at 1x and 2x: wall, CPU (user+sys) and
   peak RSS, and the ratio to parsing the same files with PyYAML's C loader, runs interleaved
   (target: <= 0.3x the parse's wall at 1x; peak RSS <= 400 MB at 1x and linear: 2x <= 2.3x 1x);
-- `ecoplane example generate` at 1x and 2x (target: linear, 2x <= 2.5x the 1x time).
+- `ecoplane example generate` at 1x and 2x (target: linear, 2x <= 2.5x the 1x CPU time).
 Exit status 1 when a target is missed.
 
     .venv/bin/python bench/cli.py [--runs 3] [--scales 1,2] [--keep DIR]
@@ -90,12 +90,12 @@ def main() -> int:
               f"(median of {len(help_runs)}; target < {HELP_TARGET_SECONDS} s)")  # fmt: skip
         if help_wall >= HELP_TARGET_SECONDS:
             missed.append("--help time")
-        generated: dict[int, float] = {}
+        generated: dict[int, dict[str, float]] = {}
         for scale in scales:
             model = root / f"{scale}x"
             if not (model / "ecosystem.yaml").exists():
                 generated[scale] = measure([cli, "example", "generate", str(model),
-                                            *size_args(scale)])["wall"]  # fmt: skip
+                                            *size_args(scale)])  # fmt: skip
         for scale in scales:
             model = root / f"{scale}x"
             size_mb = sum(p.stat().st_size for p in model.rglob("*.yaml")) / 1e6
@@ -122,9 +122,11 @@ def main() -> int:
                 if rss / rss_1x > RSS_LINEAR:
                     missed.append("validate memory not linear")
         if 1 in generated and 2 in generated:
-            ratio = generated[2] / generated[1]
-            print(f"example generate: 1x {generated[1]:.2f} s, 2x {generated[2]:.2f} s wall; "
-                  f"ratio {ratio:.2f} (linear ~2, target <= {GENERATE_LINEAR})")  # fmt: skip
+            one, two = generated[1], generated[2]
+            ratio = two["cpu"] / one["cpu"]  # CPU: writing files, wall time follows the disk's mood
+            print(f"example generate: 1x {one['wall']:.2f} s wall, {one['cpu']:.2f} s CPU; 2x "
+                  f"{two['wall']:.2f} s wall, {two['cpu']:.2f} s CPU; ratio of CPU {ratio:.2f} "
+                  f"(linear ~2, target <= {GENERATE_LINEAR})")  # fmt: skip
             if ratio > GENERATE_LINEAR:
                 missed.append("generate not linear")
         else:
