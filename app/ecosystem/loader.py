@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from app.ecosystem.assemble import Assembler, Placed
 from app.ecosystem.builtins import builtin_documents
@@ -24,6 +25,7 @@ from app.ecosystem.sources import (
     read_given,
     read_model,
 )
+from app.ecosystem.spec.datastore import SHARED_COLUMNS
 from app.ecosystem.spec.documents import DOCUMENT_TYPES, Document
 from app.ecosystem.validate import validate
 from app.ecosystem.validate.storable import nul_characters
@@ -121,6 +123,8 @@ class _Builder:
             Placed(_builtin(data), BUILTIN_SOURCE, builtin=True) for data in builtin_documents()
         ]
         self.broken: set[tuple[str, str]] = set()
+        # equal columns of this load share one object (spec/datastore.py)
+        self.context: dict[str, Any] = {SHARED_COLUMNS: {}}
 
     def add(self, relative: str, text: str, documents: list[RawDocument]) -> None:
         """Build one file's documents."""
@@ -134,7 +138,7 @@ class _Builder:
             pending.reverse()
             while pending:
                 raw = pending.pop()
-                document = read_document(raw, self.problems, self.broken)
+                document = read_document(raw, self.problems, self.broken, self.context)
                 if document is not None:
                     self.placed.append(Placed(document, raw.source))
 
@@ -145,7 +149,7 @@ class _Builder:
             assembler = Assembler(problems)
             model = assembler.add_all(self.placed)
             model.broken |= self.broken
-            self.placed = []
+            self.placed, self.context = [], {}
         with timings.phase("validate"):
             validate(model, assembler.undeclared_teams, problems)
         with timings.phase("positions"):
