@@ -30,3 +30,17 @@ def test_candidates_keep_count_of_their_datasets() -> None:
     candidates = Candidates([("a", ["x", "y"]), ("b", ["z"])])
     candidates.append(("out_1", ["result"]))
     assert candidates.datasets == 4 and [name for name, _ in candidates] == ["a", "b", "out_1"]
+
+
+def test_equal_columns_share_one_object_within_a_load_only(tmp_path: Path) -> None:
+    from app.ecosystem.loader import load_directory
+
+    generate_model(tmp_path, GeneratorSize(datastores=3, workspaces=1, transformers=0))
+    first, second = load_directory(tmp_path), load_directory(tmp_path)
+    assert first.errors == 0
+    stores = [s for name, s in first.datastores.items() if name.startswith("store_")]
+    ids = [s.body.datasets[0].columns[0] for s in stores]
+    assert len(ids) == 3 and ids[0] == ids[1] and ids[0] is ids[1] is ids[2]
+    other = second.datastores["store_00000"].body.datasets[0].columns[0]
+    assert other == ids[0] and other is not ids[0]  # no table is kept from one load to the next
+    assert ids[0].name == "id" and ids[0].primary_key
