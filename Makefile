@@ -54,6 +54,8 @@ test-pg: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/model_load.py
+	$(BIN)/python bench/model_load.py --sinks 6
+	$(BIN)/python bench/cli.py
 	$(BIN)/python bench/console.py   # needs Chromium (make browser)
 	$(BIN)/python bench/externalize.py
 	$(BIN)/python bench/read_consistency.py

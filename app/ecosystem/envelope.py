@@ -19,7 +19,10 @@ TYPE_ERRORS = ("_type", "_parsing", "_instance")
 
 
 def read_document(
-    raw: RawDocument, problems: Problems, broken: set[tuple[str, str]]
+    raw: RawDocument,
+    problems: Problems,
+    broken: set[tuple[str, str]],
+    context: dict[str, Any] | None = None,
 ) -> Document | None:
     """Validate one document's envelope and body; None (with problems) when it is not valid.
 
@@ -61,7 +64,7 @@ def read_document(
         )
         return None
     try:
-        return typing.cast(Document, document_type.model_validate(data))
+        return typing.cast(Document, document_type.model_validate(data, context=context))
     except ValidationError as error:
         broken.add((kind, document_name(data)))
         if kind == "Workspace":

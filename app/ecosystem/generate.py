@@ -65,21 +65,22 @@ def generate_model(out: Path, size: GeneratorSize) -> int:
         files[f"zones/zone{zone}/teams/team{team}/datastores/{name}.yaml"] = _datastore(
             name, zone, team, datasets, size, rng
         )
-    outputs: list[tuple[str, list[str]]] = []
+    # What a sink may name: the stores with datasets, then each transformer output so far.
+    # Grown in place (never copied or summed per workspace): generation is linear in size.
+    candidates = Candidates([(store, datasets) for store, datasets in stores if datasets])
     for w in range(size.workspaces):
         zone, team = w % zones, (w // zones) % TEAMS_PER_ZONE
         has_transformer = w < size.transformers
-        candidates = stores + outputs if (stores or outputs) else []
         name = f"ws_{w:05d}"
         files[f"zones/zone{zone}/teams/team{team}/workspaces/{name}.yaml"] = _workspace(
             name, zone, team, candidates, has_transformer, size, rng
         )
         if has_transformer:
-            outputs.append((f"out_{w:05d}", ["result"]))
+            candidates.append((f"out_{w:05d}", ["result"]))
+    for folder in sorted({(out / relative).parent for relative in files}):
+        folder.mkdir(parents=True, exist_ok=True)
     for relative, text in files.items():
-        path = out / relative
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        (out / relative).write_text(text, encoding="utf-8")
     return len(files)
 
 
@@ -145,7 +146,7 @@ def _workspace(
     name: str,
     zone: int,
     team: int,
-    candidates: list[tuple[str, list[str]]],
+    candidates: Candidates,
     has_transformer: bool,
     size: GeneratorSize,
     rng: random.Random,
@@ -176,13 +177,22 @@ def _workspace(
     return "".join(lines)
 
 
-def _sinks(
-    candidates: list[tuple[str, list[str]]], count: int, rng: random.Random
-) -> list[tuple[str, str]]:
+class Candidates(list[tuple[str, list[str]]]):
+    """The datastores (each with at least one dataset) a sink may name, and their datasets."""
+
+    def __init__(self, stores: list[tuple[str, list[str]]]) -> None:
+        super().__init__(stores)
+        self.datasets = sum(len(datasets) for _, datasets in stores)
+
+    def append(self, store: tuple[str, list[str]]) -> None:
+        """Add a datastore with at least one dataset."""
+        super().append(store)
+        self.datasets += len(store[1])
+
+
+def _sinks(candidates: Candidates, count: int, rng: random.Random) -> list[tuple[str, str]]:
     pairs: set[tuple[str, str]] = set()
-    candidates = [(store, datasets) for store, datasets in candidates if datasets]
-    total = sum(len(d) for _, d in candidates)
-    while len(pairs) < min(count, total):
+    while len(pairs) < min(count, candidates.datasets):
         store, datasets = rng.choice(candidates)
         pairs.add((store, rng.choice(datasets)))
     return sorted(pairs)

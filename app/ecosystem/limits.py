@@ -2,7 +2,7 @@
 
 Parsing costs 20-30 times the text in memory and building the model up to 250 times (measured),
 so input is bounded twice: by bytes before anything is parsed, and by the YAML nodes counted
-file by file as they are parsed, before the model is built from them.
+file by file as they are parsed, before that file's documents are built into the model.
 """
 
 from __future__ import annotations

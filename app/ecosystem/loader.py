@@ -9,6 +9,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from app.ecosystem.assemble import Assembler, Placed
 from app.ecosystem.builtins import builtin_documents
@@ -17,7 +18,14 @@ from app.ecosystem.limits import ModelLimits, ModelTooLargeError
 from app.ecosystem.model import Model
 from app.ecosystem.positions import resolve_positions
 from app.ecosystem.problems import BUILTIN_SOURCE, Problems, sort_key
-from app.ecosystem.sources import ModelFiles, ModelUnreadableError, read_given, read_model
+from app.ecosystem.sources import (
+    ModelFiles,
+    ModelUnreadableError,
+    RawDocument,
+    read_given,
+    read_model,
+)
+from app.ecosystem.spec.datastore import SHARED_COLUMNS
 from app.ecosystem.spec.documents import DOCUMENT_TYPES, Document
 from app.ecosystem.validate import validate
 from app.ecosystem.validate.storable import nul_characters
@@ -47,9 +55,11 @@ def load_directory(
     problems = Problems()
     timings = timings if timings is not None else Timings()
     with LOAD_SLOT, collector_paused():
-        with timings.phase("parse"):
-            files = read_model(root, problems, limits)
-        return _build(files, problems, timings)
+        builder = _Builder(problems, timings)
+        with timings.phase("parse"):  # each file's documents are built as soon as parsed
+            files = read_model(root, problems, limits, builder.add)
+        timings["parse"] -= timings.get("build", 0.0)  # the parse phase less the building in it
+        return builder.finish(files)
 
 
 def load_texts(files: dict[str, str | bytes], limits: ModelLimits | None = None) -> Model:
@@ -66,7 +76,9 @@ def load_texts(files: dict[str, str | bytes], limits: ModelLimits | None = None)
             raise
         if not read.texts and not problems.items:
             raise ModelUnreadableError("no *.yaml or *.yml files given")
-        return _build(read, problems, Timings())
+        builder = _Builder(problems, Timings())
+        builder.add_all(read.documents, read.texts)
+        return builder.finish(read)
 
 
 class Timings(dict[str, float]):
@@ -98,27 +110,53 @@ def collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _build(files: ModelFiles, problems: Problems, timings: Timings) -> Model:
-    with timings.phase("build"):
-        placed = [
+class _Builder:
+    """Builds typed documents from raw ones as files are parsed, then the model from them.
+
+    A raw document is let go once it is built: the parsed YAML of a whole model and the model
+    it becomes are never both held (peak memory ~the model's, not ~twice it).
+    """
+
+    def __init__(self, problems: Problems, timings: Timings) -> None:
+        self.problems, self.timings = problems, timings
+        self.placed = [
             Placed(_builtin(data), BUILTIN_SOURCE, builtin=True) for data in builtin_documents()
         ]
-        broken: set[tuple[str, str]] = set()
-        nul_characters(files.documents, files.texts, problems)
-        for raw in files.documents:
-            document = read_document(raw, problems, broken)
-            if document is not None:
-                placed.append(Placed(document, raw.source))
-        assembler = Assembler(problems)
-        model = assembler.add_all(placed)
-        model.broken |= broken
-    with timings.phase("validate"):
-        validate(model, assembler.undeclared_teams, problems)
-    with timings.phase("positions"):
-        resolve_positions(problems.items, files.texts)
-        model.problems = sorted(problems.items, key=sort_key)
-    model.content_hash = files.content_hash
-    return model
+        self.broken: set[tuple[str, str]] = set()
+        # equal columns of this load share one object (spec/datastore.py)
+        self.context: dict[str, Any] = {SHARED_COLUMNS: {}}
+
+    def add(self, relative: str, text: str, documents: list[RawDocument]) -> None:
+        """Build one file's documents."""
+        self.add_all(documents, {relative: text})
+
+    def add_all(self, documents: list[RawDocument], texts: dict[str, str]) -> None:
+        """Build documents of the files whose texts are given."""
+        with self.timings.phase("build"):
+            nul_characters(documents, texts, self.problems)
+            pending = documents
+            pending.reverse()
+            while pending:
+                raw = pending.pop()
+                document = read_document(raw, self.problems, self.broken, self.context)
+                if document is not None:
+                    self.placed.append(Placed(document, raw.source))
+
+    def finish(self, files: ModelFiles) -> Model:
+        """The model of every document built, validated, its problems located in the files."""
+        problems, timings = self.problems, self.timings
+        with timings.phase("build"):
+            assembler = Assembler(problems)
+            model = assembler.add_all(self.placed)
+            model.broken |= self.broken
+            self.placed, self.context = [], {}
+        with timings.phase("validate"):
+            validate(model, assembler.undeclared_teams, problems)
+        with timings.phase("positions"):
+            resolve_positions(problems.items, files.texts)
+            model.problems = sorted(problems.items, key=sort_key)
+        model.content_hash = files.content_hash
+        return model
 
 
 def _builtin(data: dict[str, object]) -> Document:

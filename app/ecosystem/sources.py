@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections import deque
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from itertools import pairwise
+from itertools import islice, pairwise
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +19,7 @@ from app.ecosystem.limits import ModelLimits, NodeBudget
 from app.ecosystem.problems import Problems, Source
 
 PARSE_THREADS = min(4, os.cpu_count() or 1)
+PARSE_AHEAD = 32  # files parsed ahead of the one consumed
 MODEL_SUFFIXES = (".yaml", ".yml")
 # An alias bomb ("billion laughs") stops here instead of filling memory.
 ALIAS_LIMITS = yaml_rs.AliasLimits(max_total_replayed_events=200_000, max_replay_stack_depth=32)
@@ -43,6 +46,10 @@ class ModelFiles:
     texts: dict[str, str]
     documents: list[RawDocument]
     content_hash: str = ""
+
+
+# Takes one file's documents as they are parsed: its relative path, its text, its documents.
+Consumer = Callable[[str, str, list["RawDocument"]], None]
 
 
 def is_model_file(relative: str) -> bool:
@@ -86,11 +93,18 @@ def _raise_unreadable(error: OSError) -> None:
     raise ModelUnreadableError(f"{error.filename}: {error.strerror}")
 
 
-def read_model(root: Path, problems: Problems, limits: ModelLimits | None = None) -> ModelFiles:
+def read_model(
+    root: Path,
+    problems: Problems,
+    limits: ModelLimits | None = None,
+    consume: Consumer | None = None,
+) -> ModelFiles:
     """Read and parse every model file under root within the limits; file problems are recorded.
 
     Raises ModelTooLargeError past a limit. Files are read and parsed on a few threads: the
-    parser releases the GIL for part of its work.
+    parser releases the GIL for part of its work. Given `consume`, each file's documents go to
+    it (in path order, on this thread, after their nodes are counted against the limit) and
+    are not kept in the result.
     """
     limits = limits if limits is not None else ModelLimits()
     digest = ContentDigest()
@@ -119,11 +133,20 @@ def read_model(root: Path, problems: Problems, limits: ModelLimits | None = None
 
     files = ModelFiles({}, [])
     with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
-        for relative, text, documents, found in pool.map(read_one, paths):
+        # A window of files parsed ahead, taken in path order: with `consume`, the parsed YAML
+        # of only a few files is held at once, however large the model.
+        remaining = iter(paths)
+        ahead = deque(pool.submit(read_one, path) for path in islice(remaining, PARSE_AHEAD))
+        while ahead:
+            relative, text, documents, found = ahead.popleft().result()
+            ahead.extend(pool.submit(read_one, path) for path in islice(remaining, 1))
+            problems.items.extend(found.items)
             if text is not None:
                 files.texts[relative] = text
-            files.documents.extend(documents)
-            problems.items.extend(found.items)
+            if consume is not None:
+                consume(relative, text or "", documents)
+            else:
+                files.documents.extend(documents)
     files.content_hash = digest.hexdigest()
     return files
 
@@ -237,6 +260,8 @@ def parse_documents(text: str, relative: str, problems: Problems) -> list[RawDoc
 
 def _parts(text: str) -> list[tuple[int, str]]:
     """The text split before every document marker, with the line each part starts on."""
+    if "---" not in text:  # a fast scan: most files hold one document and no marker
+        return [(1, text)]
     starts = [m.start() for m in _DOCUMENT_MARKER.finditer(text)]
     if not starts:
         return [(1, text)]

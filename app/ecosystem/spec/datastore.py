@@ -4,9 +4,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from app.ecosystem.spec.base import ProductionStatus, Spec
+
+SHARED_COLUMNS = "shared_columns"  # the validation context's table of equal columns
+
+
+def column_key(column: Column) -> tuple[object, ...]:
+    """What makes two columns equal: every field."""
+    return (column.name, column.type, column.primary_key, column.nullable,
+            tuple(column.classification), column.description)  # fmt: skip
 
 
 class Column(Spec):
@@ -35,6 +43,16 @@ class Dataset(Spec):
     deprecation_reason: str | None = None
     columns: list[Column] = Field(default_factory=list)
     source_table: str | None = None  # ingestion reads this table; unset: the dataset's name
+
+    @field_validator("columns", mode="after")
+    @classmethod
+    def _shared_columns(cls, columns: list[Column], info: ValidationInfo) -> list[Column]:
+        """Equal columns share one object within a load (a frozen value: `id bigint` need not
+        be held 30,000 times); the load passes its table as the validation context."""
+        shared = info.context.get(SHARED_COLUMNS) if isinstance(info.context, dict) else None
+        if shared is None:
+            return columns
+        return [shared.setdefault(column_key(column), column) for column in columns]
 
     @property
     def table_at_source(self) -> str:

@@ -22,10 +22,15 @@ _MAY_HOLD_NUL = re.compile(r"\x00|\\(?:0|x00|u0000|U00000000)")
 
 def nul_characters(documents: list[RawDocument], texts: dict[str, str], problems: Problems) -> None:
     """Report every key and string value holding a NUL character, located at it."""
-    clean = {file for file, text in texts.items() if not _MAY_HOLD_NUL.search(text)}
+    clean = {file for file, text in texts.items() if not _may_hold_nul(text)}
     for raw in documents:
         if raw.source.file not in clean:  # the walk only where a NUL can be: models are large
             _walk(raw, raw.data, (), problems)
+
+
+def _may_hold_nul(text: str) -> bool:
+    """Whether a file's text may hold a NUL: most hold neither NUL nor backslash (a fast scan)."""
+    return ("\x00" in text or "\\" in text) and _MAY_HOLD_NUL.search(text) is not None
 
 
 def _walk(raw: RawDocument, node: Any, pointer: Pointer, problems: Problems) -> None:
