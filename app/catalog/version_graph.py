@@ -29,11 +29,9 @@ class VersionGraph:
     transformer_of: dict[str, str] = field(default_factory=dict)  # workspace -> its transformer
     output_of: dict[str, str] = field(default_factory=dict)  # transformer -> its output datastore
     owner: dict[str, tuple[str, str]] = field(default_factory=dict)  # workspace -> (zone, team)
-    consumers: OrderedDict[str, list[dict[str, Any]]] = field(default_factory=OrderedDict)
     walks: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)  # lineage answers
 
 
-CACHED_CONSUMERS = 256  # consumer lists kept per version: paging through one asks again and again
 CACHED_WALKS = 256  # lineage answers kept per version: tools ask about the same nodes again
 
 
@@ -127,12 +125,31 @@ def _draw(rows: dict[str, list[asyncpg.Record]]) -> VersionGraph:
     return built
 
 
-def consumers_of(built: VersionGraph, datastore: str) -> list[dict[str, Any]]:
-    """Workspaces reading a datastore, by degree and name (computed once, then kept)."""
-    found: list[dict[str, Any]] = kept(
-        built.consumers, datastore, lambda: _consumers(built, datastore), CACHED_CONSUMERS
+def consumers_of(
+    built: VersionGraph, datastore: str, after: tuple[int, str] | None, wanted: int
+) -> list[dict[str, Any]]:
+    """The first `wanted` workspaces reading a datastore after (degree, name) `after`, by degree
+    and name: the walk stops at the first degree by whose end enough were found, since every
+    workspace found later has a higher degree (a page costs what it shows, not the whole
+    closure of thousands of workspaces behind a much-read datastore)."""
+    nearest = _nearest(built, datastore, after, wanted)
+    rows = sorted(
+        (degree, workspace, via, store) for workspace, (degree, via, store) in nearest.items()
     )
-    return found
+    if after is not None:
+        rows = [row for row in rows if (row[0], row[1]) > after]
+    return [
+        {
+            "workspace": workspace,
+            "degree": degree,
+            "zone": built.owner.get(workspace, ("", ""))[0],
+            "team": built.owner.get(workspace, ("", ""))[1],
+            "datastore": store,
+            "via": via,
+            "datasets": sorted(built.readers[store][workspace]),
+        }
+        for degree, workspace, via, store in rows[:wanted]
+    ]
 
 
 def kept(cache: OrderedDict[Any, Any], key: Hashable, make: Callable[[], Any], size: int) -> Any:
@@ -147,7 +164,9 @@ def kept(cache: OrderedDict[Any, Any], key: Hashable, make: Callable[[], Any], s
     return found
 
 
-def _consumers(built: VersionGraph, datastore: str) -> list[dict[str, Any]]:
+def _nearest(
+    built: VersionGraph, datastore: str, after: tuple[int, str] | None, wanted: int
+) -> dict[str, tuple[int, list[str], str]]:
     """Workspaces reading a datastore: degree 1 directly, +1 through each transformer.
 
     Each gets its lowest degree and, among chains of that degree, the first by (chain, store).
@@ -171,18 +190,7 @@ def _consumers(built: VersionGraph, datastore: str) -> list[dict[str, Any]]:
                     if output not in following or chain < following[output]:
                         following[output] = chain
         seen.update(following)
+        if sum(after is None or (d, w) > after for w, (d, _, _) in nearest.items()) >= wanted:
+            break  # this degree is complete, and every later one comes after it
         reached, degree = following, degree + 1
-    return [
-        {
-            "workspace": workspace,
-            "degree": degree,
-            "zone": built.owner.get(workspace, ("", ""))[0],
-            "team": built.owner.get(workspace, ("", ""))[1],
-            "datastore": store,
-            "via": via,
-            "datasets": sorted(built.readers[store][workspace]),
-        }
-        for workspace, (degree, via, store) in sorted(
-            nearest.items(), key=lambda item: (item[1][0], item[0])
-        )
-    ]
+    return nearest

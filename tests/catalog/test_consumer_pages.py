@@ -1,0 +1,59 @@
+"""A consumers page walks only as many degrees as it shows, and pages add up to the whole list."""
+
+from __future__ import annotations
+
+from app.catalog.version_graph import VersionGraph, consumers_of
+
+
+def _chain_graph() -> VersionGraph:
+    """raw is read by a1, a2 (a1 transforms into out1); out1 by b1, b2 (b1 into out2); out2 by c1;
+    and c1 transforms back into raw's reader out1 (a cycle the walk must end)."""
+    built = VersionGraph()
+    reads = {"raw": ["a2", "a1"], "out1": ["b2", "b1", "a2"], "out2": ["c1"]}
+    for store, workspaces in reads.items():
+        for workspace in workspaces:
+            built.readers[store][workspace] = {"d"}
+            built.owner[workspace] = ("z", "t")
+    built.transformer_of.update(a1="t1", b1="t2", c1="t3")
+    built.output_of.update(t1="out1", t2="out2", t3="out1")
+    return built
+
+
+def test_pages_add_up_to_the_whole_list_in_degree_order() -> None:
+    built = _chain_graph()
+    whole = consumers_of(built, "raw", None, 100)
+    assert [(r["degree"], r["workspace"]) for r in whole] == [
+        (1, "a1"), (1, "a2"), (2, "b1"), (2, "b2"), (3, "c1"),
+    ]  # fmt: skip
+    assert whole[2]["via"] == ["t1"] and whole[4]["via"] == ["t1", "t2"]
+    paged, after = [], None
+    while True:
+        page = consumers_of(built, "raw", after, 2)
+        paged += page[:1]
+        if len(page) < 2:
+            break
+        after = (page[0]["degree"], page[0]["workspace"])
+    assert paged == whole
+
+
+class Asked(dict[str, dict[str, set[str]]]):
+    """The readers, remembering which stores the walk asked about."""
+
+    def __init__(self, given: dict[str, dict[str, set[str]]]) -> None:
+        super().__init__(given)
+        self.asked: list[str] = []
+
+    def get(self, key: str, default: object = None) -> object:  # type: ignore[override]
+        self.asked.append(key)
+        return super().get(key, default)
+
+
+def test_a_short_page_stops_at_the_degree_that_fills_it() -> None:
+    built = _chain_graph()
+    built.readers = Asked(built.readers)  # type: ignore[assignment]
+    first = consumers_of(built, "raw", None, 2)
+    assert [r["workspace"] for r in first] == ["a1", "a2"]
+    assert built.readers.asked == ["raw"]  # type: ignore[attr-defined]  # out1, out2 never walked
+    third = consumers_of(built, "raw", (2, "b1"), 1)
+    assert [r["workspace"] for r in third] == ["b2"]
+    assert built.readers.asked[1:] == ["raw", "out1"]  # type: ignore[attr-defined]
