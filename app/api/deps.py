@@ -14,7 +14,7 @@ from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ValidationError
 
-from app.api.auth import Caller, require
+from app.api.auth import DECLARED, Caller, allow, caller, require
 from app.api.paging import CursorExpiredError, cursor_version
 from app.api.version_answers import ACTIVE, ANSWERED
 from app.catalog.version_graph import GraphCache
@@ -137,10 +137,14 @@ class Reading:
 
 
 async def reading(
-    request: Request, _who: Annotated[Caller, require("read")], ref: VersionQuery = None
+    request: Request, _bearer: Any = DECLARED["read"], ref: VersionQuery = None
 ) -> Reading:
     """A read by a caller with the `read` scope, of the active version, `?version=`, or the
-    version the `cursor` was made from; the answer names it (`Ecoplane-Model-Version`)."""
+    version the `cursor` was made from; the answer names it (`Ecoplane-Model-Version`).
+
+    The scope is checked here rather than by a `require("read")` below it: one dependency
+    fewer for FastAPI to solve on every read."""
+    allow(await caller(request), "read")
     res: Resources = request.app.state.resources
     pinned = cursor_version(request.query_params.get("cursor"))
     if pinned is not None:
