@@ -177,12 +177,21 @@ def _nearest(
     seen = {datastore}
     degree = 1
     while reached:
-        following: dict[str, list[str]] = {}
         for store, via in reached.items():
-            for workspace in built.readers.get(store, {}):
+            for workspace in built.readers.get(store, ()):
                 best = nearest.get(workspace)
                 if best is None or (degree, via, store) < best:
                     nearest[workspace] = (degree, via, store)
+        found = (
+            len(nearest)
+            if after is None
+            else sum((d, w) > after for w, (d, _, _) in nearest.items())
+        )
+        if found >= wanted:
+            break  # this degree is complete, and every later one comes after it
+        following: dict[str, list[str]] = {}
+        for store, via in reached.items():
+            for workspace in built.readers.get(store, ()):
                 transformer = built.transformer_of.get(workspace)
                 output = built.output_of.get(transformer or "")
                 if output is not None and output not in seen:
@@ -190,7 +199,5 @@ def _nearest(
                     if output not in following or chain < following[output]:
                         following[output] = chain
         seen.update(following)
-        if sum(after is None or (d, w) > after for w, (d, _, _) in nearest.items()) >= wanted:
-            break  # this degree is complete, and every later one comes after it
         reached, degree = following, degree + 1
     return nearest

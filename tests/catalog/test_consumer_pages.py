@@ -53,7 +53,7 @@ def test_a_short_page_stops_at_the_degree_that_fills_it() -> None:
     built.readers = Asked(built.readers)  # type: ignore[assignment]
     first = consumers_of(built, "raw", None, 2)
     assert [r["workspace"] for r in first] == ["a1", "a2"]
-    assert built.readers.asked == ["raw"]  # type: ignore[attr-defined]  # out1, out2 never walked
+    assert set(built.readers.asked) == {"raw"}  # type: ignore[attr-defined]  # out1, out2 never walked
     third = consumers_of(built, "raw", (2, "b1"), 1)
     assert [r["workspace"] for r in third] == ["b2"]
-    assert built.readers.asked[1:] == ["raw", "out1"]  # type: ignore[attr-defined]
+    assert set(built.readers.asked) == {"raw", "out1"}  # type: ignore[attr-defined]  # not out2
