@@ -8,9 +8,11 @@ JSON (bench/bare_app.py); wrk (32 connections, bounded duration) then measures:
 - cold reads: the server restarted with the answer memory off (ECOPLANE_ANSWER_CACHE_MB=0) and a
   wrk script cycling over ALL names (every workspace, dataset, transformer, datastore; a list
   filtered by a different zone and production status each time), so every answer is made.
-Prints requests/s, p50 and p99 of each, the share of the bare app's requests/s (the median of
-three runs interleaved with the others), hot and cold side by side, the server's peak RSS; exit
-status 1 when a target is missed (issue 22). Needs wrk (Debian's package `wrk`).
+Prints requests/s and p99 of each, the share of the bare app's requests/s (the median of three
+runs interleaved with the others), the server process's CPU (user+sys) per request against the
+bare app's (the same ratio while the server is CPU-bound, and steadier when other processes load
+the machine), hot and cold side by side, the server's peak RSS; exit status 1 when a target
+(issue 22, on requests/s and p99) is missed. Needs wrk (Debian's package `wrk`).
 
     .venv/bin/python bench/api.py [--keep DIR] [--seconds 10]
 """
@@ -63,7 +65,8 @@ function request()
   return wrk.format(nil, paths[(i % #paths) + 1])
 end
 """
-Result = tuple[float, float, float]  # requests/s, p50 ms, p99 ms
+Result = tuple[float, float, float, float]  # requests/s, p50 ms, p99 ms, server CPU us/request
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _port() -> int:
@@ -73,19 +76,28 @@ def _port() -> int:
         return port
 
 
-def _wrk(url: str, seconds: int, script: Path | None = None) -> Result:
-    """requests/s, p50 ms, p99 ms; any non-2xx answer stops the benchmark."""
+def _cpu_seconds(pid: int) -> float:
+    """user+sys CPU of a process so far (its own, not the embedded Postgres')."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def _wrk(url: str, seconds: int, pid: int, script: Path | None = None) -> Result:
+    """requests/s, p50 ms, p99 ms and the server's CPU per request; a non-2xx answer stops it."""
     command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency"]
     command += ["-s", str(script)] if script else []
+    cpu = _cpu_seconds(pid)
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
+    cpu = _cpu_seconds(pid) - cpu
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     latency = {
         p: float(v) * UNITS[u] for p, v, u in re.findall(r"\s(50|99)%\s+([\d.]+)(us|ms|s)", out)
     }
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} error responses")
-    return rate, latency["50"], latency["99"]
+    return rate, latency["50"], latency["99"], cpu / max(done, 1) * 1e6
 
 
 def _cycle(scratch: Path, label: str, paths: list[str]) -> Path:
@@ -199,26 +211,28 @@ def main() -> int:
         cold: dict[str, Result] = {}
         baselines: list[Result] = []
         stack: list[Result] = []
-        with _serving(bare_command, {**os.environ}, bare_port):
+        with _serving(bare_command, {**os.environ}, bare_port) as bare_server:
+            bare_pid = bare_server.pid
             with _serving(serve, env, port) as server:
                 subprocess.run([cli, "load", str(model)], env=env, check=True, capture_output=True)
                 assert httpx.get(f"{base}/readyz").status_code == 200
                 for path, _, _ in ROUTES.values():  # once each first: the version's graph is built
                     httpx.get(base + path, timeout=120).raise_for_status()
                 cycled = _cold_paths(base)
-                baselines.append(_wrk(bare, seconds))
-                stack.append(_wrk(f"{base}/healthz", seconds))
+                baselines.append(_wrk(bare, seconds, bare_pid))
+                stack.append(_wrk(f"{base}/healthz", seconds, server.pid))
                 for label, (path, _, _) in ROUTES.items():
-                    hot[label] = _wrk(base + path, seconds)
+                    hot[label] = _wrk(base + path, seconds, server.pid)
                 rss = _peak_rss_mb(server.pid)
-            baselines.append(_wrk(bare, seconds))
-            with _serving(serve, {**env, "ECOPLANE_ANSWER_CACHE_MB": "0"}, port):
+            baselines.append(_wrk(bare, seconds, bare_pid))
+            with _serving(serve, {**env, "ECOPLANE_ANSWER_CACHE_MB": "0"}, port) as server:
                 for path, _, _ in ROUTES.values():
                     httpx.get(base + path, timeout=120).raise_for_status()
                 for label, paths in cycled.items():
-                    cold[label] = _wrk(base + "/", seconds, _cycle(scratch, label, paths))
-                stack.append(_wrk(f"{base}/healthz", seconds))
-            baselines.append(_wrk(bare, seconds))
+                    script = _cycle(scratch, label, paths)
+                    cold[label] = _wrk(base + "/", seconds, server.pid, script)
+                stack.append(_wrk(f"{base}/healthz", seconds, server.pid))
+            baselines.append(_wrk(bare, seconds, bare_pid))
     return _report(baselines, stack, hot, cold, rss)
 
 
@@ -248,26 +262,34 @@ def _report(
     cold: dict[str, Result],
     rss: float,
 ) -> int:
-    bare = statistics.median(rate for rate, _, _ in baselines)
-    runs = ", ".join(f"{rate:.0f}" for rate, _, _ in baselines)
-    print(f"bare FastAPI app, constant JSON: {bare:.0f} req/s (median of {runs})")
+    bare = statistics.median(r[0] for r in baselines)
+    bare_cpu = statistics.median(r[3] for r in baselines)
+    runs = ", ".join(f"{r[0]:.0f}" for r in baselines)
+    print(
+        f"bare FastAPI app, constant JSON: {bare:.0f} req/s (median of {runs}),"
+        f" {bare_cpu:.0f} us of server CPU per request"
+    )
     missed = rss > MAX_RSS_MB
-    for rate, p50, p99 in stack:
+    for rate, p50, p99, cpu in stack:
         share = rate / bare
         missed |= share < STACK_SHARE
         print(
             f"the service's /healthz: {rate:.0f} req/s, p50 {p50:.2f} ms, p99 {p99:.2f} ms,"
-            f" {share:.2f}x the bare app (target >= {STACK_SHARE})"
+            f" {share:.2f}x the bare app (target >= {STACK_SHARE}); {cpu:.0f} us CPU per"
+            f" request, {bare_cpu / cpu:.2f}x the bare app's CPU share"
         )
-    print(f"{'':27}|{'hot: the same URL again':^33}|{'cold: every name in turn, memory off':^45}")
-    heads = ("route", "req/s", "p50 ms", "p99 ms", "x bare", "req/s", "p50 ms", "p99 ms", "x bare")
-    print(f"{heads[0]:27}|{' '.join(f'{h:>7}' for h in heads[1:5])} |"
-          f"{' '.join(f'{h:>7}' for h in heads[5:])} | target")  # fmt: skip
+    print("x bare: requests/s against the bare app's; cpu x: the bare app's CPU per request")
+    print("against the route's (the same ratio when the server is CPU-bound, told apart from the")
+    print("load of other processes on the machine)")
+    print(f"{'':27}|{'hot: the same URL again':^35}|{'cold: every name, memory off':^35}|")
+    head = f"{'req/s':>6} {'p99 ms':>7} {'x bare':>6} {'us cpu':>6} {'cpu x':>5}"
+    print(f"{'route':27}|{head} |{head} | target (cold)")
     for label, (_, share_target, p99_target) in ROUTES.items():
-        cells = []
-        for rate, p50, p99 in (hot[label], cold[label]):
-            cells.append(f"{rate:7.0f} {p50:7.2f} {p99:7.2f} {rate / bare:7.2f}")
-        rate, _, p99 = cold[label]
+        cells = [
+            f"{rate:6.0f} {p99:7.1f} {rate / bare:6.2f} {cpu:6.0f} {bare_cpu / cpu:5.2f}"
+            for rate, _, p99, cpu in (hot[label], cold[label])
+        ]
+        rate, _, p99, _ = cold[label]
         met = rate / bare >= share_target and p99 < p99_target
         missed |= not met
         print(
