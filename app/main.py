@@ -84,12 +84,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     openapi_docs.install(app, settings)
     app.include_router(health.router)
+    # the model's reads first: a request is matched against the routes in this order, and
+    # these are the ones asked most (no path of one router shadows another's)
     for router in (
-        versions.router,
-        governance.router,
         datastores.router,
         workspaces.router,
         lineage.router,
+        versions.router,
+        governance.router,
         diffs.router,
         ingests.router,
         ingestions.router,
