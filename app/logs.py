@@ -52,7 +52,7 @@ class JsonFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname.lower(),
             "logger": record.name,
-            "message": COLOURS.sub("", record.getMessage()),
+            "message": _plain(record.getMessage()),
             "requestId": getattr(record, "request_id", "-"),
         }
         entry.update({k: _plain(v) for k, v in vars(record).items() if k not in SKIPPED})
@@ -62,8 +62,8 @@ class JsonFormatter(logging.Formatter):
 
 
 def _plain(value: object) -> object:
-    """A text without colour codes; anything else as it is."""
-    return COLOURS.sub("", value) if isinstance(value, str) else value
+    """A text without colour codes (searched for only when it has an escape); anything else as it is."""
+    return COLOURS.sub("", value) if isinstance(value, str) and "\x1b" in value else value
 
 
 def configure_logging(level: str = "INFO") -> None:

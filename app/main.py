@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import Depends, FastAPI
 from fastapi_offline import FastAPIOffline
 
-from app.api import openapi_docs, problems
+from app.api import declared_params, openapi_docs, problems
 from app.api.answer_cache import AnswerCache
 from app.api.deps import storable_parameters
 from app.api.observability import Metrics, Observe
@@ -44,6 +44,7 @@ from app.settings import Settings
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The ecoplane service."""
     settings = settings or Settings()
+    declared_params.remember()  # FastAPI's per-request facts about declarations, once
     configured(settings, list(FORMATS))  # a bad ECOPLANE_NOTIFY stops the start, naming the entry
     answers = AnswerCache(settings.answer_cache_mb * 2**20)
 
@@ -83,12 +84,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     problems.install(app)
     openapi_docs.install(app, settings)
     app.include_router(health.router)
+    # the model's reads first: a request is matched against the routes in this order, and
+    # these are the ones asked most (no path of one router shadows another's)
     for router in (
-        versions.router,
-        governance.router,
         datastores.router,
         workspaces.router,
         lineage.router,
+        versions.router,
+        governance.router,
         diffs.router,
         ingests.router,
         ingestions.router,

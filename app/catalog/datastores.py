@@ -68,6 +68,52 @@ async def list_datastores(
     )  # fmt: skip
 
 
+COLUMN_JSON = json_object(
+    "c", ("name", "ordinal", "type", "nullable", "primary_key"),
+    classification="coalesce(c.classification, '{}')", description="c.description",
+)  # fmt: skip
+DATASET_JSON = json_object(
+    "s", ("name", "description"),
+    classification="coalesce(s.classification, '{}')", deprecated="s.deprecated",
+    deprecation_reason="s.deprecation_reason", primary_key="s.primary_key",
+    columns=f"coalesce((SELECT json_agg({COLUMN_JSON} ORDER BY c.ordinal) FROM model_columns c"
+    " WHERE c.version_id = $1 AND c.datastore = s.datastore AND c.dataset = s.name), '[]')",
+)  # fmt: skip
+# a datastore with its datasets and their columns: one query, the JSON of the answer
+DATASTORE_DETAIL = (
+    "SELECT "
+    + json_object(
+        "d", STORE_JSON[:-1], labels="coalesce(d.labels, '{}')", builtin="d.builtin",
+        datasets=f"coalesce((SELECT json_agg({DATASET_JSON} ORDER BY s.name) FROM model_datasets s"
+        " WHERE s.version_id = $1 AND s.datastore = d.name), '[]')",
+    )
+    + "::text FROM model_datastores d WHERE d.version_id = $1 AND d.name = $2"
+)  # fmt: skip
+DATASET_DETAIL = (
+    f"SELECT {DATASET_JSON}::text FROM model_datasets s"
+    " WHERE s.version_id = $1 AND s.datastore = $2 AND s.name = $3"
+)
+
+
+async def datastore_json(connection: asyncpg.Connection, version_id: int, name: str) -> str:
+    """The API's JSON of a datastore with its datasets and their columns, made by Postgres."""
+    found: str | None = await connection.fetchval(DATASTORE_DETAIL, version_id, name)
+    if found is None:
+        raise NotFoundError(f"datastore {name!r} does not exist in model version {version_id}")
+    return found
+
+
+async def dataset_json(
+    connection: asyncpg.Connection, version_id: int, store: str, dataset: str
+) -> str:
+    """The API's JSON of one dataset with its columns, made by Postgres."""
+    found: str | None = await connection.fetchval(DATASET_DETAIL, version_id, store, dataset)
+    if found is None:
+        await _missing_dataset(connection, version_id, store, dataset)
+    assert found is not None
+    return found
+
+
 async def get_datastore(
     connection: asyncpg.Connection, version_id: int, name: str
 ) -> dict[str, Any]:
@@ -89,14 +135,21 @@ async def get_dataset(
     """One dataset with its columns."""
     found = await _datasets(connection, version_id, store, dataset)
     if not found:
-        if not await connection.fetchval(
-            "SELECT 1 FROM model_datastores WHERE version_id = $1 AND name = $2", version_id, store
-        ):
-            raise NotFoundError(f"datastore {store!r} does not exist in model version {version_id}")
-        raise NotFoundError(
-            f"datastore {store!r} has no dataset {dataset!r} in model version {version_id}"
-        )
+        await _missing_dataset(connection, version_id, store, dataset)
     return found[0]
+
+
+async def _missing_dataset(
+    connection: asyncpg.Connection, version_id: int, store: str, dataset: str
+) -> None:
+    """404: the datastore does not exist, or has no such dataset."""
+    if not await connection.fetchval(
+        "SELECT 1 FROM model_datastores WHERE version_id = $1 AND name = $2", version_id, store
+    ):
+        raise NotFoundError(f"datastore {store!r} does not exist in model version {version_id}")
+    raise NotFoundError(
+        f"datastore {store!r} has no dataset {dataset!r} in model version {version_id}"
+    )
 
 
 async def _datasets(

@@ -18,7 +18,7 @@ def camel(name: str) -> str:
     return first + "".join(part.capitalize() for part in rest)
 
 
-def json_object(alias: str, columns: Iterable[str], **computed: str) -> str:
+def json_object(alias: str, columns: Iterable[str], /, **computed: str) -> str:
     """`json_build_object(...)` of an alias's columns, then of computed values by name."""
     pairs = {camel(name): f"{alias}.{name}" for name in columns}
     return _build({**pairs, **{camel(k): v for k, v in computed.items()}})

@@ -68,10 +68,7 @@ async def consumers(
 ) -> list[dict[str, Any]]:
     """The workspaces consuming a datastore by degree, then name (limit+1 rows, for paging)."""
     built = await require_datastore(graphs, pool, version_id, datastore)
-    rows = consumers_of(built, datastore)
-    if after is not None:
-        rows = [r for r in rows if (r["degree"], r["workspace"]) > after]
-    return rows[: limit + 1]
+    return consumers_of(built, datastore, after, limit + 1)
 
 
 async def lineage(

@@ -55,7 +55,6 @@ class VersionGraph:
     owner: dict[str, tuple[str, str]] = field(default_factory=dict)  # workspace -> (zone, team)
     # sinks of a dataset its datastore does not list: store -> workspace -> datasets (rare)
     unlisted: dict[str, dict[str, list[str]]] = field(default_factory=dict)
-    consumers: OrderedDict[str, list[dict[str, Any]]] = field(default_factory=OrderedDict)
     walks: OrderedDict[Hashable, Any] = field(default_factory=OrderedDict)  # lineage answers
 
     def readers_of(self, datastore: str) -> dict[str, list[str]]:
@@ -77,7 +76,6 @@ class VersionGraph:
 
 
 WORKSPACE = len("workspace:")
-CACHED_CONSUMERS = 256  # consumer lists kept per version: paging through one asks again and again
 CACHED_WALKS = 256  # lineage answers kept per version: tools ask about the same nodes again
 
 
@@ -225,12 +223,31 @@ class _Drawing:
         return self.built
 
 
-def consumers_of(built: VersionGraph, datastore: str) -> list[dict[str, Any]]:
-    """Workspaces reading a datastore, by degree and name (computed once, then kept)."""
-    found: list[dict[str, Any]] = kept(
-        built.consumers, datastore, lambda: _consumers(built, datastore), CACHED_CONSUMERS
+def consumers_of(
+    built: VersionGraph, datastore: str, after: tuple[int, str] | None, wanted: int
+) -> list[dict[str, Any]]:
+    """The first `wanted` workspaces reading a datastore after (degree, name) `after`, by degree
+    and name: the walk stops at the first degree by whose end enough were found, since every
+    workspace found later has a higher degree (a page costs what it shows, not the whole
+    closure of thousands of workspaces behind a much-read datastore)."""
+    nearest, datasets = _nearest(built, datastore, after, wanted)
+    rows = sorted(
+        (degree, workspace, via, store) for workspace, (degree, via, store) in nearest.items()
     )
-    return found
+    if after is not None:
+        rows = [row for row in rows if (row[0], row[1]) > after]
+    return [
+        {
+            "workspace": workspace,
+            "degree": degree,
+            "zone": built.owner.get(workspace, ("", ""))[0],
+            "team": built.owner.get(workspace, ("", ""))[1],
+            "datastore": store,
+            "via": via,
+            "datasets": sorted(set(datasets[(store, workspace)])),
+        }
+        for degree, workspace, via, store in rows[:wanted]
+    ]
 
 
 def kept(cache: OrderedDict[Any, Any], key: Hashable, make: Callable[[], Any], size: int) -> Any:
@@ -245,8 +262,11 @@ def kept(cache: OrderedDict[Any, Any], key: Hashable, make: Callable[[], Any], s
     return found
 
 
-def _consumers(built: VersionGraph, datastore: str) -> list[dict[str, Any]]:
-    """Workspaces reading a datastore: degree 1 directly, +1 through each transformer.
+def _nearest(
+    built: VersionGraph, datastore: str, after: tuple[int, str] | None, wanted: int
+) -> tuple[dict[str, tuple[int, list[str], str]], dict[tuple[str, str], list[str]]]:
+    """Workspaces reading a datastore: degree 1 directly, +1 through each transformer, up to
+    the end of the degree that completes `wanted` after `after`; and what each one sinks.
 
     Each gets its lowest degree and, among chains of that degree, the first by (chain, store).
     An output already reached is not followed again, so cycles end the walk.
@@ -257,13 +277,23 @@ def _consumers(built: VersionGraph, datastore: str) -> list[dict[str, Any]]:
     seen = {datastore}
     degree = 1
     while reached:
-        following: dict[str, list[str]] = {}
+        readers = {store: built.readers_of(store) for store in reached}
         for store, via in reached.items():
-            for workspace, sunk in built.readers_of(store).items():
+            for workspace, sunk in readers[store].items():
                 datasets[(store, workspace)] = sunk
                 best = nearest.get(workspace)
                 if best is None or (degree, via, store) < best:
                     nearest[workspace] = (degree, via, store)
+        found = (
+            len(nearest)
+            if after is None
+            else sum((d, w) > after for w, (d, _, _) in nearest.items())
+        )
+        if found >= wanted:
+            break  # this degree is complete, and every later one comes after it
+        following: dict[str, list[str]] = {}
+        for store, via in reached.items():
+            for workspace in readers[store]:
                 transformer = built.transformer_of.get(workspace)
                 output = built.output_of.get(transformer or "")
                 if output is not None and output not in seen:
@@ -272,17 +302,4 @@ def _consumers(built: VersionGraph, datastore: str) -> list[dict[str, Any]]:
                         following[output] = chain
         seen.update(following)
         reached, degree = following, degree + 1
-    return [
-        {
-            "workspace": workspace,
-            "degree": degree,
-            "zone": built.owner.get(workspace, ("", ""))[0],
-            "team": built.owner.get(workspace, ("", ""))[1],
-            "datastore": store,
-            "via": via,
-            "datasets": sorted(set(datasets[(store, workspace)])),
-        }
-        for workspace, (degree, via, store) in sorted(
-            nearest.items(), key=lambda item: (item[1][0], item[0])
-        )
-    ]
+    return nearest, datasets

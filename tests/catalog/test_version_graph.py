@@ -58,7 +58,7 @@ def test_consumers_by_degree_with_what_each_sinks(make: Any) -> None:
     model = make()
     built = draw_rows(_rows(model))
     for store in model.datastores:
-        found = consumers_of(built, store)
+        found = consumers_of(built, store, None, 10**6)
         assert {row["workspace"]: row["degree"] for row in found} == consumers(model, store)
         for row in found:
             sunk = {
@@ -79,7 +79,7 @@ def test_a_sink_of_a_dataset_its_datastore_does_not_list_still_reads_it() -> Non
         for d in rows["datasets"]
         if (d["datastore"], d["name"]) != (sink["datastore"], sink["dataset"])
     ]
-    found = consumers_of(draw_rows(rows), sink["datastore"])
+    found = consumers_of(draw_rows(rows), sink["datastore"], None, 10**6)
     reader = next(row for row in found if row["workspace"] == sink["workspace"])
     assert sink["dataset"] in reader["datasets"]
 

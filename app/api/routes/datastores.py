@@ -11,7 +11,7 @@ from app.api.json import PostgresJson
 from app.api.paging import Cursor, Limit, json_page_body, text_after
 from app.api.schemas.datastores import DatasetOut, DatastoreOut, DatastorePage
 from app.api.version_answers import version_answer
-from app.catalog.datastores import DatastoreFilter, get_dataset, get_datastore, list_datastores
+from app.catalog.datastores import DatastoreFilter, dataset_json, datastore_json, list_datastores
 
 router = APIRouter(tags=["datastores"])
 Name = Annotated[str, Path(max_length=200, description="the datastore's name (case-sensitive)")]
@@ -56,7 +56,7 @@ async def datastores(
 async def datastore(read: Read, name: Name) -> Any:
     """Datasets with columns, ingestion, trigger, status, and who produces it."""
     async with read.connection() as db:
-        return await get_datastore(db, read.version.id, name)
+        return PostgresJson(await datastore_json(db, read.version.id, name))
 
 
 @router.get(
@@ -72,4 +72,4 @@ async def dataset(
 ) -> Any:
     """One dataset with its columns and classifications."""
     async with read.connection() as db:
-        return await get_dataset(db, read.version.id, name, dataset)
+        return PostgresJson(await dataset_json(db, read.version.id, name, dataset))
