@@ -181,6 +181,13 @@ async def build_resources(settings: Settings) -> Resources:
     """Database ready (migrated, interrupted loads failed, the example loaded on a fresh embedded
     one) and every part built; nothing listens, schedules or ingests until `start_resources`."""
     settings = with_local_operator(with_example_path(settings))
+    # the example's files read in a thread while the database is started and checked (~50 ms
+    # of parsing that would otherwise follow those round trips); a bad example is its error
+    example = (
+        asyncio.get_running_loop().run_in_executor(None, load_directory, EXAMPLE)
+        if _uses_example(settings)
+        else None
+    )
     url = await database_url(settings)
     engine = create_engine(url)
     await upgrade(engine)
@@ -191,8 +198,8 @@ async def build_resources(settings: Settings) -> Resources:
         )
     pool = await create_pool(url)
     source = None
-    if _uses_example(settings):
-        model = load_directory(EXAMPLE)
+    if example is not None:
+        model = await example
         if (found := example_source(model, url)) is not None:
             source, settings = (url, found), with_example_source(settings, found)
         await _example(settings, engine, pool, model, source)

@@ -6,11 +6,9 @@ import argparse
 import json
 from pathlib import Path
 
-import uvicorn
-
 from app.cli.output import EXIT_OK, Commands, note, output
 from app.logs import configure_logging
-from app.main import create_app
+from app.settings import Settings
 
 OPENAPI = Path("openapi/openapi.json")
 
@@ -28,13 +26,25 @@ def register(commands: Commands) -> None:
 
 def _serve(args: argparse.Namespace) -> int:
     configure_logging()
+    settings = Settings()
+    if settings.embedded:  # its start overlaps the imports below; the lifespan joins it
+        from app.db.embedded import begin_embedded
+
+        begin_embedded(settings.data_dir)
+    import uvicorn
+
+    from app.main import create_app
+
     # our middleware logs every request with its id: uvicorn's own access log would repeat it
-    uvicorn.run(create_app(), host=args.host, port=args.port, access_log=False, log_config=None)
+    app = create_app(settings)
+    uvicorn.run(app, host=args.host, port=args.port, access_log=False, log_config=None)
     return EXIT_OK
 
 
 def openapi_document() -> str:
     """The app's OpenAPI document, with a stable key order."""
+    from app.main import create_app
+
     return json.dumps(create_app().openapi(), indent=2, sort_keys=True) + "\n"
 
 

