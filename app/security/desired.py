@@ -57,6 +57,10 @@ class Desired:
     problems: list[str] = field(default_factory=list)
     # "<kind> <warehouse name>" -> the entity that has it: each name has one owner
     owners: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+    # (datastore, dataset) -> the source its sinks' views read (None: no such dataset)
+    sources: dict[tuple[str, str], _Source | None] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
 
 def desired_state(
@@ -174,32 +178,60 @@ def _sunk(workspace: Workspace) -> dict[tuple[str, str], Sunk]:
     return merged
 
 
-def _views(
-    desired: Desired, model: Model, schema: str, store: str, name: str, sunk: Sunk
-) -> list[ViewSpec]:
-    """A sink's view (of current rows, over a forensic table) and, when asked, its history view."""
-    columns, history = sunk
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """What every sink of one dataset shares: the table its views read, and its columns."""
+
+    schema: str
+    table: str
+    columns: tuple[tuple[str, str], ...]  # (model name, warehouse name), in the dataset's order
+    versions: bool  # a forensic raw table: its views show the current rows
+
+
+def _source(model: Model, store: str, name: str) -> _Source | None:
+    """The source of a sunk dataset, None when the model has no such dataset."""
     datastore = model.datastores.get(store)
     dataset = datastore.datasets.get(name) if datastore else None
     if datastore is None or dataset is None:
+        return None
+    if datastore.producer is not None:
+        schema, table = names.output_schema(datastore.producer), names.physical(name)
+    else:
+        schema, table = RAW_SCHEMA, names.raw_table(store, name)
+    columns = tuple((c.name, names.physical(c.name)) for c in dataset.columns)
+    versions = datastore.producer is None and is_ingested(datastore) and forensic(datastore)
+    return _Source(schema, table, columns, versions)
+
+
+def _views(
+    desired: Desired, model: Model, schema: str, store: str, name: str, sunk: Sunk
+) -> list[ViewSpec]:
+    """A sink's view (of current rows, over a forensic table) and, when asked, its history view.
+
+    A dataset's source is worked out once per desired state (10,000 sinks of 1,000 datasets)."""
+    columns, history = sunk
+    key = (store, name)
+    if key not in desired.sources:
+        desired.sources[key] = _source(model, store, name)
+    source = desired.sources[key]
+    if source is None:
         desired.problems.append(f"{schema}: sink {store}.{name} names no dataset; no view")
         return []
-    if datastore.producer is not None:
-        source = (names.output_schema(datastore.producer), names.physical(name))
+    if columns is None:
+        wanted = tuple(physical for _, physical in source.columns)
     else:
-        source = (RAW_SCHEMA, names.raw_table(store, name))
-    wanted = tuple(
-        names.physical(c.name) for c in dataset.columns if columns is None or c.name in columns
-    )
-    versions = datastore.producer is None and is_ingested(datastore) and forensic(datastore)
+        chosen = set(columns)
+        wanted = tuple(physical for column, physical in source.columns if column in chosen)
     sink = f"{store}.{name}"
-    views = [ViewSpec(schema, names.raw_table(store, name), *source, wanted, sink, versions)]
-    if versions and history:
+    view = names.raw_table(store, name)
+    views = [ViewSpec(schema, view, source.schema, source.table, wanted, sink, source.versions)]
+    if source.versions and history:
         views.append(
             ViewSpec(
                 schema,
                 names.history_view(store, name),
-                *source,
+                source.schema,
+                source.table,
                 (*wanted, BATCH_IN, BATCH_OUT),
                 f"{sink} (history)",
             )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from app.ecosystem.names import INGESTION_KEY
 from app.security.actual import Actual
 from app.security.desired import Desired, RoleSpec, ViewSpec
@@ -86,21 +88,36 @@ def _schemas(plan: Plan, desired: Desired, actual: Actual) -> None:
             plan.add(Phase.SCHEMAS, "create schema", name, purpose, SchemaSpec(name, purpose))
 
 
-def _source_columns(desired: Desired, actual: Actual, view: ViewSpec) -> tuple[str, ...] | None:
-    key = (view.source_schema, view.source_table)
-    if key in actual.relations:
-        return actual.relations[key].columns
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """A view's source table as the plan sees it: its columns (None: not there, nor to be made)
+    and, when it exists, the packed column numbers its views' reads are recorded by."""
+
+    columns: frozenset[str] | None
+    packed: dict[str, int] | None
+
+
+def _source_of(desired: Desired, actual: Actual, key: Key) -> _Source:
+    found = actual.relations.get(key)
+    if found is not None:
+        return _Source(frozenset(found.columns), found.packed())
     table = desired.tables.get(key)
-    return tuple(c.name for c in table.columns) if table else None
+    return _Source(frozenset(c.name for c in table.columns) if table else None, None)
 
 
 def _views(plan: Plan, desired: Desired, actual: Actual) -> tuple[set[Key], set[Key]]:
-    """Create or replace views; return the views made now and those that cannot exist yet."""
+    """Create or replace views; return the views made now and those that cannot exist yet.
+
+    Each source table is looked at once (1,000 tables under 10,000 views)."""
     fresh: set[Key] = set()
     absent: set[Key] = set()
-    sources: dict[Key, dict[str, int] | None] = {}
+    sources: dict[Key, _Source] = {}
     for key, view in desired.views.items():
-        if not _can_exist(plan, desired, actual, view):
+        at = (view.source_schema, view.source_table)
+        source = sources.get(at)
+        if source is None:
+            source = sources[at] = _source_of(desired, actual, at)
+        if not _can_exist(plan, source, view):
             absent.add(key)
             continue
         target, found = ".".join(key), actual.relations.get(key)
@@ -110,34 +127,23 @@ def _views(plan: Plan, desired: Desired, actual: Actual) -> tuple[set[Key], set[
         elif found.kind != "view":
             plan.problems.append(f"{target} exists and is not a view: left alone")
             absent.add(key)
-        elif not same_definition(found, _source(sources, actual, view), view):
+        elif not same_definition(found, source.packed, view):
             plan.add(Phase.VIEWS, "replace view", target, "definition differs", view)
             fresh.add(key)
     return fresh, absent
 
 
-def _source(
-    sources: dict[Key, dict[str, int] | None], actual: Actual, view: ViewSpec
-) -> dict[str, int] | None:
-    """The source table's packed column numbers, computed once per table."""
-    key = (view.source_schema, view.source_table)
-    if key not in sources:
-        found = actual.relations.get(key)
-        sources[key] = found.packed() if found is not None else None
-    return sources[key]
-
-
-def _can_exist(plan: Plan, desired: Desired, actual: Actual, view: ViewSpec) -> bool:
+def _can_exist(plan: Plan, source: _Source, view: ViewSpec) -> bool:
     """Whether the view's source has its columns; if not, say why (pending or a problem)."""
-    target, source = f"{view.schema}.{view.name}", f"{view.source_schema}.{view.source_table}"
-    columns = _source_columns(desired, actual, view)
+    columns = source.columns
+    if columns is not None and columns.issuperset(view.columns):
+        return True
+    target, where = f"{view.schema}.{view.name}", f"{view.source_schema}.{view.source_table}"
     if columns is None:
-        plan.pending.append(f"{target}: {source} does not exist yet")
+        plan.pending.append(f"{target}: {where} does not exist yet")
         return False
     missing = [c for c in view.columns if c not in columns]
-    if missing:
-        plan.problems.append(
-            f"{target}: {source} lacks declared column(s) {', '.join(missing)}; view not created"
-        )
-        return False
-    return True
+    plan.problems.append(
+        f"{target}: {where} lacks declared column(s) {', '.join(missing)}; view not created"
+    )
+    return False

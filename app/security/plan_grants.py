@@ -79,7 +79,7 @@ def dropped_views(desired: Desired, actual: Actual) -> set[Key]:
     """Views in schemas the sync created that no sink asks for any more."""
     return {
         key for key, rel in actual.relations.items()
-        if rel.kind == "view" and actual.managed_schema(key[0]) and key not in desired.views
+        if key not in desired.views and rel.kind == "view" and actual.managed_schema(key[0])
     }  # fmt: skip
 
 

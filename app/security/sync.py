@@ -93,15 +93,25 @@ class SecuritySync:
             return await self._plan(target)
 
     async def _plan(self, target: Model | Desired) -> Plan:
+        # the ~300,000 objects of the desired and actual states are let go before the collector
+        # resumes: resumed while they live, it would walk them all, and promote them to where
+        # a full collection walks the whole model too
         with collector_paused():
-            # the desired state is computed in a thread while the catalog queries wait
-            desired, actual, self._inventory = await asyncio.gather(
-                asyncio.to_thread(self.desired, target),
-                self.warehouse.inspect(self.config.marker),
-                self.store.inventory(),
-            )
-            secrets = Credentialing(self._inventory, datetime.now(UTC), self.config.max_age)
-            return build_plan(desired, actual, secrets, self.warehouse.column_type)
+            return await self._planned(target)
+
+    async def _planned(self, target: Model | Desired) -> Plan:
+        # the desired state is computed in a thread while the catalog queries wait; no task
+        # holds a state as its result (a finished task lives on until the collector frees it)
+        wanted = asyncio.get_running_loop().run_in_executor(None, self.desired, target)
+        inventory = asyncio.ensure_future(self.store.inventory())  # small: its result may stay
+        try:
+            actual = await self.warehouse.inspect(self.config.marker)
+        except BaseException:
+            inventory.cancel()
+            raise
+        desired, self._inventory = await wanted, await inventory
+        secrets = Credentialing(self._inventory, datetime.now(UTC), self.config.max_age)
+        return build_plan(desired, actual, secrets, self.warehouse.column_type)
 
     async def apply(
         self, target: Model | Desired, *, force: bool = False, committed: Committed | None = None

@@ -17,6 +17,8 @@ def same_definition(found: Relation, source: dict[str, int] | None, view: ViewSp
     if found.columns != view.columns or source is None:
         return False
     read = (*view.columns, BATCH_OUT) if view.current else view.columns  # its WHERE reads it
-    if any(c not in source for c in read):
+    try:
+        packed = {source[c] for c in read}
+    except KeyError:  # it would read a column the source does not have
         return False
-    return found.reads == tuple(sorted({source[c] for c in read}))
+    return len(packed) == len(found.reads) and found.reads == tuple(sorted(packed))
