@@ -40,7 +40,7 @@ from app.db.embedded import start_embedded
 from app.db.engine import create_engine
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn, with_database
-from app.ecosystem.loader import load_directory
+from app.ecosystem.loader import ModelLimits, load_directory
 from app.ecosystem.model import Model
 from app.ecosystem.model_tables import MODEL_TABLES
 
@@ -50,9 +50,13 @@ from model_load import SIZE
 MAX_VS_COPY, MIN_VS_EXECUTEMANY = 2.0, 5.0
 
 
+MADE: list[str] = []  # the databases of this run, dropped at its end
+
+
 async def _fresh_database(server: str) -> str:
     """A new database; a checkpoint first, so no run pays for the previous run's writes."""
     name = f"bench_{uuid.uuid4().hex[:8]}"
+    MADE.append(name)
     admin = await asyncpg.connect(asyncpg_dsn(server))
     await admin.execute(f'CREATE DATABASE "{name}"')
     await admin.execute("CHECKPOINT")
@@ -151,21 +155,29 @@ async def main() -> int:
         if not (model_dir / "ecosystem.yaml").exists():
             cli = Path(sys.executable).with_name("ecoplane")
             subprocess.run([str(cli), "example", "generate", str(model_dir), *SIZE], check=True)
-        model = load_directory(model_dir)
+        model = load_directory(
+            model_dir, ModelLimits(2**30, 2**32, 10**9)
+        )  # past one upload's bounds
         server = os.environ.get("ECOPLANE_BENCH_DATABASE_URL") or start_embedded(
             Path(scratch, "pg")
         )
         # the same rows for the baselines, prepared before their clocks start
         rows = {name: [(1, *row) for row in build(model)] for name, build in ROWS.items()}
         total_rows = sum(len(r) for r in rows.values())
-        runs = [
-            (
-                await _ecoplane(server, model),
-                await _bare_copy(server, rows),
-                await _executemany(server, rows),
-            )
-            for _ in range(args.runs)
-        ]
+        try:
+            runs = [
+                (
+                    await _ecoplane(server, model),
+                    await _bare_copy(server, rows),
+                    await _executemany(server, rows),
+                )
+                for _ in range(args.runs)
+            ]
+        finally:  # on ECOPLANE_BENCH_DATABASE_URL's server, leave nothing behind
+            admin = await asyncpg.connect(asyncpg_dsn(server))
+            for name in MADE:
+                await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
         ours, copy, many = (statistics.median(r[i] for r in runs) for i in range(3))
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(
