@@ -7,13 +7,8 @@ from typing import Any
 
 import asyncpg
 
-from app.catalog.version_graph import (
-    CACHED_WALKS,
-    GraphCache,
-    VersionGraph,
-    consumers_of,
-    kept,
-)
+from app.catalog.consumer_walk import consumers_of
+from app.catalog.version_graph import CACHED_WALKS, GraphCache, VersionGraph, kept
 from app.ecosystem.graph import NODE_KINDS, Direction, node_id
 from app.errors import InvalidParameterError, NotFoundError
 

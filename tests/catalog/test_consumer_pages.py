@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from app.catalog.version_graph import VersionGraph, consumers_of
+from app.catalog.consumer_walk import consumers_of
+from app.catalog.version_graph import VersionGraph
 
 
 class Asked(VersionGraph):

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from app.catalog.version_graph import GraphCache, consumers_of, draw_rows
+from app.catalog.consumer_walk import consumers_of
+from app.catalog.version_graph import GraphCache, draw_rows
 from app.ecosystem.graph import Direction, build_graph, consumers, walk
 from app.ecosystem.model import Model
 from tests.ecosystem.test_graph import chained_model, cycle_model
