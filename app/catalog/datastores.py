@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from app.catalog.json_sql import JsonPage, fetch_json_page, json_object, json_page
+from app.catalog.json_sql import JsonPage, fetch_json, fetch_json_page, json_object, json_page
 from app.errors import NotFoundError
 
 # the columns of a datastore answer, as json_object takes them
@@ -97,10 +97,10 @@ DATASET_DETAIL = (
 
 async def datastore_json(connection: asyncpg.Connection, version_id: int, name: str) -> str:
     """The API's JSON of a datastore with its datasets and their columns, made by Postgres."""
-    found: str | None = await connection.fetchval(DATASTORE_DETAIL, version_id, name)
-    if found is None:
-        raise NotFoundError(f"datastore {name!r} does not exist in model version {version_id}")
-    return found
+    return await fetch_json(
+        connection, DATASTORE_DETAIL, version_id, name,
+        missing=f"datastore {name!r} does not exist in model version {version_id}",
+    )  # fmt: skip
 
 
 async def dataset_json(

@@ -11,6 +11,8 @@ from typing import Any
 
 import asyncpg
 
+from app.errors import NotFoundError
+
 
 def camel(name: str) -> str:
     """production_status -> productionStatus."""
@@ -57,3 +59,13 @@ async def fetch_json_page(connection: asyncpg.Connection, query: str, *args: obj
     row = await connection.fetchrow(query, *args)
     assert row is not None  # an aggregate always answers one row
     return JsonPage(row["items"], row["last"] if row["more"] else None)
+
+
+async def fetch_json(
+    connection: asyncpg.Connection, query: str, *args: object, missing: str
+) -> str:
+    """The JSON text one query makes of one entity; NotFoundError(`missing`) without it."""
+    found: str | None = await connection.fetchval(query, *args)
+    if found is None:
+        raise NotFoundError(missing)
+    return found

@@ -7,7 +7,7 @@ from typing import Any
 
 import asyncpg
 
-from app.catalog.json_sql import json_object
+from app.catalog.json_sql import fetch_json, json_object
 from app.errors import NotFoundError
 
 WORKSPACE_FIELDS = (
@@ -97,10 +97,10 @@ WORKSPACE_DETAIL = (
 
 async def get_workspace(connection: asyncpg.Connection, version_id: int, name: str) -> str:
     """The JSON of a workspace with its dataset groups (platform or requirements) and sinks."""
-    found: str | None = await connection.fetchval(WORKSPACE_DETAIL, version_id, name)
-    if found is None:
-        raise NotFoundError(f"workspace {name!r} does not exist in model version {version_id}")
-    return found
+    return await fetch_json(
+        connection, WORKSPACE_DETAIL, version_id, name,
+        missing=f"workspace {name!r} does not exist in model version {version_id}",
+    )  # fmt: skip
 
 
 async def list_transformers(
