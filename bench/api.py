@@ -23,7 +23,6 @@ import argparse
 import os
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -37,6 +36,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).parent))
 from model_load import SIZE
+from processes import cpu_seconds, free_port, memory_mb
 
 API = "/api/v1"
 STACK_SHARE, MAX_RSS_MB = 0.8, 400.0
@@ -66,29 +66,15 @@ function request()
 end
 """
 Result = tuple[float, float, float, float]  # requests/s, p50 ms, p99 ms, server CPU us/request
-TICK = os.sysconf("SC_CLK_TCK")
-
-
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _cpu_seconds(pid: int) -> float:
-    """user+sys CPU of a process so far (its own, not the embedded Postgres')."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / TICK
 
 
 def _wrk(url: str, seconds: int, pid: int, script: Path | None = None) -> Result:
     """requests/s, p50 ms, p99 ms and the server's CPU per request; a non-2xx answer stops it."""
     command = ["wrk", "-t2", "-c32", f"-d{seconds}s", "--latency"]
     command += ["-s", str(script)] if script else []
-    cpu = _cpu_seconds(pid)
+    cpu = cpu_seconds(pid)
     out = subprocess.run([*command, url], capture_output=True, text=True, check=True).stdout
-    cpu = _cpu_seconds(pid) - cpu
+    cpu = cpu_seconds(pid) - cpu
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     done = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     latency = {
@@ -178,11 +164,6 @@ def _cold_paths(base: str) -> dict[str, list[str]]:
     }
 
 
-def _peak_rss_mb(pid: int) -> float:
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024  # type: ignore[union-attr]
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -200,7 +181,7 @@ def main() -> int:
         if not (model / "ecosystem.yaml").exists():
             subprocess.run([cli, "example", "generate", str(model), *SIZE], check=True)
         env = _service_env(scratch)
-        port, bare_port = _port(), _port()
+        port, bare_port = free_port(), free_port()
         base, bare = f"http://127.0.0.1:{port}", f"http://127.0.0.1:{bare_port}/healthz"
         bare_command = [
             sys.executable, "-m", "uvicorn", "bare_app:app", "--app-dir", str(Path(__file__).parent),
@@ -223,7 +204,7 @@ def main() -> int:
                 stack.append(_wrk(f"{base}/healthz", seconds, server.pid))
                 for label, (path, _, _) in ROUTES.items():
                     hot[label] = _wrk(base + path, seconds, server.pid)
-                rss = _peak_rss_mb(server.pid)
+                rss = memory_mb(server.pid, "VmHWM")
             baselines.append(_wrk(bare, seconds, bare_pid))
             with _serving(serve, {**env, "ECOPLANE_ANSWER_CACHE_MB": "0"}, port) as server:
                 for path, _, _ in ROUTES.values():

@@ -30,7 +30,6 @@ import argparse
 import json
 import os
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,6 +40,7 @@ from datetime import datetime
 from pathlib import Path
 
 from model_load import SIZE  # bench/ is this script's directory: the same model
+from processes import cpu_seconds, free_port, memory_mb
 
 TARGET_READY_SECONDS, TARGET_RSS_MB = 2.0, 150.0
 DEADLINE = 120.0  # a server not ready by then is stopped and the run fails
@@ -55,14 +55,6 @@ def ready() -> dict[str, str]:
 uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), log_level="warning")
 """
 BIN = Path(sys.executable).parent
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def _answers(url: str) -> bool:
@@ -71,18 +63,6 @@ def _answers(url: str) -> bool:
             return bool(response.status == 200)
     except OSError:
         return False
-
-
-def _rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError(f"no VmRSS for {pid}")
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS  # utime, stime
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -122,12 +102,12 @@ def _serve(command: list[str], env: dict[str, str], port: int, log: Path) -> dic
                 time.sleep(0.01)
             measured = {
                 "ready": time.perf_counter() - start,
-                "cpu": _cpu_seconds(process.pid),
-                "rss": _rss_mb(process.pid),
+                "cpu": cpu_seconds(process.pid),
+                "rss": memory_mb(process.pid),
             }
             if "--port" in command:  # ecoplane: once the graph is built (a read waits for it)
                 assert _answers(f"{base}/api/v1/lineage?node={NODE}&depth=1")
-                measured["rss_graph"] = _rss_mb(process.pid)
+                measured["rss_graph"] = memory_mb(process.pid)
                 with log.open("rb") as written:
                     written.seek(logged)
                     lines = written.read().decode(errors="replace").splitlines()
@@ -171,12 +151,14 @@ def main() -> int:
         _setup(folder, env)
         log = folder / "serve.log"
         ecoplane = [str(BIN / "ecoplane"), "serve", "--port"]
-        _serve([*ecoplane, str(port := _port())], env, port, log)  # the first start: not measured
+        _serve(
+            [*ecoplane, str(port := free_port())], env, port, log
+        )  # the first start: not measured
         runs: dict[str, list[dict[str, float]]] = {"ecoplane": [], "baseline": []}
         for _ in range(args.runs):
-            port = _port()
+            port = free_port()
             runs["ecoplane"].append(_serve([*ecoplane, str(port)], env, port, log))
-            port = _port()
+            port = free_port()
             runs["baseline"].append(
                 _serve([sys.executable, "-c", BASELINE, str(port)], env, port, log)
             )
