@@ -88,15 +88,18 @@ ENTITY_TABLES: dict[str, Table] = {name: _entity_table(name) for name in MODEL_T
 # trigrams and one of the descriptions' words per partition of these tables. They are made per
 # partition by the store (search_index_statements), not on the parents: the trigram operator
 # class exists only where the server has pg_trgm, and the parents are the ORM's (no drift).
-SEARCHED_TABLES = (
-    "datastores",
-    "datasets",
-    "columns",
-    "workspaces",
-    "transformers",
-    "teams",
-    "zones",
-)
+# the tables the console searches: each entity's kind and the SQL of its owner (what the search
+# shows beside the name); the same as the view model_search_entities of migration 0013
+SEARCHED = {
+    "datastores": ("datastore", "NULL::text"),
+    "datasets": ("dataset", "datastore"),
+    "columns": ("column", "datastore || '.' || dataset"),
+    "workspaces": ("workspace", "NULL::text"),
+    "transformers": ("transformer", "workspace"),
+    "teams": ("team", "zone"),
+    "zones": ("zone", "NULL::text"),
+}
+# the searches' expressions, the same text in the indexes and the queries (or no index is used)
 SEARCHED_NAME = "lower(name)"
 SEARCHED_WORDS = "to_tsvector('simple', coalesce(description, ''))"
 SEARCH_INDEXES = {  # name suffix: method and expression ({trgm}: pg_trgm's schema)
@@ -110,7 +113,7 @@ def search_index_statements(table: str, partition: str, trgm: str) -> list[str]:
 
     `partition` is schema-qualified; the indexes are named after it, in its schema. `trgm` is
     the schema pg_trgm is installed in (its operator class named wherever the search path is)."""
-    if table not in SEARCHED_TABLES:
+    if table not in SEARCHED:
         return []
     bare = partition.rpartition(".")[2]
     return [

@@ -18,17 +18,16 @@ from typing import Any
 
 import asyncpg
 
+from app.catalog.schema import SEARCHED, SEARCHED_NAME, SEARCHED_WORDS
 from app.console.search_memory import HeldNames
 from app.console.trigrams import words
 
 log = logging.getLogger("ecoplane.console")
-DESCRIBED = "to_tsvector('simple', coalesce(description, '')) @@ plainto_tsquery('simple', $2)"
+DESCRIBED = f"{SEARCHED_WORDS} @@ plainto_tsquery('simple', $2)"
 # each branch can use an index of the partition's (app/catalog/schema.py: search_index_statements):
 # the names' trigrams answer % and LIKE, the descriptions' words @@; $4 is $2 as a LIKE pattern
-MATCHED = f"(lower(name) % $2 OR lower(name) LIKE $4 OR {DESCRIBED})"
-TEXT_RANK = (
-    "ts_rank(to_tsvector('simple', coalesce(description, '')), plainto_tsquery('simple', $2))"
-)
+MATCHED = f"({SEARCHED_NAME} % $2 OR {SEARCHED_NAME} LIKE $4 OR {DESCRIBED})"
+TEXT_RANK = f"ts_rank({SEARCHED_WORDS}, plainto_tsquery('simple', $2))"
 RANK = (
     "similarity(lower(name), $2)"
     " + CASE WHEN lower(name) = $2 THEN 1 WHEN strpos(lower(name), $2) > 0 THEN 0.5 ELSE 0 END"
@@ -46,25 +45,16 @@ def _entities(where: str) -> str:
 # model_search_entities' branches (migration 0013): searched one by one, each kind's matches are
 # capped, so that a name shared by thousands (a column `id` in every dataset) costs a bounded
 # read; every entity named exactly as typed is a candidate too (up to the page's limit)
-KINDS = {
-    "datastores": ("datastore", "NULL::text"),
-    "datasets": ("dataset", "datastore"),
-    "columns": ("column", "datastore || '.' || dataset"),
-    "workspaces": ("workspace", "NULL::text"),
-    "transformers": ("transformer", "workspace"),
-    "teams": ("team", "zone"),
-    "zones": ("zone", "NULL::text"),
-}
 CANDIDATES = 500  # per kind: the matches ranked
 # A name like most of a large kind's (`col_00` among 300,000 columns named col_000..col_076) is
 # found in the kind's first SAMPLE rows: then CANDIDATES of those are its candidates, and the
 # trigram index, which would hand over every similar row (~90 ms each for % and LIKE), is not read
 SAMPLED, SAMPLE = ("datasets", "columns"), 1000
-NAMED = "(lower(name) % $2 OR lower(name) LIKE $4)"
+NAMED = f"({SEARCHED_NAME} % $2 OR {SEARCHED_NAME} LIKE $4)"
 
 
 def _select(table: str, source: str, where: str, limit: str) -> str:
-    kind, owner = KINDS[table]
+    kind, owner = SEARCHED[table]
     return (
         f"SELECT '{kind}'::text AS kind, name::text, {owner} AS owner, description"
         f" FROM {source} WHERE {where} LIMIT {limit}"
@@ -94,10 +84,10 @@ def _matched(table: str) -> str:
 # when the entities named exactly as typed fill the page, they are its best (a score of 2 or
 # more; any other name's is below): then the similar names are not looked for at all
 TRGM_SEARCH = (
-    f"WITH exact AS ({' UNION '.join(_exact(t) for t in KINDS)}),"
+    f"WITH exact AS ({' UNION '.join(_exact(t) for t in SEARCHED)}),"
     f" {', '.join(_sample(t) for t in SAMPLED)}"
     f" SELECT kind, name, owner, description, {RANK} AS score FROM (TABLE exact UNION"
-    f" {' UNION '.join(_matched(t) for t in KINDS)}) e"
+    f" {' UNION '.join(_matched(t) for t in SEARCHED)}) e"
     " ORDER BY score DESC, kind, name LIMIT $3"
 )
 ALL_NAMES = _entities("TRUE")

@@ -6,7 +6,7 @@ import asyncpg
 import httpx
 import pytest
 
-from app.catalog.schema import PARTITION_SCHEMA, SEARCH_INDEXES, SEARCHED_TABLES
+from app.catalog.schema import PARTITION_SCHEMA, SEARCH_INDEXES, SEARCHED
 from app.catalog.store import StoredVersion
 from app.console.search import TRGM_SEARCH, Search, containing
 from app.console.search_memory import Entity, HeldNames
@@ -93,7 +93,7 @@ async def test_where_the_server_has_pg_trgm_each_version_has_search_indexes_that
         if not trgm:
             assert not {i for i in made if i.endswith(("_name_trgm", "_words"))}
             return
-        expected = {f"model_{t}_v{stored.id}_{i}" for t in SEARCHED_TABLES for i in SEARCH_INDEXES}
+        expected = {f"model_{t}_v{stored.id}_{i}" for t in SEARCHED for i in SEARCH_INDEXES}
         assert expected <= made
         await connection.execute("SET enable_seqscan = off")  # acme's partitions are tiny
         query = "client_idd"
