@@ -21,6 +21,7 @@ import asyncpg
 
 from app.db.liveness import watch
 from app.db.model_versions import active_version_id
+from app.db.outage import DRIVER_ERRORS
 
 CHANNEL = "ecoplane_activated"
 RECONNECT_SECONDS = 2.0
@@ -74,7 +75,7 @@ class ActivationListener:
             while True:
                 try:
                     await self._listen()
-                except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+                except DRIVER_ERRORS as error:
                     log.warning("activation listener lost its connection: %s", error)
                 self.listening.clear()
                 await asyncio.sleep(self.reconnect_seconds)

@@ -29,6 +29,17 @@ SERVER_GONE = (
     asyncpg.CrashShutdownError,  # 57P02: another backend crashed, every session is ended
     asyncpg.CannotConnectNowError,  # 57P03: starting up, shutting down, recovering
 )
+# what a database call may raise that a background loop outlives (it logs, then connects again)
+DRIVER_ERRORS = (
+    OSError,
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+)
+# the driver's word for a pooled connection that got the server's goodbye (57P01 after
+# pg_terminate_backend) while idle, before it saw the socket close: the protocol is left in its
+# error-consuming state (2), and the next query on it is refused with this
+ERROR_CONSUMING = "another operation (2) is in progress"
 log = logging.getLogger("ecoplane.database")
 
 
@@ -59,6 +70,8 @@ def _connection_level(error: BaseException) -> bool:
         return True
     if isinstance(error, asyncpg.InterfaceError):  # a closed connection used (not a misuse)
         return "connection is closed" in str(error)
+    if isinstance(error, asyncpg.InternalClientError):
+        return str(error).endswith(ERROR_CONSUMING)
     if isinstance(error, socket.gaierror | ConnectionError):
         return True
     # refused, no socket file, timed out: an OS error is the database's when the driver raised it

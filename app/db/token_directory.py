@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from app.db.outage import DRIVER_ERRORS
 from app.errors import DatabaseUnavailableError
 
 FRESH_SECONDS = 1.0  # how old the map may be: a revocation is effective within this
@@ -69,7 +70,7 @@ class TokenDirectory:
             rows = await pool.fetch(
                 "SELECT sha256, name, scopes, teams, expires_at, revoked_at FROM api_tokens"
             )
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except DRIVER_ERRORS as error:
             log.warning("the database's tokens cannot be read: %s", type(error).__name__)
             raise DatabaseUnavailableError(
                 "the database's tokens cannot be read; try again shortly"
@@ -100,7 +101,7 @@ class TokenDirectory:
                 " AND (last_used_at IS NULL OR last_used_at < $2)",
                 name, at,
             )  # fmt: skip
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except DRIVER_ERRORS as error:
             self.recorded.pop(name, None)  # tried again at the next use
             log.warning(
                 "the last use of token %s could not be recorded: %s", name, type(error).__name__,

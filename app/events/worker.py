@@ -29,6 +29,7 @@ import httpx
 
 from app.db.event_tables import DeliveryState
 from app.db.liveness import watch
+from app.db.outage import DRIVER_ERRORS
 from app.events.deliveries import (
     Attempt,
     Claimed,
@@ -106,7 +107,7 @@ class DeliveryWorker:
         while True:
             try:
                 await self._listen_once()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except DRIVER_ERRORS as error:
                 log.warning("the event listener lost its connection: %s", error)
             await asyncio.sleep(2.0)
 
@@ -131,7 +132,7 @@ class DeliveryWorker:
                 async with acquired(self.pool) as connection:
                     due = await next_due_in(connection)
                 wait = self.poll_seconds if due is None else min(due, self.poll_seconds)
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except DRIVER_ERRORS as error:
                 log.warning("event delivery could not read the outbox: %s", error)
             if wait > 0:
                 with contextlib.suppress(TimeoutError):

@@ -9,6 +9,7 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.engine import driver_connection
+from app.db.outage import DRIVER_ERRORS
 from app.errors import AppError
 from app.gitsource import queue
 from app.gitsource.git import Repository
@@ -66,5 +67,5 @@ class Poller:
                 self.on_queued()
         except AppError as error:
             log.warning("polling the model repository failed: %s", error.detail)
-        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except DRIVER_ERRORS as error:
             log.warning("polling cannot reach the database: %s", error)

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.retention import apply_retention
 from app.db.engine import driver_connection
-from app.db.outage import connection_lost, describe
+from app.db.outage import DRIVER_ERRORS, connection_lost, describe
 from app.gitsource import queue
 from app.gitsource.pipeline import Pipeline
 
@@ -72,7 +72,7 @@ class BackgroundWorker:
             self.woken.clear()
             try:
                 await self.drain()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+            except DRIVER_ERRORS as error:
                 log.warning("%s cannot reach the database: %s", self.name, error)
             except Exception as error:  # the worker must outlive a bug; the request is recovered
                 if connection_lost(error):  # through SQLAlchemy: an outage, not a bug

@@ -6,8 +6,10 @@ socket is closed, not even when the server closes its side — what a replica se
 vanishes or the network between silently stops carrying packets. New connections are accepted
 and get nothing. `sever()` drops the connections open now the way a firewall or NAT that forgot
 them does: the server sees them end, the client sees nothing until it sends, and then a reset;
-new connections are forwarded. `close()` closes every socket, as a network that comes back with
-resets.
+new connections are forwarded. `hold_ends()` passes on what the server says last (after
+`pg_terminate_backend`, its goodbye) but not that it closed: the client gets the message before it
+sees the end, which a busy client does too. `close()` closes every socket, as a network that comes
+back with resets.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ class ProxyDouble:
         self.user = parts.username or "postgres"
         self.database = parts.path.lstrip("/")
         self.holed = asyncio.Event()
+        self.holding_ends = False
         self.server: asyncio.Server | None = None
         self.writers: list[asyncio.StreamWriter] = []
         self.links: list[Link] = []
@@ -52,6 +55,14 @@ class ProxyDouble:
         for link in self.links:
             link.severed = True
             link.upstream.close()
+
+    def hold_ends(self) -> None:
+        """From now on, a connection the server ends stays open on the client's side."""
+        self.holding_ends = True
+
+    def ended_by_server(self) -> bool:
+        """Whether the server has ended every connection open through the proxy."""
+        return all(link.server_ended for link in self.links)
 
     def black_hole(self) -> None:
         """Stop forwarding, both ways, closing nothing."""
@@ -81,12 +92,12 @@ class ProxyDouble:
         link = Link(writer, up_writer)
         self.links.append(link)
         for source, target in ((reader, up_writer), (up_reader, writer)):
-            pump = asyncio.create_task(self._pump(source, target, link))
+            pump = asyncio.create_task(self._pump(source, target, link, target is writer))
             self.pumps.add(pump)
             pump.add_done_callback(self.pumps.discard)
 
     async def _pump(
-        self, source: asyncio.StreamReader, target: asyncio.StreamWriter, link: Link
+        self, source: asyncio.StreamReader, target: asyncio.StreamWriter, link: Link, down: bool
     ) -> None:
         with contextlib.suppress(ConnectionError):
             while data := await source.read(65536):
@@ -97,6 +108,9 @@ class ProxyDouble:
                     return
                 target.write(data)
                 await target.drain()
+            link.server_ended = link.server_ended or down
+            if down and self.holding_ends:
+                return
             if not (self.holed.is_set() or link.severed):  # an end is passed on, unless lost
                 target.close()
 
@@ -107,6 +121,7 @@ class Link:
     def __init__(self, client: asyncio.StreamWriter, upstream: asyncio.StreamWriter) -> None:
         self.client, self.upstream = client, upstream
         self.severed = False
+        self.server_ended = False
 
 
 @contextlib.asynccontextmanager

@@ -95,5 +95,33 @@ async def test_reads_on_connections_the_network_dropped_are_retried_on_fresh_one
             await proxy.close()
 
 
+async def test_reads_on_connections_told_of_their_end_before_it_came_are_retried(
+    database_url: str, engine: AsyncEngine, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The server's goodbye read before the closed socket: asyncpg refuses the next query with
+    an InternalClientError (its protocol is consuming an error), which is a lost connection too."""
+    await store_model(engine, jobs_model(), source="outage-test")
+    async with proxied(database_url) as proxy, served(proxy.url(), tmp_path) as (res, client):
+        try:
+            await _warm(client)
+            proxy.hold_ends()
+            admin = await asyncpg.connect(asyncpg_dsn(database_url))
+            try:
+                await admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+                )
+            finally:
+                await admin.close()
+            await until(lambda: _true(proxy.ended_by_server()), "every goodbye was passed on")
+            with caplog.at_level(logging.WARNING, logger="ecoplane.database"):
+                answers = [(await client.get(path)).status_code for path in READS]
+            assert answers == [200] * len(answers)
+            retried = [r.getMessage() for r in caplog.records if "tried once more" in r.getMessage()]
+            assert retried and "InternalClientError" in retried[0], retried
+        finally:
+            await proxy.close()
+
+
 async def _true(value: bool) -> bool:
     return value
