@@ -119,6 +119,7 @@ async def test_reads_on_connections_told_of_their_end_before_it_came_are_retried
             assert answers == [200] * len(answers)
             retried = [r.getMessage() for r in caplog.records if "tried once more" in r.getMessage()]
             assert retried and "InternalClientError" in retried[0], retried
+            assert not res.outage.down  # a retry answered: no outage was declared
         finally:
             await proxy.close()
 
