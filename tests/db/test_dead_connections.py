@@ -117,7 +117,9 @@ async def test_reads_on_connections_told_of_their_end_before_it_came_are_retried
             with caplog.at_level(logging.WARNING, logger="ecoplane.database"):
                 answers = [(await client.get(path)).status_code for path in READS]
             assert answers == [200] * len(answers)
-            retried = [r.getMessage() for r in caplog.records if "tried once more" in r.getMessage()]
+            retried = [
+                r.getMessage() for r in caplog.records if "tried once more" in r.getMessage()
+            ]
             assert retried and "InternalClientError" in retried[0], retried
             assert not res.outage.down  # a retry answered: no outage was declared
         finally:
