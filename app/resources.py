@@ -20,6 +20,7 @@ from app.catalog.activation import ActivationListener
 from app.catalog.dashboard import refresh_dashboard_grants
 from app.catalog.rebuild import KeptModels
 from app.catalog.retention import apply_retention, fail_interrupted
+from app.catalog.search_indexes import SearchIndexes
 from app.catalog.store import store_model
 from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion
@@ -88,6 +89,7 @@ class Resources:
     tokens: TokenDirectory = field(default_factory=TokenDirectory)  # the database's API tokens
     outage: Outage = field(default_factory=Outage)  # whether the database answers, since when
     watchdog: EmbeddedWatchdog | None = None  # starts the embedded Postgres again if it dies
+    search_indexes: SearchIndexes | None = None  # the console search's, after each activation
 
 
 def _uses_example(settings: Settings) -> bool:
@@ -225,6 +227,8 @@ async def build_resources(settings: Settings) -> Resources:
         await register(connection, configured(settings, list(FORMATS)))
     resources = Resources(settings, engine, pool, activation, jobs, scheduler, election)
     resources.deliveries = DeliveryWorker(pool, asyncpg_dsn(url), settings)
+    resources.search_indexes = SearchIndexes(pool)
+    activation.subscribe(resources.search_indexes.activated)
     if settings.embedded:
         resources.watchdog = EmbeddedWatchdog(settings.data_dir)
     return resources
@@ -242,8 +246,10 @@ async def start_resources(resources: Resources) -> None:
     if settled:
         log.info("runs %s ended while the service was away and are recorded", settled)
     active = await active_version_id(pool)
-    if active is not None:  # the active version's graph, built while the service answers
+    if active is not None:  # the active version's graph and indexes, made while it answers
         resources.graphs.warm(pool, active)
+        if resources.search_indexes is not None:
+            await resources.search_indexes.activated(active)
     await resources.activation.start(active)
     resources.ingestion = build_ingestion(resources.engine, settings)
     resources.ingestion.start()  # the worker resumes queued ingests, and recovers interrupted ones
@@ -290,6 +296,8 @@ async def release_resources(resources: Resources) -> None:
         await resources.deliveries.stop()
     await resources.activation.stop()
     await resources.graphs.close()
+    if resources.search_indexes is not None:
+        await resources.search_indexes.close()
     await resources.tokens.close()  # the last uses being written
     await _closed(resources.pool)
     await resources.engine.dispose()

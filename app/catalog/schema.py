@@ -86,7 +86,7 @@ ENTITY_TABLES: dict[str, Table] = {name: _entity_table(name) for name in MODEL_T
 
 # The console's search (app/console/search.py) over model_search_entities: one index of the names'
 # trigrams and one of the descriptions' words per partition of these tables. They are made per
-# partition by the store (search_index_statements), not on the parents: the trigram operator
+# partition after the activation (app/catalog/search_indexes.py), not on the parents: the trigram operator
 # class exists only where the server has pg_trgm, and the parents are the ORM's (no drift).
 # the tables the console searches: each entity's kind and the SQL of its owner (what the search
 # shows beside the name); the same as the view model_search_entities of migration 0013
@@ -102,6 +102,7 @@ SEARCHED = {
 # the searches' expressions, the same text in the indexes and the queries (or no index is used)
 SEARCHED_NAME = "lower(name)"
 SEARCHED_WORDS = "to_tsvector('simple', coalesce(description, ''))"
+TRGM_SCHEMA = "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"
 SEARCH_INDEXES = {  # name suffix: method and expression ({trgm}: pg_trgm's schema)
     "name_trgm": f"gin ({SEARCHED_NAME} {{trgm}}.gin_trgm_ops)",
     "words": f"gin ({SEARCHED_WORDS})",

@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.catalog import version_events
 from app.catalog.activations import Activation, flip
 from app.catalog.partitions import Progress, partition_name, partition_rows
-from app.catalog.schema import ENTITY_PREFIX, PARTITION_SCHEMA, search_index_statements
+from app.catalog.schema import ENTITY_PREFIX, PARTITION_SCHEMA
 from app.db.engine import driver_connection
 from app.db.tables import VersionState
 from app.ecosystem.loader import collector_paused
@@ -60,7 +60,6 @@ CONTENT_ERRORS = (
 )
 ACTIVATION_LOCK_TIMEOUT = "30s"  # how long the flip may wait for running readers of the views
 LOCK_SPACE = 0x45C0  # advisory locks of the catalog: (LOCK_SPACE, version id); 0 serialises loads
-TRGM_SCHEMA = "SELECT extnamespace::regnamespace::text FROM pg_extension WHERE extname = 'pg_trgm'"
 CONTENT_LOCK_SPACE = 0x45C2  # (CONTENT_LOCK_SPACE, hashtext(content hash)): one store per content
 
 
@@ -225,12 +224,9 @@ async def _write(
     async with connection.transaction():
         # one load or retention at a time: they attach and detach partitions of the same tables
         await connection.execute("SELECT pg_advisory_xact_lock($1, 0)", LOCK_SPACE)
-        trgm = await connection.fetchval(TRGM_SCHEMA)  # None: no search indexes (no pg_trgm)
         with collector_paused():  # millions of short-lived tuples: no full collections meanwhile
             for table in tables:
-                counts[table] = await _write_table(
-                    connection, table, version_id, model, progress, trgm
-                )
+                counts[table] = await _write_table(connection, table, version_id, model, progress)
         written = time.perf_counter()
         await connection.execute(f"SET LOCAL lock_timeout = '{ACTIVATION_LOCK_TIMEOUT}'")
         await connection.execute("LOCK TABLE model_versions IN ACCESS EXCLUSIVE MODE")
@@ -284,12 +280,10 @@ async def _write_table(
     version_id: int,
     model: Model,
     progress: Progress | None,
-    trgm: str | None,
 ) -> int:
     """Fill a new partition with COPY, then attach it (which builds its indexes); returns the rows.
 
-    Where the database has pg_trgm (in schema `trgm`), a searched table's partition gets the
-    console search's indexes."""
+    The console search's indexes come after the activation (app/catalog/search_indexes.py)."""
     parent, partition, version = (
         f"{ENTITY_PREFIX}{table}",
         partition_name(table, version_id),
@@ -308,8 +302,6 @@ async def _write_table(
         records=partition_rows(table, model, progress),
         columns=columns,
     )
-    for statement in search_index_statements(table, partition, trgm) if trgm else []:
-        await connection.execute(statement)
     await connection.execute(
         f"ALTER TABLE {parent} ATTACH PARTITION {partition} FOR VALUES IN ({version})"
     )

@@ -6,13 +6,11 @@ import asyncpg
 import httpx
 import pytest
 
-from app.catalog.schema import PARTITION_SCHEMA, SEARCH_INDEXES, SEARCHED
 from app.catalog.store import StoredVersion
-from app.console.search import TRGM_SEARCH, Search, containing
+from app.console.search import Search
 from app.console.search_memory import Entity, HeldNames
 from app.console.trigrams import similarity, trigrams
 from app.db.urls import asyncpg_dsn
-from app.ecosystem.model_tables import MODEL_TABLES
 
 Console = tuple[httpx.AsyncClient, StoredVersion]
 
@@ -72,38 +70,3 @@ def test_names_held_in_memory_rank_each_name_once_and_match_description_words() 
     assert [h["name"] for h in held.find("nric number", 5)] == ["national_id"]
     assert held.find("clients", 5)[0]["name"] == "Clients"
     assert held.find("qqqq", 5) == []
-
-
-async def test_where_the_server_has_pg_trgm_each_version_has_search_indexes_that_search_uses(
-    console: Console, database_url: str
-) -> None:
-    """On PostgreSQL with pg_trgm (make test-pg) the store indexes each searched partition and
-    the search's plan reads them; on the embedded server (no pg_trgm) the store makes none."""
-    _, stored = console
-    connection = await asyncpg.connect(asyncpg_dsn(database_url))
-    try:
-        trgm = await connection.fetchval("SELECT 1 FROM pg_extension WHERE extname = 'pg_trgm'")
-        indexes = await connection.fetch(
-            "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname LIKE $2",
-            PARTITION_SCHEMA, f"%\\_v{stored.id}\\_%",
-        )  # fmt: skip
-        made = {r["indexname"] for r in indexes} - {
-            f"model_{t}_v{stored.id}_pkey" for t in MODEL_TABLES
-        }
-        if not trgm:
-            assert not {i for i in made if i.endswith(("_name_trgm", "_words"))}
-            return
-        expected = {f"model_{t}_v{stored.id}_{i}" for t in SEARCHED for i in SEARCH_INDEXES}
-        assert expected <= made
-        await connection.execute("SET enable_seqscan = off")  # acme's partitions are tiny
-        query = "client_idd"
-        lines = "\n".join(
-            r[0]
-            for r in await connection.fetch(
-                f"EXPLAIN {TRGM_SEARCH}", stored.id, query, 5, containing(query)
-            )
-        )
-        assert f"Bitmap Index Scan on model_columns_v{stored.id}_name_trgm" in lines, lines
-        assert f"Bitmap Index Scan on model_columns_v{stored.id}_words" in lines, lines
-    finally:
-        await connection.close()
