@@ -1,4 +1,4 @@
-"""The model's reads answered before FastAPI's routing and dependency solving (a plain ASGI layer).
+"""The model's reads (and /healthz) answered before FastAPI's routing and dependency solving.
 
 A cold read (an answer not kept in memory) spent about a third of its CPU in FastAPI matching
 the route and solving its dependencies. This layer answers the GETs of the routes in
@@ -28,6 +28,7 @@ from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import request_params_to_args
 from fastapi.routing import APIRoute, _IncludedRouter
 from starlette._utils import get_route_path
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match
@@ -38,8 +39,10 @@ from app.api.problems import app_error_response
 from app.errors import AppError
 
 API = "/api/v1/"
+OPERATIONS = frozenset({"/healthz"})  # fast reads outside the API
 # the routes answered here, by name (operationId); each returns a Response or its model's data
 FAST_READS = (
+    "healthz",  # the liveness probe: asked every few seconds, the cheapest request there is
     "workspace",
     "transformer",
     "datastore",
@@ -69,15 +72,23 @@ class FastRead:
         self.dump_json = self.response_field is not None and isinstance(
             effective.response_class, DefaultPlaceholder
         )
-        assert effective.status_code is None and "ref" in {q.name for q in self.query_params}
+        self.reads_model = "ref" in {q.name for q in self.query_params}  # `deps.reading`'s
+        assert effective.status_code is None
+        defaults, errors = request_params_to_args(self.query_params, QueryParams(""))
+        self.defaults = None if errors else defaults  # None: a parameter is required
 
     def arguments(self, scope: Scope, path: dict[str, Any]) -> dict[str, Any] | None:
         """The endpoint's arguments as FastAPI would pass them; None if one is not valid."""
         given, errors = request_params_to_args(self.path_params, path)
-        queried, query_errors = request_params_to_args(
-            self.query_params, Request(scope).query_params
-        )
-        if errors or query_errors:
+        query = scope["query_string"]
+        if not query:
+            if self.defaults is None:
+                return None
+            queried = dict(self.defaults)  # what FastAPI makes of no query, worked out once
+        else:
+            queried, query_errors = request_params_to_args(self.query_params, QueryParams(query))
+            errors += query_errors
+        if errors:
             return None  # FastAPI says what is wrong
         return {**given, **queried}
 
@@ -94,12 +105,15 @@ class FastRead:
         return Response(content=body, media_type="application/json")
 
 
+Entry = tuple[Any, re.Pattern[str] | None, FastRead | None]
+
+
 class FastReads:
     """The middleware: the model's reads by their routes' own definitions, before FastAPI."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.table: list[tuple[Any, FastRead | None]] | None = None  # built when first asked
+        self.table: list[Entry] | None = None  # built when first asked
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         found = self._match(scope)
@@ -114,9 +128,9 @@ class FastReads:
         scope.update(child)  # as FastAPI's router: the route, its endpoint and path parameters
         scope["route"] = read.route
         request = Request(scope, receive)
-        version = arguments.pop("ref", None)
         try:
-            arguments[READ] = await reading(request, None, version)
+            if read.reads_model:
+                arguments[READ] = await reading(request, None, arguments.pop("ref"))
             response = read.rendered(await read.endpoint(**arguments))
         except AppError as error:
             response = app_error_response(request, error)
@@ -130,18 +144,20 @@ class FastReads:
         if scope["type"] != "http" or scope["method"] != "GET":
             return None
         path: str = scope["path"]
-        if not path.startswith(API) or "\x00" in path or NUL.search(scope["query_string"]):
+        if not (path.startswith(API) or path in OPERATIONS):
+            return None
+        if "\x00" in path or NUL.search(scope["query_string"]):
             return None
         if self.table is None:
             self.table = _routing_table(scope["app"].router.routes)
         route_path = get_route_path(scope)
-        for route, read in self.table:
-            if not _is_api_route(route):  # a mount, a plain route: matched as FastAPI does
+        for route, pattern, read in self.table:
+            if pattern is None:  # a mount, a plain route: matched as FastAPI matches it
                 if route.matches(scope)[0] is Match.FULL:
                     return None
                 continue
-            matched = route.path_regex.match(route_path)
-            if matched is not None and "GET" in route.methods:
+            matched = pattern.match(route_path)
+            if matched is not None:
                 if read is None:
                     return None
                 convertors = route.param_convertors
@@ -174,15 +190,19 @@ def _effective(routes: list[Any]) -> Iterator[Any]:
             yield route
 
 
-def _routing_table(routes: list[Any]) -> list[tuple[Any, FastRead | None]]:
-    """The app's routes up to the last fast read, in the app's order, each with its fast read."""
-    table: list[tuple[Any, FastRead | None]] = []
+def _routing_table(routes: list[Any]) -> list[Entry]:
+    """The app's routes up to the last fast read, in the app's order: each with the pattern of
+    its GETs (None: matched by the route itself) and its fast read."""
+    table: list[Entry] = []
     left = set(FAST_READS)
     for route in _effective(routes):
         if not left:
             break
-        fast = _is_api_route(route) and route.name in left and "GET" in route.methods
-        table.append((route, FastRead(route) if fast else None))
-        left.discard(route.name if fast else "")
+        if not _is_api_route(route):
+            table.append((route, None, None))
+        elif "GET" in route.methods:  # other methods' routes do not answer a GET
+            fast = route.name in left
+            table.append((route, route.path_regex, FastRead(route) if fast else None))
+            left.discard(route.name if fast else "")
     assert not left, f"fast reads without a route: {left}"
     return table
