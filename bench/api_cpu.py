@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
-from bare_app import app as bare_app  # noqa: E402
+from bare_app import app as bare_app
 
-from app.logs import configure_logging  # noqa: E402
-from app.main import create_app  # noqa: E402
-from app.settings import Settings  # noqa: E402
+from app.logs import configure_logging
+from app.main import create_app
+from app.settings import Settings
 
 API = "/api/v1"
 App = Callable[[dict[str, Any], Any, Any], Awaitable[None]]
@@ -129,7 +129,9 @@ async def main() -> int:
         for targets in routes.values():  # once each first: the version's graph is built
             await ask(fast, targets[0])
         bare: list[float] = []
-        measured: dict[str, dict[str, list[float]]] = {k: {"fast": [], "routed": []} for k in routes}
+        measured: dict[str, dict[str, list[float]]] = {
+            k: {"fast": [], "routed": []} for k in routes
+        }
         for round_ in range(args.rounds):
             start = round_ * args.requests
             bare.append(await cpu_per_request(bare_app, ["/healthz"], args.requests, 0))

@@ -161,8 +161,8 @@ class FastReads:
                 if read is None:
                     return None
                 convertors = route.param_convertors
-                path = {k: convertors[k].convert(v) for k, v in matched.groupdict().items()}
-                return read, {"endpoint": read.endpoint, "path_params": path}
+                params = {k: convertors[k].convert(v) for k, v in matched.groupdict().items()}
+                return read, {"endpoint": read.endpoint, "path_params": params}
         return None
 
 
