@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -140,24 +141,23 @@ async def test_closed_reads_are_refused_alike(
 
 
 async def test_the_fast_path_answers_and_logs_the_route(
-    both: tuple[httpx.AsyncClient, httpx.AsyncClient], caplog: pytest.LogCaptureFixture
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     fast, _ = both
     taken: list[str] = []
     original = FastReads._match
 
-    def spied(self: FastReads, scope: dict[str, object]) -> object:
-        found = original(self, scope)  # type: ignore[arg-type]
+    def spied(self: FastReads, scope: Any) -> Any:
+        found = original(self, scope)
         taken.append(str(scope["path"]) if found else "")
         return found
 
+    monkeypatch.setattr(FastReads, "_match", spied)
     with caplog.at_level(logging.INFO, logger="ecoplane.access"):
-        FastReads._match = spied  # type: ignore[method-assign,assignment]
-        try:
-            answered = await fast.get("/api/v1/datastores/Customers/datasets/customers")
-            routed = await fast.get("/api/v1/datastores/Customers/datasets/customers/")
-        finally:
-            FastReads._match = original  # type: ignore[method-assign]
+        answered = await fast.get("/api/v1/datastores/Customers/datasets/customers")
+        routed = await fast.get("/api/v1/datastores/Customers/datasets/customers/")
     assert (
         answered.status_code == 200
         and taken[0] == "/api/v1/datastores/Customers/datasets/customers"
