@@ -18,7 +18,6 @@ asks every route both ways and compares status, headers and body.
 
 from __future__ import annotations
 
-import logging
 import re
 from collections.abc import Iterator
 from typing import Any
@@ -53,7 +52,6 @@ FAST_READS = (
 )
 READ = "read"  # the endpoints' parameter that takes the `deps.reading` dependency
 NUL = re.compile(rb"%00|\x00")
-log = logging.getLogger(__name__)
 
 
 class FastRead:
