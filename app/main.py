@@ -12,6 +12,7 @@ from fastapi_offline import FastAPIOffline
 from app.api import declared_params, openapi_docs, problems
 from app.api.answer_cache import AnswerCache
 from app.api.deps import storable_parameters
+from app.api.fast_reads import FastReads
 from app.api.observability import Metrics, Observe
 from app.api.outages import DatabaseOutages
 from app.api.routes import (
@@ -41,8 +42,9 @@ from app.resources import build_resources, release_resources, start_resources
 from app.settings import Settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The ecoplane service."""
+def create_app(settings: Settings | None = None, *, fast_reads: bool = True) -> FastAPI:
+    """The ecoplane service; `fast_reads=False` leaves every model read to FastAPI's routing
+    (the fast path's equivalence test compares the two)."""
     settings = settings or Settings()
     declared_params.remember()  # FastAPI's per-request facts about declarations, once
     configured(settings, list(FORMATS))  # a bad ECOPLANE_NOTIFY stops the start, naming the entry
@@ -76,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.metrics = Metrics()
     app.state.outbox_metrics = OutboxMetrics(app.state.metrics.registry)
-    app.add_middleware(DatabaseOutages)  # innermost: a route's database error, before the 500
+    if fast_reads:  # innermost: the model's reads, before FastAPI's routing (app/api/fast_reads.py)
+        app.add_middleware(FastReads)
+    app.add_middleware(DatabaseOutages)  # a route's database error, before the 500
     app.add_middleware(
         VersionAnswers, metrics=app.state.metrics, answers=answers
     )  # inside Observe: hits logged

@@ -67,13 +67,15 @@ async def create_pool(url: str, *, size: int = POOL_SIZE) -> asyncpg.Pool:
 
     Its connections are for reads only: nothing may leave session state on them (SET, session
     advisory locks, LISTEN), because they are returned to the pool without the default
-    reset, which costs every request a round trip to the server. A connection found closed is
-    replaced when taken; after a connection-level error the API expires them all
+    reset, which costs every request a round trip to the server. JIT compilation is off for
+    them: an answer's query takes a millisecond or less, and a generic plan of a list's query
+    (estimated over every row of a version) made the server compile it for 70 ms and more.
+    A connection found closed is replaced when taken; after a connection-level error the API expires them all
     (app/api/outages.py), so none that died with the server is used again.
     """
     pool = await asyncpg.create_pool(
         asyncpg_dsn(url), min_size=1, max_size=size, init=_codecs, reset=_keep_session,
-        timeout=CONNECT_SECONDS,
+        timeout=CONNECT_SECONDS, server_settings={"jit": "off"},
     )  # fmt: skip
     assert pool is not None
     return pool

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import UTC, datetime
 
 import httpx
 
@@ -91,3 +92,14 @@ def test_library_chatter_at_info_is_logged_at_debug() -> None:
         assert kept("apscheduler.executors.default", logging.INFO) == (True, "DEBUG")
     finally:
         root.setLevel(level)
+
+
+def test_json_log_time_is_iso_utc_to_the_millisecond_across_seconds() -> None:
+    formatter = JsonFormatter()  # keeps the formatted second: asked out of order, and at edges
+    moments = [1764780000.0, 1764780000.9999996, 1764780000.0004999, 1764780001.5, 1764779999.25]
+    moments += [1764780000 + n * 0.3337 for n in range(50)]
+    for created in moments:
+        record = logging.LogRecord("ecoplane.access", logging.INFO, __file__, 1, "x", None, None)
+        record.created = created
+        expected = datetime.fromtimestamp(created, UTC).isoformat(timespec="milliseconds")
+        assert json.loads(formatter.format(record))["time"] == expected, created

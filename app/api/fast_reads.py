@@ -1,0 +1,206 @@
+"""The model's reads (and /healthz) answered before FastAPI's routing and dependency solving.
+
+A cold read (an answer not kept in memory) spent about a third of its CPU in FastAPI matching
+the route and solving its dependencies. This layer answers the GETs of the routes in
+`FAST_READS` itself, with the routes' own definitions: the route's compiled path pattern and
+declared parameters (validated by FastAPI's own `request_params_to_args`), the same guard and
+version (`deps.reading`: the caller's `read` scope, `?version=`, the cursor's version, the
+active version the request already read), the route's own endpoint function, and its answer
+rendered as FastAPI renders it. Refusals are the same problems (`problems.app_error_response`).
+
+It sits inside Observe (request id, access log, metrics: it names the route as FastAPI would),
+VersionAnswers (kept answers, `ETag`, `Ecoplane-Model-Version`) and DatabaseOutages (the
+retry and the 503), so all of those stay as they are. Anything it does not handle goes on to
+FastAPI unchanged: another method or path (HEAD, a trailing slash), a parameter FastAPI would
+refuse (FastAPI then says what is wrong), a NUL in the request. tests/api/test_fast_reads.py
+asks every route both ways and compares status, headers and body.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from fastapi.datastructures import DefaultPlaceholder
+from fastapi.dependencies.models import Dependant
+from fastapi.dependencies.utils import request_params_to_args
+from fastapi.routing import APIRoute, _IncludedRouter
+from starlette._utils import get_route_path
+from starlette.datastructures import QueryParams
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.api.deps import reading
+from app.api.problems import app_error_response
+from app.errors import AppError
+
+API = "/api/v1/"
+OPERATIONS = frozenset({"/healthz"})  # fast reads outside the API
+# the routes answered here, by name (operationId); each returns a Response or its model's data
+FAST_READS = (
+    "healthz",  # the liveness probe: asked every few seconds, the cheapest request there is
+    "workspace",
+    "transformer",
+    "datastore",
+    "dataset",
+    "datastores",
+    "datastore_consumers",
+    "lineage_graph",
+)
+READ = "read"  # the endpoints' parameter that takes the `deps.reading` dependency
+NUL = re.compile(rb"%00|\x00")
+
+
+class FastRead:
+    """One route as this layer answers it: its pattern, its parameters, its endpoint.
+
+    Made of FastAPI's own effective route (the route as included: its prefixed pattern, the
+    app's and the router's dependencies and its response model)."""
+
+    def __init__(self, effective: Any) -> None:
+        self.route: APIRoute = effective.original_route  # what FastAPI puts in scope["route"]
+        self.name: str = effective.name
+        self.path_params = effective.dependant.path_params
+        self.query_params = _query_params(effective.dependant)  # the route's and `reading`'s
+        self.endpoint = effective.dependant.call
+        self.response_field = effective.response_field
+        self.dump_json = self.response_field is not None and isinstance(
+            effective.response_class, DefaultPlaceholder
+        )
+        self.reads_model = "ref" in {q.name for q in self.query_params}  # `deps.reading`'s
+        assert effective.status_code is None
+        defaults, errors = request_params_to_args(self.query_params, QueryParams(""))
+        self.defaults = None if errors else defaults  # None: a parameter is required
+
+    def arguments(self, scope: Scope, path: dict[str, Any]) -> dict[str, Any] | None:
+        """The endpoint's arguments as FastAPI would pass them; None if one is not valid."""
+        given, errors = request_params_to_args(self.path_params, path)
+        query = scope["query_string"]
+        if not query:
+            if self.defaults is None:
+                return None
+            queried = dict(self.defaults)  # what FastAPI makes of no query, worked out once
+        else:
+            queried, query_errors = request_params_to_args(self.query_params, QueryParams(query))
+            errors += query_errors
+        if errors:
+            return None  # FastAPI says what is wrong
+        return {**given, **queried}
+
+    def rendered(self, answer: Any) -> Response:
+        """The answer as FastAPI renders the route's return value."""
+        if isinstance(answer, Response):
+            return answer
+        field = self.response_field
+        assert field is not None and self.dump_json  # every fast read declares its model
+        value, errors = field.validate(answer, {}, loc=("response",))
+        if errors:
+            raise ValueError(f"{self.name}: the answer does not fit its model: {errors}")
+        body = field.serialize_json(value, by_alias=True)
+        return Response(content=body, media_type="application/json")
+
+
+Entry = tuple[Any, re.Pattern[str] | None, FastRead | None]
+
+
+class FastReads:
+    """The middleware: the model's reads by their routes' own definitions, before FastAPI."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.table: list[Entry] | None = None  # built when first asked
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        found = self._match(scope)
+        if found is None:
+            await self.app(scope, receive, send)
+            return
+        read, child = found
+        arguments = read.arguments(scope, child["path_params"])
+        if arguments is None:
+            await self.app(scope, receive, send)
+            return
+        scope.update(child)  # as FastAPI's router: the route, its endpoint and path parameters
+        scope["route"] = read.route
+        request = Request(scope, receive)
+        try:
+            if read.reads_model:
+                arguments[READ] = await reading(request, None, arguments.pop("ref"))
+            response = read.rendered(await read.endpoint(**arguments))
+        except AppError as error:
+            response = app_error_response(request, error)
+        await response(scope, receive, send)
+
+    def _match(self, scope: Scope) -> tuple[FastRead, dict[str, Any]] | None:
+        """The fast read and path parameters of a GET of the API; None for anything else.
+
+        The routes are matched as FastAPI's router matches them, in the app's order, up to the
+        last fast read: a request that another route would answer goes on to FastAPI."""
+        if scope["type"] != "http" or scope["method"] != "GET":
+            return None
+        path: str = scope["path"]
+        if not (path.startswith(API) or path in OPERATIONS):
+            return None
+        if "\x00" in path or NUL.search(scope["query_string"]):
+            return None
+        if self.table is None:
+            self.table = _routing_table(scope["app"].router.routes)
+        route_path = get_route_path(scope)
+        for route, pattern, read in self.table:
+            if pattern is None:  # a mount, a plain route: matched as FastAPI matches it
+                if route.matches(scope)[0] is Match.FULL:
+                    return None
+                continue
+            matched = pattern.match(route_path)
+            if matched is not None:
+                if read is None:
+                    return None
+                convertors = route.param_convertors
+                params = {k: convertors[k].convert(v) for k, v in matched.groupdict().items()}
+                return read, {"endpoint": read.endpoint, "path_params": params}
+        return None
+
+
+def _is_api_route(route: Any) -> bool:
+    """Whether FastAPI matches this route by its path pattern and methods alone."""
+    return isinstance(getattr(route, "original_route", route), APIRoute)
+
+
+def _query_params(dependant: Dependant) -> list[Any]:
+    """The query parameters of a route and its dependencies (which read no header or cookie)."""
+    assert not dependant.header_params and not dependant.cookie_params, dependant.call
+    found = list(dependant.query_params)
+    for sub in dependant.dependencies:
+        found += [q for q in _query_params(sub) if q not in found]
+    return found
+
+
+def _effective(routes: list[Any]) -> Iterator[Any]:
+    """The app's routes as FastAPI matches them, in its order: included routers' routes with
+    their prefix and dependencies (FastAPI's effective route contexts)."""
+    for route in routes:
+        if isinstance(route, _IncludedRouter):
+            yield from route.effective_route_contexts()
+        else:
+            yield route
+
+
+def _routing_table(routes: list[Any]) -> list[Entry]:
+    """The app's routes up to the last fast read, in the app's order: each with the pattern of
+    its GETs (None: matched by the route itself) and its fast read."""
+    table: list[Entry] = []
+    left = set(FAST_READS)
+    for route in _effective(routes):
+        if not left:
+            break
+        if not _is_api_route(route):
+            table.append((route, None, None))
+        elif "GET" in route.methods:  # other methods' routes do not answer a GET
+            fast = route.name in left
+            table.append((route, route.path_regex, FastRead(route) if fast else None))
+            left.discard(route.name if fast else "")
+    assert not left, f"fast reads without a route: {left}"
+    return table
