@@ -90,7 +90,10 @@ class Dataset(Spec):
         written: dict[Hashable, Column] = shared.setdefault(WRITTEN_COLUMNS, {})
         known: list[Column] = []
         for item in value:
-            column = written.get(written_key(item))
+            try:  # written_key's first form, inline: most columns are scalars only
+                column = written.get((tuple(item.items()), tuple(map(type, item.values()))))
+            except (AttributeError, TypeError):
+                column = written.get(written_key(item))
             if column is None:
                 break
             known.append(column)
