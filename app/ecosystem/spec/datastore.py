@@ -2,13 +2,44 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from enum import StrEnum
+from typing import Any, cast
 
-from pydantic import Field, ValidationInfo, field_validator, model_validator
+from pydantic import (
+    Field,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    field_validator,
+    model_validator,
+)
 
 from app.ecosystem.spec.base import ProductionStatus, Spec
 
 SHARED_COLUMNS = "shared_columns"  # the validation context's table of equal columns
+WRITTEN_COLUMNS = "written"  # in that table: the columns built, by written_key
+
+
+def written_key(item: object) -> Hashable | None:
+    """A column as written in YAML, as a key: equal keys have the same fields, the same value
+    types and equal values, so they validate to equal columns; None when it cannot be a key."""
+    if type(item) is not dict:
+        return None
+    key: tuple[object, ...] = (tuple(item.items()), tuple(map(type, item.values())))
+    try:
+        hash(key)
+    except TypeError:  # a list value (classification); anything else is not kept
+        parts = []
+        for name, value in item.items():
+            if type(value) is list:
+                value = (list, tuple(value), tuple(map(type, value)))
+            parts.append((name, type(value), value))
+        key = tuple(parts)
+        try:
+            hash(key)
+        except TypeError:
+            return None
+    return key
 
 
 def column_key(column: Column) -> tuple[object, ...]:
@@ -44,15 +75,37 @@ class Dataset(Spec):
     columns: list[Column] = Field(default_factory=list)
     source_table: str | None = None  # ingestion reads this table; unset: the dataset's name
 
-    @field_validator("columns", mode="after")
+    @field_validator("columns", mode="wrap")
     @classmethod
-    def _shared_columns(cls, columns: list[Column], info: ValidationInfo) -> list[Column]:
+    def _shared_columns(
+        cls, value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo
+    ) -> list[Column]:
         """Equal columns share one object within a load (a frozen value: `id bigint` need not
-        be held 30,000 times); the load passes its table as the validation context."""
+        be held 30,000 times); the load passes its table as the validation context. A column
+        written exactly as one already built (same keys, values and value types) is that
+        column: it is not validated again."""
         shared = info.context.get(SHARED_COLUMNS) if isinstance(info.context, dict) else None
-        if shared is None:
-            return columns
-        return [shared.setdefault(column_key(column), column) for column in columns]
+        if shared is None or type(value) is not list:
+            return cast(list[Column], handler(value))
+        written: dict[Hashable, Column] = shared.setdefault(WRITTEN_COLUMNS, {})
+        known: list[Column] = []
+        for item in value:
+            try:  # written_key's first form, inline: most columns are scalars only
+                column = written.get((tuple(item.items()), tuple(map(type, item.values()))))
+            except (AttributeError, TypeError):
+                column = written.get(written_key(item))
+            if column is None:
+                break
+            known.append(column)
+        else:
+            return known
+        columns = handler(value)  # raises with every problem's place, as for any field
+        built = [shared.setdefault(column_key(column), column) for column in columns]
+        for item, column in zip(value, built, strict=True):
+            key = written_key(item)
+            if key is not None:
+                written[key] = column
+        return built
 
     @property
     def table_at_source(self) -> str:

@@ -6,15 +6,25 @@ from app.ecosystem.model import Model
 from app.ecosystem.problems import Problems, Source
 from app.ecosystem.spec.documents import TeamDocument
 from app.ecosystem.validate import governance, owners, physical, sinks, stores, workspaces
+from app.ecosystem.validate.beside import SINKS_BESIDE, beside
 
 
 def validate(
-    model: Model, undeclared_teams: list[tuple[TeamDocument, Source]], problems: Problems
+    model: Model,
+    undeclared_teams: list[tuple[TeamDocument, Source]],
+    problems: Problems,
+    sinks_beside: int = SINKS_BESIDE,
 ) -> None:
-    """Run every rule over a loaded model."""
+    """Run every rule over a loaded model.
+
+    The sink rules of a model with at least `sinks_beside` sinks run in a forked process beside
+    the others when this process may fork (see beside.py); the problems are the same, in the
+    same order.
+    """
     governance.check(model, undeclared_teams, problems)
     owners.check(model, problems)
-    stores.check(model, problems)
-    workspaces.check(model, problems)
-    sinks.check(model, problems)
+    with beside(sinks.check, model, sinks_beside) as sink_problems:
+        stores.check(model, problems)
+        workspaces.check(model, problems)
+    problems.items.extend(sink_problems.items)
     physical.check(model, problems)

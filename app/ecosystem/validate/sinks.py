@@ -22,9 +22,11 @@ def check(model: Model, problems: Problems) -> None:
             if zone and zone.spec
             else frozenset()
         )
+        production = workspace.production
         for i, group in enumerate(workspace.spec.dataset_groups):
             for j, sink in enumerate(group.sinks):
-                checker.sink(workspace, SinkPlace(workspace, i, group.name, j), sink, denied)
+                place = SinkPlace(workspace, i, group.name, j)
+                checker.sink(workspace, place, sink, denied, production)
 
 
 class SinkPlace(NamedTuple):
@@ -47,63 +49,83 @@ class SinkPlace(NamedTuple):
         return f"{self.workspace.path}/datasetGroups/{self.group}/sinks/{self.sink_index}"
 
 
+class _Sunk(NamedTuple):
+    """What the sink rules ask of a dataset and its store, found once per dataset."""
+
+    classes: frozenset[str]  # the dataset's classifications and its columns'
+    deprecated: bool  # the dataset or its store
+    approval_required: bool
+    production: bool  # the store
+
+
 class _SinkChecker:
     def __init__(self, model: Model, problems: Problems) -> None:
         self.model, self.problems = model, problems
-        self.classes: dict[
-            int, frozenset[str]
-        ] = {}  # a dataset is sunk many times: classify it once
+        self.stores = model.datastores
+        self.sunk: dict[int, _Sunk] = {}  # a dataset is sunk many times: by id, found once
 
     def sink(
-        self, workspace: Workspace, place: SinkPlace, sink: Sink, denied: frozenset[str]
+        self,
+        workspace: Workspace,
+        place: SinkPlace,
+        sink: Sink,
+        denied: frozenset[str],
+        production: bool,
     ) -> None:
-        problems, at = self.problems, place.at
-        store = self.model.datastores.get(sink.datastore)
+        store = self.stores.get(sink.datastore)
         if store is None:
-            if ("Datastore", sink.datastore) not in self.model.broken:  # else already reported
-                problems.error(
-                    "sink-unknown-datastore",
-                    f"sink names datastore {sink.datastore!r}, which does not exist",
-                    at("datastore"),
-                    place.path,
-                )
+            self._unknown_store(sink, place)
             return
         dataset = store.datasets.get(sink.dataset)
         if dataset is None:
             known = ", ".join(sorted(store.datasets)) or "(none)"
-            problems.error(
+            self.problems.error(
                 "sink-unknown-dataset",
                 f"datastore {store.name!r} has no dataset {sink.dataset!r}; it has: {known}",
-                at("dataset"),
+                place.at("dataset"),
                 place.path,
             )
             return
+        sunk = self.sunk.get(id(dataset)) or self._sunk(store, dataset)
         if sink.columns is not None:
-            _columns(store, dataset, sink, place, problems)
+            _columns(store, dataset, sink, place, self.problems)
         if sink.history:
-            _history(store, sink, place, problems)
-        if denied and not denied.isdisjoint(self._classes(dataset)):
+            _history(store, sink, place, self.problems)
+        if denied and not denied.isdisjoint(sunk.classes):
             self._denied(workspace, store, dataset, sink, denied, place)
-        if store.body.deprecated or dataset.deprecated:
-            _deprecated(store, dataset, sink, place, problems)
-        if store.body.approval_required:
-            _approval(workspace, store, dataset, place, problems)
-        if workspace.production and not store.production:
-            problems.warning(
+        if sunk.deprecated:
+            _deprecated(store, dataset, sink, place, self.problems)
+        if sunk.approval_required:
+            _approval(workspace, store, dataset, place, self.problems)
+        if production and not sunk.production:
+            self.problems.warning(
                 "production-sinks-non-production",
                 f"production workspace {workspace.name!r} "
                 f"sinks non-production datastore {store.name!r}",
-                at("datastore"),
+                place.at("datastore"),
                 place.path,
             )
 
-    def _classes(self, dataset: Dataset) -> frozenset[str]:
-        found = self.classes.get(id(dataset))
-        if found is None:
-            found = frozenset(dataset.classification).union(
-                *(c.classification for c in dataset.columns)
+    def _unknown_store(self, sink: Sink, place: SinkPlace) -> None:
+        if ("Datastore", sink.datastore) not in self.model.broken:  # else already reported
+            self.problems.error(
+                "sink-unknown-datastore",
+                f"sink names datastore {sink.datastore!r}, which does not exist",
+                place.at("datastore"),
+                place.path,
             )
-            self.classes[id(dataset)] = found
+
+    def _sunk(self, store: Datastore, dataset: Dataset) -> _Sunk:
+        classes = frozenset(dataset.classification).union(
+            *(c.classification for c in dataset.columns)
+        )
+        found = _Sunk(
+            classes,
+            store.body.deprecated or dataset.deprecated,
+            store.body.approval_required,
+            store.production,
+        )
+        self.sunk[id(dataset)] = found
         return found
 
     def _denied(

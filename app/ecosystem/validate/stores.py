@@ -19,6 +19,7 @@ from app.ecosystem.validate.ingestion import check_credentials, check_ingestion
 
 def check(model: Model, problems: Problems) -> None:
     """Check every datastore, including transformer outputs."""
+    clean: set[int] = set()  # the columns found without a problem of their own, by id
     for store in model.datastores.values():
         if store.builtin:
             continue
@@ -30,7 +31,7 @@ def check(model: Model, problems: Problems) -> None:
         identifier(store.name, name_at, store.path, problems)
         if store.producer is None and model.ecosystem is not None:
             _owner(model, store, problems)
-        _store(model, store, problems)
+        _store(model, store, problems, clean)
     check_credentials(model, problems)
 
 
@@ -109,7 +110,7 @@ def _approvals(model: Model, store: Datastore, problems: Problems) -> None:
         )
 
 
-def _store(model: Model, store: Datastore, problems: Problems) -> None:
+def _store(model: Model, store: Datastore, problems: Problems, clean: set[int]) -> None:
     _approvals(model, store, problems)
     body = store.body
     if store.ingestion and store.ingestion.trigger and store.ingestion.trigger.cron is not None:
@@ -139,11 +140,17 @@ def _store(model: Model, store: Datastore, problems: Problems) -> None:
                 path,
             )
         seen[dataset.name.lower()] = dataset.name
-        _dataset(model, store, dataset, at, path, problems)
+        _dataset(model, store, dataset, at, path, problems, clean)
 
 
 def _dataset(
-    model: Model, store: Datastore, dataset: Dataset, at: Source, path: str, problems: Problems
+    model: Model,
+    store: Datastore,
+    dataset: Dataset,
+    at: Source,
+    path: str,
+    problems: Problems,
+    clean: set[int],
 ) -> None:
     vocabulary, checked_vocabulary = model.classifications, model.ecosystem is not None
     for i, name in enumerate(dataset.classification):
@@ -161,12 +168,13 @@ def _dataset(
             at.at("deprecated"),
             path,
         )
-    seen: set[str] = set()
-    unclassified: list[str] = []
-    for i, column in enumerate(dataset.columns):
-        _column(model, dataset, column, i, seen, at, path, problems)
-        if not column.classification:
-            unclassified.append(column.name)
+    written = dataset.columns
+    for i, column in enumerate(written):  # a column object is shared by equal columns (spec)
+        if id(column) not in clean and _column(model, column, i, at, path, problems):
+            clean.add(id(column))
+    folded = [column.name.lower() for column in written]
+    if len(set(folded)) < len(folded):
+        _duplicate_columns(dataset, folded, at, path, problems)
     _limits(dataset, at, path, problems)
     if not any(c.primary_key for c in dataset.columns):
         problems.warning(
@@ -175,7 +183,16 @@ def _dataset(
             at.at("name"),
             path,
         )
-    if store.production and not dataset.classification and (unclassified or not dataset.columns):
+    if store.production and not dataset.classification:
+        _unclassified(store, dataset, at, path, problems)
+
+
+def _unclassified(
+    store: Datastore, dataset: Dataset, at: Source, path: str, problems: Problems
+) -> None:
+    """Report a dataset of a production store with no classification, nor on every column."""
+    unclassified = [c.name for c in dataset.columns if not c.classification]
+    if unclassified or not dataset.columns:
         shown = ", ".join(unclassified[:5]) + (", ..." if len(unclassified) > 5 else "")
         columns = f", nor do its columns {shown}" if shown else " and no columns"
         problems.error(
@@ -204,17 +221,27 @@ def _limits(dataset: Dataset, at: Source, path: str, problems: Problems) -> None
             )
 
 
-def _column(
-    model: Model,
-    dataset: Dataset,
-    column: Column,
-    index: int,
-    seen: set[str],
-    at: Source,
-    path: str,
-    problems: Problems,
+def _duplicate_columns(
+    dataset: Dataset, folded: list[str], at: Source, path: str, problems: Problems
 ) -> None:
-    """The rules on one column; the common case (nothing wrong) builds no source or path."""
+    seen: set[str] = set()
+    for index, (column, name) in enumerate(zip(dataset.columns, folded, strict=True)):
+        if name in seen:
+            problems.error(
+                "duplicate-name",
+                f"column {column.name!r} appears more than once in dataset {dataset.name!r}",
+                at.at("columns", index, "name"),
+                f"{path}/columns/{column.name}",
+            )
+        seen.add(name)
+
+
+def _column(
+    model: Model, column: Column, index: int, at: Source, path: str, problems: Problems
+) -> bool:
+    """The rules on one column on its own; whether it has no problem (then an equal column
+    need not be checked again). The common case builds no source or path."""
+    reported = len(problems.items)
     if identifier_problem(column.name):
         identifier(
             column.name, at.at("columns", index, "name"), f"{path}/columns/{column.name}", problems
@@ -226,15 +253,6 @@ def _column(
             at.at("columns", index, "name"),
             f"{path}/columns/{column.name}",
         )
-    folded = column.name.lower()
-    if folded in seen:
-        problems.error(
-            "duplicate-name",
-            f"column {column.name!r} appears more than once in dataset {dataset.name!r}",
-            at.at("columns", index, "name"),
-            f"{path}/columns/{column.name}",
-        )
-    seen.add(folded)
     try:
         parse_type(column.type)
     except ColumnTypeError as error:
@@ -262,3 +280,4 @@ def _column(
                     at.at("columns", index, "classification", j),
                     f"{path}/columns/{column.name}",
                 )
+    return len(problems.items) == reported
