@@ -11,7 +11,7 @@ import pytest
 from aiohttp import web
 from kubernetes_asyncio import client
 
-from app.kube import api_client, call
+from app.kube import api_client, call, request
 from tests.jobs.kube_double import KubeDouble
 
 
@@ -31,7 +31,8 @@ async def proxy() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
     seen: list[dict[str, Any]] = []
 
     async def forward(request: web.Request) -> web.Response:
-        seen.append({"target": str(request.url), "headers": dict(request.headers)})
+        body = await request.read()
+        seen.append({"target": str(request.url), "headers": dict(request.headers), "body": body})
         return web.json_response({"kind": "JobList", "metadata": {}, "items": []})
 
     app = web.Application()
@@ -80,3 +81,31 @@ async def test_a_server_in_no_proxy_is_reached_directly(
         await api.close()
         await double.stop()
     assert found["kind"] == "JobList" and double.calls == {"list-jobs": 1}
+
+
+async def test_a_call_by_path_sends_its_body_as_json_through_the_proxy_with_the_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proxy: tuple[str, list[dict[str, Any]]]
+) -> None:
+    address, seen = proxy
+    monkeypatch.setenv("HTTP_PROXY", f"http://squid:secret@{address}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    api = await api_client(_kubeconfig(tmp_path, "http://kubernetes.test:6443"))
+    job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j", "labels": {"é": "ü"}}}
+    try:
+        found = await request(
+            "creating Job j", api, "POST", "/apis/batch/v1/namespaces/ns/jobs",
+            query=[("dryRun", "All"), ("fieldManager", "a b")], body=job, timeout=5,
+        )  # fmt: skip
+        await request("reading a log", api, "GET", "/api/v1/namespaces/ns/pods/p/log")
+    finally:
+        await api.close()
+    assert found["kind"] == "JobList"
+    assert [s["target"] for s in seen] == [
+        "http://kubernetes.test:6443/apis/batch/v1/namespaces/ns/jobs?dryRun=All&fieldManager=a+b",
+        "http://kubernetes.test:6443/api/v1/namespaces/ns/pods/p/log",
+    ]
+    assert json.loads(seen[0]["body"]) == job and seen[1]["body"] == b""
+    assert seen[0]["headers"]["Content-Type"] == "application/json"
+    assert all(s["headers"]["Proxy-Authorization"].startswith("Basic ") for s in seen)
+    assert all(s["headers"]["Authorization"] == "Bearer t" for s in seen)

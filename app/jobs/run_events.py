@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from app.db.run_table import RunKind, RunState
-from app.events.outbox import emit
+from app.events.outbox import emit_many
 
 if TYPE_CHECKING:
     from app.jobs.run_lineage import RunLineage
@@ -40,9 +40,8 @@ async def started(
     connection: asyncpg.Connection, runs: Iterable[Run], lineage: RunLineage | None = None
 ) -> None:
     """run.started of each run, and its OpenLineage START with a lineage."""
-    runs = list(runs)
-    for run in runs:
-        await emit(connection, "run.started", f"run/{run.id}", run_data(run))
+    runs = list(runs)  # their events in one statement
+    await emit_many(connection, [("run.started", f"run/{r.id}", run_data(r)) for r in runs])
     if lineage is not None:
         await lineage.started(connection, runs)
 
@@ -57,12 +56,14 @@ async def ended(
         await lineage.ended(connection, runs)
     ended = [run for run in runs if run.state is RunState.SUCCEEDED or run.state in FAILED]
     batches = await _batches(connection, [r.id for r in ended if r.kind is RunKind.INGESTION])
+    events = []  # in one statement
     for run in ended:
         data = run_data(run, batches.get(run.id))
         failed = run.state in FAILED
-        await emit(connection, "run.failed" if failed else "run.succeeded", f"run/{run.id}", data)
+        events.append(("run.failed" if failed else "run.succeeded", f"run/{run.id}", data))
         if failed and run.kind is RunKind.SECURITY_SYNC:
-            await emit(connection, "security.sync.failed", f"run/{run.id}", data)
+            events.append(("security.sync.failed", f"run/{run.id}", data))
+    await emit_many(connection, events)
 
 
 async def _batches(connection: asyncpg.Connection, run_ids: list[int]) -> dict[int, dict[str, Any]]:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from app.ecosystem.names import INGESTION_KEY
-from app.security.actual import Actual
+from app.security.actual import Actual, Relation
 from app.security.desired import Desired, RoleSpec, ViewSpec
 from app.security.operations import Credentialing, Operation, Phase, Plan, SchemaSpec
 from app.security.plan_grants import plan_drops, plan_grants
 from app.security.plan_tables import ColumnTypes, plan_tables
-from app.security.views import same_definition
+from app.security.views import expected_reads
 
 __all__ = ["Credentialing", "Operation", "Phase", "Plan", "build_plan"]
 Key = tuple[str, str]
@@ -95,6 +95,10 @@ class _Source:
 
     columns: frozenset[str] | None
     packed: dict[str, int] | None
+    # worked out once for all its views alike (a source's views mostly expose the same
+    # columns): the column tuples it has, and what a view exposing them must read
+    fitting: set[tuple[str, ...]] = field(default_factory=set)
+    reads: dict[tuple[tuple[str, ...], bool], tuple[int, ...] | None] = field(default_factory=dict)
 
 
 def _source_of(desired: Desired, actual: Actual, key: Key) -> _Source:
@@ -127,16 +131,31 @@ def _views(plan: Plan, desired: Desired, actual: Actual) -> tuple[set[Key], set[
         elif found.kind != "view":
             plan.problems.append(f"{target} exists and is not a view: left alone")
             absent.add(key)
-        elif not same_definition(found, source.packed, view):
+        elif not _same_definition(found, source, view):
             plan.add(Phase.VIEWS, "replace view", target, "definition differs", view)
             fresh.add(key)
     return fresh, absent
 
 
+def _same_definition(found: Relation, source: _Source, view: ViewSpec) -> bool:
+    """Whether the view exposes the model's columns and reads only what it must (the rule is
+    app/security/views.py's), what it must read worked out once per source and exposed
+    columns (10,000 views of 1,000 sources)."""
+    if found.columns != view.columns or source.packed is None:
+        return False
+    key = (view.columns, view.current)
+    if key not in source.reads:
+        source.reads[key] = expected_reads(source.packed, view)
+    return found.reads == source.reads[key]
+
+
 def _can_exist(plan: Plan, source: _Source, view: ViewSpec) -> bool:
     """Whether the view's source has its columns; if not, say why (pending or a problem)."""
     columns = source.columns
+    if view.columns in source.fitting:
+        return True
     if columns is not None and columns.issuperset(view.columns):
+        source.fitting.add(view.columns)
         return True
     target, where = f"{view.schema}.{view.name}", f"{view.source_schema}.{view.source_table}"
     if columns is None:
