@@ -2,7 +2,7 @@
 
 `chain_a` (cron) writes ChainAOut; `chain_b` (onInputChange) reads it. `fail_a` (external)
 fails; `after_fail` (onInputChange) reads its output. `sleepy` never ends by itself (timeout
-1 s); `boxed` is container code.
+5 s); `boxed` is container code.
 """
 
 from __future__ import annotations
@@ -99,7 +99,7 @@ def jobs_model(chain_a_cron: str = "*/5 * * * *", without_chain: bool = False) -
             "{external: true}",
             python("sleepy"),
             "SleepyOut",
-            "    timeoutSeconds: 1\n",
+            "    timeoutSeconds: 5\n",  # room for Python to start on a loaded machine
         ),
     }
     if without_chain:

@@ -106,7 +106,7 @@ async def test_a_job_past_its_deadline_is_timed_out(
     done = await _run(kube, pool, "sleepy")
     assert done.state == "timed-out" and "deadline" in (done.reason or "")
     (body,) = double.bodies
-    assert body["spec"]["activeDeadlineSeconds"] == 1 and body["spec"]["backoffLimit"] == 0
+    assert body["spec"]["activeDeadlineSeconds"] == 5 and body["spec"]["backoffLimit"] == 0
 
 
 async def test_cancel_deletes_the_job_in_the_background(

@@ -61,7 +61,7 @@ async def test_a_run_past_its_timeout_is_killed_with_its_children(
     await service.settled(run.id)
     done = await run_of(pool, run.id)
     assert done.state == "timed-out" and done.exit_code == -9
-    assert "timeout of 1 s" in (done.reason or "") and (done.log_tail or "") == "started"
+    assert "timeout of 5 s" in (done.reason or "") and (done.log_tail or "") == "started"
 
 
 async def test_cancel_kills_the_process_group(service: JobService, pool: asyncpg.Pool) -> None:
