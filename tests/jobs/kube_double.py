@@ -273,23 +273,26 @@ class KubeDouble(SecretsApi):
         deadline = asyncio.get_running_loop().time() + int(
             request.query.get("timeoutSeconds") or 1800
         )
-        while asyncio.get_running_loop().time() < deadline:
-            for version, kind, job in [e for e in self.events if e[0] > sent]:
+        try:
+            while asyncio.get_running_loop().time() < deadline:
+                for version, kind, job in [e for e in self.events if e[0] > sent]:
+                    if budget == 0:
+                        break
+                    sent = version
+                    if not _matches(selector, job["metadata"].get("labels", {})):
+                        continue
+                    budget = None if budget is None else budget - 1
+                    await response.write(json.dumps({"type": kind, "object": job}).encode() + b"\n")
                 if budget == 0:
-                    break
-                sent = version
-                if not _matches(selector, job["metadata"].get("labels", {})):
-                    continue
-                budget = None if budget is None else budget - 1
-                await response.write(json.dumps({"type": kind, "object": job}).encode() + b"\n")
-            if budget == 0:
-                return response  # dropped: the client must resume
-            async with self.changed:
-                try:
-                    async with asyncio.timeout_at(deadline):
-                        await self.changed.wait_for(lambda s=sent: self.version > s)  # type: ignore[misc]
-                except TimeoutError:
-                    break
+                    return response  # dropped: the client must resume
+                async with self.changed:
+                    try:
+                        async with asyncio.timeout_at(deadline):
+                            await self.changed.wait_for(lambda s=sent: self.version > s)  # type: ignore[misc]
+                    except TimeoutError:
+                        break
+        except ConnectionResetError:  # the watcher went away: its watch ends, quietly
+            pass
         return response
 
     async def _list_pods(self, request: web.Request) -> web.Response:
