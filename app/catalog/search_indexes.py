@@ -60,7 +60,10 @@ async def index_for_search(connection: asyncpg.Connection, version_id: int) -> l
     try:
         statements = planned(version_id, trgm)
         for (name,) in await connection.fetch(INVALID, PARTITION_SCHEMA, list(statements)):
-            log.warning("search index %s was left invalid by a stopped build: made again", name)
+            log.warning(
+                "search index %s was left invalid by a stopped build: made again", name,
+                extra={"version_id": version_id},
+            )  # fmt: skip
             await connection.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {PARTITION_SCHEMA}.{name}")
         names = list(statements)
         existing = {r[0] for r in await connection.fetch(EXISTING, PARTITION_SCHEMA, names)}
