@@ -4,7 +4,7 @@ read after the auth check, and the version a read is answered from."""
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from typing import Annotated, Any, TypeVar, cast
@@ -78,6 +78,12 @@ def json_body(model: type[BaseModel]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": schema}}}
 
 
+def may_hold_nul(scope: Mapping[str, Any]) -> bool:
+    """Whether a request's path or query (its ASGI scope) may hold a NUL: its parameters then
+    need a look."""
+    return "\x00" in scope["path"] or _NUL.search(scope["query_string"]) is not None
+
+
 async def storable_parameters(request: Request) -> None:
     """Refuse path and query parameters holding NUL, which no Postgres text (no name) can hold.
 
@@ -85,8 +91,7 @@ async def storable_parameters(request: Request) -> None:
     that cost every request of the service more than the rest of its dependencies together.
     A NUL reaches a path parameter only through the (decoded) path and a query parameter only as
     `%00` (or a raw NUL): without either, nothing is parsed."""
-    scope = request.scope
-    if "\x00" not in scope["path"] and not _NUL.search(scope["query_string"]):
+    if not may_hold_nul(request.scope):
         return
     given = [("path", request.path_params.items()), ("query", request.query_params.multi_items())]
     for where, parameters in given:

@@ -33,7 +33,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.api.deps import reading
+from app.api.deps import may_hold_nul, reading
 from app.api.problems import app_error_response
 from app.errors import AppError
 
@@ -51,7 +51,6 @@ FAST_READS = (
     "lineage_graph",
 )
 READ = "read"  # the endpoints' parameter that takes the `deps.reading` dependency
-NUL = re.compile(rb"%00|\x00")
 
 
 class FastRead:
@@ -144,7 +143,7 @@ class FastReads:
         path: str = scope["path"]
         if not (path.startswith(API) or path in OPERATIONS):
             return None
-        if "\x00" in path or NUL.search(scope["query_string"]):
+        if may_hold_nul(scope):  # FastAPI's storable_parameters says which parameter
             return None
         if self.table is None:
             self.table = _routing_table(scope["app"].router.routes)
