@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, *, fast_reads: bool = True) -> 
         resources.activation.subscribe(resources.active.forget)
         resources.activation.subscribe(answers.forget)
         resources.activation.subscribe(resources.scheduler.rebuild)
+        resources.activation.subscribe(resources.search_indexes.activated)
         resources.jobs.run_ended.subscribe(app.state.metrics.work.run_ended)  # runs' metrics
         await start_resources(resources)
         try:

@@ -69,7 +69,7 @@ log = logging.getLogger("ecoplane")
 @dataclass(slots=True)
 class Resources:
     """What a running service holds: settings, engine (writes), pool (reads), activation hook,
-    jobs, graphs, and the ingestion that follows the model repository."""
+    jobs, graphs, search indexes, and the ingestion that follows the model repository."""
 
     settings: Settings
     engine: AsyncEngine
@@ -78,6 +78,7 @@ class Resources:
     jobs: JobService
     scheduler: Scheduler
     election: LeaderElection
+    search_indexes: SearchIndexes  # the console search's, after each activation
     graphs: GraphCache = field(default_factory=GraphCache)
     active: ActiveVersion = field(default_factory=ActiveVersion)
     # requests wait for a pooled connection in arrival order: the pool's own queue lets a
@@ -89,7 +90,6 @@ class Resources:
     tokens: TokenDirectory = field(default_factory=TokenDirectory)  # the database's API tokens
     outage: Outage = field(default_factory=Outage)  # whether the database answers, since when
     watchdog: EmbeddedWatchdog | None = None  # starts the embedded Postgres again if it dies
-    search_indexes: SearchIndexes | None = None  # the console search's, after each activation
 
 
 def _uses_example(settings: Settings) -> bool:
@@ -225,10 +225,10 @@ async def build_resources(settings: Settings) -> Resources:
     activation = ActivationListener(asyncpg_dsn(url))
     async with acquired(pool) as connection:  # who gets events: this start's configuration
         await register(connection, configured(settings, list(FORMATS)))
-    resources = Resources(settings, engine, pool, activation, jobs, scheduler, election)
+    resources = Resources(
+        settings, engine, pool, activation, jobs, scheduler, election, SearchIndexes(pool)
+    )
     resources.deliveries = DeliveryWorker(pool, asyncpg_dsn(url), settings)
-    resources.search_indexes = SearchIndexes(pool)
-    activation.subscribe(resources.search_indexes.activated)
     if settings.embedded:
         resources.watchdog = EmbeddedWatchdog(settings.data_dir)
     return resources
@@ -248,8 +248,7 @@ async def start_resources(resources: Resources) -> None:
     active = await active_version_id(pool)
     if active is not None:  # the active version's graph and indexes, made while it answers
         resources.graphs.warm(pool, active)
-        if resources.search_indexes is not None:
-            await resources.search_indexes.activated(active)
+        await resources.search_indexes.activated(active)
     await resources.activation.start(active)
     resources.ingestion = build_ingestion(resources.engine, settings)
     resources.ingestion.start()  # the worker resumes queued ingests, and recovers interrupted ones
@@ -296,8 +295,7 @@ async def release_resources(resources: Resources) -> None:
         await resources.deliveries.stop()
     await resources.activation.stop()
     await resources.graphs.close()
-    if resources.search_indexes is not None:
-        await resources.search_indexes.close()
+    await resources.search_indexes.close()
     await resources.tokens.close()  # the last uses being written
     await _closed(resources.pool)
     await resources.engine.dispose()
