@@ -21,17 +21,8 @@ CHANNEL = "ecoplane_events"
 SOURCE = "/ecoplane"  # the CloudEvents source: a URI-reference naming this control plane
 TYPE_PREFIX = "io.ecoplane."
 MAX_DATA_BYTES = 256 * 1024  # an event's data; larger data is cut to its small fields
+# events in one statement (runs start and end in bursts), in the order given
 EMIT = (
-    "WITH event AS (INSERT INTO events (id, type, source, subject, data)"
-    " VALUES ($1, $2, $3, $4, $5::text::jsonb) RETURNING id),"
-    " delivery AS (INSERT INTO deliveries (event_id, subscription)"
-    "  SELECT event.id, s.key FROM event, event_subscriptions s"
-    "  WHERE EXISTS (SELECT 1 FROM unnest(s.patterns) AS p(pattern) WHERE $2 ~ p.pattern)"
-    "  RETURNING 1)"
-    " SELECT count(*) FROM delivery"
-)
-# several events in one statement (runs start and end in bursts), in the order given
-EMIT_MANY = (
     "WITH event AS (INSERT INTO events (id, type, source, subject, data)"
     "  SELECT u.id, u.type, $3, u.subject, u.data::jsonb"
     "  FROM unnest($1::uuid[], $2::text[], $4::text[], $5::text[]) WITH ORDINALITY"
@@ -79,11 +70,7 @@ async def emit(
     connection: asyncpg.Connection, type: str, subject: str, data: dict[str, Any]
 ) -> str:
     """Write an event and its deliveries in the caller's transaction; returns the event id."""
-    event_id = uuid.uuid4()
-    deliveries = await connection.fetchval(EMIT, event_id, type, SOURCE, subject, encoded(data))
-    if deliveries:
-        await connection.execute("SELECT pg_notify($1, '')", CHANNEL)  # sent on commit
-    return str(event_id)
+    return (await emit_many(connection, [(type, subject, data)]))[0]
 
 
 async def emit_many(
@@ -96,7 +83,7 @@ async def emit_many(
     ids = [uuid.uuid4() for _ in events]
     types, subjects = [e[0] for e in events], [e[1] for e in events]
     data = [encoded(e[2]) for e in events]
-    deliveries = await connection.fetchval(EMIT_MANY, ids, types, SOURCE, subjects, data)
+    deliveries = await connection.fetchval(EMIT, ids, types, SOURCE, subjects, data)
     if deliveries:
         await connection.execute("SELECT pg_notify($1, '')", CHANNEL)  # sent on commit
     return [str(i) for i in ids]
