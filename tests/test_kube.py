@@ -50,10 +50,7 @@ async def test_calls_go_through_the_proxy_the_environment_names(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proxy: tuple[str, list[dict[str, Any]]]
 ) -> None:
     address, seen = proxy
-    monkeypatch.setenv("HTTP_PROXY", f"http://squid:secret@{address}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    api = await api_client(_kubeconfig(tmp_path, "http://kubernetes.test:6443"))
+    api = await _client_behind(address, tmp_path, monkeypatch)
     try:
         for _ in range(2):  # read once, used for every call
             found = await call("listing Jobs", client.BatchV1Api(api).list_namespaced_job, "ns")
@@ -87,10 +84,7 @@ async def test_a_call_by_path_sends_its_body_as_json_through_the_proxy_with_the_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, proxy: tuple[str, list[dict[str, Any]]]
 ) -> None:
     address, seen = proxy
-    monkeypatch.setenv("HTTP_PROXY", f"http://squid:secret@{address}")
-    monkeypatch.delenv("NO_PROXY", raising=False)
-    monkeypatch.delenv("no_proxy", raising=False)
-    api = await api_client(_kubeconfig(tmp_path, "http://kubernetes.test:6443"))
+    api = await _client_behind(address, tmp_path, monkeypatch)
     job = {"apiVersion": "batch/v1", "kind": "Job", "metadata": {"name": "j", "labels": {"é": "ü"}}}
     try:
         found = await request(
@@ -109,3 +103,13 @@ async def test_a_call_by_path_sends_its_body_as_json_through_the_proxy_with_the_
     assert seen[0]["headers"]["Content-Type"] == "application/json"
     assert all(s["headers"]["Proxy-Authorization"].startswith("Basic ") for s in seen)
     assert all(s["headers"]["Authorization"] == "Bearer t" for s in seen)
+
+
+async def _client_behind(
+    address: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> client.ApiClient:
+    """A client of a cluster only the proxy at `address` (with a login) reaches."""
+    monkeypatch.setenv("HTTP_PROXY", f"http://squid:secret@{address}")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    return await api_client(_kubeconfig(tmp_path, "http://kubernetes.test:6443"))
