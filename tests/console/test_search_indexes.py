@@ -14,9 +14,10 @@ import asyncpg
 import pytest
 
 from app.catalog.schema import PARTITION_SCHEMA, SEARCH_INDEXES, SEARCHED
-from app.catalog.search_indexes import LOCK_SPACE, index_for_search
+from app.catalog.search_indexes import LOCK_SPACE, SearchIndexes, index_for_search
 from app.catalog.store import StoredVersion
 from app.console.search import TRGM_SEARCH, containing
+from app.db.engine import create_pool
 from app.db.urls import asyncpg_dsn
 from tests.api.conftest import api_settings, client_for
 from tests.jobs.conftest import until
@@ -98,6 +99,43 @@ async def test_a_version_another_session_indexes_is_left_to_it(
     finally:
         await other.close()
     assert set(await index_for_search(connection, acme.id)) == expected(acme.id)
+
+
+async def test_a_build_stopped_half_way_leaves_no_lock_and_the_next_build_finishes_it(
+    database_url: str, acme: StoredVersion, connection: asyncpg.Connection
+) -> None:
+    if not await _trgm(connection):
+        assert await index_for_search(connection, acme.id) == []
+        return
+    blocker = await asyncpg.connect(asyncpg_dsn(database_url))
+    pool = await create_pool(database_url)
+    try:
+        async with blocker.transaction():  # the build waits on the columns' partition
+            await blocker.execute(
+                f"LOCK TABLE {PARTITION_SCHEMA}.model_columns_v{acme.id} IN SHARE UPDATE EXCLUSIVE MODE"
+            )
+            indexes = SearchIndexes(pool)
+            await indexes.activated(acme.id)
+            await until(lambda: _waiting(connection), "the build waits for the partition")
+            await indexes.close()  # what a stop of the service does
+        held = await connection.fetchval(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND objid = $1", acme.id
+        )
+        assert held == 0  # the stopped build's connection kept no session lock
+        await index_for_search(connection, acme.id)
+        assert await made(connection, acme.id) == expected(acme.id)
+    finally:
+        await pool.close()
+        await blocker.close()
+
+
+async def _waiting(connection: asyncpg.Connection) -> bool:
+    return bool(
+        await connection.fetchval(
+            "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+            " AND query LIKE 'CREATE INDEX CONCURRENTLY%'"
+        )
+    )
 
 
 async def _all_made(connection: asyncpg.Connection, version_id: int) -> bool:
