@@ -16,6 +16,7 @@ from typing import Any
 
 import asyncpg
 
+from app.db.outage import connection_lost, describe
 from app.db.run_table import RunKind, RunState
 from app.errors import AppError, ConflictError
 from app.jobs.batched import Batched
@@ -52,6 +53,7 @@ from app.settings import Settings
 
 log = logging.getLogger("ecoplane.jobs")
 UNSTARTED_GRACE = timedelta(seconds=60)  # a queued run without a handle this old never started
+END_RETRY_PAUSES = (0.2, 1.0, 3.0, 10.0)  # seconds before each new try to record a run's end
 
 
 class JobService:
@@ -196,9 +198,25 @@ class JobService:
             )
         if outcome is None:
             return
-        finished = await self.ends.get((run_id, outcome))
+        finished = await self._record_end(run_id, outcome)
         if finished is not None:
             await self._ended(finished)
+
+    async def _record_end(self, run_id: int, outcome: Outcome) -> Run | None:
+        """Record the outcome, again after a lost database connection (a failover, a terminated
+        backend); what still fails is logged and left to reconciliation, which asks the runner."""
+        for pause in (*END_RETRY_PAUSES, None):
+            try:
+                return await self.ends.get((run_id, outcome))
+            except Exception as error:
+                if pause is None or self.closing or not connection_lost(error):
+                    log.exception("the end of run %s was not recorded: reconciliation settles"
+                                  " it", run_id, extra={"run_id": run_id})  # fmt: skip
+                    return None
+                log.warning("the end of run %s was not recorded (%s): tried again in %.1f s",
+                            run_id, describe(error), pause, extra={"run_id": run_id})  # fmt: skip
+                await asyncio.sleep(pause)
+        return None
 
     async def _launch_and_wait(self, run_id: int, spec: JobSpec) -> Outcome | None:
         planned = await self.runner.reference(spec)

@@ -60,9 +60,10 @@ class ProxyDouble:
         """From now on, a connection the server ends stays open on the client's side."""
         self.holding_ends = True
 
-    def ended_by_server(self) -> bool:
-        """Whether the server has ended every connection open through the proxy."""
-        return all(link.server_ended for link in self.links)
+    def ended_by_server(self, links: list[Link]) -> bool:
+        """Whether the server has ended each of these connections (taken from `links` earlier:
+        the ones opened since, by a service that connects again, are not waited for)."""
+        return all(link.server_ended for link in links)
 
     def black_hole(self) -> None:
         """Stop forwarding, both ways, closing nothing."""

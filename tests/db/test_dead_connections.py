@@ -105,6 +105,7 @@ async def test_reads_on_connections_told_of_their_end_before_it_came_are_retried
         try:
             await _warm(client)
             proxy.hold_ends()
+            pooled = list(proxy.links)  # the background loops' new connections come later
             admin = await asyncpg.connect(asyncpg_dsn(database_url))
             try:
                 await admin.execute(
@@ -113,7 +114,7 @@ async def test_reads_on_connections_told_of_their_end_before_it_came_are_retried
                 )
             finally:
                 await admin.close()
-            await until(lambda: _true(proxy.ended_by_server()), "every goodbye was passed on")
+            await until(lambda: _true(proxy.ended_by_server(pooled)), "every goodbye was passed on")
             with caplog.at_level(logging.WARNING, logger="ecoplane.database"):
                 answers = [(await client.get(path)).status_code for path in READS]
             assert answers == [200] * len(answers)

@@ -6,11 +6,13 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
 
 from app.db.run_table import RunKind, RunState
+from app.jobs.batched import Batched
 from app.jobs.pooled import acquire
 from app.jobs.runners.base import RUNNING, MissingCredentialsError, Outcome
 from app.jobs.runs import Run, RunRequest, create_run, set_reference
@@ -186,6 +188,50 @@ async def test_a_failing_subscriber_is_logged_and_the_others_still_hear(
     assert (await run_of(pool, run.id)).state == RunState.SUCCEEDED
     [record] = [r for r in caplog.records if "subscriber" in r.getMessage()]
     assert f"failed for run {run.id}" in record.getMessage() and record.exc_info is not None
+
+
+async def test_an_end_whose_record_lost_its_connection_is_recorded_again(
+    service: JobService,
+    runner: ScriptedRunner,
+    heard: Heard,
+    pool: asyncpg.Pool,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """The database connection goes (a failover) as the outcome is written: it is written again."""
+    tries: list[int] = []
+
+    async def once_lost(ends: list[tuple[int, Outcome]]) -> dict[Any, Run]:
+        tries.append(len(ends))
+        if len(tries) == 1:
+            raise asyncpg.ConnectionDoesNotExistError("connection was closed in the middle")
+        return await service._finish(ends)
+
+    service.ends = Batched(once_lost)
+    run, _ = await service.start_transformer("fail_a", "manual")
+    runner.end("fail_a", Outcome(RunState.SUCCEEDED, 0))
+    with caplog.at_level(logging.WARNING, logger="ecoplane.jobs"):
+        await service.settled(run.id)
+    assert len(tries) == 2
+    assert (await run_of(pool, run.id)).state == RunState.SUCCEEDED
+    assert heard.of(run.id) == [RunState.SUCCEEDED]
+    [said] = [r.getMessage() for r in caplog.records if "not recorded" in r.getMessage()]
+    assert said.startswith(f"the end of run {run.id} was not recorded (ConnectionDoesNotExist")
+
+
+async def test_an_end_that_cannot_be_recorded_is_logged_not_raised(
+    service: JobService, runner: ScriptedRunner, heard: Heard, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def broken(ends: list[tuple[int, Outcome]]) -> dict[Any, Run]:
+        raise RuntimeError("a bug in the statement")
+
+    service.ends = Batched(broken)
+    run, _ = await service.start_transformer("fail_a", "manual")
+    runner.end("fail_a", Outcome(RunState.SUCCEEDED, 0))
+    with caplog.at_level(logging.ERROR, logger="ecoplane.jobs"):
+        await service.settled(run.id)  # the follower ends; it does not raise
+    [record] = [r for r in caplog.records if "not recorded" in r.getMessage()]
+    assert record.getMessage().startswith(f"the end of run {run.id} was not recorded: reconcil")
+    assert record.exc_info is not None and heard.of(run.id) == []
 
 
 async def _state_is(pool: asyncpg.Pool, run_id: int, state: RunState) -> bool:
