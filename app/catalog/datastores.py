@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import asyncpg
@@ -34,23 +35,40 @@ class DatastoreFilter:
     q: str | None = None
 
 
-STORE_LIST = json_page(
-    "SELECT d.*, (SELECT count(*) FROM model_datasets s"
-    "   WHERE s.version_id = d.version_id AND s.datastore = d.name) AS datasets"
-    " FROM model_datastores d WHERE d.version_id = $1"
-    " AND ($2::text IS NULL OR d.zone = $2) AND ($3::text IS NULL OR d.team = $3)"
-    " AND ($4::text IS NULL OR d.production_status = $4) AND ($5::bool IS NULL OR d.deprecated = $5)"
-    " AND ($6::text IS NULL OR EXISTS (SELECT 1 FROM model_datasets s WHERE s.version_id = d.version_id"
-    "   AND s.datastore = d.name AND $6 = ANY (s.classification))"
-    "   OR EXISTS (SELECT 1 FROM model_columns c WHERE c.version_id = d.version_id"
-    "   AND c.datastore = d.name AND $6 = ANY (c.classification)))"
-    " AND ($7::text IS NULL OR strpos(lower(d.name), lower($7)) > 0"
-    "   OR strpos(lower(coalesce(d.description, '')), lower($7)) > 0)"
-    " AND ($8::text IS NULL OR d.name > $8) ORDER BY d.name LIMIT $9",
-    json_object("p", (*STORE_JSON, "datasets"), labels="coalesce(p.labels, '{}')"),
-    "name",
-    "$9",
-)
+# each filter's condition on a datastore `d`, `{}` its parameter: a page's query holds only the
+# filters asked for, so Postgres keeps one plan per combination instead of planning a query
+# whose every filter is optional (`$2 IS NULL OR d.zone = $2`) again for each request
+STORE_FILTERS = {
+    "zone": "d.zone = {}",
+    "team": "d.team = {}",
+    "production_status": "d.production_status = {}",
+    "deprecated": "d.deprecated = {}",
+    "classification": "(EXISTS (SELECT 1 FROM model_datasets s WHERE s.version_id = d.version_id"
+    " AND s.datastore = d.name AND {0} = ANY (s.classification))"
+    " OR EXISTS (SELECT 1 FROM model_columns c WHERE c.version_id = d.version_id"
+    " AND c.datastore = d.name AND {0} = ANY (c.classification)))",
+    "q": "(strpos(lower(d.name), lower({0})) > 0"
+    " OR strpos(lower(coalesce(d.description, '')), lower({0})) > 0)",
+    "after": "d.name > {}",
+}
+STORE_ITEM = json_object("p", (*STORE_JSON, "datasets"), labels="coalesce(p.labels, '{}')")
+
+
+@cache
+def store_list(filters: tuple[str, ...]) -> str:
+    """The page query with these filters ($2, $3, ... in their order; the limit last)."""
+    conditions = ["d.version_id = $1"]
+    for number, name in enumerate(filters, start=2):
+        conditions.append(STORE_FILTERS[name].format(f"${number}"))
+    limit = f"${len(filters) + 2}"
+    return json_page(
+        "SELECT d.*, (SELECT count(*) FROM model_datasets s"
+        " WHERE s.version_id = d.version_id AND s.datastore = d.name) AS datasets"
+        f" FROM model_datastores d WHERE {' AND '.join(conditions)} ORDER BY d.name LIMIT {limit}",
+        STORE_ITEM,
+        "name",
+        limit,
+    )
 
 
 async def list_datastores(
@@ -61,11 +79,10 @@ async def list_datastores(
     limit: int,
 ) -> JsonPage:
     """A page of datastores by name after a name, rendered as JSON by Postgres."""
-    return await fetch_json_page(
-        connection, STORE_LIST,
-        version_id, where.zone, where.team, where.production_status, where.deprecated,
-        where.classification, where.q, after, limit + 1,
-    )  # fmt: skip
+    asked = {name: after if name == "after" else getattr(where, name) for name in STORE_FILTERS}
+    given = {name: value for name, value in asked.items() if value is not None}
+    query = store_list(tuple(given))
+    return await fetch_json_page(connection, query, version_id, *given.values(), limit + 1)
 
 
 COLUMN_JSON = json_object(
