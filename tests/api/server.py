@@ -42,6 +42,8 @@ def running_service(
         base = f"http://127.0.0.1:{port}"
         try:
             for _ in range(600):
+                if server.poll() is not None:  # it stopped: no use waiting for it
+                    raise AssertionError(f"the service exited: {log.read_text()[-2000:]}")
                 try:
                     if httpx.get(f"{base}{ready}", timeout=1).status_code == 200:
                         break

@@ -38,8 +38,11 @@ def libpq_env(url: str) -> dict[str, str]:
 
 
 def run_worker(*argv: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    """`python -m <argv>` from the repository root, with env over a clean PG* environment."""
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("PG", "ECOPLANE_"))}
+    """`python -m <argv>` from the repository root, with env over an environment without PG*,
+    ECOPLANE_* and PYTEST_* variables (an outer session's PYTEST_ADDOPTS is not the child's)."""
+    clean = {
+        k: v for k, v in os.environ.items() if not k.startswith(("PG", "ECOPLANE_", "PYTEST_"))
+    }
     return subprocess.run(
         [sys.executable, "-m", *argv],
         capture_output=True, text=True, env={**clean, **env}, cwd=ROOT, timeout=300, check=False,

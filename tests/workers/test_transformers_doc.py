@@ -80,6 +80,7 @@ def test_the_documented_unit_test_passes(database_url: str, tmp_path: Path) -> N
     _write_example(tmp_path)
     done = run_worker(
         "pytest", "-q", "-p", "no:cacheprovider", "-c", "/dev/null", "--rootdir", str(tmp_path),
+        "--basetemp", str(tmp_path / "pytest"),  # never the outer session's, nor the shared root
         str(tmp_path / "tests" / "test_daily_revenue.py"),
         env={**libpq_env(database_url), "PYTHONPATH": f"{tmp_path}:{ROOT}"},
     )  # fmt: skip
