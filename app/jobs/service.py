@@ -211,10 +211,10 @@ class JobService:
             except Exception as error:
                 if pause is None or self.closing or not connection_lost(error):
                     log.exception("the end of run %s was not recorded: reconciliation settles"
-                                  " it", run_id, extra={"run_id": run_id})  # fmt: skip
+                                  " it", run_id, extra={"runId": run_id})  # fmt: skip
                     return None
                 log.warning("the end of run %s was not recorded (%s): tried again in %.1f s",
-                            run_id, describe(error), pause, extra={"run_id": run_id})  # fmt: skip
+                            run_id, describe(error), pause, extra={"runId": run_id})  # fmt: skip
                 await asyncio.sleep(pause)
         return None
 
