@@ -61,8 +61,9 @@ class ProxyDouble:
         self.holding_ends = True
 
     def ended_by_server(self, links: list[Link]) -> bool:
-        """Whether the server has ended each of these connections (taken from `links` earlier:
-        the ones opened since, by a service that connects again, are not waited for)."""
+        """Whether nothing more comes from the server on each of these connections: it ended
+        them, or their client went away (taken from `links` earlier: the ones opened since, by a
+        service that connects again, are not waited for)."""
         return all(link.server_ended for link in links)
 
     def black_hole(self) -> None:
@@ -100,20 +101,22 @@ class ProxyDouble:
     async def _pump(
         self, source: asyncio.StreamReader, target: asyncio.StreamWriter, link: Link, down: bool
     ) -> None:
-        with contextlib.suppress(ConnectionError):
-            while data := await source.read(65536):
-                if self.holed.is_set():
-                    await asyncio.Event().wait()  # never forwarded, never closed
-                if link.severed:  # the client sent on a forgotten connection: a reset
-                    link.client.transport.abort()
+        try:
+            with contextlib.suppress(ConnectionError):
+                while data := await source.read(65536):
+                    if self.holed.is_set():
+                        await asyncio.Event().wait()  # never forwarded, never closed
+                    if link.severed:  # the client sent on a forgotten connection: a reset
+                        link.client.transport.abort()
+                        return
+                    target.write(data)
+                    await target.drain()
+                if down and self.holding_ends:
                     return
-                target.write(data)
-                await target.drain()
+                if not (self.holed.is_set() or link.severed):  # an end is passed on, unless lost
+                    target.close()
+        finally:  # the server ended it, or the client went away while the server still spoke
             link.server_ended = link.server_ended or down
-            if down and self.holding_ends:
-                return
-            if not (self.holed.is_set() or link.severed):  # an end is passed on, unless lost
-                target.close()
 
 
 class Link:

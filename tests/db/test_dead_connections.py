@@ -8,6 +8,7 @@ connections, and the leader and the activation listener connect again by themsel
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -27,6 +28,10 @@ from tests.db.proxy_double import proxied
 from tests.jobs.conftest import until
 from tests.jobs.model import jobs_model
 
+TERMINATE_OTHERS = (
+    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+)
 READS = ("/api/v1/datastores", "/api/v1/ecosystem", "/api/v1/model-versions", "/api/v1/workspaces")
 
 
@@ -107,14 +112,19 @@ async def test_reads_on_connections_told_of_their_end_before_it_came_are_retried
             proxy.hold_ends()
             pooled = list(proxy.links)  # the background loops' new connections come later
             admin = await asyncpg.connect(asyncpg_dsn(database_url))
+
+            async def every_goodbye_passed_on() -> bool:
+                # terminated again while one is missing: a connection still starting up has no
+                # database in pg_stat_activity yet, so the first terminate may not have seen it
+                if not proxy.ended_by_server(pooled):
+                    await admin.execute(TERMINATE_OTHERS)
+                    await asyncio.sleep(0.05)
+                return proxy.ended_by_server(pooled)
+
             try:
-                await admin.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                )
+                await until(every_goodbye_passed_on, "every goodbye was passed on")
             finally:
                 await admin.close()
-            await until(lambda: _true(proxy.ended_by_server(pooled)), "every goodbye was passed on")
             with caplog.at_level(logging.WARNING, logger="ecoplane.database"):
                 answers = [(await client.get(path)).status_code for path in READS]
             assert answers == [200] * len(answers)
