@@ -9,7 +9,9 @@ while it answers: until they exist, a search reads the partition whole (slower, 
 
 Two replicas do not build the same version's indexes: a session advisory lock per version, tried,
 not waited for. A build stopped half way (a stop, a lost connection) leaves an invalid index,
-which the next build drops and makes again; an index that exists and is valid is kept.
+which the next build drops and makes again; an index that exists and is valid is kept. Builds
+and retention's drops of old versions take turns (`BUILDS`): a build waits for its
+partitions' readers, and a drop for the tables a build holds.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from app.catalog.schema import PARTITION_SCHEMA, SEARCHED, TRGM_SCHEMA, search_i
 from app.db.outage import describe
 
 LOCK_SPACE = 0x5EA4C4  # pg_try_advisory_lock(LOCK_SPACE, version): one builder per version
+BUILDS = -1  # (LOCK_SPACE, BUILDS): shared by every build, exclusive for retention's drops
 log = logging.getLogger("ecoplane.search")
 EXISTING = "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname = ANY($2::text[])"
 INVALID = (
@@ -58,6 +61,18 @@ async def index_for_search(connection: asyncpg.Connection, version_id: int) -> l
         log.info("search indexes of model version %s: another replica makes them", version_id)
         return []
     try:
+        return await _build_locked(connection, version_id, trgm)
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_SPACE, version_id)
+
+
+async def _build_locked(connection: asyncpg.Connection, version_id: int, trgm: str) -> list[str]:
+    """The build, while retention waits (it drops partitions: a concurrent build waiting for its
+    transaction to end while it waits for the build's partition would be a deadlock)."""
+    await connection.execute("SELECT pg_advisory_lock_shared($1, $2)", LOCK_SPACE, BUILDS)
+    try:
+        if not await connection.fetchval("SELECT 1 FROM model_versions WHERE id = $1", version_id):
+            return []  # removed by retention meanwhile
         statements = planned(version_id, trgm)
         for (name,) in await connection.fetch(INVALID, PARTITION_SCHEMA, list(statements)):
             log.warning(
@@ -72,7 +87,7 @@ async def index_for_search(connection: asyncpg.Connection, version_id: int) -> l
             await connection.execute(statements[name])
         return missing
     finally:
-        await connection.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_SPACE, version_id)
+        await connection.execute("SELECT pg_advisory_unlock_shared($1, $2)", LOCK_SPACE, BUILDS)
 
 
 class SearchIndexes:

@@ -44,6 +44,8 @@ async def served(url: str, directory: Path) -> AsyncIterator[tuple[Resources, ht
     )  # fmt: skip
     app = create_app(settings)
     async with app.router.lifespan_context(app):
+        indexes = app.state.resources.search_indexes  # PostgreSQL 15 has pg_trgm: they are made
+        await asyncio.gather(*indexes.building)  # first, not on the connections the test kills
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://ecoplane") as client:
             yield app.state.resources, client
