@@ -11,14 +11,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.partitions import partition_name
 from app.catalog.schema import ENTITY_PREFIX
-from app.catalog.search_indexes import BUILDS
 from app.catalog.search_indexes import LOCK_SPACE as SEARCH_SPACE
 from app.catalog.store import LOCK_SPACE
 from app.db.engine import driver_connection
 from app.ecosystem.model_tables import MODEL_TABLES
 
 LOCK_TIMEOUT = "10s"  # a retention that cannot get its locks gives up; the next one retries
-BUILDS_WAIT_SECONDS = 60  # how long retention waits for running search-index builds to end
+BUILD_WAIT_SECONDS = 60  # how long retention waits for a version's search-index build to end
 log = logging.getLogger("ecoplane.catalog")
 INTERRUPTED = "interrupted: the process storing this version stopped before it finished"
 
@@ -63,35 +62,36 @@ async def apply_retention(engine: AsyncEngine, keep: int) -> list[int]:
             keep,
         )
         removed: list[int] = []
-        if not doomed or not await _builds_paused(connection):
-            return removed
-        try:
-            for version_id in doomed:
-                try:
-                    await _drop_version(connection, version_id)
-                except (asyncpg.LockNotAvailableError, asyncpg.DeadlockDetectedError) as error:
-                    log.info("retention stopped at model version %s (%s): the next one tries"
-                             " again", version_id, type(error).__name__)  # fmt: skip
-                    break  # long-running readers hold the tables
-                removed.append(version_id)
-        finally:
-            await connection.execute("SELECT pg_advisory_unlock($1, $2)", SEARCH_SPACE, BUILDS)
+        for version_id in doomed:
+            try:
+                if await _dropped(connection, version_id):
+                    removed.append(version_id)
+            except (asyncpg.LockNotAvailableError, asyncpg.DeadlockDetectedError) as error:
+                log.info("retention stopped at model version %s (%s): the next one tries again",
+                         version_id, type(error).__name__, extra={"versionId": version_id})  # fmt: skip
+                break  # long-running readers hold the tables
     return removed
 
 
-async def _builds_paused(connection: asyncpg.Connection) -> bool:
-    """Hold the search-index builds off (they wait) once none runs: asked again and again, never
-    waited for inside a statement, whose snapshot a running build's CREATE INDEX CONCURRENTLY
-    would wait for while the drop waits for the build's table (a deadlock)."""
-    deadline = time.monotonic() + BUILDS_WAIT_SECONDS
-    while not await connection.fetchval(
-        "SELECT pg_try_advisory_lock($1, $2)", SEARCH_SPACE, BUILDS
+async def _dropped(connection: asyncpg.Connection, version_id: int) -> bool:
+    """Drop the version unless its search indexes are being made: the build holds its version's
+    lock, and its CREATE INDEX CONCURRENTLY on a partition would wait for the drop's transaction
+    while the drop waits for that partition (a deadlock). Holding the lock, the drop keeps new
+    builds of the version off. A build is waited for (BUILD_WAIT_SECONDS), then the version is
+    left to the next retention."""
+    deadline = time.monotonic() + BUILD_WAIT_SECONDS
+    while not await connection.fetchval(  # tried again and again, never waited for in a statement
+        "SELECT pg_try_advisory_lock($1, $2)", SEARCH_SPACE, version_id
     ):
         if time.monotonic() > deadline:
-            log.info("retention waited %s s for the search-index builds: the next one tries"
-                     " again", BUILDS_WAIT_SECONDS)  # fmt: skip
+            log.info("retention left model version %s: its search indexes are being made",
+                     version_id, extra={"versionId": version_id})  # fmt: skip
             return False
         await asyncio.sleep(0.1)
+    try:
+        await _drop_version(connection, version_id)
+    finally:
+        await connection.execute("SELECT pg_advisory_unlock($1, $2)", SEARCH_SPACE, version_id)
     return True
 
 

@@ -9,9 +9,9 @@ while it answers: until they exist, a search reads the partition whole (slower, 
 
 Two replicas do not build the same version's indexes: a session advisory lock per version, tried,
 not waited for. A build stopped half way (a stop, a lost connection) leaves an invalid index,
-which the next build drops and makes again; an index that exists and is valid is kept. Builds
-and retention's drops of old versions take turns (`BUILDS`): a build waits for its
-partitions' readers, and a drop for the tables a build holds.
+which the next build drops and makes again; an index that exists and is valid is kept. Retention
+tries the same lock before it drops a version, and leaves a version whose build runs to its
+next pass (side by side, each waited for the other: a deadlock seen on PostgreSQL 15).
 """
 
 from __future__ import annotations
@@ -28,7 +28,6 @@ from app.catalog.schema import PARTITION_SCHEMA, SEARCHED, TRGM_SCHEMA, search_i
 from app.db.outage import describe
 
 LOCK_SPACE = 0x5EA4C4  # pg_try_advisory_lock(LOCK_SPACE, version): one builder per version
-BUILDS = -1  # (LOCK_SPACE, BUILDS): shared by every build, exclusive for retention's drops
 log = logging.getLogger("ecoplane.search")
 EXISTING = "SELECT indexname FROM pg_indexes WHERE schemaname = $1 AND indexname = ANY($2::text[])"
 INVALID = (
@@ -58,21 +57,12 @@ async def index_for_search(connection: asyncpg.Connection, version_id: int) -> l
     if trgm is None:
         return []
     if not await connection.fetchval("SELECT pg_try_advisory_lock($1, $2)", LOCK_SPACE, version_id):
-        log.info("search indexes of model version %s: another replica makes them", version_id)
+        log.info("search indexes of model version %s: another replica makes them, or retention"
+                 " drops the version", version_id)  # fmt: skip
         return []
     try:
-        return await _build_locked(connection, version_id, trgm)
-    finally:
-        await connection.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_SPACE, version_id)
-
-
-async def _build_locked(connection: asyncpg.Connection, version_id: int, trgm: str) -> list[str]:
-    """The build, while retention waits (it drops partitions: a concurrent build waiting for its
-    transaction to end while it waits for the build's partition would be a deadlock)."""
-    await connection.execute("SELECT pg_advisory_lock_shared($1, $2)", LOCK_SPACE, BUILDS)
-    try:
         if not await connection.fetchval("SELECT 1 FROM model_versions WHERE id = $1", version_id):
-            return []  # removed by retention meanwhile
+            return []  # removed by retention meanwhile (it holds this lock while it drops)
         statements = planned(version_id, trgm)
         for (name,) in await connection.fetch(INVALID, PARTITION_SCHEMA, list(statements)):
             log.warning(
@@ -87,7 +77,7 @@ async def _build_locked(connection: asyncpg.Connection, version_id: int, trgm: s
             await connection.execute(statements[name])
         return missing
     finally:
-        await connection.execute("SELECT pg_advisory_unlock_shared($1, $2)", LOCK_SPACE, BUILDS)
+        await connection.execute("SELECT pg_advisory_unlock($1, $2)", LOCK_SPACE, version_id)
 
 
 class SearchIndexes:
