@@ -95,6 +95,30 @@ WORKSPACE_DETAIL = (
 )
 
 
+# a transformer with its workspace's zone and team, resources and limits: the JSON of the API's
+# answer (without its latest run, which the jobs hold), of `model_transformers t` joined to `w`
+TRANSFORMER_JSON = json_object(
+    "t", ("name", "workspace"), zone="w.zone", team="w.team", description="t.description",
+    trigger_kind="t.trigger_kind", trigger_cron="t.trigger_cron", code_kind="t.code_kind",
+    output_datastore="t.output_datastore", builtin="t.builtin", image="t.image",
+    module="t.module", builtin_code="t.builtin_code",
+    resources="json_build_object('cpu', t.cpu, 'memory', t.memory)",
+    timeout_seconds="t.timeout_seconds", retries="t.retries",
+)  # fmt: skip
+TRANSFORMER_FROM = (
+    "model_transformers t JOIN model_workspaces w ON w.version_id = $1 AND w.name = t.workspace"
+)
+
+
+def transformer_detail(beside: str, joined: str) -> str:
+    """The query of a transformer's JSON (`found`, $1 the version, $2 the name) with the
+    columns `beside` of a lateral subquery `joined` (of `t`), or nulls without its row."""
+    return (
+        f"SELECT {TRANSFORMER_JSON}::text AS found, {beside} FROM {TRANSFORMER_FROM}"
+        f" LEFT JOIN LATERAL ({joined}) r ON true WHERE t.version_id = $1 AND t.name = $2"
+    )
+
+
 async def get_workspace(connection: asyncpg.Connection, version_id: int, name: str) -> str:
     """The JSON of a workspace with its dataset groups (platform or requirements) and sinks."""
     return await fetch_json(

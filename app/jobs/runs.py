@@ -284,11 +284,10 @@ async def active_runs(connection: asyncpg.Connection) -> list[Run]:
     return [Run.from_row(row) for row in rows]
 
 
-async def last_run(connection: asyncpg.Connection, transformer: str) -> Run | None:
-    """The newest run of a transformer (of whatever kind its code is), or None."""
-    row = await connection.fetchrow(
-        f"SELECT {FIELDS} FROM runs WHERE target = $1 AND kind <> '{RunKind.SECURITY_SYNC}'"
-        " ORDER BY id DESC LIMIT 1",
-        transformer,
+def last_run_of(transformer: str) -> str:
+    """The query of the newest run of a transformer (of whatever kind its code is): FIELDS of at
+    most one row; `transformer` is the SQL of its name (a parameter, or a column)."""
+    return (
+        f"SELECT {FIELDS} FROM runs WHERE target = {transformer}"
+        f" AND kind <> '{RunKind.SECURITY_SYNC}' ORDER BY id DESC LIMIT 1"
     )
-    return Run.from_row(row) if row else None

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.api.schemas.workspaces import TransformerOut
 from app.catalog.store import store_model
 from app.settings import Settings
 from tests.api.conftest import TOKENS, client_for, ended_run, token_entries
@@ -55,6 +56,11 @@ async def test_start_a_transformer_and_read_its_run(api: httpx.AsyncClient) -> N
     transformer = (await api.get("/api/v1/transformers/chain_a")).json()
     assert transformer["lastRun"]["id"] == body["id"]
     assert transformer["lastRun"]["state"] == "succeeded"
+    # the latest run is rendered as the run's own answer, key for key and time for time
+    assert transformer["lastRun"] == (await api.get(f"/api/v1/runs/{body['id']}")).json()
+    assert TransformerOut.model_validate(transformer).model_dump(by_alias=True, mode="json") == (
+        transformer
+    )
     assert (await api.get("/api/v1/transformers/fail_a")).json()["lastRun"] is None
 
 

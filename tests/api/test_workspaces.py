@@ -6,6 +6,7 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.api.schemas.workspaces import TransformerOut
 from app.catalog.store import StoredVersion, store_model
 from app.ecosystem.loader import load_texts
 from tests.api.pages import assert_names_parameter, names, walk
@@ -171,6 +172,8 @@ async def test_one_transformer_of_each_code_kind(
     assert (mask["codeKind"], mask["image"]) == ("container", "ghcr.io/acme/mask:1.2")
     assert (mask["module"], mask["builtinCode"]) == (None, None)
     assert "lastRun" in mask and mask["lastRun"] is None
+    # every field of the declared answer, and no other
+    assert TransformerOut.model_validate(mask).model_dump(by_alias=True, mode="json") == mask
     segment = (await api.get(f"{BASE}/transformers/segment_customers?version={acme.id}")).json()
     assert (segment["codeKind"], segment["image"]) == ("python", None)
     assert segment["module"] == "acme_transformers.segments"
