@@ -24,7 +24,7 @@ from typing import Any
 
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
-from fastapi.dependencies.utils import request_params_to_args
+from fastapi.dependencies.utils import _get_param_model, request_params_to_args
 from fastapi.routing import APIRoute, _IncludedRouter
 from starlette._utils import get_route_path
 from starlette.datastructures import QueryParams
@@ -73,6 +73,9 @@ class FastRead:
         assert effective.status_code is None
         defaults, errors = request_params_to_args(self.query_params, QueryParams(""))
         self.defaults = None if errors else defaults  # None: a parameter is required
+        # a parameter that takes one key of the query, by its alias: when that key is not in
+        # the query, its value is its default (worked out once); None: always validated
+        self.keys = [_plain_key(q) for q in self.query_params]
 
     def arguments(self, scope: Scope, path: dict[str, Any]) -> dict[str, Any] | None:
         """The endpoint's arguments as FastAPI would pass them; None if one is not valid."""
@@ -83,7 +86,17 @@ class FastRead:
                 return None
             queried = dict(self.defaults)  # what FastAPI makes of no query, worked out once
         else:
-            queried, query_errors = request_params_to_args(self.query_params, QueryParams(query))
+            params = QueryParams(query)
+            asked = self.query_params
+            if self.defaults is not None:  # only the parameters given: the others' defaults
+                asked = [
+                    q
+                    for q, key in zip(asked, self.keys, strict=True)
+                    if key is None or key in params
+                ]
+            queried, query_errors = request_params_to_args(asked, params)
+            if self.defaults is not None:
+                queried = {**self.defaults, **queried}
             errors += query_errors
         if errors:
             return None  # FastAPI says what is wrong
@@ -161,6 +174,15 @@ class FastReads:
                 params = {k: convertors[k].convert(v) for k, v in matched.groupdict().items()}
                 return read, {"endpoint": read.endpoint, "path_params": params}
         return None
+
+
+def _plain_key(field: Any) -> str | None:
+    """The one query key a parameter reads (its alias); None when it may read another (a
+    parameter model, alias choices): such a parameter is validated on every request."""
+    if _get_param_model(field) is not None or field.field_info.validation_alias is not None:
+        return None
+    alias: str = field.alias
+    return alias
 
 
 def _is_api_route(route: Any) -> bool:

@@ -48,6 +48,12 @@ PATHS = [
     "/api/v1/datastores?cursor=%%%",
     "/api/v1/datastores?limit=2&limit=3",  # the last one, as FastAPI reads it
     "/api/v1/datastores?unknown=1",
+    # a parameter given is validated, the others take their defaults: empty and bad values
+    "/api/v1/datastores?zone=&limit=2",
+    "/api/v1/datastores?deprecated=maybe",
+    "/api/v1/datastores?limit=",
+    "/api/v1/datastores/Positions/consumers?limit=1&cursor=",
+    "/api/v1/lineage?node=datastore:Positions&depth=",
     "/api/v1/datastores/Positions/consumers",
     "/api/v1/datastores/Positions/consumers?limit=1",
     "/api/v1/datastores/Nope/consumers",
