@@ -23,7 +23,7 @@ from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.search_indexes import SearchIndexes
 from app.catalog.store import store_model
 from app.catalog.version_graph import GraphCache
-from app.catalog.versions import ActiveVersion
+from app.catalog.versions import ActiveVersion, VersionRef
 from app.db.engine import POOL_SIZE, create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.db.model_versions import active_version_id
@@ -90,6 +90,11 @@ class Resources:
     tokens: TokenDirectory = field(default_factory=TokenDirectory)  # the database's API tokens
     outage: Outage = field(default_factory=Outage)  # whether the database answers, since when
     watchdog: EmbeddedWatchdog | None = None  # starts the embedded Postgres again if it dies
+
+    async def active_version(self) -> VersionRef:
+        """The active version, remembered for `active_version_seconds`; when it is read, the
+        read takes its connection in turn with the requests."""
+        return await self.active.get(self.pool, self.settings.active_version_seconds, self.turns)
 
 
 def _uses_example(settings: Settings) -> bool:

@@ -114,7 +114,7 @@ VersionQuery = Annotated[
 async def _version(res: Resources, ref: str | None) -> VersionRef:
     """The version a read is answered from: the active one is remembered for a moment."""
     if ref is None:
-        return await res.active.get(res.pool, res.settings.active_version_seconds)
+        return await res.active_version()
     async with res.turns, res.pool.acquire() as db:
         return await resolve_version(cast(asyncpg.Connection, db), ref)
 

@@ -133,7 +133,7 @@ async def _reader_resources(scope: Scope) -> Resources | None:
 async def _active(res: Resources) -> VersionRef | None:
     """The active version (one read shared by every request meanwhile); None if it cannot be read."""
     try:
-        return await res.active.get(res.pool, res.settings.active_version_seconds)
+        return await res.active_version()
     except Exception:  # none active, or no database: the route says so, in its own words
         return None
 

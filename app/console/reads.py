@@ -22,7 +22,7 @@ async def active_reading(request: Request) -> Reading:
     """A read of the active version by a caller who may read (the API's rule)."""
     await console_caller(request, "read")
     res: Resources = request.app.state.resources
-    return Reading(await res.active.get(res.pool, res.settings.active_version_seconds), res)
+    return Reading(await res.active_version(), res)
 
 
 async def runs_per_day(connection: asyncpg.Connection, days: int) -> tuple[list[DayCount], date]:
