@@ -24,7 +24,7 @@ from app.catalog.search_indexes import SearchIndexes
 from app.catalog.store import store_model
 from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion, VersionRef
-from app.db.engine import POOL_SIZE, create_engine, create_pool, database_url
+from app.db.engine import POOL_SIZE, create_engine, create_pool, database_url, read_pool_size
 from app.db.migrate import upgrade
 from app.db.model_versions import active_version_id
 from app.db.outage import Outage, connection_lost, describe
@@ -83,6 +83,7 @@ class Resources:
     active: ActiveVersion = field(default_factory=ActiveVersion)
     # requests wait for a pooled connection in arrival order: the pool's own queue lets a
     # newcomer overtake a woken waiter, and under load a few requests then wait for seconds
+    # (as many turns as the pool has connections: `read_pool_size`)
     turns: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POOL_SIZE))
     ingestion: Ingestion | None = None
     checks: CheckWorker | None = None  # pull requests' verdicts, when a forge is configured
@@ -203,7 +204,8 @@ async def build_resources(settings: Settings) -> Resources:
         log.warning(
             "model versions %s were interrupted while loading and are marked failed", failed
         )
-    pool = await create_pool(url)
+    size = read_pool_size(settings.read_pool_size)
+    pool = await create_pool(url, size=size)
     source = None
     if example is not None:
         model = await example
@@ -231,8 +233,9 @@ async def build_resources(settings: Settings) -> Resources:
     async with acquired(pool) as connection:  # who gets events: this start's configuration
         await register(connection, configured(settings, list(FORMATS)))
     resources = Resources(
-        settings, engine, pool, activation, jobs, scheduler, election, SearchIndexes(pool)
-    )
+        settings, engine, pool, activation, jobs, scheduler, election, SearchIndexes(pool),
+        turns=asyncio.Semaphore(size),
+    )  # fmt: skip
     resources.deliveries = DeliveryWorker(pool, asyncpg_dsn(url), settings)
     if settings.embedded:
         resources.watchdog = EmbeddedWatchdog(settings.data_dir)

@@ -120,6 +120,13 @@ class Settings(BaseSettings):
         ge=0,
         description="how long the API may answer from a version after another one is activated",
     )
+    read_pool_size: int = Field(
+        default=0,
+        ge=0,
+        le=200,
+        description="connections the API reads on at once (0: four per core of this machine,"
+        " at most 20): more than the database's cores can run only queue in the database",
+    )
     answer_cache_mb: int = Field(
         default=32,
         ge=0,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -58,8 +59,17 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
     """Return a connection to the pool as it is (an open transaction is still rolled back)."""
 
 
-POOL_SIZE = 20  # connections of the API's read pool
+POOL_SIZE = 20  # connections of the API's read pool, at most, unless configured
+CONNECTIONS_PER_CORE = 4
 CONNECT_SECONDS = 10.0  # how long a pool waits for a new connection before it gives up
+
+
+def read_pool_size(configured: int) -> int:
+    """The API's read connections: as configured, else four per core of this machine, at most
+    POOL_SIZE. On two cores, 20 connections that all run queries at once made the slowest cold
+    reads 2-3x slower (p99 66-94 ms against 26 ms with 8) for fewer answers per second: the
+    database time-sliced twenty backends instead of answering a few at a time."""
+    return configured or min(POOL_SIZE, CONNECTIONS_PER_CORE * (os.cpu_count() or 1))
 
 
 async def create_pool(url: str, *, size: int = POOL_SIZE) -> asyncpg.Pool:

@@ -1,0 +1,34 @@
+"""The API's read pool: as many connections as configured, else four per core (at most 20)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from app.db import engine
+from app.db.engine import read_pool_size
+from app.main import create_app
+from tests.api.conftest import api_settings
+
+
+@pytest.mark.parametrize(("configured", "cores", "size"), [(3, 2, 3), (0, 2, 8), (0, 16, 20)])
+def test_the_read_pool_is_sized_by_the_setting_else_by_the_cores(
+    monkeypatch: pytest.MonkeyPatch, configured: int, cores: int, size: int
+) -> None:
+    monkeypatch.setattr(engine.os, "cpu_count", lambda: cores)
+    assert read_pool_size(configured) == size
+
+
+async def test_the_service_reads_on_as_many_connections_as_configured(
+    database_url: str, tmp_path: Path
+) -> None:
+    settings = api_settings(database_url, tmp_path).model_copy(update={"read_pool_size": 3})
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        res = app.state.resources
+        assert res.pool.get_max_size() == 3
+        taken = [await res.turns.acquire() for _ in range(3)]
+        assert len(taken) == 3 and res.turns.locked()  # a fourth request waits its turn
+        for _ in taken:
+            res.turns.release()
