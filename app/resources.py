@@ -204,7 +204,7 @@ async def build_resources(settings: Settings) -> Resources:
         log.warning(
             "model versions %s were interrupted while loading and are marked failed", failed
         )
-    size = read_pool_size(settings.read_pool_size)
+    size = read_pool_size(settings.read_pool_size, settings.embedded)
     pool = await create_pool(url, size=size)
     source = None
     if example is not None:

@@ -124,8 +124,9 @@ class Settings(BaseSettings):
         default=0,
         ge=0,
         le=200,
-        description="connections the API reads on at once (0: four per core of this machine,"
-        " at most 20): more than the database's cores can run only queue in the database",
+        description="connections the API reads on at once (0: with the embedded database,"
+        " four per core of this machine, at most 20; with another, 20): more than the"
+        " database's cores can run only queue inside it",
     )
     answer_cache_mb: int = Field(
         default=32,

@@ -64,12 +64,19 @@ CONNECTIONS_PER_CORE = 4
 CONNECT_SECONDS = 10.0  # how long a pool waits for a new connection before it gives up
 
 
-def read_pool_size(configured: int) -> int:
-    """The API's read connections: as configured, else four per core of this machine, at most
-    POOL_SIZE. On two cores, 20 connections that all run queries at once made the slowest cold
-    reads 2-3x slower (p99 66-94 ms against 26 ms with 8) for fewer answers per second: the
-    database time-sliced twenty backends instead of answering a few at a time."""
-    return configured or min(POOL_SIZE, CONNECTIONS_PER_CORE * (os.cpu_count() or 1))
+def read_pool_size(configured: int, embedded: bool) -> int:
+    """The API's read connections: as configured; else, for the embedded database (on this
+    machine's cores), four per core of the machine, at most POOL_SIZE; else POOL_SIZE.
+
+    On two cores, twenty connections to the embedded server running queries at once made it
+    time-slice twenty backends beside the service: the slowest answers of the cold reads with
+    the largest queries (a datastore, a page of the list) took 2-3x longer (p99 56-125 ms
+    against 22-37 ms with eight, interleaved runs), for about as many answers a second."""
+    if configured:
+        return configured
+    if not embedded:
+        return POOL_SIZE
+    return min(POOL_SIZE, CONNECTIONS_PER_CORE * (os.cpu_count() or 1))
 
 
 async def create_pool(url: str, *, size: int = POOL_SIZE) -> asyncpg.Pool:

@@ -1,4 +1,4 @@
-"""The API's read pool: as many connections as configured, else four per core (at most 20)."""
+"""The API's read pool: as configured; else four per core for the embedded database, else 20."""
 
 from __future__ import annotations
 
@@ -12,12 +12,15 @@ from app.main import create_app
 from tests.api.conftest import api_settings
 
 
-@pytest.mark.parametrize(("configured", "cores", "size"), [(3, 2, 3), (0, 2, 8), (0, 16, 20)])
-def test_the_read_pool_is_sized_by_the_setting_else_by_the_cores(
-    monkeypatch: pytest.MonkeyPatch, configured: int, cores: int, size: int
+@pytest.mark.parametrize(
+    ("configured", "embedded", "cores", "size"),
+    [(3, True, 2, 3), (3, False, 2, 3), (0, True, 2, 8), (0, True, 16, 20), (0, False, 2, 20)],
+)
+def test_the_read_pool_is_sized_by_the_setting_else_by_the_embedded_servers_cores(
+    monkeypatch: pytest.MonkeyPatch, configured: int, embedded: bool, cores: int, size: int
 ) -> None:
     monkeypatch.setattr(engine.os, "cpu_count", lambda: cores)
-    assert read_pool_size(configured) == size
+    assert read_pool_size(configured, embedded) == size
 
 
 async def test_the_service_reads_on_as_many_connections_as_configured(
