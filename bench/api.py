@@ -7,14 +7,16 @@ JSON (bench/bare_app.py); wrk (32 connections, bounded duration) then measures:
 - hot reads: the same URL asked again and again, answered from the answer memory;
 - cold reads: the server restarted with the answer memory off (ECOPLANE_ANSWER_CACHE_MB=0) and a
   wrk script cycling over ALL names (every workspace, dataset, transformer, datastore; a list
-  filtered by a different zone and production status each time), so every answer is made.
+  filtered by a different zone and production status each time), so every answer is made; the
+  routes are run one after the other in `--rounds` rounds, and each figure is the median of its
+  route's runs (on a shared 2-core machine one 10 s run swings by 20 % and more).
 Prints requests/s and p99 of each, the share of the bare app's requests/s (the median of three
 runs interleaved with the others), the server process's CPU (user+sys) per request against the
 bare app's (the same ratio while the server is CPU-bound, and steadier when other processes load
 the machine), hot and cold side by side, the server's peak RSS; exit status 1 when a target
 (issue 22, on requests/s and p99) is missed. Needs wrk (Debian's package `wrk`).
 
-    .venv/bin/python bench/api.py [--keep DIR] [--seconds 10]
+    .venv/bin/python bench/api.py [--keep DIR] [--seconds 10] [--rounds 3]
 """
 
 from __future__ import annotations
@@ -84,6 +86,12 @@ def _wrk(url: str, seconds: int, pid: int, script: Path | None = None) -> Result
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} error responses")
     return rate, latency["50"], latency["99"], cpu / max(done, 1) * 1e6
+
+
+def _median(results: list[Result]) -> Result:
+    """Each figure's median over the runs of a route (one machine's hiccup is not its figure)."""
+    rate, p50, p99, cpu = (statistics.median(figures) for figures in zip(*results, strict=True))
+    return rate, p50, p99, cpu
 
 
 def _cycle(scratch: Path, label: str, paths: list[str]) -> Path:
@@ -170,6 +178,9 @@ def main() -> int:
     )
     parser.add_argument("--keep", type=Path, help="generate the model into (or reuse) this dir")
     parser.add_argument("--seconds", type=int, default=10, help="wrk duration per route")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="cold runs of each route (their median is shown)"
+    )
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is missing: apt-get install wrk")
@@ -209,9 +220,12 @@ def main() -> int:
             with _serving(serve, {**env, "ECOPLANE_ANSWER_CACHE_MB": "0"}, port) as server:
                 for path, _, _ in ROUTES.values():
                     httpx.get(base + path, timeout=120).raise_for_status()
-                for label, paths in cycled.items():
-                    script = _cycle(scratch, label, paths)
-                    cold[label] = _wrk(base + "/", seconds, server.pid, script)
+                scripts = {label: _cycle(scratch, label, paths) for label, paths in cycled.items()}
+                rounds: dict[str, list[Result]] = {label: [] for label in scripts}
+                for _ in range(args.rounds):  # the routes one after the other, round by round
+                    for label, script in scripts.items():
+                        rounds[label].append(_wrk(base + "/", seconds, server.pid, script))
+                cold = {label: _median(results) for label, results in rounds.items()}
                 stack.append(_wrk(f"{base}/healthz", seconds, server.pid))
             baselines.append(_wrk(bare, seconds, bare_pid))
     return _report(baselines, stack, hot, cold, rss)
