@@ -59,7 +59,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/console.py   # needs Chromium (make browser)
 	$(BIN)/python bench/externalize.py
 	$(BIN)/python bench/read_consistency.py
-	$(BIN)/python bench/api.py   # needs wrk (Debian package)
+	$(BIN)/python bench/api.py   # needs wrk and psql (Debian packages)
 	$(BIN)/python bench/security_sync.py   # needs psql
 	$(BIN)/python bench/jobs.py
 	$(BIN)/python bench/start.py
