@@ -24,7 +24,14 @@ from app.catalog.search_indexes import SearchIndexes
 from app.catalog.store import store_model
 from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion, VersionRef
-from app.db.engine import POOL_SIZE, create_engine, create_pool, database_url, read_pool_size
+from app.db.engine import (
+    SERVICE_POOL_SIZE,
+    create_engine,
+    create_pool,
+    database_url,
+    read_pool_size,
+)
+from app.db.lender import ReadLender
 from app.db.migrate import upgrade
 from app.db.model_versions import active_version_id
 from app.db.outage import Outage, connection_lost, describe
@@ -79,12 +86,9 @@ class Resources:
     scheduler: Scheduler
     election: LeaderElection
     search_indexes: SearchIndexes  # the console search's, after each activation
+    reads: ReadLender  # the API's and the console's read connections, lent in arrival order
     graphs: GraphCache = field(default_factory=GraphCache)
     active: ActiveVersion = field(default_factory=ActiveVersion)
-    # requests wait for a pooled connection in arrival order: the pool's own queue lets a
-    # newcomer overtake a woken waiter, and under load a few requests then wait for seconds
-    # (as many turns as the pool has connections: `read_pool_size`)
-    turns: asyncio.Semaphore = field(default_factory=lambda: asyncio.Semaphore(POOL_SIZE))
     ingestion: Ingestion | None = None
     checks: CheckWorker | None = None  # pull requests' verdicts, when a forge is configured
     deliveries: DeliveryWorker | None = None  # the outbox's events to their subscriptions
@@ -95,7 +99,13 @@ class Resources:
     async def active_version(self) -> VersionRef:
         """The active version, remembered for `active_version_seconds`; when it is read, the
         read takes its connection in turn with the requests."""
-        return await self.active.get(self.pool, self.settings.active_version_seconds, self.turns)
+        seconds = self.settings.active_version_seconds
+        return await self.active.get(self.pool, seconds, self.reads.lend)
+
+    async def connections_lost(self) -> None:
+        """A connection was lost: the others probably died with it, fresh ones next."""
+        await self.reads.expire()
+        await self.pool.expire_connections()
 
 
 def _uses_example(settings: Settings) -> bool:
@@ -204,8 +214,7 @@ async def build_resources(settings: Settings) -> Resources:
         log.warning(
             "model versions %s were interrupted while loading and are marked failed", failed
         )
-    size = read_pool_size(settings.read_pool_size, settings.embedded)
-    pool = await create_pool(url, size=size)
+    pool = await create_pool(url, size=SERVICE_POOL_SIZE)
     source = None
     if example is not None:
         model = await example
@@ -232,10 +241,11 @@ async def build_resources(settings: Settings) -> Resources:
     activation = ActivationListener(asyncpg_dsn(url))
     async with acquired(pool) as connection:  # who gets events: this start's configuration
         await register(connection, configured(settings, list(FORMATS)))
+    size = read_pool_size(settings.read_pool_size, settings.embedded)
+    reads = ReadLender(await create_pool(url, size=size), size)
     resources = Resources(
-        settings, engine, pool, activation, jobs, scheduler, election, SearchIndexes(pool),
-        turns=asyncio.Semaphore(size),
-    )  # fmt: skip
+        settings, engine, pool, activation, jobs, scheduler, election, SearchIndexes(pool), reads
+    )
     resources.deliveries = DeliveryWorker(pool, asyncpg_dsn(url), settings)
     if settings.embedded:
         resources.watchdog = EmbeddedWatchdog(settings.data_dir)
@@ -305,5 +315,7 @@ async def release_resources(resources: Resources) -> None:
     await resources.graphs.close()
     await resources.search_indexes.close()
     await resources.tokens.close()  # the last uses being written
+    await resources.reads.release_kept()
+    await _closed(resources.reads.pool)
     await _closed(resources.pool)
     await resources.engine.dispose()

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Mapping
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar
 
 import asyncpg
 from fastapi import Depends, Query, Request
@@ -36,11 +36,9 @@ async def resources(request: Request) -> Resources:
 Res = Annotated[Resources, Depends(resources)]
 
 
-@asynccontextmanager
-async def pooled(res: Resources) -> AsyncIterator[asyncpg.Connection]:
-    """A connection of the read pool, taken in turn."""
-    async with res.turns, res.pool.acquire() as acquired:
-        yield cast(asyncpg.Connection, acquired)  # the pool's proxy forwards every method
+def pooled(res: Resources) -> AbstractAsyncContextManager[asyncpg.Connection]:
+    """A read connection, taken in turn (app/db/lender.py)."""
+    return res.reads.lend()
 
 
 async def connection(request: Request) -> AsyncIterator[asyncpg.Connection]:
@@ -115,8 +113,8 @@ async def _version(res: Resources, ref: str | None) -> VersionRef:
     """The version a read is answered from: the active one is remembered for a moment."""
     if ref is None:
         return await res.active_version()
-    async with res.turns, res.pool.acquire() as db:
-        return await resolve_version(cast(asyncpg.Connection, db), ref)
+    async with res.reads.lend() as db:
+        return await resolve_version(db, ref)
 
 
 @dataclass(frozen=True, slots=True)

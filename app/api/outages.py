@@ -49,7 +49,7 @@ class DatabaseOutages:
             failure: Exception = error
         res: Resources | None = getattr(scope["app"].state, "resources", None)
         if res is not None:
-            await res.pool.expire_connections()  # the others are probably dead too: fresh ones next
+            await res.connections_lost()  # the others are probably dead too: fresh ones next
         if scope["method"] in RETRIED_METHODS:
             log.warning(
                 "%s %s lost its database connection, tried once more: %s",

@@ -19,6 +19,7 @@ callers who may read: the auth check runs on every request, kept answer or not.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -29,6 +30,7 @@ from app.api.answer_cache import Answer, AnswerCache, Key, tag
 from app.api.auth import may_read
 from app.api.observability import Metrics
 from app.catalog.versions import VersionRef
+from app.db.outage import connection_lost, describe
 from app.resources import Resources
 
 Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
@@ -39,6 +41,7 @@ API = "/api/v1/"
 VERSION_NAME = MODEL_VERSION_HEADER.lower().encode()
 CACHE_CONTROL = (b"cache-control", b"no-cache")  # keep it, but ask again: versions get activated
 VERSION_ANSWERS: set[Callable[..., Any]] = set()  # the marked routes' endpoints
+log = logging.getLogger("ecoplane.database")
 
 
 def version_answer(endpoint: Endpoint) -> Endpoint:
@@ -134,7 +137,10 @@ async def _active(res: Resources) -> VersionRef | None:
     """The active version (one read shared by every request meanwhile); None if it cannot be read."""
     try:
         return await res.active_version()
-    except Exception:  # none active, or no database: the route says so, in its own words
+    except Exception as error:  # none active, or no database: the route says so, in its own words
+        if connection_lost(error):
+            log.warning("the active model version was not read (%s): the route reads it again",
+                        describe(error))  # fmt: skip
         return None
 
 

@@ -60,6 +60,9 @@ async def _keep_session(connection: asyncpg.Connection) -> None:
 
 
 POOL_SIZE = 20  # connections of the API's read pool, at most, unless configured
+# the service's own reads beside the API's: lineage graphs and search indexes being built,
+# /readyz and /metrics, token lookups, the event deliveries
+SERVICE_POOL_SIZE = 5
 CONNECTIONS_PER_CORE = 4
 CONNECT_SECONDS = 10.0  # how long a pool waits for a new connection before it gives up
 

@@ -61,7 +61,7 @@ async def test_insufficient_scope_is_403_and_anonymous_is_401() -> None:
     settings = Settings(
         database_url="postgresql://unused/x", anonymous_read=True, tokens=token_entries()
     )
-    app.state.resources = Resources(settings, *[None] * 7)  # type: ignore[arg-type]
+    app.state.resources = Resources(settings, *[None] * 8)  # type: ignore[arg-type]
 
     @app.post("/operate", dependencies=[require("operate")])
     async def operate() -> dict[str, str]:

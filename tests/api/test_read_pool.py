@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
-from app.db import engine
 from app.db.engine import read_pool_size
 from app.main import create_app
 from tests.api.conftest import api_settings
@@ -19,7 +19,7 @@ from tests.api.conftest import api_settings
 def test_the_read_pool_is_sized_by_the_setting_else_by_the_embedded_servers_cores(
     monkeypatch: pytest.MonkeyPatch, configured: int, embedded: bool, cores: int, size: int
 ) -> None:
-    monkeypatch.setattr(engine.os, "cpu_count", lambda: cores)
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
     assert read_pool_size(configured, embedded) == size
 
 
@@ -29,9 +29,9 @@ async def test_the_service_reads_on_as_many_connections_as_configured(
     settings = api_settings(database_url, tmp_path).model_copy(update={"read_pool_size": 3})
     app = create_app(settings)
     async with app.router.lifespan_context(app):
-        res = app.state.resources
-        assert res.pool.get_max_size() == 3
-        taken = [await res.turns.acquire() for _ in range(3)]
-        assert len(taken) == 3 and res.turns.locked()  # a fourth request waits its turn
+        reads = app.state.resources.reads
+        assert reads.pool.get_max_size() == 3
+        taken = [await reads.turns.acquire() for _ in range(3)]
+        assert len(taken) == 3 and reads.turns.locked()  # a fourth request waits its turn
         for _ in taken:
-            res.turns.release()
+            reads.turns.release()

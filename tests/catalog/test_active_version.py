@@ -53,7 +53,7 @@ async def test_requests_that_ask_at_once_share_one_read(
             reads += 1
             return await original(*args)
 
-        remembered._read = counted  # type: ignore[method-assign]
+        remembered._read = counted  # type: ignore[method-assign,assignment]
         found = await asyncio.gather(*(remembered.get(pool, 0) for _ in range(32)))
         assert {ref.id for ref in found} == {stored.id}
         assert reads == 1  # thirty-two at once, one query

@@ -36,7 +36,7 @@ async def readyz(res: Annotated[Resources, Depends(resources)]) -> Any:
     except Exception as error:
         if not connection_lost(error):
             raise
-        await res.pool.expire_connections()
+        await res.connections_lost()
         res.outage.failed(error, "/readyz")
         assert res.outage.since is not None
         body = {
