@@ -66,9 +66,7 @@ class ReadLender:
         """After a connection was lost: every connection is replaced, the kept ones now and the
         lent ones when they come back (the others probably died with it)."""
         self.epoch += 1
-        kept, self.idle = self.idle, []
-        for connection in kept:
-            await self.pool.release(connection)
+        await self.release_kept()
         await self.pool.expire_connections()
 
     async def release_kept(self) -> None:
