@@ -11,7 +11,6 @@ import asyncio
 import logging
 import os
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import asyncpg
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -21,7 +20,6 @@ from app.catalog.dashboard import refresh_dashboard_grants
 from app.catalog.rebuild import KeptModels
 from app.catalog.retention import apply_retention, fail_interrupted
 from app.catalog.search_indexes import SearchIndexes
-from app.catalog.store import store_model
 from app.catalog.version_graph import GraphCache
 from app.catalog.versions import ActiveVersion, VersionRef
 from app.db.engine import (
@@ -39,19 +37,17 @@ from app.db.token_directory import TokenDirectory
 from app.db.urls import asyncpg_dsn
 from app.db.watchdog import EmbeddedWatchdog
 from app.ecosystem.loader import load_directory
-from app.ecosystem.model import Model
 from app.events.formats import FORMATS
 from app.events.subscriptions import configured, register
 from app.events.worker import DeliveryWorker, acquired
-from app.examples.first_batch import FirstBatch
-from app.examples.seeder import seed_if_missing, seed_rows
-from app.examples.source_db import (
-    EXAMPLE_DATASTORE,
-    ExampleSource,
-    example_source,
-    seed_example_source,
-    with_example_source,
+from app.examples.embedded_default import (
+    EXAMPLE,
+    load_example,
+    uses_example,
+    with_example_path,
 )
+from app.examples.first_batch import FirstBatch
+from app.examples.source_db import EXAMPLE_DATASTORE, example_source, with_example_source
 from app.forges.service import CheckWorker, build_check_worker
 from app.gitsource.service import Ingestion, build_ingestion
 from app.ingestion.abandoned import AbandonedBatch
@@ -67,7 +63,6 @@ from app.security.dashboard import ensure_local_dashboard
 from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings, TokenEntry, new_token
 
-EXAMPLE = Path(__file__).resolve().parents[1] / "examples" / "acme"
 OPERATOR_TOKEN = "operator-token"
 CLOSE_SECONDS = 10.0
 log = logging.getLogger("ecoplane")
@@ -99,42 +94,12 @@ class Resources:
     async def active_version(self) -> VersionRef:
         """The active version, remembered for `active_version_seconds`; when it is read, the
         read takes its connection in turn with the requests."""
-        seconds = self.settings.active_version_seconds
-        return await self.active.get(self.pool, seconds, self.reads.lend)
+        return await self.active.get(self.reads.lend, self.settings.active_version_seconds)
 
     async def connections_lost(self) -> None:
         """A connection was lost: the others probably died with it, fresh ones next."""
         await self.reads.expire()
         await self.pool.expire_connections()
-
-
-def _uses_example(settings: Settings) -> bool:
-    return settings.embedded and settings.load_example and EXAMPLE.is_dir()
-
-
-def with_example_sources(settings: Settings, url: str) -> Settings:
-    """The settings with the example's source reachable on the embedded server at `url`, for a
-    process that starts ingestions other than the service (`ecoplane ingestion`): its worker
-    must find ReferenceData's source where the service's does."""
-    if not _uses_example(settings):
-        return settings
-    found = example_source(load_directory(EXAMPLE), url)
-    return settings if found is None else with_example_source(settings, found)
-
-
-def with_example_path(settings: Settings) -> Settings:
-    """The settings for the example model when it is used (the embedded default): `examples/`
-    on the python path, so that its transformers' modules (acme_transformers.*) are found, and
-    and the cron ingestion of ReferenceData alone unless asked for otherwise (only its source
-    is reachable, on the embedded server: every tick of the others would record a failed run)."""
-    if not (settings.embedded and settings.load_example and EXAMPLE.is_dir()):
-        return settings
-    update: dict[str, object] = {}
-    if EXAMPLE.parent not in settings.python_path:
-        update["python_path"] = [*settings.python_path, EXAMPLE.parent]
-    if "ingestion_schedule" not in settings.model_fields_set:
-        update["ingestion_schedule"] = (EXAMPLE_DATASTORE,)
-    return settings.model_copy(update=update) if update else settings
 
 
 def with_local_operator(settings: Settings) -> Settings:
@@ -172,29 +137,6 @@ def job_service(settings: Settings, url: str, pool: asyncpg.Pool) -> JobService:
     return with_run_subscribers(JobService(pool, settings, runner, lineage))
 
 
-async def _example(
-    settings: Settings,
-    engine: AsyncEngine,
-    pool: asyncpg.Pool,
-    model: Model,
-    source: tuple[str, ExampleSource] | None,
-) -> None:
-    """The example on a fresh embedded default: acme stored and active, its raw tables seeded
-    but those of the datastore ingested for real, whose source database is made and filled."""
-    if await active_version_id(pool) is None:
-        stored = await store_model(engine, model, source=str(EXAMPLE))
-        log.info("loaded the example model as version %s", stored.id)
-    sourced = frozenset([EXAMPLE_DATASTORE]) if source else frozenset()
-    if source is not None:
-        await seed_example_source(settings, source[0], model, source[1], lambda: seed_rows(model))
-    seeded = await seed_if_missing(settings, model, sourced=sourced)
-    if seeded is not None:
-        log.info(
-            "seeded the example's raw tables in the warehouse: %s",
-            f"{seeded.rows} rows in {len(seeded.tables)} tables",
-        )
-
-
 async def build_resources(settings: Settings) -> Resources:
     """Database ready (migrated, interrupted loads failed, the example loaded on a fresh embedded
     one) and every part built; nothing listens, schedules or ingests until `start_resources`."""
@@ -203,7 +145,7 @@ async def build_resources(settings: Settings) -> Resources:
     # of parsing that would otherwise follow those round trips); a bad example is its error
     example = (
         asyncio.get_running_loop().run_in_executor(None, load_directory, EXAMPLE)
-        if _uses_example(settings)
+        if uses_example(settings)
         else None
     )
     url = await database_url(settings)
@@ -220,7 +162,7 @@ async def build_resources(settings: Settings) -> Resources:
         model = await example
         if (found := example_source(model, url)) is not None:
             source, settings = (url, found), with_example_source(settings, found)
-        await _example(settings, engine, pool, model, source)
+        await load_example(settings, engine, pool, model, source)
     await apply_retention(engine, settings.keep_versions)
     if settings.embedded:  # the model export reads the model as the dashboard role
         await ensure_local_dashboard(engine, url, settings.data_dir, settings.dashboard_role)

@@ -14,10 +14,11 @@ from app.cli.output import EXIT_OK, EXIT_PROBLEMS, Commands, note, output
 from app.db.engine import create_engine, create_pool, database_url
 from app.db.migrate import upgrade
 from app.db.run_table import RunState
+from app.examples.embedded_default import with_example_path, with_example_sources
 from app.jobs.pooled import acquire
 from app.jobs.runs import Run, RunFilter, get_run, list_runs
 from app.jobs.service import JobService
-from app.resources import job_service, with_example_path, with_example_sources
+from app.resources import job_service
 from app.settings import Settings
 
 

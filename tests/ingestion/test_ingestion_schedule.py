@@ -14,10 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import store_model
 from app.db.engine import create_pool
+from app.examples.embedded_default import with_example_path
 from app.jobs.runners.local import LocalRunner
 from app.jobs.scheduler import Scheduler, tick_key
 from app.jobs.service import JobService
-from app.resources import with_example_path, with_run_subscribers
+from app.resources import with_run_subscribers
 from app.security.secrets.run_secrets import run_secrets
 from app.settings import Settings
 from tests.ingestion.conftest import Source

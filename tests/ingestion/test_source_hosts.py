@@ -9,9 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from app.ecosystem.loader import load_directory
+from app.examples.embedded_default import with_example_sources
 from app.examples.source_db import example_source, with_example_source
 from app.ingestion.source import Endpoint
-from app.resources import with_example_sources
 from app.settings import Settings
 from tests.ingestion.conftest import Source
 

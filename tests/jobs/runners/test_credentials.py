@@ -12,6 +12,7 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from app.examples.embedded_default import EXAMPLE, with_example_path
 from app.jobs.runners.base import Outcome, RunRefusedError
 from app.jobs.runners.credentials import hidden_values, redacted, redaction
 from app.jobs.runners.local import PASSED_ON, LocalRunner
@@ -23,7 +24,6 @@ from app.jobs.spec import (
     security_sync_job,
     transformer_job,
 )
-from app.resources import EXAMPLE, with_example_path
 from app.security.names import transformer_role
 from app.security.secrets.aws import AwsSecretStore
 from app.security.secrets.local import LocalSecretStore
