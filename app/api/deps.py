@@ -113,7 +113,7 @@ async def _version(res: Resources, ref: str | None) -> VersionRef:
     """The version a read is answered from: the active one is remembered for a moment."""
     if ref is None:
         return await res.active_version()
-    async with res.reads.lend() as db:
+    async with pooled(res) as db:
         return await resolve_version(db, ref)
 
 
@@ -126,7 +126,8 @@ class Reading:
 
     @property
     def pool(self) -> asyncpg.Pool:
-        """The read pool, for answers that need the database only now and then."""
+        """The service's own pool, for what an answer needs only now and then (a version's
+        lineage graph, built once)."""
         return self.res.pool
 
     def connection(self) -> AbstractAsyncContextManager[asyncpg.Connection]:

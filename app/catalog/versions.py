@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
 import asyncpg
 
@@ -70,8 +70,8 @@ class ActiveVersion:
     Once half of that time has passed, the next request starts the read in the background and
     is answered from the version it has: under load the read is done before anyone has to wait
     for it. (Every request waited for it once a second, and the read waited for a connection
-    behind the requests': stalls of 100-500 ms, the slowest answers of every cold read.) Given
-    `lend`, the read takes its connection as the requests do, in turn. An activation (`forget`)
+    behind the requests': stalls of 100-500 ms, the slowest answers of every cold read.) The
+    read takes its connection from `lend`, as the requests do, in turn. An activation (`forget`)
     makes the next request wait for a new read: a read started before it is not kept.
     """
 
@@ -81,27 +81,27 @@ class ActiveVersion:
         self.reading: asyncio.Future[VersionRef] | None = None
         self.generation = 0  # one more at each forget: a read started before it is not kept
 
-    async def get(self, pool: asyncpg.Pool, seconds: float, lend: Lend | None = None) -> VersionRef:
+    async def get(self, lend: Lend, seconds: float) -> VersionRef:
         """The active version, from memory while it is fresh (no connection needed then)."""
         ref = self.ref
         if ref is not None:
             age = time.monotonic() - self.read_at
             if age < seconds:
                 if age >= seconds / 2 and self.reading is None:  # ahead of need
-                    self._start(pool, lend).add_done_callback(_logged)
+                    self._start(lend).add_done_callback(_logged)
                 return ref
-        reading = self.reading or self._start(pool, lend)
+        reading = self.reading or self._start(lend)
         return await asyncio.shield(reading)  # a cancelled request leaves the read going
 
-    def _start(self, pool: asyncpg.Pool, lend: Lend | None) -> asyncio.Future[VersionRef]:
-        self.reading = asyncio.ensure_future(self._read(pool, lend, self.generation))
+    def _start(self, lend: Lend) -> asyncio.Future[VersionRef]:
+        self.reading = asyncio.ensure_future(self._read(lend, self.generation))
         return self.reading
 
-    async def _read(self, pool: asyncpg.Pool, lend: Lend | None, generation: int) -> VersionRef:
+    async def _read(self, lend: Lend, generation: int) -> VersionRef:
         try:
             started = time.monotonic()
-            async with lend() if lend is not None else pool.acquire() as connection:
-                ref = await resolve_version(cast(asyncpg.Connection, connection), None)
+            async with lend() as connection:
+                ref = await resolve_version(connection, None)
             if generation == self.generation:
                 self.ref, self.read_at = ref, started
             return ref

@@ -12,40 +12,41 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import store_model
 from app.catalog.versions import ActiveVersion, VersionRef
-from app.db.urls import asyncpg_dsn
+from app.db.engine import create_pool
+from app.db.lender import ReadLender
 from app.ecosystem.loader import load_texts
 from tests.ecosystem.modeltext import BASE
 
 
 @pytest.fixture
-async def pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    """A pool of two connections on the test's database."""
-    found = await asyncpg.create_pool(asyncpg_dsn(database_url), min_size=1, max_size=2)
-    assert found is not None
+async def lender(database_url: str) -> AsyncIterator[ReadLender]:
+    """Connections lent two at a time on the test's database, as the service's reads take them."""
+    lender = ReadLender(await create_pool(database_url, size=2), 2)
     try:
-        yield found
+        yield lender
     finally:
-        await found.close()
+        await lender.release_kept()
+        await lender.pool.close()
 
 
 async def test_active_version_is_remembered_for_the_given_seconds(
-    engine: AsyncEngine, pool: asyncpg.Pool
+    engine: AsyncEngine, lender: ReadLender
 ) -> None:
     first = await store_model(engine, load_texts(dict(BASE)), source="one")
     remembered = ActiveVersion()
-    assert (await remembered.get(pool, 3600)).id == first.id
+    assert (await remembered.get(lender.lend, 3600)).id == first.id
     second = await store_model(engine, load_texts({**BASE, "note.yaml": "# two\n"}), source="two")
-    assert (await remembered.get(pool, 3600)).id == first.id  # still fresh: no query
-    assert (await remembered.get(pool, 0)).id == second.id  # expired: read again
+    assert (await remembered.get(lender.lend, 3600)).id == first.id  # still fresh: no query
+    assert (await remembered.get(lender.lend, 0)).id == second.id  # expired: read again
     third = await store_model(
         engine, load_texts({**BASE, "note.yaml": "# three\n"}), source="three"
     )
     await remembered.forget(third.id)  # what the activation hook does on every replica
-    assert (await remembered.get(pool, 3600)).id == third.id
+    assert (await remembered.get(lender.lend, 3600)).id == third.id
 
 
 async def test_requests_that_ask_at_once_share_one_read(
-    engine: AsyncEngine, pool: asyncpg.Pool
+    engine: AsyncEngine, lender: ReadLender
 ) -> None:
     stored = await store_model(engine, load_texts(dict(BASE)), source="one")
     remembered = ActiveVersion()
@@ -58,37 +59,37 @@ async def test_requests_that_ask_at_once_share_one_read(
         return await original(*args)
 
     remembered._read = counted  # type: ignore[method-assign,assignment]
-    found = await asyncio.gather(*(remembered.get(pool, 0) for _ in range(32)))
+    found = await asyncio.gather(*(remembered.get(lender.lend, 0) for _ in range(32)))
     assert {ref.id for ref in found} == {stored.id}
     assert reads == 1  # thirty-two at once, one query
 
 
 async def test_past_half_its_time_the_version_is_read_ahead_and_no_request_waits(
-    engine: AsyncEngine, pool: asyncpg.Pool
+    engine: AsyncEngine, lender: ReadLender
 ) -> None:
     first = await store_model(engine, load_texts(dict(BASE)), source="one")
     remembered = ActiveVersion()
-    assert (await remembered.get(pool, 3600)).id == first.id
+    assert (await remembered.get(lender.lend, 3600)).id == first.id
     second = await store_model(engine, load_texts({**BASE, "note.yaml": "# two\n"}), source="two")
     remembered.read_at -= 1799  # not yet half of the hour: no read
-    assert (await remembered.get(pool, 3600)).id == first.id and remembered.reading is None
+    assert (await remembered.get(lender.lend, 3600)).id == first.id and remembered.reading is None
     remembered.read_at -= 2  # past half of it: answered at once, the read goes on behind
-    async with pool.acquire(), pool.acquire():  # the pool's connections are taken: it waits
-        assert (await remembered.get(pool, 3600)).id == first.id
+    async with lender.lend(), lender.lend():  # both connections are lent: the read waits
+        assert (await remembered.get(lender.lend, 3600)).id == first.id
         reading = remembered.reading
         assert reading is not None and not reading.done()
-        assert (await remembered.get(pool, 3600)).id == first.id  # one read, still going
+        assert (await remembered.get(lender.lend, 3600)).id == first.id  # one read, still going
         assert remembered.reading is reading
     assert (await reading).id == second.id
-    assert (await remembered.get(pool, 3600)).id == second.id and remembered.reading is None
+    assert (await remembered.get(lender.lend, 3600)).id == second.id and remembered.reading is None
 
 
 async def test_a_read_started_before_an_activation_is_not_kept(
-    engine: AsyncEngine, pool: asyncpg.Pool
+    engine: AsyncEngine, lender: ReadLender
 ) -> None:
     stored = await store_model(engine, load_texts(dict(BASE)), source="one")
     remembered = ActiveVersion()
-    assert (await remembered.get(pool, 3600)).id == stored.id
+    assert (await remembered.get(lender.lend, 3600)).id == stored.id
     released = asyncio.Event()
     answers = [VersionRef(stored.id, "active"), VersionRef(stored.id + 1, "active")]
 
@@ -101,11 +102,11 @@ async def test_a_read_started_before_an_activation_is_not_kept(
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr("app.catalog.versions.resolve_version", resolved)
         remembered.read_at -= 1801  # read ahead: it reads the version of before
-        assert (await remembered.get(pool, 3600)).id == stored.id
+        assert (await remembered.get(lender.lend, 3600)).id == stored.id
         before = remembered.reading
         assert before is not None
         await remembered.forget(stored.id + 1)  # the activation
-        assert (await remembered.get(pool, 3600)).id == stored.id + 1  # waits: a new read
+        assert (await remembered.get(lender.lend, 3600)).id == stored.id + 1  # waits: a new read
         released.set()
         assert (await before).id == stored.id  # the old read ends ...
-    assert (await remembered.get(pool, 3600)).id == stored.id + 1  # ... and is not kept
+    assert (await remembered.get(lender.lend, 3600)).id == stored.id + 1  # ... and is not kept
