@@ -224,10 +224,13 @@ async def start_resources(resources: Resources) -> None:
         await resources.election.start()
 
 
-async def _closed(pool: asyncpg.Pool) -> None:
-    """Close a pool; connections still held after a while are terminated, never waited for."""
+async def _closed(pool: asyncpg.Pool, reads: ReadLender | None = None) -> None:
+    """Close a pool (a lender's: its kept connections given back first); connections still
+    held after a while are terminated, never waited for."""
     try:
         async with asyncio.timeout(CLOSE_SECONDS):
+            if reads is not None:
+                await reads.release_kept()
             await pool.close()
     except TimeoutError:
         log.warning("connections were still in use at shutdown: terminated")
@@ -257,7 +260,6 @@ async def release_resources(resources: Resources) -> None:
     await resources.graphs.close()
     await resources.search_indexes.close()
     await resources.tokens.close()  # the last uses being written
-    await resources.reads.release_kept()
-    await _closed(resources.reads.pool)
+    await _closed(resources.reads.pool, resources.reads)
     await _closed(resources.pool)
     await resources.engine.dispose()
