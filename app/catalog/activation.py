@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from app.db.liveness import watch
+from app.db.liveness import answered_within, watch
 from app.db.model_versions import active_version_id
 from app.db.outage import DRIVER_ERRORS
 
@@ -84,21 +84,22 @@ class ActivationListener:
             await asyncio.gather(dispatcher, return_exceptions=True)
 
     async def _listen(self) -> None:
-        connection = await asyncpg.connect(
-            self.dsn,
-            timeout=self.ping_seconds,
-            server_settings={"application_name": APPLICATION_NAME},
-        )
-        try:
-            await connection.add_listener(
-                CHANNEL, lambda _c, _p, _ch, payload: self.events.put_nowait(int(payload))
+        what = "the activation listener's connection"
+        async with answered_within(self.ping_seconds, what):
+            connection = await asyncpg.connect(
+                self.dsn, server_settings={"application_name": APPLICATION_NAME}
             )
-            current = await active_version_id(connection)
+        try:
+            async with answered_within(self.ping_seconds, what):
+                await connection.add_listener(
+                    CHANNEL, lambda _c, _p, _ch, payload: self.events.put_nowait(int(payload))
+                )
+                current = await active_version_id(connection)
             if current is not None and current != self.announced:
                 self.events.put_nowait(current)  # activated while nobody was listening
             self.connections += 1
             self.listening.set()
-            await watch(connection, self.ping_seconds, "the activation listener's connection")
+            await watch(connection, self.ping_seconds, what)
         finally:  # never a goodbye that waits: the network may be gone
             if not connection.is_closed():
                 connection.terminate()

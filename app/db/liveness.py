@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from typing import NoReturn
 
 import asyncpg
@@ -16,6 +17,18 @@ import asyncpg
 
 class ConnectionLostError(ConnectionError):
     """A watched connection was closed, or did not answer a ping in time."""
+
+
+@contextlib.asynccontextmanager
+async def answered_within(every: float, what: str) -> AsyncIterator[None]:
+    """Bound a step of opening a watched connection (connecting, LISTEN): a network that is gone
+    answers nothing, so a step that takes longer than `every` seconds raises ConnectionLostError
+    naming `what`, as an unanswered ping does."""
+    try:
+        async with asyncio.timeout(every):
+            yield
+    except TimeoutError as error:
+        raise ConnectionLostError(f"{what} did not answer within {every:g} s") from error
 
 
 async def watch(connection: asyncpg.Connection, every: float, what: str) -> NoReturn:

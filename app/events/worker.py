@@ -28,7 +28,7 @@ import asyncpg
 import httpx
 
 from app.db.event_tables import DeliveryState
-from app.db.liveness import watch
+from app.db.liveness import answered_within, watch
 from app.db.outage import DRIVER_ERRORS
 from app.events.deliveries import (
     Attempt,
@@ -80,6 +80,7 @@ class DeliveryWorker:
         self.context = Context(settings.public_url)
         self.lease = settings.event_timeout_seconds + LEASE_MARGIN_SECONDS
         self.wake = asyncio.Event()
+        self.listening = asyncio.Event()  # set while a LISTEN connection is open and watched
         self.limit = asyncio.Semaphore(CONCURRENCY)
         self.tasks: list[asyncio.Task[None]] = []
         self.client: httpx.AsyncClient | None = None
@@ -112,12 +113,17 @@ class DeliveryWorker:
             await asyncio.sleep(2.0)
 
     async def _listen_once(self) -> None:
-        connection = await asyncpg.connect(self.dsn, timeout=LISTEN_PING_SECONDS)
+        what = "the event listener's connection"
+        async with answered_within(LISTEN_PING_SECONDS, what):
+            connection = await asyncpg.connect(self.dsn)
         try:
-            await connection.add_listener(CHANNEL, lambda *_: self.wake.set())
+            async with answered_within(LISTEN_PING_SECONDS, what):
+                await connection.add_listener(CHANNEL, lambda *_: self.wake.set())
             self.wake.set()  # events emitted while nobody listened
-            await watch(connection, LISTEN_PING_SECONDS, "the event listener's connection")
+            self.listening.set()
+            await watch(connection, LISTEN_PING_SECONDS, what)
         finally:  # never a goodbye that waits: the network may be gone
+            self.listening.clear()
             if not connection.is_closed():
                 connection.terminate()
 

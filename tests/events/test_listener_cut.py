@@ -31,7 +31,11 @@ async def test_a_listener_cut_off_silently_is_given_up_and_listens_again(
             async def listened(count: int) -> bool:
                 return proxy.connections >= count
 
-            await until(lambda: listened(1), "the worker listens through the proxy")
+            async def listening() -> bool:  # not merely connecting: a hole then is a connect's
+                return worker.listening.is_set()
+
+            await until(listening, "the worker listens through the proxy")
+            assert proxy.connections == 1
             proxy.black_hole()
 
             async def given_up() -> list[str] | None:
@@ -43,5 +47,38 @@ async def test_a_listener_cut_off_silently_is_given_up_and_listens_again(
             [line] = (await until(given_up, "the listener gives its connection up"))[:1]
             assert line.startswith("the event listener lost its connection")
             await until(lambda: listened(2), "the worker tries a new connection")
+        finally:
+            await worker.stop()
+
+
+async def test_a_listener_whose_network_is_gone_before_it_listens_says_so_and_tries_again(
+    pool: asyncpg.Pool, database_url: str, caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    monkeypatch.setattr(delivery, "LISTEN_PING_SECONDS", 0.5)
+    caplog.set_level(logging.WARNING, "ecoplane.events")
+    async with proxied(database_url) as proxy:
+        proxy.black_hole()  # connections are accepted and never answered
+        worker = delivery.DeliveryWorker(
+            pool, asyncpg_dsn(proxy.url()), event_settings(database_url, []), poll_seconds=0.5
+        )
+        await worker.start()
+        try:
+
+            async def said() -> list[str] | None:
+                lines = [r.getMessage() for r in caplog.records]
+                return [line for line in lines if "did not answer within 0.5 s" in line] or None
+
+            [line] = (await until(said, "the listener gives its connecting up"))[:1]
+            assert line == (
+                "the event listener lost its connection: "
+                "the event listener's connection did not answer within 0.5 s"
+            )
+
+            async def tried_again() -> bool:
+                return proxy.connections >= 2
+
+            await until(tried_again, "the worker tries a new connection")
+            assert not worker.listening.is_set()
         finally:
             await worker.stop()
