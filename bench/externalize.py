@@ -34,7 +34,7 @@ from sqlalchemy import Column, MetaData, PrimaryKeyConstraint, Table, insert
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.rows import ROWS
-from app.catalog.schema import column_type
+from app.catalog.schema import ENTITY_TABLES, stored_columns
 from app.catalog.store import store_model
 from app.db.embedded import start_embedded
 from app.db.engine import create_engine
@@ -42,7 +42,6 @@ from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn, with_database
 from app.ecosystem.loader import ModelLimits, load_directory
 from app.ecosystem.model import Model
-from app.ecosystem.model_tables import MODEL_TABLES
 
 sys.path.insert(0, str(Path(__file__).parent))
 from model_load import SIZE
@@ -67,17 +66,12 @@ async def _fresh_database(server: str) -> str:
 def _plain_tables() -> MetaData:
     """The model tables without partitioning, for the baselines."""
     metadata = MetaData()
-    for name, table in MODEL_TABLES.items():
-        key = ["version_id", *(c.name for c in table.columns if c.primary_key)]
+    for name, table in ENTITY_TABLES.items():
         Table(
             f"plain_{name}",
             metadata,
-            Column("version_id", column_type("integer"), nullable=False),
-            *(
-                Column(c.name, column_type(c.type, key=c.primary_key), nullable=c.nullable)
-                for c in table.columns
-            ),
-            PrimaryKeyConstraint(*key),
+            *(Column(c.name, c.type, nullable=c.nullable) for c in table.columns),
+            PrimaryKeyConstraint(*table.primary_key.columns.keys()),
         )
     return metadata
 
@@ -104,7 +98,7 @@ async def _plain_database(server: str) -> tuple[AsyncEngine, MetaData]:
 
 
 def _names(table: str) -> list[str]:
-    return ["version_id", *(c.name for c in MODEL_TABLES[table].columns)]
+    return ["version_id", *stored_columns(table)]
 
 
 async def _bare_copy(server: str, rows: dict[str, list[tuple[object, ...]]]) -> float:

@@ -8,7 +8,7 @@ from typing import Any
 
 import asyncpg
 
-from app.catalog.json_sql import JsonPage, fetch_json, fetch_json_page, json_object, json_page
+from app.catalog.json_sql import JsonPage, fetch_json, json_object
 from app.errors import NotFoundError
 
 # the columns of a datastore answer, as json_object takes them
@@ -51,23 +51,18 @@ STORE_FILTERS = {
     " OR strpos(lower(coalesce(d.description, '')), lower({0})) > 0)",
     "after": "d.name > {}",
 }
-STORE_ITEM = json_object("p", (*STORE_JSON, "datasets"), labels="coalesce(p.labels, '{}')")
 
 
 @cache
 def store_list(filters: tuple[str, ...]) -> str:
-    """The page query with these filters ($2, $3, ... in their order; the limit last)."""
+    """The page query with these filters ($2, $3, ... in their order; the limit last): each
+    datastore's list item was made when its version was stored (the served column list_item)."""
     conditions = ["d.version_id = $1"]
     for number, name in enumerate(filters, start=2):
         conditions.append(STORE_FILTERS[name].format(f"${number}"))
-    limit = f"${len(filters) + 2}"
-    return json_page(
-        "SELECT d.*, (SELECT count(*) FROM model_datasets s"
-        " WHERE s.version_id = d.version_id AND s.datastore = d.name) AS datasets"
-        f" FROM model_datastores d WHERE {' AND '.join(conditions)} ORDER BY d.name LIMIT {limit}",
-        STORE_ITEM,
-        "name",
-        limit,
+    return (
+        f"SELECT d.name, d.list_item FROM model_datastores d WHERE {' AND '.join(conditions)}"
+        f" ORDER BY d.name LIMIT ${len(filters) + 2}"
     )
 
 
@@ -78,11 +73,12 @@ async def list_datastores(
     after: str | None,
     limit: int,
 ) -> JsonPage:
-    """A page of datastores by name after a name, rendered as JSON by Postgres."""
+    """A page of datastores by name after a name: their list items joined as they are stored."""
     asked = {name: after if name == "after" else getattr(where, name) for name in STORE_FILTERS}
     given = {name: value for name, value in asked.items() if value is not None}
-    query = store_list(tuple(given))
-    return await fetch_json_page(connection, query, version_id, *given.values(), limit + 1)
+    rows = await connection.fetch(store_list(tuple(given)), version_id, *given.values(), limit + 1)
+    items = "[" + ",".join(row[1] for row in rows[:limit]) + "]"
+    return JsonPage(items, rows[limit - 1][0] if len(rows) > limit else None)
 
 
 COLUMN_JSON = json_object(

@@ -1,4 +1,5 @@
-"""A loaded model as rows of the model tables, in the column order of MODEL_TABLES (pure).
+"""A loaded model as rows of the model tables, in the column order of MODEL_TABLES and then
+of the served columns (app/catalog/schema.py) (pure).
 
 Rows come in primary-key order (names sorted by code point, like the tables' "C" collation):
 a new version's keys are then all appended at the right edge of each index, the cheapest
@@ -84,7 +85,7 @@ def _datastores(model: Model) -> Iterator[Row]:
         trigger_kind = (
             None if trigger is None else ("cron" if trigger.cron is not None else "external")
         )
-        yield (
+        row = (
             store.name, store.zone, store.team, store.description, body.production_status.value,
             body.deprecated, body.deprecation_reason, ingestion.kind.value if ingestion else None,
             json.dumps(ingestion.source) if ingestion else None, ingestion.credential if ingestion else None,
@@ -93,6 +94,24 @@ def _datastores(model: Model) -> Iterator[Row]:
             ingestion.milestoning.value if ingestion else None,
             ingestion.watermark if ingestion else None,
         )  # fmt: skip
+        yield (*row, _list_item(row, store.labels, len(body.datasets)))
+
+
+# the API's names of a datastore row's values that its list item shows (DatastoreSummary)
+LIST_ITEM_KEYS = (
+    "name", "zone", "team", "description", "productionStatus", "deprecated", "deprecationReason",
+    "ingestionKind", None, None, "triggerKind", "triggerCron", "approvalRequired", "producer",
+    None, "builtin", None, None,
+)  # fmt: skip
+
+
+def _list_item(row: Row, labels: dict[str, str], datasets: int) -> str:
+    """The served column list_item: the datastore as the API lists it, JSON text."""
+    item: dict[str, Any] = {
+        key: value for key, value in zip(LIST_ITEM_KEYS, row, strict=True) if key
+    }
+    item["labels"], item["datasets"] = labels, datasets
+    return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
 def _datasets(model: Model) -> Iterator[Row]:

@@ -53,9 +53,24 @@ FILTER_INDEXES: dict[str, list[tuple[str, ...]]] = {
 }
 
 
+# columns that serve the API, not the model: made when a version is stored, after the model's
+# columns of each row; no `current_*` view and no dataset of `ecoplane_model` has them
+SERVED_COLUMNS: dict[str, tuple[tuple[str, str], ...]] = {
+    "datastores": (
+        (
+            "list_item",
+            "the datastore as an item of the API's lists (JSON text, its dataset count included),"
+            " made when the version is stored so that a page is read, not built",
+        ),
+    ),
+}
+
+
 def _entity_table(name: str) -> Table:
     table = MODEL_TABLES[name]
-    columns = [Column("version_id", BigInteger, nullable=False, comment="the model version")]
+    columns: list[Column[Any]] = [
+        Column("version_id", BigInteger, nullable=False, comment="the model version")
+    ]
     columns += [
         Column(
             c.name,
@@ -64,6 +79,10 @@ def _entity_table(name: str) -> Table:
             comment=c.description,
         )
         for c in table.columns
+    ]
+    columns += [
+        Column(served, Text(), nullable=True, comment=comment)
+        for served, comment in SERVED_COLUMNS.get(name, ())
     ]
     key = ["version_id", *(c.name for c in table.columns if c.primary_key)]
     indexes = [
@@ -82,6 +101,12 @@ def _entity_table(name: str) -> Table:
 
 
 ENTITY_TABLES: dict[str, Table] = {name: _entity_table(name) for name in MODEL_TABLES}
+
+
+def stored_columns(table: str) -> list[str]:
+    """The columns a stored row of a model table fills, in the order of its values (the version
+    id comes from the partition): the model's columns, then the served ones."""
+    return [c.name for c in ENTITY_TABLES[table].columns if c.name != "version_id"]
 
 
 # The console's search (app/console/search.py) over model_search_entities: one index of the names'

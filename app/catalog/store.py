@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.catalog import version_events
 from app.catalog.activations import Activation, flip
 from app.catalog.partitions import Progress, partition_name, partition_rows
-from app.catalog.schema import ENTITY_PREFIX, PARTITION_SCHEMA
+from app.catalog.schema import ENTITY_PREFIX, PARTITION_SCHEMA, stored_columns
 from app.db.engine import driver_connection
 from app.db.tables import VersionState
 from app.ecosystem.loader import collector_paused
@@ -295,7 +295,7 @@ async def _write_table(
         f" CONSTRAINT version_{version} CHECK (version_id = {version}));"
         f" ALTER TABLE {partition} ALTER COLUMN version_id SET DEFAULT {version}"
     )
-    columns = [c.name for c in MODEL_TABLES[table].columns]
+    columns = stored_columns(table)
     result = await connection.copy_records_to_table(
         partition.partition(".")[2],
         schema_name=PARTITION_SCHEMA,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
 from collections.abc import AsyncIterator
 
@@ -13,11 +14,14 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.schema import ENTITY_TABLES
+from app.catalog.store import store_model
 from app.db.engine import create_engine
 from app.db.migrate import current_revision, declared_head, downgrade, head_revision, upgrade
 from app.db.tables import metadata
 from app.db.urls import asyncpg_dsn, with_database
+from app.ecosystem.loader import load_directory
 from app.ecosystem.model_tables import MODEL_TABLES
+from tests.conftest import EXAMPLES
 
 
 @pytest.fixture
@@ -141,3 +145,34 @@ async def test_a_database_at_the_newest_revision_is_left_without_alembic(
     monkeypatch.setattr(alembic.command, "upgrade", refuse)
     await upgrade(engine)  # one query, no lock, no Alembic
     assert await current_revision(engine) == head_revision()
+
+
+async def test_the_versions_stored_before_the_list_items_get_the_same_items_from_0015(
+    empty: tuple[AsyncEngine, str],
+) -> None:
+    engine, url = empty
+    await upgrade(engine)
+    model = load_directory(EXAMPLES / "acme")
+    stored = await store_model(engine, model, source="acme")
+    connection = await asyncpg.connect(asyncpg_dsn(url))
+    try:
+        query = "SELECT name, list_item FROM model_datastores WHERE version_id = $1"
+        made = {
+            r["name"]: json.loads(r["list_item"]) for r in await connection.fetch(query, stored.id)
+        }
+        await downgrade(engine, "0014")  # the column goes: as a version stored before it
+        await upgrade(engine)
+        again = {
+            r["name"]: json.loads(r["list_item"]) for r in await connection.fetch(query, stored.id)
+        }
+    finally:
+        await connection.close()
+    assert again == made
+    assert {name: item["datasets"] for name, item in made.items()} == {
+        name: len(store.body.datasets) for name, store in model.datastores.items()
+    }
+    assert set(made["Positions"]) == {
+        "name", "zone", "team", "description", "productionStatus", "deprecated",
+        "deprecationReason", "ingestionKind", "triggerKind", "triggerCron", "approvalRequired",
+        "producer", "labels", "builtin", "datasets",
+    }  # fmt: skip
