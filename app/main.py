@@ -76,6 +76,9 @@ def create_app(settings: Settings | None = None, *, fast_reads: bool = True) -> 
         # operationIds are the route functions' names: stable, and readable in generated clients
         generate_unique_id_function=lambda route: route.name,
         dependencies=[Depends(storable_parameters)],  # before any other: nothing reads them yet
+        # FastAPI's own OpenTelemetry looks for configured providers on every request (the
+        # environment among them): ecoplane's metrics, logs and request ids are its own
+        telemetry={"tracing": False, "metrics": False, "logs": False},
     )
     app.state.metrics = Metrics()
     app.state.outbox_metrics = OutboxMetrics(app.state.metrics.registry)

@@ -3,7 +3,8 @@
 A cold read (an answer not kept in memory) spent about a third of its CPU in FastAPI matching
 the route and solving its dependencies. This layer answers the GETs of the routes in
 `FAST_READS` itself, with the routes' own definitions: the route's compiled path pattern and
-declared parameters (validated by FastAPI's own `request_params_to_args`), the same guard and
+declared parameters (validated by FastAPI's own `request_params_to_args`, once per query string:
+the last few hundred short ones are kept with what they validate to), the same guard and
 version (`deps.reading`: the caller's `read` scope, `?version=`, the cursor's version, the
 active version the request already read), the route's own endpoint function, and its answer
 rendered as FastAPI renders it. Refusals are the same problems (`problems.app_error_response`).
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from enum import Enum
 from typing import Any
 
 from fastapi.datastructures import DefaultPlaceholder
@@ -51,6 +53,11 @@ FAST_READS = (
     "lineage_graph",
 )
 READ = "read"  # the endpoints' parameter that takes the `deps.reading` dependency
+# the validated query strings each route keeps: bounded in number and length (a hostile client
+# sending long unique queries costs at most KEPT_QUERIES * KEPT_QUERY_BYTES per route)
+KEPT_QUERIES, KEPT_QUERY_BYTES = 512, 256
+NOT_SEEN: Any = object()
+IMMUTABLE = (str, int, float, bool, bytes, Enum, type(None))
 
 
 class FastRead:
@@ -76,31 +83,40 @@ class FastRead:
         # a parameter that takes one key of the query, by its alias: when that key is not in
         # the query, its value is its default (worked out once); None: always validated
         self.keys = [_plain_key(q) for q in self.query_params]
+        # the short query strings seen last and what they validate to (None: not valid): a
+        # query's parameters are a pure function of its text, and a dashboard or a script sends
+        # the same few filters again and again with other names in the path
+        self.queries: dict[bytes, dict[str, Any] | None] = {}
 
     def arguments(self, scope: Scope, path: dict[str, Any]) -> dict[str, Any] | None:
         """The endpoint's arguments as FastAPI would pass them; None if one is not valid."""
         given, errors = request_params_to_args(self.path_params, path)
-        query = scope["query_string"]
-        if not query:
-            if self.defaults is None:
-                return None
-            queried = dict(self.defaults)  # what FastAPI makes of no query, worked out once
-        else:
-            params = QueryParams(query)
-            asked = self.query_params
-            if self.defaults is not None:  # only the parameters given: the others' defaults
-                asked = [
-                    q
-                    for q, key in zip(asked, self.keys, strict=True)
-                    if key is None or key in params
-                ]
-            queried, query_errors = request_params_to_args(asked, params)
-            if self.defaults is not None:
-                queried = {**self.defaults, **queried}
-            errors += query_errors
-        if errors:
+        query: bytes = scope["query_string"]
+        queried = self.queries.get(query, NOT_SEEN)
+        if queried is NOT_SEEN:
+            queried = self._queried(query)
+            if len(query) <= KEPT_QUERY_BYTES and _immutable(queried):
+                if len(self.queries) >= KEPT_QUERIES:
+                    del self.queries[next(iter(self.queries))]  # the oldest
+                self.queries[query] = queried
+        if errors or queried is None:
             return None  # FastAPI says what is wrong
         return {**given, **queried}
+
+    def _queried(self, query: bytes) -> dict[str, Any] | None:
+        """The query's parameters as FastAPI would pass them; None if one is not valid."""
+        if not query:  # what FastAPI makes of no query, worked out once
+            return None if self.defaults is None else dict(self.defaults)
+        params = QueryParams(query)
+        asked = self.query_params
+        if self.defaults is not None:  # only the parameters given: the others' defaults
+            asked = [
+                q for q, key in zip(asked, self.keys, strict=True) if key is None or key in params
+            ]
+        queried, errors = request_params_to_args(asked, params)
+        if errors:
+            return None
+        return queried if self.defaults is None else {**self.defaults, **queried}
 
     def rendered(self, answer: Any) -> Response:
         """The answer as FastAPI renders the route's return value."""
@@ -225,3 +241,8 @@ def _routing_table(routes: list[Any]) -> list[Entry]:
             left.discard(route.name if fast else "")
     assert not left, f"fast reads without a route: {left}"
     return table
+
+
+def _immutable(queried: dict[str, Any] | None) -> bool:
+    """Whether arguments may be kept and passed again: no value an endpoint could change."""
+    return queried is None or all(isinstance(v, IMMUTABLE) for v in queried.values())

@@ -17,7 +17,8 @@ from typing import Any
 import httpx
 import pytest
 
-from app.api.fast_reads import FastReads
+from app.api import fast_reads
+from app.api.fast_reads import FastRead, FastReads
 from app.catalog.store import StoredVersion
 from app.main import create_app
 from app.settings import Settings
@@ -171,3 +172,36 @@ async def test_the_fast_path_answers_and_logs_the_route(
     assert routed.status_code == 307 and taken[1] == ""  # FastAPI redirects it
     routes = [getattr(r, "route", None) for r in caplog.records if r.name == "ecoplane.access"]
     assert routes[0] == "/api/v1/datastores/{name}/datasets/{dataset}"
+
+
+async def test_a_query_is_validated_once_kept_within_bounds_and_answers_alike(
+    both: tuple[httpx.AsyncClient, httpx.AsyncClient], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fast, routed = both
+    validated: list[bytes] = []
+    original = FastRead._queried
+
+    def spied(self: FastRead, query: bytes) -> dict[str, Any] | None:
+        validated.append(query)
+        return original(self, query)
+
+    monkeypatch.setattr(FastRead, "_queried", spied)
+    monkeypatch.setattr(fast_reads, "KEPT_QUERIES", 2)
+    long = "/api/v1/datastores?q=" + "c" * fast_reads.KEPT_QUERY_BYTES  # past the kept length
+    asked = [
+        "/api/v1/datastores?limit=2",
+        "/api/v1/datastores?limit=2",  # kept: not validated again
+        "/api/v1/datastores?limit=0",
+        "/api/v1/datastores?limit=0",  # kept as not valid: FastAPI says why again
+        "/api/v1/datastores?limit=3",  # a third: the oldest (limit=2) goes
+        "/api/v1/datastores?limit=2",
+        long,
+        long,
+    ]
+    for path in asked:
+        assert _seen(await fast.get(path)) == _seen(await routed.get(path)), path
+    assert (await fast.get("/api/v1/datastores?limit=0")).status_code == 422
+    assert validated == [
+        b"limit=2", b"limit=0", b"limit=3", b"limit=2", long.encode()[19:], long.encode()[19:],
+        b"limit=0",  # limit=3 and limit=2 were kept since
+    ]  # fmt: skip
