@@ -45,7 +45,7 @@ def column_type(model_type: str, *, key: bool = False) -> TypeEngine[Any]:
 
 # what dashboards and the API filter by, besides the primary keys
 FILTER_INDEXES: dict[str, list[tuple[str, ...]]] = {
-    "datastores": [("zone", "team")],
+    "datastores": [("zone", "team"), ("zone", "name")],  # the API's list of a zone, in order
     "workspaces": [("zone", "team")],
     "sinks": [("datastore", "dataset")],
     "transformers": [("workspace",), ("output_datastore",)],
