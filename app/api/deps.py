@@ -150,7 +150,9 @@ async def reading(
     fewer for FastAPI to solve on every read."""
     allow(await caller(request), "read")
     res: Resources = request.app.state.resources
-    pinned = cursor_version(request.query_params.get("cursor"))
+    query: bytes = request.scope["query_string"]  # a key spelled with escapes has a "%"
+    asked = b"cursor" in query or b"%" in query
+    pinned = cursor_version(request.query_params.get("cursor")) if asked else None
     if pinned is not None:
         version = await _pinned(res, pinned, ref)
     else:

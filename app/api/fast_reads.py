@@ -32,7 +32,7 @@ from starlette._utils import get_route_path
 from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import Match
+from starlette.routing import Match, Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.api.deps import may_hold_nul, reading
@@ -131,7 +131,9 @@ class FastRead:
         return Response(content=body, media_type="application/json")
 
 
-Entry = tuple[Any, re.Pattern[str] | None, FastRead | None]
+# a route, the pattern its path must match (None: any path), its fast read, and whether the
+# route itself must then say if it matches (a mount, a plain route: the pattern only screens)
+Entry = tuple[Any, re.Pattern[str] | None, FastRead | None, bool]
 
 
 class FastReads:
@@ -177,18 +179,20 @@ class FastReads:
         if self.table is None:
             self.table = _routing_table(scope["app"].router.routes)
         route_path = get_route_path(scope)
-        for route, pattern, read in self.table:
-            if pattern is None:  # a mount, a plain route: matched as FastAPI matches it
+        for route, pattern, read, itself in self.table:
+            matched = None if pattern is None else pattern.match(route_path)
+            if matched is None and pattern is not None:
+                continue
+            if itself:  # a mount, a plain route: matched as FastAPI matches it
                 if route.matches(scope)[0] is Match.FULL:
                     return None
                 continue
-            matched = pattern.match(route_path)
-            if matched is not None:
-                if read is None:
-                    return None
-                convertors = route.param_convertors
-                params = {k: convertors[k].convert(v) for k, v in matched.groupdict().items()}
-                return read, {"endpoint": read.endpoint, "path_params": params}
+            if read is None:
+                return None
+            assert matched is not None
+            convertors = route.param_convertors
+            params = {k: convertors[k].convert(v) for k, v in matched.groupdict().items()}
+            return read, {"endpoint": read.endpoint, "path_params": params}
         return None
 
 
@@ -234,10 +238,12 @@ def _routing_table(routes: list[Any]) -> list[Entry]:
         if not left:
             break
         if not _is_api_route(route):
-            table.append((route, None, None))
+            # Starlette's routes and mounts match nothing their path pattern does not
+            screen = route.path_regex if isinstance(route, Route | Mount) else None
+            table.append((route, screen, None, True))
         elif "GET" in route.methods:  # other methods' routes do not answer a GET
             fast = route.name in left
-            table.append((route, route.path_regex, FastRead(route) if fast else None))
+            table.append((route, route.path_regex, FastRead(route) if fast else None, False))
             left.discard(route.name if fast else "")
     assert not left, f"fast reads without a route: {left}"
     return table

@@ -73,6 +73,8 @@ async def test_a_paged_walk_keeps_reading_the_version_it_started_on(
     assert same.status_code == 304 and same.headers[VERSION] == str(acme.id)
     asked = await kept.get(f"{WORKSPACES}&cursor={cursor}&version={acme.id}")
     assert asked.json()["items"] == whole[2:4]
+    escaped = await kept.get(f"{WORKSPACES}&%63ursor={cursor}")  # "cursor" spelled with an escape
+    assert escaped.headers[VERSION] == str(acme.id) and escaped.json()["items"] == whole[2:4]
     other = await kept.get(f"{WORKSPACES}&cursor={cursor}&version={newer.id}")
     assert other.status_code == 422 and other.json()["errors"][0]["parameter"] == "cursor"
     assert f"made from model version {acme.id}" in other.json()["detail"]
