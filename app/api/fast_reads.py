@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from enum import Enum
 from typing import Any
 
+import annotated_types
 from fastapi.datastructures import DefaultPlaceholder
 from fastapi.dependencies.models import Dependant
 from fastapi.dependencies.utils import _get_param_model, request_params_to_args
@@ -70,6 +71,7 @@ class FastRead:
         self.route: APIRoute = effective.original_route  # what FastAPI puts in scope["route"]
         self.name: str = effective.name
         self.path_params = effective.dependant.path_params
+        self.text_bounds = _text_bounds(self.path_params)
         self.query_params = _query_params(effective.dependant)  # the route's and `reading`'s
         self.endpoint = effective.dependant.call
         self.response_field = effective.response_field
@@ -90,7 +92,7 @@ class FastRead:
 
     def arguments(self, scope: Scope, path: dict[str, Any]) -> dict[str, Any] | None:
         """The endpoint's arguments as FastAPI would pass them; None if one is not valid."""
-        given, errors = request_params_to_args(self.path_params, path)
+        given = self._path_arguments(path)
         query: bytes = scope["query_string"]
         queried = self.queries.get(query, NOT_SEEN)
         if queried is NOT_SEEN:
@@ -99,9 +101,17 @@ class FastRead:
                 if len(self.queries) >= KEPT_QUERIES:
                     del self.queries[next(iter(self.queries))]  # the oldest
                 self.queries[query] = queried
-        if errors or queried is None:
+        if given is None or queried is None:
             return None  # FastAPI says what is wrong
         return {**given, **queried}
+
+    def _path_arguments(self, path: dict[str, Any]) -> dict[str, Any] | None:
+        """The path parameters as FastAPI would pass them; None if one is not valid."""
+        bounds = self.text_bounds
+        if bounds is not None and all(len(path[key]) <= most for key, most in bounds):
+            return {key: path[key] for key, _ in bounds}  # what pydantic makes of them
+        given, errors = request_params_to_args(self.path_params, path)
+        return None if errors else given
 
     def _queried(self, query: bytes) -> dict[str, Any] | None:
         """The query's parameters as FastAPI would pass them; None if one is not valid."""
@@ -252,3 +262,18 @@ def _routing_table(routes: list[Any]) -> list[Entry]:
 def _immutable(queried: dict[str, Any] | None) -> bool:
     """Whether arguments may be kept and passed again: no value an endpoint could change."""
     return queried is None or all(isinstance(v, IMMUTABLE) for v in queried.values())
+
+
+def _text_bounds(fields: list[Any]) -> list[tuple[str, int]] | None:
+    """Each path parameter's name and longest length, when every one is a plain `str` bounded
+    only in length (pydantic then passes a short enough text as it is); else None."""
+    bounds = []
+    for field in fields:
+        info = field.field_info
+        [*rules] = info.metadata
+        if info.annotation is not str or field.alias != field.name or len(rules) != 1:
+            return None
+        if not isinstance(rules[0], annotated_types.MaxLen):
+            return None
+        bounds.append((field.name, rules[0].max_length))
+    return bounds

@@ -70,6 +70,10 @@ PATHS = [
     "/api/v1/workspaces/CustomerSegmentation?version=999999",
     "/api/v1/workspaces/CustomerSegmentation?version=",
     "/api/v1/workspaces/" + "x" * 201,  # over the path parameter's bound: a 422 of FastAPI's
+    "/api/v1/workspaces/" + "x" * 200,  # at the bound: a 404
+    "/api/v1/datastores/Customers/datasets/" + "é" * 200,  # the bound counts characters
+    "/api/v1/datastores/Customers/datasets/" + "é" * 201,
+    "/api/v1/transformers/%C3%A9t%C3%A9",
     "/api/v1/workspaces/CustomerSegmentation/",  # a trailing slash: FastAPI's routing
     "/api/v1/workspaces/Cust%00omer",  # a NUL: refused, as FastAPI's dependency refuses it
     "/api/v1/datastores?zone=a%00b",
