@@ -14,6 +14,8 @@ from functools import lru_cache
 from operator import attrgetter, itemgetter
 from typing import Any, TypeVar
 
+import orjson
+
 from app.ecosystem.coltypes import ColumnTypeError, parse_type
 from app.ecosystem.model import Model
 
@@ -111,7 +113,10 @@ def _list_item(row: Row, labels: dict[str, str], datasets: int) -> str:
         key: value for key, value in zip(LIST_ITEM_KEYS, row, strict=True) if key
     }
     item["labels"], item["datasets"] = labels, datasets
-    return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
+    try:
+        return orjson.dumps(item).decode()
+    except orjson.JSONEncodeError:  # a lone surrogate: COPY refuses it as it refuses the row's
+        return json.dumps(item, ensure_ascii=False, separators=(",", ":"))
 
 
 def _datasets(model: Model) -> Iterator[Row]:
