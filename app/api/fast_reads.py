@@ -190,9 +190,11 @@ class FastReads:
             self.table = _routing_table(scope["app"].router.routes)
         route_path = get_route_path(scope)
         for route, pattern, read, itself in self.table:
-            matched = None if pattern is None else pattern.match(route_path)
-            if matched is None and pattern is not None:
-                continue
+            matched = None
+            if pattern is not None:
+                matched = pattern.match(route_path)
+                if matched is None:
+                    continue
             if itself:  # a mount, a plain route: matched as FastAPI matches it
                 if route.matches(scope)[0] is Match.FULL:
                     return None

@@ -32,7 +32,7 @@ def _build(pairs: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True, slots=True)
 class JsonPage:
-    """A page of JSON made in the database: the items' JSON array text, and the last key when
+    """A page whose items are JSON made ahead: their JSON array text, and the last key when
     more follow."""
 
     items: str

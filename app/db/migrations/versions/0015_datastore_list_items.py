@@ -2,8 +2,8 @@
 and an index of datastores by zone and name
 
 A page of GET /api/v1/datastores built its items per request (a dataset count and a JSON object
-per row): 0.35 ms of the server's time a page on the large model, against 0.12 ms for reading
-items made once. The versions stored before this revision get theirs here, in the JSON the page
+per row): 361 us of the database's CPU a page on the large model, against 222 us reading items
+made once (the same pages, asked of both). The versions stored before this revision get theirs here, in the JSON the page
 query made until now.
 
 The index by (version_id, zone, name) gives a zone's page in name order without a scan of every
