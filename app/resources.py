@@ -184,7 +184,7 @@ async def build_resources(settings: Settings) -> Resources:
     async with acquired(pool) as connection:  # who gets events: this start's configuration
         await register(connection, configured(settings, list(FORMATS)))
     size = read_pool_size(settings.read_pool_size, settings.embedded)
-    reads = ReadLender(await create_pool(url, size=size), size)
+    reads = await ReadLender.opened(url, size)
     resources = Resources(
         settings, engine, pool, activation, jobs, scheduler, election, SearchIndexes(pool), reads
     )
@@ -224,17 +224,15 @@ async def start_resources(resources: Resources) -> None:
         await resources.election.start()
 
 
-async def _closed(pool: asyncpg.Pool, reads: ReadLender | None = None) -> None:
-    """Close a pool (a lender's: its kept connections given back first); connections still
-    held after a while are terminated, never waited for."""
+async def _closed(connections: asyncpg.Pool | ReadLender) -> None:
+    """Close a pool or the read lender; connections still held after a while are terminated,
+    never waited for."""
     try:
         async with asyncio.timeout(CLOSE_SECONDS):
-            if reads is not None:
-                await reads.release_kept()
-            await pool.close()
+            await connections.close()
     except TimeoutError:
         log.warning("connections were still in use at shutdown: terminated")
-        pool.terminate()
+        connections.terminate()
 
 
 async def release_resources(resources: Resources) -> None:
@@ -260,6 +258,6 @@ async def release_resources(resources: Resources) -> None:
     await resources.graphs.close()
     await resources.search_indexes.close()
     await resources.tokens.close()  # the last uses being written
-    await _closed(resources.reads.pool, resources.reads)
+    await _closed(resources.reads)
     await _closed(resources.pool)
     await resources.engine.dispose()

@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.embedded import start_embedded, stop_embedded
 from app.db.engine import create_engine
+from app.db.lender import ReadLender
 from app.db.migrate import upgrade
 from app.db.urls import asyncpg_dsn, with_database
 from app.security.warehouses.postgres_sql import quote_ident
@@ -104,6 +105,14 @@ async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     created = create_engine(database_url)
     yield created
     await created.dispose()
+
+
+@pytest.fixture
+async def lender(database_url: str) -> AsyncIterator[ReadLender]:
+    """Connections lent two at a time on this test's database, as the service's reads take them."""
+    made = await ReadLender.opened(database_url, 2)
+    yield made
+    await made.close()
 
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING, cast
 
 import asyncpg
 
+from app.db.engine import create_pool
+
 if TYPE_CHECKING:  # generic only in the stubs
     from asyncpg.pool import PoolConnectionProxy
 
@@ -35,6 +37,11 @@ class ReadLender:
         self.turns = asyncio.Semaphore(size)
         self.idle: list[Proxy] = []  # taken from the pool, kept for the next read
         self.epoch = 0  # one more at each expiry: a connection lent before it goes back
+
+    @classmethod
+    async def opened(cls, url: str, size: int) -> ReadLender:
+        """A lender of at most `size` connections at once, of a pool of its own on `url`."""
+        return cls(await create_pool(url, size=size), size)
 
     @asynccontextmanager
     async def lend(self) -> AsyncIterator[asyncpg.Connection]:
@@ -70,10 +77,20 @@ class ReadLender:
         await self.pool.expire_connections()
 
     async def release_kept(self) -> None:
-        """Give the kept connections back to the pool (before it is closed)."""
+        """Give the kept connections back to the pool."""
         kept, self.idle = self.idle, []
         for connection in kept:
             await self.pool.release(connection)
+
+    async def close(self) -> None:
+        """Give the kept connections back, then close the pool (waiting for those lent)."""
+        await self.release_kept()
+        await self.pool.close()
+
+    def terminate(self) -> None:
+        """Close every connection now, lent or not."""
+        self.idle = []
+        self.pool.terminate()
 
 
 def _clean(connection: Proxy) -> bool:

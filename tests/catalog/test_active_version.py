@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from typing import Any
 
 import asyncpg
@@ -12,21 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.catalog.store import store_model
 from app.catalog.versions import ActiveVersion, VersionRef
-from app.db.engine import create_pool
 from app.db.lender import ReadLender
 from app.ecosystem.loader import load_texts
 from tests.ecosystem.modeltext import BASE
-
-
-@pytest.fixture
-async def lender(database_url: str) -> AsyncIterator[ReadLender]:
-    """Connections lent two at a time on the test's database, as the service's reads take them."""
-    lender = ReadLender(await create_pool(database_url, size=2), 2)
-    try:
-        yield lender
-    finally:
-        await lender.release_kept()
-        await lender.pool.close()
 
 
 async def test_active_version_is_remembered_for_the_given_seconds(

@@ -4,27 +4,15 @@ when they cannot be vouched for, in arrival order, replaced after an expiry."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import asyncpg
 import pytest
 
-from app.db.engine import create_pool
 from app.db.lender import ReadLender
 from app.db.urls import asyncpg_dsn
 from tests.jobs.conftest import until
 
 BACKEND = "SELECT pg_backend_pid()"
-
-
-@pytest.fixture
-async def lender(database_url: str) -> AsyncIterator[ReadLender]:
-    lender = ReadLender(await create_pool(database_url, size=2), 2)
-    try:
-        yield lender
-    finally:
-        await lender.release_kept()
-        await lender.pool.close()
 
 
 async def test_a_connection_given_back_is_lent_again_as_it_is(lender: ReadLender) -> None:
@@ -119,3 +107,15 @@ async def test_a_kept_connection_the_server_ended_is_not_lent_again(
     async with asyncio.timeout(30), lender.lend() as first, lender.lend() as second:
         fresh = {await first.fetchval(BACKEND), await second.fetchval(BACKEND)}
     assert ended not in fresh and len(fresh) == 2  # fresh ones; both of the pool's two places
+
+
+async def test_closing_gives_the_kept_connections_back_and_closes_the_pool(
+    database_url: str,
+) -> None:
+    lender = await ReadLender.opened(database_url, 2)
+    async with lender.lend() as connection:
+        await connection.fetchval(BACKEND)
+    assert len(lender.idle) == 1 and lender.pool.get_max_size() == 2
+    async with asyncio.timeout(10):  # asyncpg's close waits for every connection it lent out
+        await lender.close()
+    assert lender.idle == [] and lender.pool.is_closing()
