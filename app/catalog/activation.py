@@ -19,7 +19,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
-from app.db.liveness import answered_within, watch
+from app.db.liveness import answered_within, dedicated, watch
 from app.db.model_versions import active_version_id
 from app.db.outage import DRIVER_ERRORS
 
@@ -84,13 +84,10 @@ class ActivationListener:
             await asyncio.gather(dispatcher, return_exceptions=True)
 
     async def _listen(self) -> None:
-        what = "the activation listener's connection"
-        async with answered_within(self.ping_seconds, what):
-            connection = await asyncpg.connect(
-                self.dsn, server_settings={"application_name": APPLICATION_NAME}
-            )
-        try:
-            async with answered_within(self.ping_seconds, what):
+        what, every = "the activation listener's connection", self.ping_seconds
+        settings = {"application_name": APPLICATION_NAME}
+        async with dedicated(self.dsn, every, what, server_settings=settings) as connection:
+            async with answered_within(every, what):
                 await connection.add_listener(
                     CHANNEL, lambda _c, _p, _ch, payload: self.events.put_nowait(int(payload))
                 )
@@ -99,10 +96,7 @@ class ActivationListener:
                 self.events.put_nowait(current)  # activated while nobody was listening
             self.connections += 1
             self.listening.set()
-            await watch(connection, self.ping_seconds, what)
-        finally:  # never a goodbye that waits: the network may be gone
-            if not connection.is_closed():
-                connection.terminate()
+            await watch(connection, every, what)
 
     async def _dispatch(self) -> None:
         while True:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import asyncpg
 
@@ -29,6 +29,21 @@ async def answered_within(every: float, what: str) -> AsyncIterator[None]:
             yield
     except TimeoutError as error:
         raise ConnectionLostError(f"{what} did not answer within {every:g} s") from error
+
+
+@contextlib.asynccontextmanager
+async def dedicated(
+    dsn: str, every: float, what: str, **connect: Any
+) -> AsyncIterator[asyncpg.Connection]:
+    """A connection of its own for the block (a lock, a LISTEN), opened within `every` seconds
+    (`answered_within`), and ended without a goodbye that waits: the network may be gone."""
+    async with answered_within(every, what):
+        connection = await asyncpg.connect(dsn, **connect)
+    try:
+        yield connection
+    finally:
+        if not connection.is_closed():
+            connection.terminate()
 
 
 async def watch(connection: asyncpg.Connection, every: float, what: str) -> NoReturn:

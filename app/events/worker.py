@@ -28,7 +28,7 @@ import asyncpg
 import httpx
 
 from app.db.event_tables import DeliveryState
-from app.db.liveness import answered_within, watch
+from app.db.liveness import answered_within, dedicated, watch
 from app.db.outage import DRIVER_ERRORS
 from app.events.deliveries import (
     Attempt,
@@ -113,19 +113,16 @@ class DeliveryWorker:
             await asyncio.sleep(2.0)
 
     async def _listen_once(self) -> None:
-        what = "the event listener's connection"
-        async with answered_within(LISTEN_PING_SECONDS, what):
-            connection = await asyncpg.connect(self.dsn)
-        try:
-            async with answered_within(LISTEN_PING_SECONDS, what):
+        what, every = "the event listener's connection", LISTEN_PING_SECONDS
+        async with dedicated(self.dsn, every, what) as connection:
+            async with answered_within(every, what):
                 await connection.add_listener(CHANNEL, lambda *_: self.wake.set())
             self.wake.set()  # events emitted while nobody listened
             self.listening.set()
-            await watch(connection, LISTEN_PING_SECONDS, what)
-        finally:  # never a goodbye that waits: the network may be gone
-            self.listening.clear()
-            if not connection.is_closed():
-                connection.terminate()
+            try:
+                await watch(connection, every, what)
+            finally:
+                self.listening.clear()
 
     async def _run(self) -> None:
         while True:

@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from app.db.liveness import watch
+from app.db.liveness import dedicated, watch
 from app.db.outage import connection_lost, describe
 
 LOCK_KEY = int.from_bytes(b"ecoplane", "big") >> 1  # one bigint, the same for every replica
@@ -123,20 +123,16 @@ class LeaderElection:
             await asyncio.sleep(self.retry_seconds * (STEP_ASIDE if stepped_down else 1))
 
     async def _campaign(self) -> None:
-        limit = self.failover.connect_seconds
-        connection = await asyncpg.connect(
-            self.dsn, timeout=limit, server_settings=self.failover.server_settings()
-        )
-        try:
+        limit, settings = self.failover.connect_seconds, self.failover.server_settings()
+        async with dedicated(
+            self.dsn, limit, "the lock connection", server_settings=settings
+        ) as connection:
             self.tries += 1
             query = "SELECT pg_try_advisory_lock($1)"
             if not await connection.fetchval(query, self.key, timeout=limit):
                 return
             self.backend_pid = connection.get_server_pid()
             await self._lead(connection)
-        finally:
-            if not connection.is_closed():
-                connection.terminate()
 
     async def _lead(self, connection: asyncpg.Connection) -> None:
         self.terms += 1

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from app.catalog.activation import ActivationListener
+from app.db.liveness import ConnectionLostError, dedicated
 from app.db.urls import asyncpg_dsn
 from tests.db.proxy_double import proxied
 from tests.jobs.conftest import until
@@ -51,3 +52,16 @@ def _given_up(listener: ActivationListener) -> Callable[[], Awaitable[bool]]:
         return not listener.listening.is_set()
 
     return check
+
+
+async def test_a_dedicated_connection_is_opened_within_its_bound_and_ended_after_its_block(
+    database_url: str,
+) -> None:
+    async with proxied(database_url) as proxy:
+        async with dedicated(asyncpg_dsn(proxy.url()), PING_SECONDS, "the test's") as connection:
+            assert await connection.fetchval("SELECT 1") == 1
+        assert connection.is_closed()
+        proxy.black_hole()  # a network gone: the connect is answered by nothing
+        with pytest.raises(ConnectionLostError, match=r"the test's did not answer within 0\.5 s"):
+            async with dedicated(asyncpg_dsn(proxy.url()), PING_SECONDS, "the test's"):
+                pytest.fail("no connection can be opened through the hole")
