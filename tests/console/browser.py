@@ -20,7 +20,7 @@ from tests.api.conftest import token_entries
 from tests.api.server import running_service
 
 ROOT = Path(__file__).resolve().parents[2]
-SCREENSHOTS = ROOT / "docs" / "console"
+SCREENSHOTS = ROOT / "docs" / "console"  # written only when asked: ECOPLANE_SCREENSHOTS=1
 # every request leaves through a proxy that does not exist, except to the service itself
 OFFLINE = ["--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=127.0.0.1"]
 WIDE, NARROW = {"width": 1280, "height": 860}, {"width": 390, "height": 844}
