@@ -80,13 +80,15 @@ def test_a_bad_subscription_stops_the_start_naming_entry_and_field(notify: str, 
 
 
 def test_the_cli_says_what_is_wrong_with_ecoplane_notify(
-    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
 ) -> None:
     import logging
 
     from app.cli import main
 
     monkeypatch.setattr(logging.getLogger(), "handlers", list(logging.getLogger().handlers))
+    # `serve` starts the embedded server while it imports: in the test's directory, not ./.ecoplane
+    monkeypatch.setenv("ECOPLANE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv(
         "ECOPLANE_NOTIFY", '[{"url": "http://x", "types": ["*"], "format": "teams"}]'
     )
