@@ -22,6 +22,7 @@ from app.ecosystem.names import (
     workspace_schema,
 )
 from app.ecosystem.names import source_secret as source_secret  # re-exported for the workers
+from app.jobs.log_tail import KEEPER, PUBLIC
 from app.settings import Settings
 
 PG_KEYS = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
@@ -261,12 +262,23 @@ def _resources(spec: JobSpec) -> dict[str, Any]:
     return {k: v for k, v in (("requests", requests), ("limits", limits)) if v}
 
 
-def job_body(spec: JobSpec, namespace: str, ttl_seconds: int) -> dict[str, Any]:
-    """The `batch/v1` Job of a spec, as the plain dict the API takes (5x cheaper than models)."""
+def kept_command(spec: JobSpec, tail_lines: int) -> list[str]:
+    """A worker of the jobs image runs under the log tail's keeper (app/jobs/log_tail.py), which
+    masks its secret variables' values and leaves its last lines in the termination message; a
+    container transformer's own image runs its own command."""
+    if spec.module is None:
+        return list(spec.command)
+    masked = ",".join(sorted(k for k in spec.secret_env if k not in PUBLIC))
+    return ["python", "-m", KEEPER, str(tail_lines), "--mask", masked, "--", *spec.command]
+
+
+def job_body(spec: JobSpec, namespace: str, ttl_seconds: int, tail_lines: int) -> dict[str, Any]:
+    """The `batch/v1` Job of a spec, as the plain dict the API takes (5x cheaper than models);
+    a worker's last `tail_lines` lines come back in its termination message."""
     container: dict[str, Any] = {
         "name": CONTAINER,
         "image": spec.image,
-        "command": list(spec.command),
+        "command": kept_command(spec, tail_lines),
         "env": _env_list(spec),
         "resources": _resources(spec),
         "securityContext": {

@@ -26,8 +26,8 @@ CODE = TransformerCode(
     "compute_exposures", "RiskAnalytics", "python", module="acme.exposures", cpu="500m",
     memory="512Mi",
 )  # fmt: skip
-TRANSFORMER = job_body(transformer_job(CODE, 41, SETTINGS), NAMESPACE, 86400)
-SECURITY_SYNC = job_body(security_sync_job(42, SETTINGS), NAMESPACE, 86400)
+TRANSFORMER = job_body(transformer_job(CODE, 41, SETTINGS), NAMESPACE, 86400, 50)
+SECURITY_SYNC = job_body(security_sync_job(42, SETTINGS), NAMESPACE, 86400, 50)
 JOBS = {"transformer": TRANSFORMER, "security-sync": SECURITY_SYNC}
 
 

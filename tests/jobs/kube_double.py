@@ -3,9 +3,9 @@
 An aiohttp server on 127.0.0.1 (random port) that the real kubernetes-asyncio client reaches
 through a kubeconfig the test writes. It keeps Jobs (create, get, list with label selectors of
 `=` and `in` terms, delete, watch with resourceVersion and bookmarks), makes a pod per finished
-Job, serves its log, and holds Secrets (get, create, replace, delete: kube_secrets.py;
-`put_credentials` writes a transformer's as the Kubernetes secret store does, and lists it in the
-index). Jobs move active → succeeded/failed by the `rule` the test sets (or by `finish`).
+Job (with the termination message the log tail's keeper writes: `Finish`), serves its log, and
+holds Secrets (get, create, replace, delete: kube_secrets.py; `put_credentials` writes a
+transformer's as the Kubernetes secret store does, and lists it in the index). Jobs move active → succeeded/failed by the `rule` the test sets (or by `finish`).
 Faults: answers by status (409, 500) for a verb, slow answers, a watch dropped after some events,
 a resourceVersion expired (410). Every Job body is validated against the official
 schemas (kubernetes-validate, Kubernetes `K8S_VERSION`) and searched for the Secrets' values.
@@ -25,6 +25,7 @@ from typing import Any
 import kubernetes_validate
 from aiohttp import web
 
+from app.jobs.log_tail import KEEPER, termination_message
 from tests.jobs.kube_secrets import Admission, SecretsApi
 
 K8S_VERSION = "1.33"
@@ -32,11 +33,17 @@ K8S_VERSION = "1.33"
 
 @dataclass(frozen=True)
 class Finish:
-    """How a Job ends: exit code, log text, or the deadline (activeDeadlineSeconds) passing."""
+    """How a Job ends: exit code, log text, or the deadline (activeDeadlineSeconds) passing.
+
+    A container that runs the log tail's keeper (`python -m workers.log_tail LINES ...`, as every
+    worker of the jobs image does) leaves the last lines of its log in its termination message,
+    as the keeper writes them (`termination_message`), unless `killed`: then, as after a
+    SIGKILL or the deadline, it wrote none."""
 
     exit_code: int = 0
     log: str = ""
     deadline: bool = False
+    killed: bool = False
 
 
 @dataclass
@@ -203,10 +210,17 @@ class KubeDouble(SecretsApi):
             "conditions": [condition],
         }
         pod_name = f"{name}-pod"
-        terminated = {"exitCode": 137 if outcome.deadline else outcome.exit_code}
-        labels = {**job["spec"]["template"]["metadata"]["labels"], "job-name": name}
+        terminated: dict[str, Any] = {"exitCode": 137 if outcome.deadline else outcome.exit_code}
+        template = job["spec"]["template"]
+        command = template["spec"]["containers"][0].get("command") or []
+        if command[:3] == ["python", "-m", KEEPER] and not (outcome.deadline or outcome.killed):
+            message = termination_message(outcome.log.splitlines()[-int(command[3]) :])
+            if message is not None:
+                terminated["message"] = message
+        labels = {**template["metadata"]["labels"], "job-name": name}
         self.pods[pod_name] = {
             "metadata": {"name": pod_name, "labels": labels, "creationTimestamp": _now()},
+            "spec": template["spec"],
             "status": {"containerStatuses": [{"name": "run", "state": {"terminated": terminated}}]},
         }
         self.logs[pod_name] = outcome.log
@@ -354,9 +368,11 @@ def _kubeconfig(server: str) -> dict[str, Any]:
 
 
 async def serve_forever(directory: Path, transformers: list[str]) -> None:
-    """Serve a double whose Jobs all succeed, unvalidated (for bench/jobs.py's child process),
+    """Serve a double whose Jobs all succeed with a line of log, unvalidated (for bench/jobs.py's
+    child process),
     with the credentials Secrets (and their index) of these transformers."""
     double = KubeDouble(directory, validate=False)
+    double.rule = lambda job: Finish(0, f"run {job['metadata']['name']} committed")  # as python
     double.put_credentials(transformers)
     await double.start()
     print("ready", flush=True)

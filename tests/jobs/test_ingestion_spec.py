@@ -19,10 +19,14 @@ def test_an_ingestion_job_runs_the_worker_with_secret_references_only() -> None:
         "Customers",
         "ecoplane-ingestion-customers-42",
     )
-    body = job_body(spec, "data-jobs", 3600)
+    body = job_body(spec, "data-jobs", 3600, 50)
     kubernetes_validate.validate(body, K8S_VERSION, strict=True)
     (container,) = body["spec"]["template"]["spec"]["containers"]
-    assert container["command"] == ["python", "-m", "workers.ingest", "Customers"]
+    assert container["command"] == [
+        "python", "-m", "workers.log_tail", "50",
+        "--mask", "ECOPLANE_DATABASE_URL,ECOPLANE_SOURCE_PASSWORD,ECOPLANE_SOURCE_USER,PGPASSWORD",
+        "--", "python", "-m", "workers.ingest", "Customers",
+    ]  # fmt: skip
     assert container["image"] == "ghcr.io/acme/ecoplane:1.0"
     secrets = {
         v["name"]: v["valueFrom"]["secretKeyRef"] for v in container["env"] if "valueFrom" in v

@@ -116,7 +116,7 @@ def test_long_names_keep_the_physical_name_rule() -> None:
 
 def test_job_bodies_validate_and_hold_only_secret_references() -> None:
     for spec in (transformer_job(CONTAINER, 42, SETTINGS), security_sync_job(43, SETTINGS)):
-        body = job_body(spec, "data-jobs", 3600)
+        body = job_body(spec, "data-jobs", 3600, 50)
         kubernetes_validate.validate(body, K8S_VERSION, strict=True)
         pod = body["spec"]["template"]["spec"]
         (container,) = pod["containers"]
@@ -128,16 +128,35 @@ def test_job_bodies_validate_and_hold_only_secret_references() -> None:
         assert body["metadata"]["namespace"] == "data-jobs"
         assert body["spec"]["ttlSecondsAfterFinished"] == 3600
         assert body["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "ecoplane"
-    body = job_body(transformer_job(CONTAINER, 42, SETTINGS), "ns", 60)
+    body = job_body(transformer_job(CONTAINER, 42, SETTINGS), "ns", 60, 50)
     assert body["spec"]["backoffLimit"] == 2 and body["spec"]["activeDeadlineSeconds"] == 7200
     resources = body["spec"]["template"]["spec"]["containers"][0]["resources"]
     assert resources == {
         "requests": {"cpu": "500m", "memory": "512Mi"},
         "limits": {"memory": "512Mi"},
     }
-    security = job_body(security_sync_job(43, SETTINGS), "ns", 60)["spec"]["template"]["spec"]
+    security = job_body(security_sync_job(43, SETTINGS), "ns", 60, 50)["spec"]["template"]["spec"]
     assert security["serviceAccountName"] == "ecoplane-security-sync"
 
 
 def test_the_credentials_secret_is_dns_safe() -> None:
     assert credentials_secret("Mask_Customers") == "ecoplane-dt-mask-customers"
+
+
+def test_a_worker_of_the_jobs_image_runs_under_the_log_tail_keeper() -> None:
+    python = TransformerCode("Export", "W", "python", module="acme.export")
+    (container,) = job_body(transformer_job(python, 9, SETTINGS), "ns", 60, 30)["spec"]["template"][
+        "spec"
+    ]["containers"]
+    assert container["command"] == [
+        "python", "-m", "workers.log_tail", "30", "--mask", "PGPASSWORD", "--",
+        "python", "-m", "workers.python_transformer", "acme.export",
+    ]  # fmt: skip
+    sync = job_body(security_sync_job(10, SETTINGS), "ns", 60, 50)["spec"]["template"]["spec"]
+    assert sync["containers"][0]["command"][:6] == [
+        "python", "-m", "workers.log_tail", "50",
+        "--mask", "ECOPLANE_DATABASE_URL,ECOPLANE_WAREHOUSE_URL",
+    ]  # fmt: skip
+    own = job_body(transformer_job(CONTAINER, 11, SETTINGS), "ns", 60, 50)["spec"]["template"]
+    # a container transformer's image need not hold the keeper: its own command runs
+    assert own["spec"]["containers"][0]["command"] == ["python", "-m", "mask", "--fast"]

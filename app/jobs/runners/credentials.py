@@ -1,5 +1,5 @@
-"""A run's credentials: where a runner finds them, the refusal when a transformer has none, and
-the redaction of their values from what a run printed.
+"""A run's credentials: where a runner finds them, and the refusal when a transformer has none
+(their values are masked in what a run printed: app/jobs/log_tail.py).
 
 A transformer (or builtin) runs only as its own role, with the credentials the security sync
 wrote to the secret store: when they are not there yet, the run is refused before anything
@@ -10,7 +10,6 @@ starts, never run with other credentials. The concrete source is built above thi
 from __future__ import annotations
 
 from typing import Protocol
-from urllib.parse import urlsplit
 
 from app.db.run_table import RunKind
 from app.ecosystem.names import (
@@ -20,11 +19,6 @@ from app.ecosystem.names import (
     transformer_role,
 )
 from app.jobs.spec import SOURCE_CREDENTIAL, JobSpec
-
-MASK = "***"
-# where and as whom a run connects: not secret (the role's name is in every plan), and masking
-# them would mask common words ('warehouse', '5432') in every log
-PUBLIC = frozenset({"PGHOST", "PGPORT", "PGDATABASE", "PGUSER"})
 
 
 class RunSecrets(Protocol):
@@ -92,33 +86,3 @@ def missing_source_login(credential: str, store: str) -> str:
         f"no source login for credential {credential!r} in the {store} secret store: set it"
         f" with `ecoplane credential set {credential} --user USER --password-file FILE`"
     )
-
-
-def url_password(value: str) -> str | None:
-    """The password inside a URL (`scheme://user:password@host/...`), if it is one."""
-    if "://" not in value:
-        return None
-    try:
-        return urlsplit(value).password or None
-    except ValueError:
-        return None
-
-
-def hidden_values(variables: dict[str, str]) -> list[str]:
-    """What to mask of secret variables given to a run: every value but the public libpq
-    ones, and the password inside a URL on its own (it may be printed apart)."""
-    found = [v for k, v in variables.items() if k not in PUBLIC]
-    return found + [p for v in variables.values() if (p := url_password(v))]
-
-
-def redacted(line: str, values: tuple[str, ...]) -> str:
-    """The line with every value replaced by `***` (values longest first)."""
-    for value in values:
-        if value in line:
-            line = line.replace(value, MASK)
-    return line
-
-
-def redaction(values: list[str]) -> tuple[str, ...]:
-    """The values to redact, longest first (so no part of a longer one is left), none empty."""
-    return tuple(sorted({v for v in values if v}, key=len, reverse=True))

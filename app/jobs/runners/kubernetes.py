@@ -4,7 +4,8 @@ The Job's name is the run's idempotency key: a create answered 409 means it alre
 One watch (label `app.kubernetes.io/managed-by=ecoplane`) follows every run of the replica;
 it resumes from the last resourceVersion after a disconnect and lists again after `410 Gone`,
 so no final state is lost (kube_watch.py). A finished Job's pod gives the exit code and the
-log tail; the pods of Jobs that end together are found by one list.
+log tail (its termination message when the log tail's keeper wrote one, else its log: see
+app/jobs/log_tail.py); the pods of Jobs that end together are found by one list.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from kubernetes_asyncio import client
 
 from app.db.run_table import RunState
 from app.jobs.batched import Batched
+from app.jobs.log_tail import kept_tail
 from app.jobs.runners.base import (
     RUNNING,
     MissingCredentialsError,
@@ -87,7 +89,9 @@ class KubernetesRunner:
             raise MissingSourceLoginError(why)
         await self._apis()
         assert self.client is not None
-        body = job_body(spec, self.namespace, self.settings.jobs_ttl_seconds)
+        body = job_body(
+            spec, self.namespace, self.settings.jobs_ttl_seconds, self.settings.log_tail_lines
+        )
         try:  # by path: the body is plain JSON already (app/kube.py `request`)
             await request(
                 f"creating Job {spec.name}", self.client, "POST",
@@ -127,11 +131,13 @@ class KubernetesRunner:
         pod = await self.pods.get(job_name)
         if pod is None:
             return None, None
-        exit_code = None
+        exit_code, message = None, None
         for container in (pod.get("status") or {}).get("containerStatuses") or []:
             terminated = (container.get("state") or {}).get("terminated") or {}
             if container.get("name") == CONTAINER and "exitCode" in terminated:
-                exit_code = int(terminated["exitCode"])
+                exit_code, message = int(terminated["exitCode"]), terminated.get("message")
+        if (kept := kept_tail(message)) is not None:  # the keeper's: no call for the log
+            return exit_code, kept or None
         await self._apis()
         assert self.client is not None
         name = pod["metadata"]["name"]

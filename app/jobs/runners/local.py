@@ -28,6 +28,7 @@ from pydantic import SecretStr
 
 from app.db.run_table import RunState
 from app.ecosystem.names import credentials_secret
+from app.jobs.log_tail import hidden_values, redacted, redaction, url_password
 from app.jobs.runners.base import (
     RUNNING,
     MissingCredentialsError,
@@ -38,15 +39,11 @@ from app.jobs.runners.base import (
 from app.jobs.runners.credentials import (
     RunSecrets,
     credentials_owner,
-    hidden_values,
     missing_credentials,
     missing_source_login,
     own_keys,
-    redacted,
-    redaction,
     runs_as_transformer,
     source_credential,
-    url_password,
 )
 from app.jobs.spec import JobSpec, source_secret
 from app.settings import Settings

@@ -13,8 +13,8 @@ import asyncpg
 import pytest
 
 from app.examples.embedded_default import EXAMPLE, with_example_path
+from app.jobs.log_tail import hidden_values, redacted, redaction
 from app.jobs.runners.base import Outcome, RunRefusedError
-from app.jobs.runners.credentials import hidden_values, redacted, redaction
 from app.jobs.runners.local import PASSED_ON, LocalRunner
 from app.jobs.service import JobService
 from app.jobs.spec import (

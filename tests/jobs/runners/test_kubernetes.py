@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from app.jobs.runners.credentials import PUBLIC
+from app.jobs.log_tail import PUBLIC
 from app.jobs.runners.kubernetes import KubernetesRunner
 from app.jobs.runs import Run
 from app.jobs.service import JobService
@@ -76,6 +76,7 @@ async def test_a_job_runs_to_success_with_its_log_tail(
     assert done.state == "succeeded" and done.exit_code == 0 and done.attempts == 1
     assert done.runner_ref == f"ecoplane-transformer-chain-a-{done.id}"
     assert done.log_tail == "reading\nwriting\ndone"
+    assert "read-log" not in double.calls  # the tail came in the pod's termination message
     (body,) = [b for b in double.bodies if b["metadata"]["name"] == done.runner_ref]
     assert double.problems == []  # schema-valid, and no secret value in it
     assert double.secret_values("ecoplane-dt-chain-a")["PGPASSWORD"] not in json.dumps(body)
@@ -88,6 +89,20 @@ async def test_a_job_runs_to_success_with_its_log_tail(
     assert env["ECOPLANE_OUTPUT_SCHEMA"]["value"] == "out_chain_a"
     assert pod["restartPolicy"] == "Never" and pod["securityContext"]["runAsNonRoot"] is True
     assert body["metadata"]["labels"]["ecoplane.io/run-id"] == str(done.id)
+
+
+async def test_without_the_keepers_message_the_tail_is_read_from_the_log(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble, kube_settings: Settings
+) -> None:
+    lines = [f"line {i:03} " + "x" * 100 for i in range(kube_settings.log_tail_lines + 5)]
+    double.rule = lambda job: Finish(0, "\n".join(lines))  # the last 50 pass 4096 bytes
+    done = await _run(kube, pool, "sleepy")
+    assert done.log_tail == "\n".join(lines[-kube_settings.log_tail_lines :])
+    assert double.calls["read-log"] == 1
+    double.rule = lambda job: Finish(1, "killed mid-line", killed=True)  # SIGKILL: no message
+    failed = await _run(kube, pool, "sleepy")
+    assert (failed.exit_code, failed.log_tail) == (1, "killed mid-line")
+    assert double.calls["read-log"] == 2
 
 
 async def test_a_failed_job_records_the_exit_code(
@@ -147,7 +162,7 @@ async def test_server_errors_are_retried(
         Fault("list-pods", 503),
         Fault("read-log", 500),
     ]
-    double.rule = lambda job: Finish(0, "ok")
+    double.rule = lambda job: Finish(0, "ok", killed=True)  # no termination message: the log
     done = await _run(kube, pool, "chain_a")
     assert done.state == "succeeded" and done.log_tail == "ok"
     assert [f.times for f in double.faults] == [0, 0, 0]  # each fault was met and retried
@@ -375,7 +390,7 @@ async def test_an_ingestion_runs_as_a_job_of_the_ingest_worker(
     public = tuple(f"/{key} is in a Job body" for key in PUBLIC)
     assert [problem for problem in double.problems if not problem.endswith(public)] == []
     container = body["spec"]["template"]["spec"]["containers"][0]
-    assert container["command"] == ["python", "-m", "workers.ingest", "Customers"]
+    assert container["command"][-5:] == ["--", "python", "-m", "workers.ingest", "Customers"]
     env = {e["name"]: e for e in container["env"]}
     assert env["PGPASSWORD"]["valueFrom"]["secretKeyRef"]["name"] == "ecoplane-di-customers"
     assert "ECOPLANE_WAREHOUSE_URL" not in env  # never the admin's warehouse URL
