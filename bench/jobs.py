@@ -10,7 +10,9 @@ control-plane database is an embedded Postgres (or ECOPLANE_BENCH_DATABASE_URL's
   bare create  500 BatchV1Api.create_namespaced_job calls of the same bodies' shape, with the
                same client configuration, 16 at a time
 
-Both windows start with a fresh client (made inside the window) and after a garbage collection.
+Both windows start with a fresh client (made inside the window) and after a garbage collection,
+with what the setup made frozen out of the collector's scans, as the service freezes what its
+start made (app/main.py).
 Setup, outside both: the model stored, and each transformer's credentials Secret written through
 the Kubernetes secret store (`ecoplane-dt-t<i>`, as the security sync writes it).
 
@@ -209,6 +211,7 @@ async def main() -> int:
             )
             url = await _database(server, count)
             await _credentials(settings, count)
+            gc.freeze()  # as the service does once started (app/main.py): both windows alike
             for repetition in range(args.repeat):
                 bare.append(await _bare(settings, count, repetition))
                 ours.append(await _ecoplane(url, settings, count))
