@@ -110,3 +110,19 @@ def test_only_a_message_the_keeper_wrote_is_taken_for_the_tail() -> None:
     assert kept_tail(None) is None
     assert kept_tail(termination_message(["a", "b"])) == "a\nb"
     assert termination_message(["é" * (MESSAGE_BYTES // 2)]) is None  # bytes count, not letters
+
+
+def test_a_child_is_drained_to_its_end_when_the_log_has_gone(tmp_path: Path) -> None:
+    message = tmp_path / "termination-log"
+    keeper = subprocess.Popen(
+        _keeper("2", "--message", str(message), "--", sys.executable, "-c",
+                "for i in range(20000): print(f'line {i} ' + 'x' * 40)"),
+        cwd=ROOT, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert keeper.stdout is not None
+    keeper.stdout.close()  # the container's log is gone: ~1 MB more than a pipe holds follows
+    try:
+        assert keeper.wait(timeout=60) == 0
+    finally:
+        keeper.kill()
+    assert message.read_text().splitlines()[1:] == [f"line {i} " + "x" * 40 for i in (19998, 19999)]

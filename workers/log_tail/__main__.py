@@ -40,15 +40,26 @@ class Tail:
         self.source = source
         self.lines: deque[str] = deque(maxlen=lines)
         self.hidden = hidden
+        self.lock = threading.Lock()  # a grandchild may still print while the lines are taken
         self.thread = threading.Thread(target=self._copy, name="log-tail", daemon=True)
 
     def _copy(self) -> None:
-        out = sys.stdout.buffer
+        out: IO[bytes] | None = sys.stdout.buffer
         for raw in iter(lambda: self.source.readline(CHUNK), b""):
             text = redacted(raw.decode("utf-8", "surrogateescape"), self.hidden)
-            out.write(text.encode("utf-8", "surrogateescape"))
-            out.flush()
-            self.lines.append(text.rstrip("\r\n").encode("utf-8", "replace").decode())
+            if out is not None:
+                try:
+                    out.write(text.encode("utf-8", "surrogateescape"))
+                    out.flush()
+                except OSError:  # no log to pass on to: the child is still drained, never blocked
+                    out = None
+            with self.lock:
+                self.lines.append(text.rstrip("\r\n").encode("utf-8", "replace").decode())
+
+    def last(self) -> list[str]:
+        """The last lines kept so far."""
+        with self.lock:
+            return list(self.lines)
 
 
 def _arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
@@ -94,7 +105,7 @@ def main(argv: Sequence[str]) -> int:
     tail.thread.start()
     code = child.wait()
     tail.thread.join(DRAIN_SECONDS)  # a grandchild still holding the output is not waited for
-    _write(arguments.message, termination_message(list(tail.lines)))
+    _write(arguments.message, termination_message(tail.last()))
     return 128 - code if code < 0 else code
 
 
