@@ -126,3 +126,10 @@ def test_a_child_is_drained_to_its_end_when_the_log_has_gone(tmp_path: Path) -> 
     finally:
         keeper.kill()
     assert message.read_text().splitlines()[1:] == [f"line {i} " + "x" * 40 for i in (19998, 19999)]
+
+
+def test_a_value_cut_between_two_pieces_of_a_long_line_is_masked(tmp_path: Path) -> None:
+    cut = "import sys; sys.stdout.write('x' * 65533 + 'hunter2' + 'y' * 100000 + '\\nend\\n')"
+    done = _run(tmp_path / "m", 3, cut, PGPASSWORD="hunter2")
+    assert done.returncode == 0 and "hunter" not in done.stdout and "nter2" not in done.stdout
+    assert done.stdout == "x" * 65533 + "***" + "y" * 100000 + "\nend\n"  # nothing else changed

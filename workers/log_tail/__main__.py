@@ -28,7 +28,7 @@ from typing import IO
 
 from app.jobs.log_tail import hidden_values, redacted, redaction, termination_message
 
-CHUNK = 65536  # a line longer than this is passed on in pieces: memory stays bounded
+CHUNK = 65536  # a line longer than this is passed on in pieces (masked across the cuts)
 DRAIN_SECONDS = 5.0  # after the child ends, how long a grandchild may keep the output open
 FORWARDED = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
 
@@ -44,17 +44,29 @@ class Tail:
         self.thread = threading.Thread(target=self._copy, name="log-tail", daemon=True)
 
     def _copy(self) -> None:
-        out: IO[bytes] | None = sys.stdout.buffer
+        keep = max(map(len, self.hidden), default=1) - 1
+        carry, out = "", sys.stdout.buffer
         for raw in iter(lambda: self.source.readline(CHUNK), b""):
-            text = redacted(raw.decode("utf-8", "surrogateescape"), self.hidden)
-            if out is not None:
-                try:
-                    out.write(text.encode("utf-8", "surrogateescape"))
-                    out.flush()
-                except OSError:  # no log to pass on to: the child is still drained, never blocked
-                    out = None
-            with self.lock:
-                self.lines.append(text.rstrip("\r\n").encode("utf-8", "replace").decode())
+            text = redacted(carry + raw.decode("utf-8", "surrogateescape"), self.hidden)
+            carry = ""
+            if keep and not text.endswith("\n"):  # a piece of a long line: a value may go on
+                text, carry = text[:-keep], text[-keep:]  # in the next piece, so its end waits
+            out = self._pass_on(text, out)
+        self._pass_on(carry, out)
+
+    def _pass_on(self, text: str, out: IO[bytes] | None) -> IO[bytes] | None:
+        """Write masked text to the log and keep it; the log, or None once it has gone."""
+        if not text:
+            return out
+        if out is not None:
+            try:
+                out.write(text.encode("utf-8", "surrogateescape"))
+                out.flush()
+            except OSError:  # no log to pass on to: the child is still drained, never blocked
+                out = None
+        with self.lock:
+            self.lines.append(text.rstrip("\r\n").encode("utf-8", "replace").decode())
+        return out
 
     def last(self) -> list[str]:
         """The last lines kept so far."""
