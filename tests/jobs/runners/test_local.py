@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections import deque
 from pathlib import Path
 
 import asyncpg
@@ -14,7 +15,7 @@ import pytest
 
 from app.errors import ConflictError, NotFoundError
 from app.jobs.runners.base import RunRefusedError
-from app.jobs.runners.local import LocalRunner, _missing
+from app.jobs.runners.local import LINE_CHARS, LocalRunner, _missing, _read_lines
 from app.jobs.service import JobService
 from app.jobs.spec import TransformerCode, transformer_job
 from app.security.secrets.run_secrets import run_secrets
@@ -197,3 +198,28 @@ def test_installed_packages_are_found_from_any_working_directory(
     monkeypatch.setattr(sys, "path", [p for p in sys.path if p and Path(p).resolve() != root])
     assert not _missing("workers.security_sync")
     assert _missing("nosuch_pkg.worker")
+
+
+LONG_LINE = "import sys; sys.stdout.write('pw hunter2 ' + 'x' * 300000 + '\\nafter\\n')"
+
+
+async def _tail_of(code: str, lines: int) -> list[str]:
+    """What the local runner's reader keeps of a real child's output (bounded: never blocked)."""
+    child = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", code, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
+    tail: deque[str] = deque(maxlen=lines)
+    await asyncio.wait_for(asyncio.gather(_read_lines(child, tail, ("hunter2",)), child.wait()), 60)
+    assert child.returncode == 0
+    return list(tail)
+
+
+async def test_a_line_longer_than_the_pipe_buffer_keeps_its_start_and_never_blocks_the_child() -> (
+    None
+):
+    # ~300 KB on one line (asyncio's reader refused it and stopped: the child then blocked on
+    # a full pipe until its timeout), then more than a pipe holds, then a line without newline
+    more = "; [print(i) for i in range(50000)]; sys.stdout.write('last, no newline')"
+    assert await _tail_of(LONG_LINE + more, 3) == ["49998", "49999", "last, no newline"]
+    start = "pw *** " + "x" * (LINE_CHARS - len("pw *** "))
+    assert await _tail_of(LONG_LINE, 3) == [start, "after"]  # the rest of the line: dropped
