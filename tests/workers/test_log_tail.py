@@ -3,14 +3,18 @@ what reaches the container's log, the termination message it leaves, exit status
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from app.jobs.log_tail import HEADER, MESSAGE_BYTES, kept_tail, termination_message
 from tests.workers.conftest import ROOT
+from workers.log_tail.__main__ import Tail
 
 PRINTS = """
 import sys
@@ -133,3 +137,14 @@ def test_a_value_cut_between_two_pieces_of_a_long_line_is_masked(tmp_path: Path)
     done = _run(tmp_path / "m", 3, cut, PGPASSWORD="hunter2")
     assert done.returncode == 0 and "hunter" not in done.stdout and "nter2" not in done.stdout
     assert done.stdout == "x" * 65533 + "***" + "y" * 100000 + "\nend\n"  # nothing else changed
+
+
+def test_the_keeper_holds_no_more_of_a_line_than_a_message_could_take(
+    capfdbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    long_line = b"y" * (3 * MESSAGE_BYTES) + b"\n"
+    tail = Tail(io.BytesIO(long_line * 3 + b"short\n"), 10, ())
+    tail._copy()  # the thread's work, here
+    assert capfdbinary.readouterr().out == long_line * 3 + b"short\n"  # the log: all of it
+    assert [len(line) for line in tail.last()] == [MESSAGE_BYTES + 1] * 3 + [5]
+    assert termination_message(tail.last()) is None  # as with the whole lines

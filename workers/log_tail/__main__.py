@@ -26,7 +26,13 @@ from collections.abc import Sequence
 from types import FrameType
 from typing import IO
 
-from app.jobs.log_tail import hidden_values, redacted, redaction, termination_message
+from app.jobs.log_tail import (
+    MESSAGE_BYTES,
+    hidden_values,
+    redacted,
+    redaction,
+    termination_message,
+)
 
 CHUNK = 65536  # a line longer than this is passed on in pieces (masked across the cuts)
 DRAIN_SECONDS = 5.0  # after the child ends, how long a grandchild may keep the output open
@@ -65,7 +71,8 @@ class Tail:
             except OSError:  # no log to pass on to: the child is still drained, never blocked
                 out = None
         with self.lock:
-            self.lines.append(text.rstrip("\r\n").encode("utf-8", "replace").decode())
+            kept = text.rstrip("\r\n")[: MESSAGE_BYTES + 1]  # longer never fits: memory bounded
+            self.lines.append(kept.encode("utf-8", "replace").decode())
         return out
 
     def last(self) -> list[str]:
