@@ -23,6 +23,8 @@ PUBLIC = frozenset({"PGHOST", "PGPORT", "PGDATABASE", "PGUSER"})
 HEADER = "ecoplane log tail"  # the first line of a termination message the keeper wrote
 MESSAGE_BYTES = 4096  # what Kubernetes keeps of a container's termination message
 KEEPER = "workers.log_tail"  # the keeper's module: `python -m workers.log_tail LINES ...`
+LINE_CHARS = 2000  # what a run's recorded tail keeps of one line: a long one must not fill it
+LOG_BYTES = 2**20  # what the Kubernetes runner reads of a pod's log at most (`limitBytes`)
 
 
 def url_password(value: str) -> str | None:
@@ -53,6 +55,12 @@ def redacted(line: str, values: tuple[str, ...]) -> str:
 def redaction(values: list[str]) -> tuple[str, ...]:
     """The values to redact, longest first (so no part of a longer one is left), none empty."""
     return tuple(sorted({v for v in values if v}, key=len, reverse=True))
+
+
+def tail_of(text: str, lines: int) -> str | None:
+    """The last lines of a log, each cut to LINE_CHARS; None when there is none."""
+    kept = [line[:LINE_CHARS] for line in text.rstrip("\n").split("\n")[-lines:]]
+    return "\n".join(kept) or None
 
 
 def termination_message(lines: Iterable[str]) -> str | None:

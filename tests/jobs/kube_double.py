@@ -330,10 +330,10 @@ class KubeDouble(SecretsApi):
         if text is None:
             return _status(404, "NotFound", "no such pod")
         lines = int(request.query.get("tailLines") or 10**6)
-        return web.Response(
-            text="".join(f"{line}\n" for line in text.splitlines()[-lines:]),
-            content_type="text/plain",
-        )
+        body = "".join(f"{line}\n" for line in text.splitlines()[-lines:]).encode()
+        if limit := request.query.get("limitBytes"):  # the server stops sending there
+            body = body[: int(limit)]
+        return web.Response(body=body, content_type="text/plain")
 
 
 def _status_body(code: int, reason: str, message: str) -> dict[str, Any]:

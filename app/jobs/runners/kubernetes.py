@@ -17,7 +17,7 @@ from kubernetes_asyncio import client
 
 from app.db.run_table import RunState
 from app.jobs.batched import Batched
-from app.jobs.log_tail import kept_tail
+from app.jobs.log_tail import LOG_BYTES, kept_tail, tail_of
 from app.jobs.runners.base import (
     RUNNING,
     MissingCredentialsError,
@@ -136,21 +136,22 @@ class KubernetesRunner:
             terminated = (container.get("state") or {}).get("terminated") or {}
             if container.get("name") == CONTAINER and "exitCode" in terminated:
                 exit_code, message = int(terminated["exitCode"]), terminated.get("message")
+        lines = self.settings.log_tail_lines
         if (kept := kept_tail(message)) is not None:  # the keeper's: no call for the log
-            return exit_code, kept or None
+            return exit_code, tail_of(kept, lines)
         await self._apis()
         assert self.client is not None
         name = pod["metadata"]["name"]
-        try:
-            tail = await request(
+        try:  # at most LOG_BYTES: a container may print lines of any length
+            log = await request(
                 f"reading the log of {name}", self.client, "GET",
                 f"/api/v1/namespaces/{segment(self.namespace)}/pods/{segment(name)}/log",
-                query=[("container", CONTAINER), ("tailLines", self.settings.log_tail_lines)],
+                query=[("container", CONTAINER), ("tailLines", lines), ("limitBytes", LOG_BYTES)],
                 timeout=self.settings.kubernetes_timeout_seconds,
             )  # fmt: skip
         except KubeError as error:
-            tail = f"(no log: {error.detail})"
-        return exit_code, (str(tail).rstrip("\n") or None) if tail is not None else None
+            return exit_code, f"(no log: {error.detail})"
+        return exit_code, tail_of(str(log), lines) if log is not None else None
 
     async def _newest_pods(self, job_names: list[str]) -> dict[str, dict[str, Any]]:
         """Per Job, its newest pod: one list for every Job that ended meanwhile."""

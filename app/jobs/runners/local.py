@@ -28,7 +28,7 @@ from pydantic import SecretStr
 
 from app.db.run_table import RunState
 from app.ecosystem.names import credentials_secret
-from app.jobs.log_tail import hidden_values, redacted, redaction, url_password
+from app.jobs.log_tail import LINE_CHARS, hidden_values, redacted, redaction, url_password
 from app.jobs.runners.base import (
     RUNNING,
     MissingCredentialsError,
@@ -50,7 +50,6 @@ from app.settings import Settings
 
 WITHHELD = frozenset({"tokens"})  # API tokens: no worker needs them
 PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "PYTHONPATH", "VIRTUAL_ENV")
-LINE_CHARS = 2000  # one very long line must not fill the tail
 DRAIN_SECONDS = 5.0  # how long to wait for the rest of the output once the process ended
 
 

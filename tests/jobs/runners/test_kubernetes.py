@@ -10,7 +10,7 @@ from typing import Any
 import asyncpg
 import pytest
 
-from app.jobs.log_tail import PUBLIC
+from app.jobs.log_tail import LINE_CHARS, LOG_BYTES, PUBLIC
 from app.jobs.runners.kubernetes import KubernetesRunner
 from app.jobs.runs import Run
 from app.jobs.service import JobService
@@ -103,6 +103,17 @@ async def test_without_the_keepers_message_the_tail_is_read_from_the_log(
     failed = await _run(kube, pool, "sleepy")
     assert (failed.exit_code, failed.log_tail) == (1, "killed mid-line")
     assert double.calls["read-log"] == 2
+
+
+async def test_a_log_of_very_long_lines_is_read_to_a_bound_and_each_line_cut(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble
+) -> None:
+    double.rule = lambda job: Finish(0, "c" * 5000 + "\nend", killed=True)  # read from the log
+    done = await _run(kube, pool, "sleepy")
+    assert done.log_tail == "c" * LINE_CHARS + "\nend"  # as the local runner cuts a line
+    double.rule = lambda job: Finish(0, "b" * 3 * LOG_BYTES + "\nthe end", killed=True)
+    done = await _run(kube, pool, "sleepy")  # 3 MiB: the server stops at limitBytes
+    assert done.log_tail == "b" * LINE_CHARS
 
 
 async def test_a_failed_job_records_the_exit_code(

@@ -14,8 +14,9 @@ import asyncpg
 import pytest
 
 from app.errors import ConflictError, NotFoundError
+from app.jobs.log_tail import LINE_CHARS
 from app.jobs.runners.base import RunRefusedError
-from app.jobs.runners.local import LINE_CHARS, LocalRunner, _missing, _read_lines
+from app.jobs.runners.local import LocalRunner, _missing, _read_lines
 from app.jobs.service import JobService
 from app.jobs.spec import TransformerCode, transformer_job
 from app.security.secrets.run_secrets import run_secrets
