@@ -6,7 +6,8 @@ the container's termination message: the Kubernetes runner then finds the tail i
 lists anyway, instead of asking the API server for the pod's log (a call the API server passes
 on to the node's kubelet) once per run. A message is the keeper's only when it begins with
 `HEADER`; a tail longer than a termination message may be is not written, and the runner reads
-the log as before.
+the log as before (at most LOG_BYTES of it). Either way each recorded line is cut to LINE_CHARS,
+as the local runner cuts it.
 
 Standard library only: the keeper imports this before it starts the worker.
 """
