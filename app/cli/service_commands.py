@@ -27,6 +27,10 @@ def register(commands: Commands) -> None:
 def _serve(args: argparse.Namespace) -> int:
     configure_logging()
     settings = Settings()
+    from app.events.formats import FORMATS
+    from app.events.subscriptions import configured
+
+    configured(settings, list(FORMATS))  # a bad ECOPLANE_NOTIFY stops here, before any server
     if settings.embedded:  # its start overlaps the imports below; the lifespan joins it
         from app.db.embedded import begin_embedded
 

@@ -87,10 +87,10 @@ def test_the_cli_says_what_is_wrong_with_ecoplane_notify(
     from app.cli import main
 
     monkeypatch.setattr(logging.getLogger(), "handlers", list(logging.getLogger().handlers))
-    # `serve` starts the embedded server while it imports: in the test's directory, not ./.ecoplane
     monkeypatch.setenv("ECOPLANE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv(
         "ECOPLANE_NOTIFY", '[{"url": "http://x", "types": ["*"], "format": "teams"}]'
     )
     assert main(["serve", "--port", "1"]) != 0
     assert "ECOPLANE_NOTIFY entry 1 (http://x): format must be one of" in capsys.readouterr().err
+    assert not (tmp_path / "data").exists()  # refused before the embedded server was started
