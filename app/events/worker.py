@@ -137,9 +137,10 @@ class DeliveryWorker:
                 wait = self.poll_seconds if due is None else min(due, self.poll_seconds)
             except DRIVER_ERRORS as error:
                 log.warning("event delivery could not read the outbox: %s", error)
-            if wait > 0:
+            if wait > 0:  # not wait_for: on 3.11 it swallows a cancel that meets the wake
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self.wake.wait(), wait)
+                    async with asyncio.timeout(wait):
+                        await self.wake.wait()
 
     async def _prune(self) -> None:
         if time.monotonic() - self.pruned_at < PRUNE_SECONDS:

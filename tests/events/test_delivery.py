@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -276,3 +277,23 @@ def test_retry_after_reads_seconds_and_dates_and_ignores_the_rest() -> None:
     assert retry_after("999999", now) == MAX_BACKOFF_SECONDS
     assert retry_after("soon", now) is None and retry_after(None, now) is None
     assert retry_after("-5", now) is None
+
+
+async def test_a_stop_that_meets_a_wake_stops_the_worker(
+    worker_for: Callable[[Settings], Any], database_url: str
+) -> None:
+    """Python 3.11's asyncio.wait_for returned the inner wait's result when the cancel came in
+    the same loop turn as it finished: the stop's cancel was swallowed, the delivery loop went
+    on for ever, and the service's shutdown waited for it (seen once in CI, in a test's
+    teardown). The worker waits with asyncio.timeout now."""
+    worker = await worker_for(event_settings(database_url, []))
+    (delivery,) = [task for task in worker.tasks if task.get_name() == "event-delivery"]
+
+    async def waiting() -> bool:
+        return bool(worker.wake._waiters)  # the loop waits for a wake or its poll
+
+    await until(waiting, "the delivery loop waits")
+    worker.wake.set()  # an event came...
+    delivery.cancel()  # ...as the service stopped
+    done, _ = await asyncio.wait({delivery}, timeout=10)
+    assert delivery in done and delivery.cancelled()
