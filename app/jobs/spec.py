@@ -22,7 +22,7 @@ from app.ecosystem.names import (
     workspace_schema,
 )
 from app.ecosystem.names import source_secret as source_secret  # re-exported for the workers
-from app.jobs.log_tail import KEEPER, PUBLIC
+from app.jobs.log_tail import KEEPER
 from app.settings import Settings
 
 PG_KEYS = ("PGHOST", "PGPORT", "PGDATABASE", "PGUSER", "PGPASSWORD")
@@ -268,8 +268,8 @@ def kept_command(spec: JobSpec, tail_lines: int) -> list[str]:
     container transformer's own image runs its own command."""
     if spec.module is None:
         return list(spec.command)
-    masked = ",".join(sorted(k for k in spec.secret_env if k not in PUBLIC))
-    return ["python", "-m", KEEPER, str(tail_lines), "--mask", masked, "--", *spec.command]
+    secret = ",".join(sorted(spec.secret_env))  # which of them to mask: the keeper's rule
+    return ["python", "-m", KEEPER, str(tail_lines), "--mask", secret, "--", *spec.command]
 
 
 def job_body(spec: JobSpec, namespace: str, ttl_seconds: int, tail_lines: int) -> dict[str, Any]:

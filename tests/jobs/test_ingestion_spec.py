@@ -24,7 +24,8 @@ def test_an_ingestion_job_runs_the_worker_with_secret_references_only() -> None:
     (container,) = body["spec"]["template"]["spec"]["containers"]
     assert container["command"] == [
         "python", "-m", "workers.log_tail", "50",
-        "--mask", "ECOPLANE_DATABASE_URL,ECOPLANE_SOURCE_PASSWORD,ECOPLANE_SOURCE_USER,PGPASSWORD",
+        "--mask", "ECOPLANE_DATABASE_URL,ECOPLANE_SOURCE_PASSWORD,ECOPLANE_SOURCE_USER,"
+        "PGDATABASE,PGHOST,PGPASSWORD,PGPORT,PGUSER",
         "--", "python", "-m", "workers.ingest", "Customers",
     ]  # fmt: skip
     assert container["image"] == "ghcr.io/acme/ecoplane:1.0"

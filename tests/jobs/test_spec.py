@@ -149,7 +149,8 @@ def test_a_worker_of_the_jobs_image_runs_under_the_log_tail_keeper() -> None:
         "spec"
     ]["containers"]
     assert container["command"] == [
-        "python", "-m", "workers.log_tail", "30", "--mask", "PGPASSWORD", "--",
+        "python", "-m", "workers.log_tail", "30",
+        "--mask", "PGDATABASE,PGHOST,PGPASSWORD,PGPORT,PGUSER", "--",
         "python", "-m", "workers.python_transformer", "acme.export",
     ]  # fmt: skip
     sync = job_body(security_sync_job(10, SETTINGS), "ns", 60, 50)["spec"]["template"]["spec"]

@@ -41,7 +41,8 @@ def _keeper(*arguments: str) -> list[str]:
 
 def _run(message: Path, lines: int, code: str, **env: str) -> subprocess.CompletedProcess[str]:
     command = _keeper(
-        str(lines), "--mask", "PGPASSWORD,ECOPLANE_DATABASE_URL,UNSET", "--message", str(message),
+        str(lines), "--mask", "PGHOST,PGPASSWORD,ECOPLANE_DATABASE_URL,UNSET",
+        "--message", str(message),
         "--", sys.executable, "-c", code,
     )  # fmt: skip
     return subprocess.run(
@@ -55,11 +56,13 @@ def test_the_log_is_passed_on_masked_and_its_last_lines_left_as_the_message(
     message = tmp_path / "termination-log"
     done = _run(
         message, 3, PRINTS,
-        PGPASSWORD="hunter2", ECOPLANE_DATABASE_URL="postgresql://admin:s3cret-url@db/control",
+        PGHOST="db", PGPASSWORD="hunter2",
+        ECOPLANE_DATABASE_URL="postgresql://admin:s3cret-url@db/control",
     )  # fmt: skip
     assert done.returncode == 3  # the child's status
     assert done.stdout.splitlines() == [
-        "connecting to postgresql://dt_x:***@db/warehouse",  # a URL's password on its own
+        # a URL's password on its own; the host is where a run connects, never masked
+        "connecting to postgresql://dt_x:***@db/warehouse",
         "password is ***",  # stderr too, in the order written
         "row 0", "row 1", "row 2", "row 3",
     ]  # fmt: skip

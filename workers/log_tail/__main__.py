@@ -2,8 +2,9 @@
 
 The Kubernetes runner starts every worker of the jobs image through this keeper. It runs COMMAND
 as its child and passes each line the child prints (stdout and stderr together) on to its own
-stdout, the container's log, with the values of the named variables (and a URL's password in
-them) replaced by `***`. When the child has ended it writes the last LINES lines, under a header
+stdout, the container's log, with the values of the named secret variables (and a URL's
+password in them) replaced by `***`, but for where and as whom a run connects (`PGHOST`,
+`PGPORT`, `PGDATABASE`, `PGUSER`), as the local runner masks them (app/jobs/log_tail.py). When the child has ended it writes the last LINES lines, under a header
 line, to the container's termination message (`--message`, by default `/dev/termination-log`),
 where the runner finds them in the pod's status (app/jobs/log_tail.py); lines that do not fit a
 termination message are not written, and the runner reads the log instead.
@@ -85,7 +86,7 @@ def _arguments(argv: Sequence[str]) -> tuple[argparse.Namespace, list[str]]:
     """The keeper's options, and the COMMAND after `--`."""
     parser = argparse.ArgumentParser(prog="python -m workers.log_tail", description=__doc__)
     parser.add_argument("lines", type=int, help="how many last lines the message keeps")
-    parser.add_argument("--mask", default="", help="variables whose values are masked (a,b)")
+    parser.add_argument("--mask", default="", help="the secret variables (a,b): masked")
     parser.add_argument("--message", default="/dev/termination-log", help="where it is written")
     cut = list(argv).index("--") if "--" in argv else len(argv)
     found, command = parser.parse_args(argv[:cut]), list(argv[cut + 1 :])
