@@ -169,7 +169,9 @@ async def _bare(settings: Settings, count: int, repetition: int) -> tuple[float,
     code = TransformerCode("bare", "W", "python", module="m")
     first = 10**6 * (repetition + 1)  # each repetition's Jobs are new
     bodies = [
-        job_body(transformer_job(code, first + i, settings), "ecoplane", 60, 50)
+        job_body(
+            transformer_job(code, first + i, settings), "ecoplane", 60, settings.log_tail_lines
+        )
         for i in range(count)
     ]
     gc.collect()  # neither side pays for the setup's garbage

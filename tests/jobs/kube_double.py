@@ -3,9 +3,10 @@
 An aiohttp server on 127.0.0.1 (random port) that the real kubernetes-asyncio client reaches
 through a kubeconfig the test writes. It keeps Jobs (create, get, list with label selectors of
 `=` and `in` terms, delete, watch with resourceVersion and bookmarks), makes a pod per finished
-Job (with the termination message the log tail's keeper writes: `Finish`), serves its log, and
-holds Secrets (get, create, replace, delete: kube_secrets.py; `put_credentials` writes a
-transformer's as the Kubernetes secret store does, and lists it in the index). Jobs move active → succeeded/failed by the `rule` the test sets (or by `finish`).
+Job (with the termination message the log tail's keeper writes: `Finish`), serves its log
+(`tailLines`, `limitBytes`), and holds Secrets (get, create, replace, delete: kube_secrets.py;
+`put_credentials` writes a transformer's as the Kubernetes secret store does, and lists it in the
+index). Jobs move active → succeeded/failed by the `rule` the test sets (or by `finish`).
 Faults: answers by status (409, 500) for a verb, slow answers, a watch dropped after some events,
 a resourceVersion expired (410). Every Job body is validated against the official
 schemas (kubernetes-validate, Kubernetes `K8S_VERSION`) and searched for the Secrets' values.
@@ -369,8 +370,7 @@ def _kubeconfig(server: str) -> dict[str, Any]:
 
 async def serve_forever(directory: Path, transformers: list[str]) -> None:
     """Serve a double whose Jobs all succeed with a line of log, unvalidated (for bench/jobs.py's
-    child process),
-    with the credentials Secrets (and their index) of these transformers."""
+    child process), with the credentials Secrets (and their index) of these transformers."""
     double = KubeDouble(directory, validate=False)
     double.rule = lambda job: Finish(0, f"run {job['metadata']['name']} committed")  # as python
     double.put_credentials(transformers)
