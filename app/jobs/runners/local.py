@@ -28,7 +28,7 @@ from pydantic import SecretStr
 
 from app.db.run_table import RunState
 from app.ecosystem.names import credentials_secret
-from app.jobs.log_tail import LINE_CHARS, hidden_values, redacted, redaction, url_password
+from app.jobs.log_tail import hidden_values, redaction, url_password
 from app.jobs.runners.base import (
     RUNNING,
     MissingCredentialsError,
@@ -36,6 +36,7 @@ from app.jobs.runners.base import (
     Outcome,
     RunRefusedError,
 )
+from app.jobs.runners.child_output import read_tail
 from app.jobs.runners.credentials import (
     RunSecrets,
     credentials_owner,
@@ -202,7 +203,7 @@ class LocalRunner:
         hidden = redaction(secrets)
         process = await self._start(argv, env)
         tail: deque[str] = deque(maxlen=self.settings.log_tail_lines)
-        reader = asyncio.create_task(_read_lines(process, tail, hidden))
+        reader = asyncio.create_task(read_tail(process, tail, hidden))
         reference = f"local:{process.pid}:{spec.run_id}"
         self.children[reference] = _Child(process, tail, reader, argv, env, hidden)
         return reference
@@ -217,7 +218,7 @@ class LocalRunner:
                 return outcome
             child.attempts += 1
             child.process = await self._start(child.argv, child.env)
-            child.reader = asyncio.create_task(_read_lines(child.process, child.tail, child.hidden))
+            child.reader = asyncio.create_task(read_tail(child.process, child.tail, child.hidden))
 
     async def _attempt(self, spec: JobSpec, child: _Child) -> Outcome:
         timed_out = False
@@ -294,28 +295,3 @@ def _pid(reference: str) -> tuple[int, str] | None:
     kind, _, rest = reference.partition(":")
     pid, _, run_id = rest.partition(":")
     return (int(pid), run_id) if kind == "local" and pid.isdigit() and run_id else None
-
-
-async def _read_lines(
-    process: asyncio.subprocess.Process, tail: deque[str], hidden: tuple[str, ...]
-) -> None:
-    """Keep the last lines of the child's output, secret values masked before any cut. A line
-    longer than the stream's buffer (64 KiB) keeps its first piece; the rest is read and
-    dropped, so the child never waits on a full pipe."""
-    assert process.stdout is not None
-    rest_of_a_long_line = False
-    while piece := await _piece(process.stdout):
-        if not rest_of_a_long_line:
-            text = piece.decode(errors="replace").rstrip("\n")
-            tail.append(redacted(text, hidden)[:LINE_CHARS])
-        rest_of_a_long_line = not piece.endswith(b"\n")
-
-
-async def _piece(stream: asyncio.StreamReader) -> bytes:
-    """The next line, or as much of a long line as the buffer holds; b"" at the end."""
-    try:
-        return await stream.readuntil(b"\n")
-    except asyncio.IncompleteReadError as error:  # the end: a last line without a newline
-        return error.partial
-    except asyncio.LimitOverrunError as error:  # the line goes on past the buffer's limit
-        return await stream.readexactly(max(error.consumed, 1))

@@ -16,7 +16,8 @@ import pytest
 from app.errors import ConflictError, NotFoundError
 from app.jobs.log_tail import LINE_CHARS
 from app.jobs.runners.base import RunRefusedError
-from app.jobs.runners.local import LocalRunner, _missing, _read_lines
+from app.jobs.runners.child_output import read_tail
+from app.jobs.runners.local import LocalRunner, _missing
 from app.jobs.service import JobService
 from app.jobs.spec import TransformerCode, transformer_job
 from app.security.secrets.run_secrets import run_secrets
@@ -210,7 +211,7 @@ async def _tail_of(code: str, lines: int) -> list[str]:
         sys.executable, "-c", code, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
     )
     tail: deque[str] = deque(maxlen=lines)
-    await asyncio.wait_for(asyncio.gather(_read_lines(child, tail, ("hunter2",)), child.wait()), 60)
+    await asyncio.wait_for(asyncio.gather(read_tail(child, tail, ("hunter2",)), child.wait()), 60)
     assert child.returncode == 0
     return list(tail)
 
