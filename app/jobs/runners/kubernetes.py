@@ -25,7 +25,7 @@ from app.jobs.runners.base import (
     Outcome,
 )
 from app.jobs.runners.kube_credentials import CredentialSecrets
-from app.jobs.runners.kube_watch import JobWatcher, finished
+from app.jobs.runners.kube_watch import JobWatcher, finished, log
 from app.jobs.spec import CONTAINER, JobSpec, job_body
 from app.kube import KubeError, api_client, call, request, segment
 from app.settings import Settings
@@ -143,15 +143,18 @@ class KubernetesRunner:
         assert self.client is not None
         name = pod["metadata"]["name"]
         try:  # at most LOG_BYTES: a container may print lines of any length
-            log = await request(
+            text = await request(
                 f"reading the log of {name}", self.client, "GET",
                 f"/api/v1/namespaces/{segment(self.namespace)}/pods/{segment(name)}/log",
                 query=[("container", CONTAINER), ("tailLines", lines), ("limitBytes", LOG_BYTES)],
                 timeout=self.settings.kubernetes_timeout_seconds,
             )  # fmt: skip
-        except KubeError as error:
+        except KubeError as error:  # the run is recorded all the same, saying so in its tail
+            run_id = (pod["metadata"].get("labels") or {}).get("ecoplane.io/run-id")
+            log.warning("no log tail for Job %s: %s", job_name, error.detail,
+                        extra={"runId": run_id, "job": job_name})  # fmt: skip
             return exit_code, f"(no log: {error.detail})"
-        return exit_code, tail_of(str(log), lines) if log is not None else None
+        return exit_code, tail_of(str(text), lines) if text is not None else None
 
     async def _newest_pods(self, job_names: list[str]) -> dict[str, dict[str, Any]]:
         """Per Job, its newest pod: one list for every Job that ended meanwhile."""

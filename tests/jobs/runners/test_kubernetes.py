@@ -116,6 +116,18 @@ async def test_a_log_of_very_long_lines_is_read_to_a_bound_and_each_line_cut(
     assert done.log_tail == "b" * LINE_CHARS
 
 
+async def test_a_log_that_cannot_be_read_is_said_in_the_tail_and_logged(
+    kube: JobService, pool: asyncpg.Pool, double: KubeDouble, caplog: pytest.LogCaptureFixture
+) -> None:
+    double.faults.append(Fault("read-log", 403, times=10))  # not retried: refused
+    double.rule = lambda job: Finish(0, "never read", killed=True)
+    done = await _run(kube, pool, "sleepy")
+    assert done.state == "succeeded" and (done.log_tail or "").startswith("(no log: ")
+    (line,) = [r for r in caplog.records if r.getMessage().startswith("no log tail for Job")]
+    assert line.levelname == "WARNING" and line.runId == str(done.id)  # type: ignore[attr-defined]
+    assert done.runner_ref and done.runner_ref in line.getMessage()
+
+
 async def test_a_failed_job_records_the_exit_code(
     kube: JobService, pool: asyncpg.Pool, double: KubeDouble
 ) -> None:
