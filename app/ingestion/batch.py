@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 
 import asyncpg
@@ -15,6 +14,7 @@ from app.ecosystem.spec.datastore import IngestionKind, Milestoning
 from app.errors import AppError
 from app.ingestion import batches
 from app.ingestion.batches import BatchRecord, BatchResult
+from app.ingestion.changes import keyed, write_changes
 from app.ingestion.merge import (
     MERGE_JOIN,
     PLANNER_DEFAULTS,
@@ -26,6 +26,7 @@ from app.ingestion.merge import (
     stage_name,
 )
 from app.ingestion.reader import SourceReader, Target
+from app.ingestion.snapshot import compare_snapshot, compared, merge_compared
 from app.ingestion.source import Endpoint, PostgresReader, SourceLogin
 from app.ingestion.tables import (
     BATCH_IN,
@@ -150,19 +151,24 @@ async def _stage_and_merge(
     )
     await warehouse.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     await _prepare(warehouse, plan.tables)
-    started, staged, straight = time.perf_counter(), {}, set()
+    started, staged, straight, compared_ = time.perf_counter(), {}, set(), set()
+    printing = await source.printing() if plan.watermark is None else None
     for table in plan.tables:
         after = plan.after.get(table.dataset)
         if await warehouse.fetchval(f"SELECT NOT EXISTS (SELECT 1 FROM {table.qualified})"):
             straight.add(table.name)  # every row is new: no staging, no merge
-            with _keyed(table):
+            with keyed(table):
                 staged[table.name] = await source.copy(
                     table, after, plan.watermark, warehouse, _into_raw(table, number)
                 )
             continue
+        if printing is not None and compared(table, printing):
+            compared_.add(table.name)  # only the rows that differ are staged
+            staged[table.name] = await compare_snapshot(source, warehouse, table, printing)
+            continue
         target = Target(stage_name(table))
         staged[table.name] = await source.copy(table, after, plan.watermark, warehouse, target)
-        with _keyed(table):
+        with keyed(table):
             await warehouse.execute(key_stage(table))
     read = time.perf_counter() - started
     tables, watermarks = {}, dict(plan.after)
@@ -170,6 +176,11 @@ async def _stage_and_merge(
         if table.name in straight:
             tables[table.dataset] = Counts(inserted=staged[table.name])
             relation = table.qualified
+        elif table.name in compared_:
+            tables[table.dataset] = await merge_compared(
+                warehouse, table, number, staged[table.name]
+            )
+            continue  # a snapshot: no watermark
         else:
             tables[table.dataset] = await _merge(warehouse, table, number, staged[table.name], plan)
             relation = quote_ident(stage_name(table))
@@ -208,25 +219,6 @@ async def _prepare(warehouse: asyncpg.Connection, tables: list[RawTable]) -> Non
         )
 
 
-@contextmanager
-def _keyed(table: RawTable) -> Iterator[None]:
-    """A null or repeated key among the rows keyed (staged, or written into an empty raw table)
-    fails the batch, naming the dataset."""
-    where = f"dataset {table.datastore}.{table.dataset}"
-    try:
-        yield
-    except asyncpg.NotNullViolationError as error:
-        if error.column_name not in {c.physical for c in table.keys}:
-            raise
-        keys = ", ".join(c.physical for c in table.keys)
-        raise IngestionError(f"{where}: a source row has a null primary key ({keys})") from None
-    except asyncpg.UniqueViolationError as error:
-        detail = error.detail or ""
-        for said in ("is duplicated", "already exists"):
-            detail = detail.replace(said, "appears more than once")
-        raise IngestionError(f"{where}: a snapshot holds a key twice: {detail}") from None
-
-
 async def _merge(
     warehouse: asyncpg.Connection, table: RawTable, number: int, staged: int, plan: Plan
 ) -> Counts:
@@ -235,11 +227,7 @@ async def _merge(
     await warehouse.execute(MERGE_JOIN)
     await warehouse.execute(statements.changes)
     await warehouse.execute(PLANNER_DEFAULTS)
-    found = {r[0]: r[1] for r in await warehouse.fetch(statements.count)}
-    for statement in (statements.delete, statements.update, statements.insert):
-        if statement is not None:
-            await warehouse.execute(statement)
-    return Counts.of(found, staged)
+    return Counts.of(await write_changes(warehouse, statements), staged)
 
 
 async def _reached(

@@ -26,8 +26,14 @@ WORK_MEM = "64MB"  # a sort or hash the batch's statements still need stays in m
 # forensic table's current rows (`ecoplane_batch_out IS NULL`) for 0.5 % of it and sorted all
 # 1,000,000 on disk (6.0 s against 3.5 s). A few staged rows still get an index lookup each.
 MERGE_JOIN = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_sort = off"
-PLANNER_DEFAULTS = (
-    "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_sort TO DEFAULT"  # the writes
+# A compared snapshot's few candidates and vanished keys each find their current row by an
+# index lookup (a merge join would read the whole raw table again, a hash join scan it); its
+# read of the current rows walks the key's index in order (no sort).
+NESTED_LOOP = "SET LOCAL enable_hashjoin = off; SET LOCAL enable_mergejoin = off"
+KEY_ORDER = "SET LOCAL enable_sort = off; SET LOCAL max_parallel_workers_per_gather = 0"
+PLANNER_DEFAULTS = (  # the writes
+    "SET LOCAL enable_hashjoin TO DEFAULT; SET LOCAL enable_sort TO DEFAULT;"
+    " SET LOCAL enable_mergejoin TO DEFAULT"
 )
 
 
@@ -82,6 +88,11 @@ def changes_name(table: RawTable) -> str:
     return f"ecoplane_changes_{table.name}"[:63]
 
 
+def gone_name(table: RawTable) -> str:
+    """The temporary table of the keys a compared snapshot no longer holds, unquoted."""
+    return f"ecoplane_gone_{table.name}"[:63]
+
+
 def _stage(table: RawTable) -> str:
     return quote_ident(stage_name(table))
 
@@ -107,6 +118,35 @@ def _current(table: RawTable) -> str:
     if table.milestoning is Milestoning.FORENSIC:
         return f"(SELECT * FROM {table.qualified} WHERE {BATCH_OUT} IS NULL)"
     return table.qualified
+
+
+def current_rows(table: RawTable) -> str:
+    """The current rows with the modelled columns in key order: what a snapshot is compared
+    with (app/ingestion/snapshot.py)."""
+    return (
+        f"SELECT {column_list(table.columns)} FROM {_current(table)} t"
+        f" ORDER BY {column_list(table.keys)}"
+    )
+
+
+def create_gone(table: RawTable) -> str:
+    """A temporary table for the keys a compared snapshot no longer holds."""
+    columns = ", ".join(f"{c.quoted} {c.type}" for c in table.keys)
+    return f"CREATE TEMPORARY TABLE {quote_ident(gone_name(table))} ({columns}) ON COMMIT DROP"
+
+
+def vanished(table: RawTable) -> str:
+    """The vanished keys' current rows added to the changes (d), after `changes` of the
+    candidates staged (not a snapshot's: the keys the stage lacks are not gone)."""
+    keys = column_list(table.keys)
+    forensic = table.milestoning is Milestoning.FORENSIC
+    batch_in = f", {BATCH_IN}" if forensic else ""
+    return (
+        f"INSERT INTO {quote_ident(changes_name(table))} ({keys}{batch_in}, {OP})"
+        f" SELECT {column_list(table.keys, 't')}{batch_in and f', t.{BATCH_IN}'}, '{DELETED}'"
+        f" FROM {quote_ident(gone_name(table))} g JOIN {_current(table)} t"
+        f" ON {_on(table, 'g', 't')}"
+    )
 
 
 def changes(table: RawTable, snapshot: bool) -> str:

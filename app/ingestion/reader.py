@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import asyncpg
 
 from app.ingestion.tables import RawTable
+
+Output = Callable[[bytes], Coroutine[Any, Any, None]]  # where a COPY TO STDOUT puts each chunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,8 +29,12 @@ class SourceReader(Protocol):
     """An open connection to a datastore's source, for one batch.
 
     `columns` and `differences` check a table before the warehouse is touched; `copy` streams
-    its rows into a `Target` of the warehouse (staging, or an empty raw table), raising `IngestionError` (`reading the
-    source failed: ...`) when the source fails mid-copy, which aborts the warehouse's COPY.
+    its rows into a `Target` of the warehouse (staging, or an empty raw table), raising
+    `IngestionError` (`reading the source failed: ...`) when the source fails mid-copy, which
+    aborts the warehouse's COPY. A source that prints its rows as the warehouse does
+    (`printing`) also streams them as COPY text in key order (`copy_ordered`): a later
+    snapshot is then compared with the current rows without staging them
+    (app/ingestion/snapshot.py).
     """
 
     async def columns(self, table: RawTable) -> dict[str, str]:
@@ -47,6 +54,15 @@ class SourceReader(Protocol):
         target: Target,
     ) -> int:
         """Stream the table's rows (those past `after` in `watermark`) into `target`; the count."""
+        ...
+
+    async def printing(self) -> dict[str, str] | None:
+        """The settings the source prints values as text under (`PRINTING` of
+        app/ingestion/source.py), or None when its text is not the warehouse's."""
+        ...
+
+    async def copy_ordered(self, table: RawTable, output: Output) -> None:
+        """Stream the whole table as COPY text in primary-key order, chunk by chunk."""
         ...
 
     async def close(self) -> None:

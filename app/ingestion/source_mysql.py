@@ -22,7 +22,7 @@ from asyncmy.cursors import Cursor, SSCursor
 from asyncmy.errors import MySQLError
 
 from app.ingestion.mysql_types import INTEGER_BITS, SourceColumn, UnfitValueError, castable, fixup
-from app.ingestion.reader import Target
+from app.ingestion.reader import Output, Target
 from app.ingestion.source import Endpoint, SourceLogin
 from app.ingestion.tables import IngestionError, RawTable
 
@@ -208,6 +208,14 @@ class MysqlReader:
         """Bytes of the result the driver received and the batch has not fetched yet."""
         state = getattr(self._connection, "_proto", None)
         return 0 if state is None else int(state.length - state.pos)
+
+    async def printing(self) -> None:
+        """MySQL prints values otherwise than the warehouse: a snapshot is staged."""
+        return
+
+    async def copy_ordered(self, table: RawTable, output: Output) -> None:
+        """Never asked (`printing` is None)."""
+        raise IngestionError(f"a MySQL source is not compared as text ({table.name})")
 
     async def close(self) -> None:
         """Close the connection; one left mid-result is dropped, not drained."""
