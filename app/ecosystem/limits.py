@@ -7,6 +7,7 @@ file by file as they are parsed, before that file's documents are built into the
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -59,13 +60,41 @@ class ModelLimits:
             )
 
 
-class NodeBudget:
-    """Counts the YAML nodes of a load as files are parsed; refuses past max_model_nodes."""
+# Where an alias could be: YAML writes one as `*` and its anchor's name, which starts with a
+# character that is neither white space nor a flow indicator (`*/5 * * * *` holds none).
+MAYBE_ANCHOR = re.compile(rb"&[^ \t\r\n,\[\]{}]")
 
-    def __init__(self, limits: ModelLimits) -> None:
+
+def most_nodes(text_bytes: int, files: int) -> int:
+    """The most nodes `NodeBudget` can count in YAML text of this size without an alias (`*`).
+
+    `count_nodes` counts each mapping, list, key, and scalar value or item: each takes a byte
+    of its own text (a null value takes none, but its key takes the key and `:`), so a
+    document has at most its bytes plus one; doubled here for a margin. Each document after a
+    file's first takes a `---` line, and each file and document costs ENTRY_NODES.
+    """
+    documents = files + text_bytes // 3
+    return ENTRY_NODES * (files + documents) + 2 * text_bytes + documents
+
+
+class NodeBudget:
+    """Counts the YAML nodes of a load as files are parsed; refuses past max_model_nodes.
+
+    When even `most_nodes` of the whole text is within the limit, the text without an alias
+    needs no counting (`counts`): its bound is reserved up front, and only the files that may
+    hold an alias are counted against the rest (counting is a third of the parse's time).
+    """
+
+    def __init__(self, limits: ModelLimits, text_bytes: int = 0, files: int = 0) -> None:
         self.limit = limits.max_model_nodes
-        self.used = 0
+        bound = most_nodes(text_bytes, files) if files else self.limit + 1
+        self.bounded = bound <= self.limit
+        self.used = bound if self.bounded else 0
         self._lock = threading.Lock()  # files are parsed on a few threads
+
+    def counts(self, raw: bytes) -> bool:
+        """Whether a file's nodes are counted: unless its text is bounded and has no alias."""
+        return not self.bounded or MAYBE_ANCHOR.search(raw) is not None
 
     def spend(self, data: Any, where: str) -> None:
         """Count one parsed document (or a file, for None) from where; raise once spent."""

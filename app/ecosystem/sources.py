@@ -112,7 +112,7 @@ def read_model(
     sizes = {path: _size(path) for path in paths}
     readable = [size for size in sizes.values() if 0 <= size <= limits.max_file_bytes]
     limits.check_bytes(sum(readable), len(paths))
-    reader = _FileReader(limits, digest)
+    reader = _FileReader(limits, digest, sum(readable), len(paths))
 
     def read_one(path: Path) -> tuple[str, str | None, list[RawDocument], Problems]:
         relative = path.relative_to(root).as_posix()
@@ -160,7 +160,7 @@ def read_given(
     readable = [len(raw) for raw in raws.values() if len(raw) <= limits.max_file_bytes]
     limits.check_bytes(sum(readable), len(names))
     digest = ContentDigest()
-    reader = _FileReader(limits, digest)
+    reader = _FileReader(limits, digest, sum(readable), len(names))
     files = ModelFiles({}, [])
     for name, raw in raws.items():
         if _too_large(name, len(raw), limits, problems):
@@ -189,8 +189,10 @@ def _size(path: Path) -> int:
 class _FileReader:
     """Reads one model file's bytes: counted in the hash, decoded, parsed, its nodes counted."""
 
-    def __init__(self, limits: ModelLimits, digest: ContentDigest) -> None:
-        self.budget = NodeBudget(limits)
+    def __init__(
+        self, limits: ModelLimits, digest: ContentDigest, text_bytes: int, files: int
+    ) -> None:
+        self.budget = NodeBudget(limits, text_bytes, files)
         self.digest = digest
 
     def read(
@@ -201,6 +203,8 @@ class _FileReader:
         text = decode_text(raw, relative, problems)
         if text is None:
             return None, []
+        if not self.budget.counts(raw):  # within the bound reserved for the whole text
+            return text, parse_documents(text, relative, problems)
         self.budget.spend(None, relative)  # the file counts (many empty files add up), and no
         documents = parse_documents(text, relative, problems)  # file is parsed past the limit
         for document in documents:

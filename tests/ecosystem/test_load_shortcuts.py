@@ -8,12 +8,22 @@ from typing import Any
 
 import pytest
 import yaml
+import yaml_rs
 from pydantic import ValidationError
 
 from app.ecosystem.generate import GeneratorSize, generate_model
-from app.ecosystem.limits import count_nodes
+from app.ecosystem.limits import (
+    ENTRY_NODES,
+    ModelLimits,
+    ModelTooLargeError,
+    NodeBudget,
+    count_nodes,
+    most_nodes,
+)
 from app.ecosystem.loader import load_texts
+from app.ecosystem.sources import ALIAS_LIMITS
 from app.ecosystem.spec.datastore import SHARED_COLUMNS, Dataset, written_key
+from tests.ecosystem.modeltext import files
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -61,6 +71,50 @@ def test_nodes_are_counted_as_one_by_one(tmp_path: Path) -> None:
         assert count_nodes(value, 10**9) == total
         for stop in (1, total // 2 + 1, total):  # never more than asked for, all when in reach
             assert count_nodes(value, stop) == min(stop, total)
+
+
+# The densest YAML found: each several nodes to few bytes (null keys and values, empty flows)
+DENSE = ["- ?\n" * 50, "[? ]", "a:\nb:\nc:\n", "[[[[[[[[]]]]]]]]", "-\n" * 40, "{a, b, c}",
+         "[?,?,?]", "[{?},{?}]", "? ?\n", "- - - - - -\n", "[[],[],[]]", "{a: , b: }"]  # fmt: skip
+
+
+def test_text_without_an_anchor_parses_to_no_more_nodes_than_its_bound(tmp_path: Path) -> None:
+    rng = random.Random(6)
+    texts = [*DENSE, *(path.read_text() for path in _model_files(tmp_path))]
+    for _ in range(500):
+        value = _random_value(rng)
+        texts.append(yaml.safe_dump(value, default_flow_style=rng.choice([True, False, None])))
+    for text in texts:
+        raw = text.encode()
+        documents = [yaml_rs.loads(text, parse_datetime=False, alias_limits=ALIAS_LIMITS)]
+        counted = ENTRY_NODES + 1 + sum(ENTRY_NODES + count_nodes(d, 10**9) for d in documents)
+        assert counted <= most_nodes(len(raw), 1), text
+        assert not NodeBudget(ModelLimits(), len(raw), 1).counts(raw) or b"&" in raw
+    streams = "---\na\n" * 1000  # documents, each its entry
+    assert most_nodes(len(streams), 1) >= 1000 * (ENTRY_NODES + 1) + ENTRY_NODES + 1
+
+
+def test_only_text_that_could_hold_an_anchor_is_counted_when_the_whole_is_bounded() -> None:
+    bounded = NodeBudget(ModelLimits(max_model_nodes=10**6), 10_000, 10)
+    assert bounded.bounded and bounded.used == most_nodes(10_000, 10)
+    assert not bounded.counts(b'trigger: {cron: "*/5 * * * *"}\nnote: a * b & c\n')
+    for anchored in (b"a: &x [1]\nb: *x\n", b'a: &"x 1\nb: *"x\n', b"a: !!str &x [1]"):
+        assert bounded.counts(anchored)
+    unbounded = NodeBudget(ModelLimits(max_model_nodes=1000), 10_000, 10)
+    assert not unbounded.bounded and unbounded.used == 0
+    assert unbounded.counts(b"a: 1\n")
+
+
+def test_an_alias_bomb_is_counted_and_refused_beside_text_that_is_not() -> None:
+    plain = files({f"zones/usa/note{i}.yaml": f"# note {i}: [1, 2, 3]\n" for i in range(20)})
+    items = ", ".join(str(i) for i in range(1000))
+    bomb = f"a: &a [{items}]\nb: [" + ", ".join(["*a"] * 150) + "]\n"  # 150,000 nodes
+    limit = 100_000
+    sizes = [len(text.encode()) for text in [*plain.values(), bomb]]
+    assert most_nodes(sum(sizes), len(sizes)) <= limit  # the whole is bounded: only the bomb counts
+    with pytest.raises(ModelTooLargeError, match="more than 100000 YAML nodes"):
+        load_texts({**plain, "bomb.yaml": bomb}, ModelLimits(max_model_nodes=limit))
+    assert load_texts(plain, ModelLimits(max_model_nodes=limit)).errors == 0  # read, not refused
 
 
 def _random_column(rng: random.Random) -> dict[Any, Any]:
