@@ -21,7 +21,7 @@ from app.ecosystem.limits import (
     most_nodes,
 )
 from app.ecosystem.loader import load_texts
-from app.ecosystem.sources import ALIAS_LIMITS
+from app.ecosystem.sources import ALIAS_LIMITS, file_bytes
 from app.ecosystem.spec.datastore import SHARED_COLUMNS, Dataset, written_key
 from tests.ecosystem.modeltext import files
 
@@ -110,7 +110,7 @@ def test_an_alias_bomb_is_counted_and_refused_beside_text_that_is_not() -> None:
     items = ", ".join(str(i) for i in range(1000))
     bomb = f"a: &a [{items}]\nb: [" + ", ".join(["*a"] * 150) + "]\n"  # 150,000 nodes
     limit = 100_000
-    sizes = [len(text.encode()) for text in [*plain.values(), bomb]]
+    sizes = [len(file_bytes(text)) for text in [*plain.values(), bomb]]
     assert most_nodes(sum(sizes), len(sizes)) <= limit  # the whole is bounded: only the bomb counts
     with pytest.raises(ModelTooLargeError, match="more than 100000 YAML nodes"):
         load_texts({**plain, "bomb.yaml": bomb}, ModelLimits(max_model_nodes=limit))

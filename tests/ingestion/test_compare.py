@@ -84,8 +84,8 @@ async def test_equal_streams_find_nothing_and_count_the_rows() -> None:
 
 
 async def test_a_difference_far_into_a_large_chunk_is_found_at_its_row() -> None:
-    current = {(i,): b"v\tw" for i in range(100_000)}
-    source = dict(current) | {(77_777,): b"v\tW"}
+    current: dict[tuple[int, ...], bytes] = {(i,): b"v\tw" for i in range(100_000)}
+    source = current | {(77_777,): b"v\tW"}
     assert len(_text(current)) // 4 > WINDOW
     found, candidates, vanished = await _compare(_text(source), _text(current), 1 << 22)
     assert (found.candidates, candidates, vanished) == (1, [b"77777\tv\tW"], [])
