@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from typing import BinaryIO
+from typing import IO
 
 from app.ingestion.tables import IngestionError, RawTable
 
@@ -89,7 +89,7 @@ class Comparison:
     candidates (whole source lines) to `candidates` and the vanished keys (key fields) to
     `vanished`, both as COPY text."""
 
-    def __init__(self, table: RawTable, candidates: BinaryIO, vanished: BinaryIO) -> None:
+    def __init__(self, table: RawTable, candidates: IO[bytes], vanished: IO[bytes]) -> None:
         self._where = f"dataset {table.datastore}.{table.dataset}"
         self._names = ", ".join(c.physical for c in table.keys)
         self._keys = tuple(i for i, c in enumerate(table.columns) if c.key)

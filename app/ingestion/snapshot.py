@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
 from tempfile import SpooledTemporaryFile
-from typing import BinaryIO
+from typing import IO
 
 import asyncpg
 
@@ -72,7 +72,7 @@ async def compare_snapshot(
         *(printing[n] for n in names),
     )
     with SpooledTemporaryFile(SPOOL_BYTES) as candidates, SpooledTemporaryFile(SPOOL_BYTES) as gone:
-        comparison = Comparison(table, candidates, gone)  # type: ignore[arg-type]
+        comparison = Comparison(table, candidates, gone)
         await warehouse.execute(KEY_ORDER)
         async with (
             streaming(
@@ -84,11 +84,11 @@ async def compare_snapshot(
             ) as theirs,
         ):
             found = await comparison.run(ours, theirs)
-        await _load(warehouse, stage_name(table), candidates)  # type: ignore[arg-type]
+        await _load(warehouse, stage_name(table), candidates)
         with keyed(table):
             await warehouse.execute(key_stage(table))
         await warehouse.execute(create_gone(table))
-        await _load(warehouse, gone_name(table), gone)  # type: ignore[arg-type]
+        await _load(warehouse, gone_name(table), gone)
     return found.rows
 
 
@@ -105,7 +105,7 @@ async def merge_compared(
     return Counts.of(counted, rows)
 
 
-async def _load(warehouse: asyncpg.Connection, name: str, spooled: BinaryIO) -> None:
+async def _load(warehouse: asyncpg.Connection, name: str, spooled: IO[bytes]) -> None:
     """COPY a spooled file's text rows into a temporary table (nothing when it is empty)."""
     if spooled.tell() == 0:
         return

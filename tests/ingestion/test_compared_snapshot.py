@@ -21,6 +21,7 @@ from app.ingestion.tables import IngestionError, RawColumn, RawTable
 from tests.ecosystem.modeltext import files
 from tests.ingestion.conftest import STORE, Source, run_batch
 from tests.ingestion.test_merge_paths import COLUMNS
+from tests.ingestion.test_snapshot import _versions
 
 RAW = "raw.customers__customers"
 ISO = {"DateStyle": "ISO, MDY", "IntervalStyle": "postgres", "extra_float_digits": "1"}
@@ -54,10 +55,6 @@ def staged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return tables
 
 
-async def _xmins(warehouse: asyncpg.Connection) -> dict[int, str]:
-    return {r[0]: r[1] for r in await warehouse.fetch(f"SELECT id, xmin::text FROM {RAW}")}
-
-
 async def test_a_later_snapshot_stages_only_the_rows_that_differ(
     source: Source,
     warehouse: asyncpg.Connection,
@@ -67,7 +64,7 @@ async def test_a_later_snapshot_stages_only_the_rows_that_differ(
 ) -> None:
     store = source.store()
     await run_batch(control, warehouse, store, source.login)
-    before = await _xmins(warehouse)
+    before = await _versions(warehouse)
     await source.admin.execute(
         "UPDATE crm_customers SET balance = 0 WHERE id IN (3, 50);"
         "DELETE FROM crm_customers WHERE id IN (1, 100);"
@@ -77,7 +74,7 @@ async def test_a_later_snapshot_stages_only_the_rows_that_differ(
     assert staged == ["customers__customers"]  # the first batch only
     assert comparisons == [compare.Found(rows=100, candidates=4, vanished=2)]
     assert (batch.inserted, batch.updated, batch.deleted, batch.unchanged) == (2, 2, 2, 96)
-    after = await _xmins(warehouse)
+    after = await _versions(warehouse)
     assert {k for k in after if before.get(k) != after[k]} == {0, 3, 50, 500}
     assert before.keys() - after.keys() == {1, 100}
 

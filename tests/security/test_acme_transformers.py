@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from datetime import UTC, date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import asyncpg
 import psycopg
@@ -25,6 +25,12 @@ MODULES = {
     "build_capital_report": "acme_transformers.capital",
     "segment_customers": "acme_transformers.segments",
 }
+
+
+def _sql_round(value: Decimal) -> Decimal:
+    """`round(value, 2)` as PostgreSQL's numeric does it: a tie goes away from zero (Python's
+    `round` gives it to the even digit: 37.5 x 78,200.79 = 2,932,529.625 came out .62, not .63)."""
+    return value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
 class Runs:
@@ -121,7 +127,7 @@ async def test_compute_revenue_rolls_up_complete_days_and_appends_only_new_ones(
     }
     assert {k for k in rows if k[1] != "merchant_fees"} == set(expected)
     for key, amount in expected.items():
-        assert rows[key]["gross_revenue_usd"] == round(amount, 2), key
+        assert rows[key]["gross_revenue_usd"] == _sql_round(amount), key
     for key, count in counts.items():
         assert rows[key]["transaction_count"] == count
     assert all(d < today for d, _ in rows)
@@ -175,7 +181,7 @@ async def test_capital_report_derives_from_the_exposures_of_the_first_step(
         )
     exposures = await warehouse.fetch("SELECT * FROM out_compute_exposures.counterparty_exposures")
     assert {r["counterparty_lei"]: r["net_exposure"] for r in exposures} == {
-        k: round(v, 2) for k, v in net.items()
+        k: _sql_round(v) for k, v in net.items()
     }
     assert {r["as_of_date"] for r in exposures} == {latest}
     var = await warehouse.fetch("SELECT * FROM out_compute_exposures.var_results")
@@ -189,7 +195,7 @@ async def test_capital_report_derives_from_the_exposures_of_the_first_step(
     (rwa,) = await warehouse.fetch("SELECT * FROM out_build_capital_report.rwa_by_entity")
     assert rwa["reporting_date"] == latest
     assert rwa["credit_rwa"] == sum(max(r["net_exposure"], 0) for r in exposures)
-    assert rwa["market_rwa"] == round(Decimal("37.5") * sum(r["var_amount"] for r in var), 2)
+    assert rwa["market_rwa"] == _sql_round(Decimal("37.5") * sum(r["var_amount"] for r in var))
     large = await warehouse.fetch("SELECT * FROM out_build_capital_report.large_exposures")
     assert {r["counterparty_lei"]: r["exposure_amount"] for r in large} == {
         r["counterparty_lei"]: r["gross_exposure"]
