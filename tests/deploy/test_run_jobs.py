@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import pytest
 
-from app.jobs.spec import TransformerCode, job_body, security_sync_job, transformer_job
+from app.jobs.job_body import job_body
+from app.jobs.spec import TransformerCode, security_sync_job, transformer_job
 from app.settings import Settings
 from tests.deploy.admission import admits
 from tests.deploy.conftest import OVERLAYS, find

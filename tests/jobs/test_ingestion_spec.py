@@ -5,7 +5,8 @@ from __future__ import annotations
 import kubernetes_validate
 
 from app.db.run_table import RunKind
-from app.jobs.spec import PG_KEYS, ingestion_job, job_body
+from app.jobs.job_body import job_body
+from app.jobs.spec import PG_KEYS, ingestion_job
 from app.settings import Settings
 from tests.jobs.kube_double import K8S_VERSION
 

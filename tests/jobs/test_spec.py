@@ -8,10 +8,10 @@ import kubernetes_validate
 import pytest
 
 from app.ecosystem.names import credentials_secret
+from app.jobs.job_body import job_body
 from app.jobs.spec import (
     SecretRef,
     TransformerCode,
-    job_body,
     job_name,
     label_value,
     security_sync_job,

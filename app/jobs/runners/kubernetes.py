@@ -17,6 +17,7 @@ from kubernetes_asyncio import client
 
 from app.db.run_table import RunState
 from app.jobs.batched import Batched
+from app.jobs.job_body import job_body
 from app.jobs.log_tail import LOG_BYTES, kept_tail, tail_of
 from app.jobs.runners.base import (
     RUNNING,
@@ -26,7 +27,7 @@ from app.jobs.runners.base import (
 )
 from app.jobs.runners.kube_credentials import CredentialSecrets
 from app.jobs.runners.kube_watch import JobWatcher, finished, log
-from app.jobs.spec import CONTAINER, JobSpec, job_body
+from app.jobs.spec import CONTAINER, JobSpec
 from app.kube import KubeError, api_client, call, request, segment
 from app.settings import Settings
 
