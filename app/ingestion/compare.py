@@ -55,20 +55,26 @@ class _Stream:
         self.ended = False
 
     async def _more(self) -> bool:
+        """Read on to the next newline: the chunks of a long row are joined once, not one by
+        one (each join would copy the row so far again)."""
         if self.ended:
             return False
-        try:
-            chunk = await anext(self._chunks)
-        except StopAsyncIteration:
-            self.ended = True
-            if self.at < len(self.buffer):
-                raise IngestionError("a COPY stream ended inside a row") from None
-            return False
-        keep = self.buffer.rfind(b"\n", 0, max(self.at - 1, 0)) + 1  # the line before
-        self.buffer = self.buffer[keep:] + chunk
-        self.at -= keep
-        self.rows += chunk.count(b"\n")
-        return True
+        pieces = [self.buffer[self.buffer.rfind(b"\n", 0, max(self.at - 1, 0)) + 1 :]]
+        self.at -= len(self.buffer) - len(pieces[0])  # the line before the current one kept
+        while True:
+            try:
+                chunk = await anext(self._chunks)
+            except StopAsyncIteration:
+                self.ended = True
+                break
+            pieces.append(chunk)
+            self.rows += chunk.count(b"\n")
+            if b"\n" in chunk:
+                break
+        self.buffer = b"".join(pieces)
+        if self.ended and self.buffer.find(b"\n", self.at) < 0 and self.at < len(self.buffer):
+            raise IngestionError("a COPY stream ended inside a row")
+        return len(pieces) > 1
 
     async def line(self) -> int:
         """The end of the current line (its newline), reading on as needed; -1 at the end."""

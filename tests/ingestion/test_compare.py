@@ -91,6 +91,16 @@ async def test_a_difference_far_into_a_large_chunk_is_found_at_its_row() -> None
     assert (found.candidates, candidates, vanished) == (1, [b"77777\tv\tW"], [])
 
 
+async def test_long_rows_in_many_small_chunks_are_read_whole() -> None:
+    current: dict[tuple[int, ...], bytes] = {
+        (i,): b"x" * (300_000 if i % 2 else 10) + b"\tw" for i in range(6)
+    }
+    source = current | {(3,): b"y" * 300_000 + b"\tw", (6,): b"z" * 200_000 + b"\tw"}
+    found, candidates, vanished = await _compare(_text(source), _text(current), 97)
+    assert found == Found(rows=7, candidates=2, vanished=0) and vanished == []
+    assert candidates == [b"3\t" + b"y" * 300_000 + b"\tw", b"6\t" + b"z" * 200_000 + b"\tw"]
+
+
 async def test_an_emptied_source_vanishes_every_key_and_a_new_one_is_all_candidates() -> None:
     rows = _text({(i,): b"v\tw" for i in range(3)})
     assert await _compare(b"", rows) == (Found(vanished=3), [], [b"0", b"1", b"2"])
