@@ -10,6 +10,7 @@ straight into it (app/ingestion/batch.py): no staging, no merge.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
 from app.ecosystem.spec.datastore import Milestoning
@@ -78,19 +79,30 @@ class Merge:
     insert: str  # new keys (and, forensic, the new versions of changed rows)
 
 
+def _temporary(kind: str, table: RawTable) -> str:
+    """`ecoplane_<kind>_<raw table>`, unquoted; past 63 characters (PostgreSQL would cut it,
+    and two raw tables sharing their first 48 characters would then share a staging table in
+    one batch) the name is cut and ends with a digest of the raw table's whole name."""
+    name = f"ecoplane_{kind}_{table.name}"
+    if len(name) <= 63:
+        return name
+    digest = hashlib.sha256(table.name.encode()).hexdigest()[:12]
+    return f"{name[: 63 - 13]}_{digest}"
+
+
 def stage_name(table: RawTable) -> str:
     """The temporary staging table of a raw table (dropped at commit), unquoted."""
-    return f"ecoplane_stage_{table.name}"[:63]
+    return _temporary("stage", table)
 
 
 def changes_name(table: RawTable) -> str:
     """The temporary table of a batch's changes to a raw table (dropped at commit), unquoted."""
-    return f"ecoplane_changes_{table.name}"[:63]
+    return _temporary("changes", table)
 
 
 def gone_name(table: RawTable) -> str:
     """The temporary table of the keys a compared snapshot no longer holds, unquoted."""
-    return f"ecoplane_gone_{table.name}"[:63]
+    return _temporary("gone", table)
 
 
 def _stage(table: RawTable) -> str:

@@ -159,3 +159,26 @@ async def test_a_null_on_one_side_is_a_change_and_on_both_sides_is_not(
     ]
     if milestoning == "forensic":  # exactly the three changed rows got a second version
         assert await warehouse.fetchval(f"SELECT count(*) FROM {RAW}") == 103
+
+
+async def test_datasets_whose_raw_tables_share_their_first_48_characters_stage_apart(
+    source: Source, warehouse: asyncpg.Connection, control: asyncpg.Connection
+) -> None:
+    long = "customer_addresses_by_region_and_country_history"
+    extra = "".join(
+        f"    - name: {long}_{end}\n      sourceTable: crm_customers\n      columns:\n{COLUMNS}"
+        for end in "ab"
+    )
+    text = STORE.format(
+        kind="sql-snapshot", host=source.host, port=source.port, database=source.database,
+        milestoning="live", table="crm_customers", watermark="", extra=extra,
+    )  # fmt: skip
+    model = load_texts(files({"zones/usa/customers.yaml": text}))
+    assert model.errors == 0, [p.as_line() for p in model.problems]
+    store = model.datastores["Customers"]
+    first = await run_batch(control, warehouse, store, source.login)
+    await source.admin.execute("UPDATE crm_customers SET email = 'new' WHERE id = 5")
+    second = await run_batch(control, warehouse, store, source.login)  # compared
+    assert (first.inserted, second.updated, second.unchanged) == (300, 3, 297)
+    assert second.tables is not None
+    assert set(second.tables) == {"customers", f"{long}_a", f"{long}_b"}
