@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -32,7 +33,7 @@ class SourceReader(Protocol):
     its rows into a `Target` of the warehouse (staging, or an empty raw table), raising
     `IngestionError` (`reading the source failed: ...`) when the source fails mid-copy, which
     aborts the warehouse's COPY. A source that prints its rows as the warehouse does
-    (`printing`) also streams them as COPY text in key order (`copy_ordered`): a later
+    (`printing`) also streams them as COPY text in key order (`ordered`): a later
     snapshot is then compared with the current rows without staging them
     (app/ingestion/snapshot.py).
     """
@@ -61,8 +62,8 @@ class SourceReader(Protocol):
         app/ingestion/source.py), or None when its text is not the warehouse's."""
         ...
 
-    async def copy_ordered(self, table: RawTable, output: Output) -> None:
-        """Stream the whole table as COPY text in primary-key order, chunk by chunk."""
+    def ordered(self, table: RawTable) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """The whole table as COPY text in primary-key order, its chunks read in the block."""
         ...
 
     async def close(self) -> None:

@@ -75,9 +75,7 @@ async def compare_snapshot(
         comparison = Comparison(table, candidates, gone)
         await warehouse.execute(KEY_ORDER)
         async with (
-            streaming(
-                lambda put: source.copy_ordered(table, put), "reading the source failed"
-            ) as ours,
+            source.ordered(table) as ours,
             streaming(
                 lambda put: warehouse.copy_from_query(current_rows(table), output=put),
                 "reading the raw table failed",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
 
@@ -176,17 +176,21 @@ def _literal(text: str) -> str:
 
 @asynccontextmanager
 async def streaming(
-    copy: Callable[[Output], Awaitable[object]], failed: str
+    copy: Callable[[Output], Awaitable[object]],
+    failed: str,
+    abandon: Callable[[], object] | None = None,
 ) -> AsyncIterator[AsyncIterator[bytes]]:
     """A `COPY ... TO STDOUT` (`copy`, given where to put each chunk) run as a task while the
     block reads its chunks, at most CHUNKS_IN_FLIGHT of them waiting; the copy's failure is
     raised by the reading as `IngestionError` ("{failed}: ...").
 
-    When the block ends before the copy, the rest of the copy is read and dropped: the copy is
-    never cancelled. asyncpg cancels a COPY by a cancel request, and waits for the server to
-    acknowledge it before the connection's next statement; a COPY the server had already
-    finished (its last rows still on their way) is never acknowledged, and the batch's
-    ROLLBACK would wait for ever."""
+    When the block ends before the copy, the copy is never cancelled: asyncpg cancels a COPY
+    by a cancel request, and waits for the server to acknowledge it before the connection's
+    next statement; a COPY the server had already finished (its last rows still on their way)
+    never acknowledges it, and the batch's ROLLBACK would wait for ever. Instead, `abandon`
+    ends the connection at once (a source's: the batch closes it anyway, and a large table is
+    not read to its end for nothing); without it (the warehouse's own connection, which the
+    batch goes on with) the rest of the copy is read and dropped."""
     chunks: asyncio.Queue[bytes | BaseException | None] = asyncio.Queue(CHUNKS_IN_FLIGHT)
     ended = False
 
@@ -216,6 +220,8 @@ async def streaming(
         yield consume()
     finally:
         ended = True
+        if abandon is not None and not producer.done():
+            abandon()  # the copy fails at once, its connection gone
         while not chunks.empty():  # a put waiting for room goes on, and no other waits
             chunks.get_nowait()
         await asyncio.gather(producer, return_exceptions=True)
@@ -228,7 +234,8 @@ async def pipe(
     COPY's binary format (no text to print and parse again); the rows copied."""
     columns = list(target.columns) if target.columns is not None else None
     copy = partial(source.copy_from_query, query, format="binary")
-    async with streaming(lambda put: copy(output=put), "reading the source failed") as rows:
+    failed = "reading the source failed"
+    async with streaming(lambda put: copy(output=put), failed, source.terminate) as rows:
         status = await warehouse.copy_to_table(
             target.name, source=rows, format="binary", schema_name=target.schema, columns=columns
         )
@@ -283,10 +290,13 @@ class PostgresReader:
         assert row is not None
         return dict(zip(PRINTING, row, strict=True))
 
-    async def copy_ordered(self, table: RawTable, output: Output) -> None:
-        """`COPY (SELECT ... ORDER BY key) TO STDOUT` as text into `output`, chunk by chunk."""
+    def ordered(self, table: RawTable) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+        """`COPY (SELECT ... ORDER BY key) TO STDOUT` as text, its chunks read in the block; a
+        block that ends early ends the connection (`streaming`)."""
         query = copy_query(self.endpoint, table, self._found[table.name], None, None, ordered=True)
-        await self._connection.copy_from_query(query, output=output)
+        copy = partial(self._connection.copy_from_query, query)
+        failed = "reading the source failed"
+        return streaming(lambda put: copy(output=put), failed, self._connection.terminate)
 
     async def close(self) -> None:
         """Close the connection."""

@@ -12,6 +12,7 @@ other types are fixed in Python (`mysql_types.fixup`).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager
 from typing import Any
 
 import asyncmy
@@ -22,7 +23,7 @@ from asyncmy.cursors import Cursor, SSCursor
 from asyncmy.errors import MySQLError
 
 from app.ingestion.mysql_types import INTEGER_BITS, SourceColumn, UnfitValueError, castable, fixup
-from app.ingestion.reader import Output, Target
+from app.ingestion.reader import Target
 from app.ingestion.source import Endpoint, SourceLogin
 from app.ingestion.tables import IngestionError, RawTable
 
@@ -213,7 +214,7 @@ class MysqlReader:
         """MySQL prints values otherwise than the warehouse: a snapshot is staged."""
         return
 
-    async def copy_ordered(self, table: RawTable, output: Output) -> None:
+    def ordered(self, table: RawTable) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
         """Never asked (`printing` is None)."""
         raise IngestionError(f"a MySQL source is not compared as text ({table.name})")
 

@@ -230,3 +230,20 @@ async def test_a_stream_left_early_reads_its_copy_to_the_end_and_drops_the_rest(
             while len(sent) < 17:  # the chunks in flight, and the one put since: it waits again
                 await asyncio.sleep(0)
     assert len(sent) == 1000  # not cancelled: asyncpg could wait for ever for its cancel
+
+
+async def test_a_source_stream_left_early_is_abandoned_not_read_to_its_end() -> None:
+    sent: list[int] = []
+    gone = asyncio.Event()
+
+    async def copy(put: Callable[[bytes], Any]) -> None:
+        for i in range(1000):
+            if gone.is_set():  # as asyncpg's COPY fails once its connection is terminated
+                raise ConnectionResetError("the connection was terminated")
+            await put(b"x" * 70_000)
+            sent.append(i)
+
+    async with asyncio.timeout(30):  # a guard against a hang, not a measure
+        async with streaming(copy, "reading the source failed", gone.set) as chunks:
+            assert await anext(chunks) == b"x" * 70_000
+    assert gone.is_set() and len(sent) < 1000
