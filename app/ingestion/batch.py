@@ -26,7 +26,7 @@ from app.ingestion.merge import (
     stage_name,
 )
 from app.ingestion.reader import SourceReader, Target
-from app.ingestion.snapshot import compare_snapshot, compared, merge_compared
+from app.ingestion.snapshot import compare_snapshot, merge_compared, staged_why
 from app.ingestion.source import Endpoint, PostgresReader, SourceLogin
 from app.ingestion.tables import (
     BATCH_IN,
@@ -162,10 +162,15 @@ async def _stage_and_merge(
                     table, after, plan.watermark, warehouse, _into_raw(table, number)
                 )
             continue
-        if printing is not None and compared(table, printing):
-            compared_.add(table.name)  # only the rows that differ are staged
-            staged[table.name] = await compare_snapshot(source, warehouse, table, printing)
-            continue
+        if printing is not None:
+            if (why := staged_why(table, printing)) is None:
+                compared_.add(table.name)  # only the rows that differ are staged
+                staged[table.name] = await compare_snapshot(source, warehouse, table, printing)
+                continue
+            logger.info(  # the slower way, and why: an operator can mend the cause
+                "snapshot of %s.%s staged whole: %s", table.datastore, table.dataset, why,
+                extra={"datastore": table.datastore, "dataset": table.dataset, "batch": number},
+            )  # fmt: skip
         target = Target(stage_name(table))
         staged[table.name] = await source.copy(table, after, plan.watermark, warehouse, target)
         with keyed(table):

@@ -150,12 +150,12 @@ def create_gone(table: RawTable) -> str:
 def vanished(table: RawTable) -> str:
     """The vanished keys' current rows added to the changes (d), after `changes` of the
     candidates staged (not a snapshot's: the keys the stage lacks are not gone)."""
-    keys = column_list(table.keys)
-    forensic = table.milestoning is Milestoning.FORENSIC
-    batch_in = f", {BATCH_IN}" if forensic else ""
+    keys, current = column_list(table.keys), column_list(table.keys, "t")
+    if table.milestoning is Milestoning.FORENSIC:  # the current version's, to close it by
+        keys, current = f"{keys}, {BATCH_IN}", f"{current}, t.{BATCH_IN}"
     return (
-        f"INSERT INTO {quote_ident(changes_name(table))} ({keys}{batch_in}, {OP})"
-        f" SELECT {column_list(table.keys, 't')}{batch_in and f', t.{BATCH_IN}'}, '{DELETED}'"
+        f"INSERT INTO {quote_ident(changes_name(table))} ({keys}, {OP})"
+        f" SELECT {current}, '{DELETED}'"
         f" FROM {quote_ident(gone_name(table))} g JOIN {_current(table)} t"
         f" ON {_on(table, 'g', 't')}"
     )

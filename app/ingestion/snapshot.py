@@ -44,18 +44,22 @@ SPOOL_BYTES = 8 << 20  # candidates and vanished keys held in memory; more spill
 PIECE = 1 << 20  # what a spooled file is read in
 
 
-def compared(table: RawTable, printing: Mapping[str, str] | None) -> bool:
-    """Whether a snapshot of `table` can be compared as text with the current rows: equal text
-    is then equal values (floats printed exactly, dates in ISO), and the keys order alike."""
-    if printing is None or not comparable(table):
-        return False
+def staged_why(table: RawTable, printing: Mapping[str, str] | None) -> str | None:
+    """Why a snapshot of `table` cannot be compared as text with the current rows (None: it
+    can). Equal text must be equal values (floats printed exactly, dates in ISO style), and
+    the keys must order alike in both databases and in Python (integers)."""
+    if printing is None:
+        return "its source does not print values as the warehouse does"
+    if not comparable(table):
+        return "its key is not made of integers"
     digits = printing["extra_float_digits"]
-    return (
-        printing["DateStyle"].startswith("ISO")
-        and printing["IntervalStyle"] == "postgres"
-        and digits.lstrip("-").isdigit()
-        and int(digits) >= 1
-    )
+    if not (digits.lstrip("-").isdigit() and int(digits) >= 1):
+        return f"its source prints floats inexactly (extra_float_digits {digits})"
+    if not printing["DateStyle"].startswith("ISO"):
+        return f"its source prints dates as {printing['DateStyle']!r}, not ISO"
+    if printing["IntervalStyle"] != "postgres":
+        return f"its source prints intervals as {printing['IntervalStyle']!r}"
+    return None
 
 
 async def compare_snapshot(

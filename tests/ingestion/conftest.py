@@ -40,10 +40,12 @@ spec:
     - name: customers
       sourceTable: {table}
       columns:
-        - {{name: id, type: bigint, primaryKey: true}}
-        - {{name: email, type: varchar(255)}}
-        - {{name: balance, type: "decimal(18,4)"}}
-{extra}"""
+{columns}{extra}"""
+COLUMNS = """\
+        - {name: id, type: bigint, primaryKey: true}
+        - {name: email, type: varchar(255)}
+        - {name: balance, type: "decimal(18,4)"}
+"""
 
 
 @dataclass
@@ -56,26 +58,26 @@ class Source:
     port: int
     database: str
 
-    def store(
+    def text(
         self,
         kind: str = "sql-snapshot",
         milestoning: str = "live",
         table: str = "crm_customers",
         extra: str = "",
         watermark: str = "",
-    ) -> Datastore:
-        """The Customers datastore of the test model, ingested from this source."""
-        text = STORE.format(
-            kind=kind,
-            host=self.host,
-            port=self.port,
-            database=self.database,
-            milestoning=milestoning,
-            table=table,
-            extra=extra,
-            watermark=watermark,
-        )
-        model = load_texts(files({"zones/usa/customers.yaml": text}))
+        columns: str = COLUMNS,
+    ) -> str:
+        """The Customers datastore's file, ingested from this source (`columns` of its dataset
+        customers, `extra` datasets after it)."""
+        return STORE.format(
+            kind=kind, host=self.host, port=self.port, database=self.database,
+            milestoning=milestoning, table=table, extra=extra, watermark=watermark,
+            columns=columns,
+        )  # fmt: skip
+
+    def store(self, **text: str) -> Datastore:
+        """The Customers datastore of the test model (`text`'s options)."""
+        model = load_texts(files({"zones/usa/customers.yaml": self.text(**text)}))
         assert model.errors == 0, [p.as_line() for p in model.problems]
         return model.datastores["Customers"]
 

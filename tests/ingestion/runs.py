@@ -18,7 +18,7 @@ from app.security.command import run_security
 from app.settings import Settings
 from tests.api.conftest import client_for, token_entries
 from tests.ecosystem.modeltext import files
-from tests.ingestion.conftest import STORE, Source
+from tests.ingestion.conftest import Source
 from tests.jobs.model import python, workspace
 
 READER = "MaskCustomers"  # the onInputChange transformer of the workspace reading Customers
@@ -33,10 +33,7 @@ def ingested_model(
     """Customers ingested from the source (credential crm_reader), on cron when given; its
     reader on input change; `more_stores`: datastores of the same shape under other names."""
     trigger = f'trigger: {{cron: "{cron}"}}' if cron else ""
-    store = STORE.format(
-        kind=kind, host=source.host, port=source.port, database=source.database,
-        milestoning="live", table="crm_customers", extra="", watermark=trigger,
-    )  # fmt: skip
+    store = source.text(kind=kind, watermark=trigger)
     analytics = workspace(
         "CustomerAnalytics", [("Customers", "customers")], READER, "{onInputChange: true}",
         python("ok"), "MaskedCustomers",

@@ -5,22 +5,20 @@ leave the warehouse as it was."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import logging
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import asyncpg
 import pytest
 
-from app.ecosystem.loader import load_texts
-from app.ecosystem.model import Datastore
 from app.ecosystem.spec.datastore import Milestoning
 from app.ingestion import compare, snapshot
-from app.ingestion.snapshot import compared
+from app.ingestion.snapshot import staged_why
 from app.ingestion.source import PostgresReader, streaming
 from app.ingestion.tables import IngestionError, RawColumn, RawTable
-from tests.ecosystem.modeltext import files
-from tests.ingestion.conftest import STORE, Source, run_batch
-from tests.ingestion.test_merge_paths import COLUMNS
+from tests.ingestion.conftest import COLUMNS, Source, run_batch
 from tests.ingestion.test_snapshot import _versions
 
 RAW = "raw.customers__customers"
@@ -55,6 +53,17 @@ def staged(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return tables
 
 
+@asynccontextmanager
+async def _reader_set(source: Source, *settings: str) -> AsyncIterator[None]:
+    """The source's reader role with these session settings (`name = value`) for the block."""
+    reader = source.login.user
+    await source.admin.execute("".join(f'ALTER ROLE "{reader}" SET {s};' for s in settings))
+    try:
+        yield
+    finally:
+        await source.admin.execute(f'ALTER ROLE "{reader}" RESET ALL')
+
+
 async def test_a_later_snapshot_stages_only_the_rows_that_differ(
     source: Source,
     warehouse: asyncpg.Connection,
@@ -79,39 +88,27 @@ async def test_a_later_snapshot_stages_only_the_rows_that_differ(
     assert before.keys() - after.keys() == {1, 100}
 
 
-def _timed_store(source: Source) -> Datastore:
-    text = STORE.format(
-        kind="sql-snapshot", host=source.host, port=source.port, database=source.database,
-        milestoning="forensic", table="crm_customers", extra="", watermark="",
-    ).replace(COLUMNS, COLUMNS + "        - {name: seen_at, type: timestamptz}\n")  # fmt: skip
-    model = load_texts(files({"zones/usa/customers.yaml": text}))
-    assert model.errors == 0, [p.as_line() for p in model.problems]
-    return model.datastores["Customers"]
-
-
 async def test_the_warehouse_prints_the_current_rows_as_the_source_prints_its_own(
     source: Source,
     warehouse: asyncpg.Connection,
     control: asyncpg.Connection,
     comparisons: list[compare.Found],
 ) -> None:
-    store = _timed_store(source)
+    store = source.store(
+        milestoning="forensic", columns=COLUMNS + "        - {name: seen_at, type: timestamptz}\n"
+    )
     await source.admin.execute(
         "ALTER TABLE crm_customers ADD seen_at timestamptz;"
         "UPDATE crm_customers SET seen_at = timestamptz '2026-03-29 00:30+00' + id * interval '1 h'"
     )
     await run_batch(control, warehouse, store, source.login)
-    reader = source.login.user  # a zone and a style the warehouse's sessions do not have
     await source.admin.execute(
-        f"ALTER ROLE \"{reader}\" SET TimeZone = 'Asia/Kathmandu';"
-        f"ALTER ROLE \"{reader}\" SET DateStyle = 'ISO, DMY';"
-        f'ALTER ROLE "{reader}" SET extra_float_digits = 3;'
         "UPDATE crm_customers SET seen_at = seen_at + interval '1 s' WHERE id = 9"
     )
-    try:
+    # a zone and a style the warehouse's sessions do not have
+    printing = ("TimeZone = 'Asia/Kathmandu'", "DateStyle = 'ISO, DMY'", "extra_float_digits = 3")
+    async with _reader_set(source, *printing):
         batch = await run_batch(control, warehouse, store, source.login)
-    finally:
-        await source.admin.execute(f'ALTER ROLE "{reader}" RESET ALL')
     assert comparisons == [compare.Found(rows=100, candidates=1, vanished=0)]
     assert (batch.updated, batch.unchanged) == (1, 99)
     zone = await warehouse.fetchval("SELECT current_setting('TimeZone')")
@@ -129,20 +126,23 @@ async def test_a_source_that_prints_floats_inexactly_is_staged_whole(
     control: asyncpg.Connection,
     comparisons: list[compare.Found],
     staged: list[str],
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     store = source.store()
     await run_batch(control, warehouse, store, source.login)
-    reader = source.login.user
-    await source.admin.execute(
-        f'ALTER ROLE "{reader}" SET extra_float_digits = 0;'
-        "UPDATE crm_customers SET email = 'new' WHERE id = 4"
-    )
-    try:
-        batch = await run_batch(control, warehouse, store, source.login)
-    finally:
-        await source.admin.execute(f'ALTER ROLE "{reader}" RESET ALL')
+    await source.admin.execute("UPDATE crm_customers SET email = 'new' WHERE id = 4")
+    async with _reader_set(source, "extra_float_digits = 0"):
+        with caplog.at_level(logging.INFO, logger="app.ingestion.batch"):
+            batch = await run_batch(control, warehouse, store, source.login)
     assert comparisons == [] and staged == ["customers__customers"] * 2
     assert (batch.updated, batch.unchanged) == (1, 99)
+    (said,) = [r for r in caplog.records if "staged whole" in r.getMessage()]
+    assert said.getMessage() == (
+        "snapshot of Customers.customers staged whole: its source prints floats inexactly"
+        " (extra_float_digits 0)"
+    )
+    ids = {k: said.__dict__[k] for k in ("datastore", "dataset", "batch")}
+    assert ids == {"datastore": "Customers", "dataset": "customers", "batch": 2}
 
 
 async def test_a_bad_key_met_while_the_current_rows_still_stream_rolls_the_batch_back(
@@ -198,22 +198,34 @@ def _table(key_type: str) -> RawTable:
 
 
 @pytest.mark.parametrize(
-    ("key_type", "printing", "expected"),
+    ("key_type", "printing", "why"),
     [
-        ("bigint", ISO, True),
-        ("integer", ISO | {"DateStyle": "ISO, DMY", "extra_float_digits": "3"}, True),
-        ("text", ISO, False),  # its order is the databases' collations'
-        ("uuid", ISO, False),
-        ("bigint", None, False),  # MySQL
-        ("bigint", ISO | {"extra_float_digits": "0"}, False),  # two floats could print alike
-        ("bigint", ISO | {"DateStyle": "SQL, DMY"}, False),
-        ("bigint", ISO | {"IntervalStyle": "iso_8601"}, False),
+        ("bigint", ISO, None),
+        ("integer", ISO | {"DateStyle": "ISO, DMY", "extra_float_digits": "3"}, None),
+        ("text", ISO, "its key is not made of integers"),  # ordered by collations
+        ("uuid", ISO, "its key is not made of integers"),
+        ("bigint", None, "its source does not print values as the warehouse does"),  # MySQL
+        (
+            "bigint",
+            ISO | {"extra_float_digits": "0"},  # two floats could print alike
+            "its source prints floats inexactly (extra_float_digits 0)",
+        ),
+        (
+            "bigint",
+            ISO | {"DateStyle": "SQL, DMY"},
+            "its source prints dates as 'SQL, DMY', not ISO",
+        ),
+        (
+            "bigint",
+            ISO | {"IntervalStyle": "iso_8601"},
+            "its source prints intervals as 'iso_8601'",
+        ),
     ],
 )
 def test_a_snapshot_is_compared_only_where_equal_text_is_equal_values(
-    key_type: str, printing: dict[str, str] | None, expected: bool
+    key_type: str, printing: dict[str, str] | None, why: str | None
 ) -> None:
-    assert compared(_table(key_type), printing) is expected
+    assert staged_why(_table(key_type), printing) == why
 
 
 async def test_a_stream_left_early_reads_its_copy_to_the_end_and_drops_the_rest() -> None:

@@ -18,7 +18,7 @@ from app.security.sync import SecuritySync, SyncConfig
 from app.security.warehouses.postgres import PostgresWarehouse
 from app.security.warehouses.postgres_connection import endpoint
 from tests.ecosystem.modeltext import files
-from tests.ingestion.conftest import STORE, Source
+from tests.ingestion.conftest import Source
 from tests.jobs.model import python, workspace
 
 SINK = "dataset: customers}"
@@ -26,10 +26,7 @@ SINK = "dataset: customers}"
 
 def _model(source: Source, milestoning: str = "live", history: bool = False) -> Model:
     """Customers and Orders, both ingested from the source; Analytics sinks Customers."""
-    customers = STORE.format(
-        kind="sql-snapshot", host=source.host, port=source.port, database=source.database,
-        milestoning=milestoning, table="crm_customers", extra="", watermark="",
-    )  # fmt: skip
+    customers = source.text(milestoning=milestoning)
     orders = customers.replace("name: Customers", "name: Orders").replace(
         f"milestoning: {milestoning}", "milestoning: live"
     )

@@ -7,29 +7,17 @@ import asyncpg
 import pytest
 
 from app.db.batch_table import BatchState
-from app.ecosystem.loader import load_texts
 from app.ecosystem.model import Datastore
 from app.ingestion.batches import list_batches
 from app.ingestion.tables import IngestionError
-from tests.ecosystem.modeltext import files
-from tests.ingestion.conftest import STORE, Source, run_batch
+from tests.ingestion.conftest import COLUMNS, Source, run_batch
 
 RAW = "raw.customers__customers"
-COLUMNS = """        - {name: id, type: bigint, primaryKey: true}
-        - {name: email, type: varchar(255)}
-        - {name: balance, type: "decimal(18,4)"}
-"""
 
 
 def _keys_only(source: Source) -> Datastore:
     """Customers with its key as its only modelled column."""
-    text = STORE.format(
-        kind="sql-snapshot", host=source.host, port=source.port, database=source.database,
-        milestoning="live", table="crm_customers", extra="", watermark="",
-    ).replace(COLUMNS, "        - {name: id, type: bigint, primaryKey: true}\n")  # fmt: skip
-    model = load_texts(files({"zones/usa/customers.yaml": text}))
-    assert model.errors == 0, [p.as_line() for p in model.problems]
-    return model.datastores["Customers"]
+    return source.store(columns="        - {name: id, type: bigint, primaryKey: true}\n")
 
 
 async def test_a_raw_table_emptied_by_a_snapshot_is_filled_again_by_the_next(
@@ -169,13 +157,7 @@ async def test_datasets_whose_raw_tables_share_their_first_48_characters_stage_a
         f"    - name: {long}_{end}\n      sourceTable: crm_customers\n      columns:\n{COLUMNS}"
         for end in "ab"
     )
-    text = STORE.format(
-        kind="sql-snapshot", host=source.host, port=source.port, database=source.database,
-        milestoning="live", table="crm_customers", watermark="", extra=extra,
-    )  # fmt: skip
-    model = load_texts(files({"zones/usa/customers.yaml": text}))
-    assert model.errors == 0, [p.as_line() for p in model.problems]
-    store = model.datastores["Customers"]
+    store = source.store(extra=extra)
     first = await run_batch(control, warehouse, store, source.login)
     await source.admin.execute("UPDATE crm_customers SET email = 'new' WHERE id = 5")
     second = await run_batch(control, warehouse, store, source.login)  # compared

@@ -4,9 +4,10 @@ The Kubernetes runner starts every worker of the jobs image through this keeper.
 as its child and passes each line the child prints (stdout and stderr together) on to its own
 stdout, the container's log, with the values of the named secret variables (and a URL's
 password in them) replaced by `***`, but for where and as whom a run connects (`PGHOST`,
-`PGPORT`, `PGDATABASE`, `PGUSER`), as the local runner masks them (app/jobs/log_tail.py). When the child has ended it writes the last LINES lines, under a header
-line, to the container's termination message (`--message`, by default `/dev/termination-log`),
-where the runner finds them in the pod's status (app/jobs/log_tail.py); lines that do not fit a
+`PGPORT`, `PGDATABASE`, `PGUSER`), as the local runner masks them (app/jobs/log_tail.py).
+When the child has ended it writes the last LINES lines, under a header line, to the
+container's termination message (`--message`, by default `/dev/termination-log`), where the
+runner finds them in the pod's status (app/jobs/log_tail.py); lines that do not fit a
 termination message are not written, and the runner reads the log instead.
 
 SIGTERM, SIGINT and SIGHUP (Kubernetes ending the pod) are passed on to the child. The exit

@@ -11,6 +11,7 @@ app/jobs/log_tail.py); the pods of Jobs that end together are found by one list.
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Any
 
 from kubernetes_asyncio import client
@@ -26,10 +27,12 @@ from app.jobs.runners.base import (
     Outcome,
 )
 from app.jobs.runners.kube_credentials import CredentialSecrets
-from app.jobs.runners.kube_watch import JobWatcher, finished, log
+from app.jobs.runners.kube_watch import JobWatcher, finished
 from app.jobs.spec import CONTAINER, JobSpec
 from app.kube import KubeError, api_client, call, request, segment
 from app.settings import Settings
+
+log = logging.getLogger("ecoplane.kubernetes")  # as the Job watcher's: one logger per runner
 
 PODS_PER_LIST = 50  # Jobs whose pods one list asks for (their names make the selector)
 
