@@ -37,7 +37,7 @@ from app.ingestion.merge import (
     vanished,
 )
 from app.ingestion.reader import SourceReader
-from app.ingestion.source import streaming
+from app.ingestion.streams import streaming
 from app.ingestion.tables import RawTable
 
 SPOOL_BYTES = 8 << 20  # candidates and vanished keys held in memory; more spill to a file

@@ -16,7 +16,8 @@ import pytest
 from app.ecosystem.spec.datastore import Milestoning
 from app.ingestion import compare, snapshot
 from app.ingestion.snapshot import staged_why
-from app.ingestion.source import PostgresReader, streaming
+from app.ingestion.source import PostgresReader
+from app.ingestion.streams import streaming
 from app.ingestion.tables import IngestionError, RawColumn, RawTable
 from tests.ingestion.conftest import COLUMNS, Source, run_batch
 from tests.ingestion.test_snapshot import _versions
