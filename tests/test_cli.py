@@ -220,3 +220,34 @@ def test_a_closed_pipe_ends_quietly_with_the_real_status(tmp_path: Path) -> None
     reader.stdout.close()  # like `| head -1`
     assert reader.wait(timeout=60) == 1
     assert "Traceback" not in reader.stderr.read()
+
+
+AT_EXIT = (
+    "import atexit, sys; from app.cli import command; "
+    "atexit.register(lambda: print('exit handlers ran', file=sys.stderr)); "
+    "sys.argv = ['ecoplane', *sys.argv[1:]]; command()"
+)
+
+
+def test_the_process_ends_without_freeing_the_model_yet_says_everything(tmp_path: Path) -> None:
+    """After validate or diff, the `ecoplane` process ends at once (exit handlers, which a
+    normal exit runs after freeing the model, do not run); its report and status are whole."""
+    broken = _write(tmp_path / "broken", BROKEN)
+    runs = {
+        "validate": ["validate", str(broken)],
+        "diff": ["diff", str(ACME), str(broken), "--format", "json"],
+        "schema": ["schema"],  # no model held: it ends as usual
+    }
+    ended = {
+        name: subprocess.run(
+            [sys.executable, "-c", AT_EXIT, *args], capture_output=True, text=True, check=False
+        )
+        for name, args in runs.items()
+    }
+    validate, diff, schema = ended["validate"], ended["diff"], ended["schema"]
+    assert validate.returncode == 1
+    assert "invalid-column-type" in validate.stdout
+    assert validate.stderr.endswith("1 error(s), 0 warning(s)\n")
+    assert json.loads(diff.stdout)["newErrors"] == 1
+    assert "exit handlers ran" not in validate.stderr + diff.stderr
+    assert schema.returncode == 0 and "exit handlers ran" in schema.stderr

@@ -11,8 +11,9 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
-from app.cli.output import EXIT_UNREADABLE, Commands, QuietParser, fail
+from app.cli.output import ENDING, EXIT_UNREADABLE, Commands, QuietParser, fail
 from app.errors import AppError
 
 # Every command: the module under app.cli that registers it, and its one-line help (the same
@@ -55,6 +56,12 @@ COMMANDS: dict[str, tuple[str, str]] = {
     ),
     "token": ("token_commands", "API tokens of the database (and ECOPLANE_TOKENS)"),
 }
+
+
+def command() -> NoReturn:
+    """The `ecoplane` process: run the command line, then end (see output.Ending)."""
+    ENDING.whole_process = True
+    ENDING.exit(main())
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import gc
 import json
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from app.cli.output import EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, Commands, output
+from app.cli.output import ENDING, EXIT_OK, EXIT_PROBLEMS, EXIT_UNREADABLE, Commands, output
 from app.ecosystem.generate import GeneratorSize, generate_model
 from app.ecosystem.limits import ModelLimits, limits_of
 from app.ecosystem.loader import load_directory
@@ -100,6 +99,7 @@ def _limits() -> ModelLimits:
 
 def _validate(args: argparse.Namespace) -> int:
     model = loaded(args.directory)
+    ENDING.keep(model)  # not freed object by object: the process ends after the report
     if args.format == "json":
         output([json.dumps(problem_report(model), indent=2)])
     else:
@@ -119,6 +119,7 @@ def problem_report(model: Model) -> dict[str, object]:
 
 def _diff(args: argparse.Namespace) -> int:
     old, new = loaded(args.old), loaded(args.new)
+    ENDING.keep((old, new))  # not freed object by object: the process ends after the report
     from app.ecosystem.diff import diff_models
 
     changes = diff_models(old, new)
@@ -179,6 +180,8 @@ def _seed_warehouse(args: argparse.Namespace) -> int:
     if model.errors:
         print(f"ecoplane: {args.model} has {model.errors} validation error(s)", file=sys.stderr)
         return EXIT_PROBLEMS
+    import asyncio  # here: the model commands do not pay for it (60 ms)
+
     report = asyncio.run(_seed(model, args.rows, args.seed))
     print(f"seeded {len(report.tables)} raw tables with {report.rows} rows "
           f"({len(report.created)} tables created)", file=sys.stderr)  # fmt: skip

@@ -16,7 +16,6 @@ from app.ecosystem.builtins import builtin_documents
 from app.ecosystem.envelope import read_document
 from app.ecosystem.limits import ModelLimits, ModelTooLargeError
 from app.ecosystem.model import Model
-from app.ecosystem.positions import resolve_positions
 from app.ecosystem.problems import BUILTIN_SOURCE, Problems, sort_key
 from app.ecosystem.sources import (
     ModelFiles,
@@ -153,7 +152,10 @@ class _Builder:
         with timings.phase("validate"):
             validate(model, assembler.undeclared_teams, problems)
         with timings.phase("positions"):
-            resolve_positions(problems.items, files.texts)
+            if problems.items:  # PyYAML's composer, imported only to place problems (20 ms)
+                from app.ecosystem.positions import resolve_positions
+
+                resolve_positions(problems.items, files.texts)
             model.problems = sorted(problems.items, key=sort_key)
         model.content_hash = files.content_hash
         return model
