@@ -23,8 +23,10 @@ def validate(
     """
     governance.check(model, undeclared_teams, problems)
     owners.check(model, problems)
+    physical_problems = Problems()  # found while the sinks are checked, reported after them
     with beside(sinks.check, model, sinks_beside) as sink_problems:
         stores.check(model, problems)
         workspaces.check(model, problems)
+        physical.check(model, physical_problems)
     problems.items.extend(sink_problems.items)
-    physical.check(model, problems)
+    problems.items.extend(physical_problems.items)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import chain
+from operator import attrgetter
 from typing import NamedTuple
 
 from app.ecosystem.model import Datastore, Model, Workspace
@@ -47,6 +49,9 @@ class SinkPlace(NamedTuple):
     def path(self) -> str:
         """The model path of the sink."""
         return f"{self.workspace.path}/datasetGroups/{self.group}/sinks/{self.sink_index}"
+
+
+_CLASSIFICATION = attrgetter("classification")
 
 
 class _Sunk(NamedTuple):
@@ -116,9 +121,8 @@ class _SinkChecker:
             )
 
     def _sunk(self, store: Datastore, dataset: Dataset) -> _Sunk:
-        classes = frozenset(dataset.classification).union(
-            *(c.classification for c in dataset.columns)
-        )
+        columns = chain.from_iterable(map(_CLASSIFICATION, dataset.columns))
+        classes = frozenset(chain(dataset.classification, columns))
         found = _Sunk(
             classes,
             store.body.deprecated or dataset.deprecated,

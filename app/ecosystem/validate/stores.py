@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+from typing import NamedTuple
+
 from app.ecosystem.coltypes import ACCEPTED_FORMS, ColumnTypeError, parse_type
 from app.ecosystem.cron import CronError, parse_cron
 from app.ecosystem.model import Datastore, Model
@@ -129,66 +132,91 @@ def _store(model: Model, store: Datastore, problems: Problems, clean: set[int]) 
             store.path,
         )
     seen: dict[str, str] = {}
+    production = store.production
     for i, dataset in enumerate(body.datasets):
-        at, path = store.source.at("datasets", i), f"{store.path}/datasets/{dataset.name}"
-        identifier(dataset.name, at.at("name"), path, problems)
+        place = DatasetPlace(store, i, dataset.name)
+        if identifier_problem(dataset.name):
+            identifier(dataset.name, place.at("name"), place.path, problems)
         if dataset.name.lower() in seen:
             problems.error(
                 "duplicate-name",
                 f"dataset {dataset.name!r} appears more than once in datastore {store.name!r}",
-                at.at("name"),
-                path,
+                place.at("name"),
+                place.path,
             )
         seen[dataset.name.lower()] = dataset.name
-        _dataset(model, store, dataset, at, path, problems, clean)
+        _dataset(model, dataset, place, production, problems, clean)
+
+
+class DatasetPlace(NamedTuple):
+    """Where a dataset is; its source and path are only built when a problem is reported."""
+
+    store: Datastore
+    position: int  # in the datastore's datasets
+    name: str
+
+    def at(self, *steps: str | int) -> Source:
+        """The source of the dataset, or of a node below it."""
+        return self.store.source.at("datasets", self.position, *steps)
+
+    @property
+    def path(self) -> str:
+        """The model path of the dataset."""
+        return f"{self.store.path}/datasets/{self.name}"
+
+
+_NAME, _PRIMARY_KEY = attrgetter("name"), attrgetter("primary_key")
 
 
 def _dataset(
     model: Model,
-    store: Datastore,
     dataset: Dataset,
-    at: Source,
-    path: str,
+    place: DatasetPlace,
+    production: bool,
     problems: Problems,
     clean: set[int],
 ) -> None:
-    vocabulary, checked_vocabulary = model.classifications, model.ecosystem is not None
-    for i, name in enumerate(dataset.classification):
-        if name not in vocabulary and checked_vocabulary:
-            problems.error(
-                "unknown-classification",
-                unknown_classification(model, name),
-                at.at("classification", i),
-                path,
-            )
+    """The rules on one dataset. Each check has a fast form for the common case (nothing
+    wrong): a large model has tens of thousands of datasets."""
+    vocabulary = model.classifications
+    if model.ecosystem is not None and not vocabulary.issuperset(dataset.classification):
+        for i, name in enumerate(dataset.classification):
+            if name not in vocabulary:
+                problems.error(
+                    "unknown-classification",
+                    unknown_classification(model, name),
+                    place.at("classification", i),
+                    place.path,
+                )
     if dataset.deprecated and not dataset.deprecation_reason:
         problems.warning(
             "deprecation-reason-missing",
             f"dataset {dataset.name!r} is deprecated without a deprecationReason",
-            at.at("deprecated"),
-            path,
+            place.at("deprecated"),
+            place.path,
         )
     written = dataset.columns
-    for i, column in enumerate(written):  # a column object is shared by equal columns (spec)
-        if id(column) not in clean and _column(model, column, i, at, path, problems):
-            clean.add(id(column))
-    folded = [column.name.lower() for column in written]
-    if len(set(folded)) < len(folded):
-        _duplicate_columns(dataset, folded, at, path, problems)
-    _limits(dataset, at, path, problems)
-    if not any(c.primary_key for c in dataset.columns):
+    if not clean.issuperset(map(id, written)):  # a column object is shared by equal columns
+        for i, column in enumerate(written):
+            if id(column) not in clean and _column(model, column, i, place, problems):
+                clean.add(id(column))
+    if len(set(map(str.lower, map(_NAME, written)))) < len(written):
+        _duplicate_columns(dataset, place, problems)
+    if len(written) > MAX_KEY_COLUMNS:  # fewer cannot pass a limit
+        _limits(dataset, place, problems)
+    if not any(map(_PRIMARY_KEY, written)):
         problems.warning(
             "no-primary-key",
             f"dataset {dataset.name!r} has no primary key column",
-            at.at("name"),
-            path,
+            place.at("name"),
+            place.path,
         )
-    if store.production and not dataset.classification:
-        _unclassified(store, dataset, at, path, problems)
+    if production and not dataset.classification:
+        _unclassified(place.store, dataset, place, problems)
 
 
 def _unclassified(
-    store: Datastore, dataset: Dataset, at: Source, path: str, problems: Problems
+    store: Datastore, dataset: Dataset, place: DatasetPlace, problems: Problems
 ) -> None:
     """Report a dataset of a production store with no classification, nor on every column."""
     unclassified = [c.name for c in dataset.columns if not c.classification]
@@ -199,12 +227,12 @@ def _unclassified(
             "missing-classification",
             f"dataset {dataset.name!r} of production datastore "
             f"{store.name!r} has no classification{columns}; classify the dataset or every column",
-            at.at("name"),
-            path,
+            place.at("name"),
+            place.path,
         )
 
 
-def _limits(dataset: Dataset, at: Source, path: str, problems: Problems) -> None:
+def _limits(dataset: Dataset, place: DatasetPlace, problems: Problems) -> None:
     """Report a dataset whose table PostgreSQL would refuse: too many columns or key columns."""
     keys = sum(1 for c in dataset.columns if c.primary_key)
     for count, limit, what in (
@@ -216,42 +244,44 @@ def _limits(dataset: Dataset, at: Source, path: str, problems: Problems) -> None
                 "too-many-columns",
                 f"dataset {dataset.name!r} has {count} {what}; a PostgreSQL table has at most "
                 f"{limit}",
-                at.at("name"),
-                path,
+                place.at("name"),
+                place.path,
             )
 
 
-def _duplicate_columns(
-    dataset: Dataset, folded: list[str], at: Source, path: str, problems: Problems
-) -> None:
+def _duplicate_columns(dataset: Dataset, place: DatasetPlace, problems: Problems) -> None:
     seen: set[str] = set()
-    for index, (column, name) in enumerate(zip(dataset.columns, folded, strict=True)):
+    for index, column in enumerate(dataset.columns):
+        name = column.name.lower()
         if name in seen:
             problems.error(
                 "duplicate-name",
                 f"column {column.name!r} appears more than once in dataset {dataset.name!r}",
-                at.at("columns", index, "name"),
-                f"{path}/columns/{column.name}",
+                place.at("columns", index, "name"),
+                f"{place.path}/columns/{column.name}",
             )
         seen.add(name)
 
 
 def _column(
-    model: Model, column: Column, index: int, at: Source, path: str, problems: Problems
+    model: Model, column: Column, index: int, place: DatasetPlace, problems: Problems
 ) -> bool:
     """The rules on one column on its own; whether it has no problem (then an equal column
     need not be checked again). The common case builds no source or path."""
     reported = len(problems.items)
     if identifier_problem(column.name):
         identifier(
-            column.name, at.at("columns", index, "name"), f"{path}/columns/{column.name}", problems
+            column.name,
+            place.at("columns", index, "name"),
+            f"{place.path}/columns/{column.name}",
+            problems,
         )
     elif reason := system_column_problem(column.name):
         problems.error(
             "system-column-name",
             reason,
-            at.at("columns", index, "name"),
-            f"{path}/columns/{column.name}",
+            place.at("columns", index, "name"),
+            f"{place.path}/columns/{column.name}",
         )
     try:
         parse_type(column.type)
@@ -260,15 +290,15 @@ def _column(
             "invalid-column-type",
             f"column {column.name!r} has type {column.type!r}, which does not parse ({error});"
             f" accepted: {ACCEPTED_FORMS}",
-            at.at("columns", index, "type"),
-            f"{path}/columns/{column.name}",
+            place.at("columns", index, "type"),
+            f"{place.path}/columns/{column.name}",
         )
     if column.primary_key and column.is_nullable:
         problems.error(
             "nullable-primary-key",
             f"column {column.name!r} is part of the primary key and cannot be nullable",
-            at.at("columns", index, "nullable"),
-            f"{path}/columns/{column.name}",
+            place.at("columns", index, "nullable"),
+            f"{place.path}/columns/{column.name}",
         )
     vocabulary = model.classifications
     if model.ecosystem is not None and not vocabulary.issuperset(column.classification):
@@ -277,7 +307,7 @@ def _column(
                 problems.error(
                     "unknown-classification",
                     unknown_classification(model, name),
-                    at.at("columns", index, "classification", j),
-                    f"{path}/columns/{column.name}",
+                    place.at("columns", index, "classification", j),
+                    f"{place.path}/columns/{column.name}",
                 )
     return len(problems.items) == reported
