@@ -113,6 +113,9 @@ def read_model(
     readable = [size for size in sizes.values() if 0 <= size <= limits.max_file_bytes]
     limits.check_bytes(sum(readable), len(paths))
     reader = _FileReader(limits, digest, sum(readable), len(paths))
+    # Read here, before the parse threads start: a read on a parse thread gives up the GIL at
+    # each system call and queues for it again behind the building (~0.1 s at 6,000 files).
+    contents = {path: _content(path) for path in paths if sizes[path] <= limits.max_file_bytes}
 
     def read_one(path: Path) -> tuple[str, str | None, list[RawDocument], Problems]:
         relative = path.relative_to(root).as_posix()
@@ -120,13 +123,12 @@ def read_model(
         if _too_large(relative, sizes[path], limits, found):
             digest.add_file(relative, path)
             return relative, None, [], found
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
+        raw = contents.pop(path)
+        if isinstance(raw, OSError):
             found.error(
-                "file-unreadable", f"{relative}: {error.strerror}", Source(relative), relative
+                "file-unreadable", f"{relative}: {raw.strerror}", Source(relative), relative
             )
-            digest.add(relative, UNREADABLE, os.fsencode(error.strerror or ""))
+            digest.add(relative, UNREADABLE, os.fsencode(raw.strerror or ""))
             return relative, None, [], found
         text, documents = reader.read(relative, raw, found)
         return relative, text, documents, found
@@ -177,6 +179,14 @@ def read_given(
 def file_bytes(content: str | bytes) -> bytes:
     """The bytes of a file given as text or bytes (text as UTF-8; a lone surrogate kept as is)."""
     return content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
+
+
+def _content(path: Path) -> bytes | OSError:
+    """The file's bytes, or why they cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        return error
 
 
 def _size(path: Path) -> int:

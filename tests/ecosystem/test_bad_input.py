@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -141,6 +142,17 @@ def test_symlinks_and_hidden_folders_are_skipped(tmp_path: Path) -> None:
         ("symlink-skipped", "outside", "warning"),
         ("symlink-skipped", "passwd.yaml", "warning"),
     ]
+
+
+def test_a_file_that_cannot_be_read_is_a_problem_and_the_rest_loads(tmp_path: Path) -> None:
+    root = _write(tmp_path, {})
+    with socket.socket(socket.AF_UNIX) as listening:  # listed as a file; opening it fails
+        listening.bind(str(root / "socket.yaml"))
+        model = load_directory(root)
+    problem = _only(model, "socket.yaml")
+    assert (problem.code, problem.severity.value) == ("file-unreadable", "error")
+    assert problem.message == "socket.yaml: No such device or address"
+    assert model.errors == 1 and model.datastores  # the other files are read and built
 
 
 def test_unreadable_directory_raises_a_clean_error(tmp_path: Path) -> None:
