@@ -112,23 +112,15 @@ def read_model(
     sizes = {path: _size(path) for path in paths}
     readable = [size for size in sizes.values() if 0 <= size <= limits.max_file_bytes]
     limits.check_bytes(sum(readable), len(paths))
-    reader = _FileReader(limits, digest, sum(readable), len(paths))
-    # Read here, before the parse threads start: a read on a parse thread gives up the GIL at
-    # each system call and queues for it again behind the building (~0.1 s at 6,000 files).
-    contents = {path: _content(path) for path in paths if sizes[path] <= limits.max_file_bytes}
+    reader = _FileReader(limits, sum(readable), len(paths))
+    # Every file is read and counted in the hash here, before the parse threads start: on a
+    # parse thread, each system call and each hash of over 2 KB gives up the GIL and queues
+    # for it again behind the building.
+    read = {path: _read_file(root, path, sizes[path], limits, digest) for path in paths}
 
     def read_one(path: Path) -> tuple[str, str | None, list[RawDocument], Problems]:
-        relative = path.relative_to(root).as_posix()
-        found = Problems()
-        if _too_large(relative, sizes[path], limits, found):
-            digest.add_file(relative, path)
-            return relative, None, [], found
-        raw = contents.pop(path)
-        if isinstance(raw, OSError):
-            found.error(
-                "file-unreadable", f"{relative}: {raw.strerror}", Source(relative), relative
-            )
-            digest.add(relative, UNREADABLE, os.fsencode(raw.strerror or ""))
+        relative, raw, found = read.pop(path)
+        if raw is None:
             return relative, None, [], found
         text, documents = reader.read(relative, raw, found)
         return relative, text, documents, found
@@ -162,11 +154,11 @@ def read_given(
     readable = [len(raw) for raw in raws.values() if len(raw) <= limits.max_file_bytes]
     limits.check_bytes(sum(readable), len(names))
     digest = ContentDigest()
-    reader = _FileReader(limits, digest, sum(readable), len(names))
+    reader = _FileReader(limits, sum(readable), len(names))
     files = ModelFiles({}, [])
     for name, raw in raws.items():
+        digest.add(name, FILE, raw)
         if _too_large(name, len(raw), limits, problems):
-            digest.add(name, FILE, raw)
             continue
         text, documents = reader.read(name, raw, problems)
         if text is not None:
@@ -181,12 +173,24 @@ def file_bytes(content: str | bytes) -> bytes:
     return content if isinstance(content, bytes) else content.encode("utf-8", "surrogatepass")
 
 
-def _content(path: Path) -> bytes | OSError:
-    """The file's bytes, or why they cannot be read."""
+def _read_file(
+    root: Path, path: Path, size: int, limits: ModelLimits, digest: ContentDigest
+) -> tuple[str, bytes | None, Problems]:
+    """A model file's path relative to root and its bytes, counted in the hash; no bytes when
+    the file is too large or cannot be read, and the problem saying so."""
+    relative = path.relative_to(root).as_posix()
+    found = Problems()
+    if _too_large(relative, size, limits, found):
+        digest.add_file(relative, path)
+        return relative, None, found
     try:
-        return path.read_bytes()
+        raw = path.read_bytes()
     except OSError as error:
-        return error
+        found.error("file-unreadable", f"{relative}: {error.strerror}", Source(relative), relative)
+        digest.add(relative, UNREADABLE, os.fsencode(error.strerror or ""))
+        return relative, None, found
+    digest.add(relative, FILE, raw)
+    return relative, raw, found
 
 
 def _size(path: Path) -> int:
@@ -197,19 +201,15 @@ def _size(path: Path) -> int:
 
 
 class _FileReader:
-    """Reads one model file's bytes: counted in the hash, decoded, parsed, its nodes counted."""
+    """Reads one model file's bytes: decoded, parsed, its nodes counted."""
 
-    def __init__(
-        self, limits: ModelLimits, digest: ContentDigest, text_bytes: int, files: int
-    ) -> None:
+    def __init__(self, limits: ModelLimits, text_bytes: int, files: int) -> None:
         self.budget = NodeBudget(limits, text_bytes, files)
-        self.digest = digest
 
     def read(
         self, relative: str, raw: bytes, problems: Problems
     ) -> tuple[str | None, list[RawDocument]]:
         """The file's text and documents (None and [] when it is not text)."""
-        self.digest.add(relative, FILE, raw)
         text = decode_text(raw, relative, problems)
         if text is None:
             return None, []
