@@ -31,6 +31,7 @@ GENERATE_LINEAR = 2.5  # generate at 2x over 1x: linear is ~2
 BASE = {"datastores": 2000, "workspaces": 4000, "transformers": 1000}
 FIXED = {"datasets-per-datastore": 16, "columns-per-dataset": 10, "sinks-per-workspace": 22}
 BIN = Path(sys.executable).parent
+ROOT = Path(__file__).resolve().parents[1]
 # The large model is over the default limits on purpose (24 MB, ~3 M nodes at 1x).
 LIMITS = {"ECOPLANE_MAX_MODEL_BYTES": str(2**31), "ECOPLANE_MAX_MODEL_NODES": str(10**9)}
 PYYAML_PARSE = """
@@ -81,6 +82,9 @@ def main() -> int:
     args = parser.parse_args()
     scales = [int(s) for s in args.scales.split(",")]
     cli = str(BIN / "ecoplane")
+    # The app's bytecode compiled first, as an installed package has it: where
+    # PYTHONDONTWRITEBYTECODE is set (this machine), every run would otherwise compile it anew.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "app")], check=True)
     missed: list[str] = []
     with tempfile.TemporaryDirectory() as scratch:
         root = args.keep or Path(scratch)
