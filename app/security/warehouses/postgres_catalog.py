@@ -91,6 +91,11 @@ SELECT 'default', coalesce(n.nspname, ''),
 ) g JOIN pg_roles r ON r.oid = g.grantee
 WHERE NOT (g.kind = 'role' AND r.rolname = $2)  -- the marker's own memberships are not ours
 """
+GRANT_FIELDS = f"""
+SELECT array_agg(kind), array_agg(schema), array_agg(name), array_agg(col), array_agg(privilege),
+       array_agg(rolname)
+FROM ({GRANTS}) grants
+"""
 
 
 async def read_catalog(connection: asyncpg.Connection, marker: str) -> Actual:
@@ -106,8 +111,11 @@ async def read_catalog(connection: asyncpg.Connection, marker: str) -> Actual:
     actual.schemas = {r["nspname"]: r["comment"] for r in await connection.fetch(SCHEMAS)}
     await _relations(connection, actual)
     managed = [oid for oid, name in by_oid.items() if actual.roles[name].managed]
-    # rows are (on, schema, name, column, privilege, grantee): Grant's own fields, in order
-    actual.grants = set(map(Grant._make, await connection.fetch(GRANTS, managed, marker)))
+    # (on, schema, name, column, privilege, grantee), Grant's own fields, as six arrays: tens
+    # of thousands of grants are decoded in half the time of as many rows
+    fields = await connection.fetchrow(GRANT_FIELDS, managed, marker)
+    columns = (values or () for values in fields)  # no grants: six nulls
+    actual.grants = set(map(Grant._make, zip(*columns, strict=True)))
     return actual
 
 
