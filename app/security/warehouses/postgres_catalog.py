@@ -114,6 +114,7 @@ async def read_catalog(connection: asyncpg.Connection, marker: str) -> Actual:
     # (on, schema, name, column, privilege, grantee), Grant's own fields, as six arrays: tens
     # of thousands of grants are decoded in half the time of as many rows
     fields = await connection.fetchrow(GRANT_FIELDS, managed, marker)
+    assert fields is not None  # an aggregate gives one row
     columns = (values or () for values in fields)  # no grants: six nulls
     actual.grants = set(map(Grant._make, zip(*columns, strict=True)))
     return actual
