@@ -178,16 +178,7 @@ def _dataset(
 ) -> None:
     """The rules on one dataset. Each check has a fast form for the common case (nothing
     wrong): a large model has tens of thousands of datasets."""
-    vocabulary = model.classifications
-    if model.ecosystem is not None and not vocabulary.issuperset(dataset.classification):
-        for i, name in enumerate(dataset.classification):
-            if name not in vocabulary:
-                problems.error(
-                    "unknown-classification",
-                    unknown_classification(model, name),
-                    place.at("classification", i),
-                    place.path,
-                )
+    _classified(model, dataset.classification, place, ("classification",), "", problems)
     if dataset.deprecated and not dataset.deprecation_reason:
         problems.warning(
             "deprecation-reason-missing",
@@ -300,14 +291,29 @@ def _column(
             place.at("columns", index, "nullable"),
             f"{place.path}/columns/{column.name}",
         )
-    vocabulary = model.classifications
-    if model.ecosystem is not None and not vocabulary.issuperset(column.classification):
-        for j, name in enumerate(column.classification):
-            if name not in vocabulary:
-                problems.error(
-                    "unknown-classification",
-                    unknown_classification(model, name),
-                    place.at("columns", index, "classification", j),
-                    f"{place.path}/columns/{column.name}",
-                )
+    steps = ("columns", index, "classification")
+    _classified(model, column.classification, place, steps, f"/columns/{column.name}", problems)
     return len(problems.items) == reported
+
+
+def _classified(
+    model: Model,
+    names: list[str],
+    place: DatasetPlace,
+    steps: tuple[str | int, ...],
+    below: str,
+    problems: Problems,
+) -> None:
+    """Report the classifications the ecosystem does not declare (at `steps` below the
+    dataset, `below` its path); none are checked without an ecosystem."""
+    vocabulary = model.classifications
+    if model.ecosystem is None or vocabulary.issuperset(names):
+        return
+    for i, name in enumerate(names):
+        if name not in vocabulary:
+            problems.error(
+                "unknown-classification",
+                unknown_classification(model, name),
+                place.at(*steps, i),
+                f"{place.path}{below}",
+            )
