@@ -101,10 +101,11 @@ def read_model(
 ) -> ModelFiles:
     """Read and parse every model file under root within the limits; file problems are recorded.
 
-    Raises ModelTooLargeError past a limit. Files are read and parsed on a few threads: the
-    parser releases the GIL for part of its work. Given `consume`, each file's documents go to
-    it (in path order, on this thread, after their nodes are counted against the limit) and
-    are not kept in the result.
+    Raises ModelTooLargeError past a limit. Files are read and hashed on this thread, then
+    parsed on a few: the parser releases the GIL for part of its work. A file's bytes are held
+    until it is parsed (within the limit on the model's bytes). Given `consume`, each file's
+    documents go to it (in path order, on this thread, after their nodes are counted against
+    the limit) and are not kept in the result.
     """
     limits = limits if limits is not None else ModelLimits()
     digest = ContentDigest()
