@@ -151,7 +151,7 @@ async def _stage_and_merge(
     )
     await warehouse.execute(f"SET LOCAL work_mem = '{WORK_MEM}'")
     await _prepare(warehouse, plan.tables)
-    started, staged, straight, compared_ = time.perf_counter(), {}, set(), set()
+    started, staged, straight, compared = time.perf_counter(), {}, set(), set()
     printing = await source.printing() if plan.watermark is None else None
     for table in plan.tables:
         after = plan.after.get(table.dataset)
@@ -164,7 +164,7 @@ async def _stage_and_merge(
             continue
         if printing is not None:
             if (why := staged_why(table, printing)) is None:
-                compared_.add(table.name)  # only the rows that differ are staged
+                compared.add(table.name)  # only the rows that differ are staged
                 staged[table.name] = await compare_snapshot(source, warehouse, table, printing)
                 continue
             logger.info(  # the slower way, and why: an operator can mend the cause
@@ -181,7 +181,7 @@ async def _stage_and_merge(
         if table.name in straight:
             tables[table.dataset] = Counts(inserted=staged[table.name])
             relation = table.qualified
-        elif table.name in compared_:
+        elif table.name in compared:
             tables[table.dataset] = await merge_compared(
                 warehouse, table, number, staged[table.name]
             )

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 import asyncpg
 
 from app.ingestion.merge import Merge
-from app.ingestion.tables import IngestionError, RawTable
+from app.ingestion.tables import RawTable
 
 
 async def write_changes(warehouse: asyncpg.Connection, statements: Merge) -> dict[str, int]:
@@ -24,16 +24,14 @@ async def write_changes(warehouse: asyncpg.Connection, statements: Merge) -> dic
 def keyed(table: RawTable) -> Iterator[None]:
     """A null or repeated key among the rows keyed (staged, or written into an empty raw table)
     fails the batch, naming the dataset."""
-    where = f"dataset {table.datastore}.{table.dataset}"
     try:
         yield
     except asyncpg.NotNullViolationError as error:
         if error.column_name not in {c.physical for c in table.keys}:
             raise
-        keys = ", ".join(c.physical for c in table.keys)
-        raise IngestionError(f"{where}: a source row has a null primary key ({keys})") from None
+        raise table.null_key() from None
     except asyncpg.UniqueViolationError as error:
         detail = error.detail or ""
         for said in ("is duplicated", "already exists"):
             detail = detail.replace(said, "appears more than once")
-        raise IngestionError(f"{where}: a snapshot holds a key twice: {detail}") from None
+        raise table.repeated_key(detail) from None

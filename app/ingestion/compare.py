@@ -96,8 +96,7 @@ class Comparison:
     `vanished`, both as COPY text."""
 
     def __init__(self, table: RawTable, candidates: IO[bytes], vanished: IO[bytes]) -> None:
-        self._where = f"dataset {table.datastore}.{table.dataset}"
-        self._names = ", ".join(c.physical for c in table.keys)
+        self._table = table
         self._keys = tuple(i for i, c in enumerate(table.columns) if c.key)
         self._candidates, self._vanished = candidates, vanished
         self.found = Found()
@@ -161,22 +160,20 @@ class Comparison:
             return tuple(int(fields[i]) for i in self._keys)
         except (ValueError, IndexError):
             if any(i < len(fields) and fields[i] == NULL for i in self._keys):
-                raise IngestionError(
-                    f"{self._where}: a source row has a null primary key ({self._names})"
-                ) from None
-            raise IngestionError(f"{self._where}: a row's key cannot be read") from None
+                raise self._table.null_key() from None
+            raise IngestionError(f"{self._table.label}: a row's key cannot be read") from None
 
     def _source_key(self, line: bytes, previous: bytes | None) -> tuple[int, ...]:
         """A source row's key: never null, and past the key of the row before it."""
         key = self._key(line)
         if previous is not None and (before := self._key(previous)) >= key:
-            if before == key:
+            if before == key:  # worded as PostgreSQL's unique violation is (`keyed`)
+                names = ", ".join(c.physical for c in self._table.keys)
                 shown = ", ".join(str(k) for k in key)
-                raise IngestionError(
-                    f"{self._where}: a snapshot holds a key twice: Key ({self._names})="
-                    f"({shown}) appears more than once"
-                )
-            raise IngestionError(f"{self._where}: the source's rows did not come in key order")
+                raise self._table.repeated_key(f"Key ({names})=({shown}) appears more than once")
+            raise IngestionError(
+                f"{self._table.label}: the source's rows did not come in key order"
+            )
         return key
 
 

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Awaitable, Mapping
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from functools import partial
+from typing import Literal
 
 import asyncpg
 
 from app.ecosystem.spec.datastore import Ingestion
-from app.ingestion.reader import Target
+from app.ingestion.reader import Output, Target
 from app.ingestion.streams import streaming
 from app.ingestion.tables import IngestionError, RawTable
 from app.security.warehouses.postgres_sql import qualified, quote_ident
@@ -173,13 +173,23 @@ async def pipe(
     """Stream a query's rows from the source into a table (staging, or an empty raw table) in
     COPY's binary format (no text to print and parse again); the rows copied."""
     columns = list(target.columns) if target.columns is not None else None
-    copy = partial(source.copy_from_query, query, format="binary")
-    failed = "reading the source failed"
-    async with streaming(lambda put: copy(output=put), failed, source.terminate) as rows:
+    async with source_rows(source, query, "binary") as rows:
         status = await warehouse.copy_to_table(
             target.name, source=rows, format="binary", schema_name=target.schema, columns=columns
         )
     return int(status.rsplit(" ", 1)[-1])
+
+
+def source_rows(
+    source: asyncpg.Connection, query: str, form: Literal["text", "binary"] = "text"
+) -> AbstractAsyncContextManager[AsyncIterator[bytes]]:
+    """`COPY (query) TO STDOUT` on the source in COPY's `form`, its chunks read in the block;
+    a block that ends early ends the connection (`streaming`)."""
+
+    def copy(put: Output) -> Awaitable[str]:
+        return source.copy_from_query(query, output=put, format=form)
+
+    return streaming(copy, "reading the source failed", source.terminate)
 
 
 class PostgresReader:
@@ -229,9 +239,7 @@ class PostgresReader:
         """`COPY (SELECT ... ORDER BY key) TO STDOUT` as text, its chunks read in the block; a
         block that ends early ends the connection (`streaming`)."""
         query = copy_query(self.endpoint, table, self._found[table.name], None, None, ordered=True)
-        copy = partial(self._connection.copy_from_query, query)
-        failed = "reading the source failed"
-        return streaming(lambda put: copy(output=put), failed, self._connection.terminate)
+        return source_rows(self._connection, query)
 
     async def close(self) -> None:
         """Close the connection."""

@@ -156,8 +156,7 @@ class MysqlReader:
             )
         except (asyncpg.DataError, TypeError, ValueError, AttributeError, OverflowError) as error:
             raise IngestionError(
-                f"dataset {table.datastore}.{table.dataset}: a source value does not fit its"
-                f" modelled column: {_reason(error)}"
+                f"{table.label}: a source value does not fit its modelled column: {_reason(error)}"
             ) from None
         self._abandoned = False
         return int(status.rsplit(" ", 1)[-1])
@@ -237,10 +236,7 @@ async def _ending(rows: AsyncIterator[Sequence[Any]], value: int) -> AsyncIterat
 
 def _unfit(table: RawTable, row: Sequence[Any], column: str, at: int, why: str) -> str:
     key = ", ".join(f"{c.name}={row[i]}" for i, c in enumerate(table.columns) if c.key)
-    return (
-        f"dataset {table.datastore}.{table.dataset}: source row ({key}) holds {row[at]!r}"
-        f" in column {column!r}, {why}"
-    )
+    return f"{table.label}: source row ({key}) holds {row[at]!r} in column {column!r}, {why}"
 
 
 def _int(value: object) -> int | None:

@@ -69,6 +69,20 @@ class RawTable:
         """The columns outside the primary key."""
         return tuple(c for c in self.columns if not c.key)
 
+    @property
+    def label(self) -> str:
+        """`dataset <datastore>.<dataset>`: how a refusal names the table."""
+        return f"dataset {self.datastore}.{self.dataset}"
+
+    def null_key(self) -> IngestionError:
+        """The refusal of a source row whose primary key is null."""
+        keys = ", ".join(c.physical for c in self.keys)
+        return IngestionError(f"{self.label}: a source row has a null primary key ({keys})")
+
+    def repeated_key(self, detail: str) -> IngestionError:
+        """The refusal of a snapshot that holds a key twice (`detail` names it)."""
+        return IngestionError(f"{self.label}: a snapshot holds a key twice: {detail}")
+
 
 def runnable_ingestion(store: Datastore) -> Ingestion:
     """The datastore's ingestion when ecoplane runs its kind, else why not."""

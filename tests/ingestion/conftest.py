@@ -25,6 +25,8 @@ from app.security.warehouses.base import Endpoint
 from app.security.warehouses.postgres import PostgresWarehouse
 from tests.ecosystem.modeltext import files
 
+RAW = "raw.customers__customers"  # the Customers dataset's raw table
+
 STORE = """\
 apiVersion: ecoplane.io/v1
 kind: Datastore
@@ -114,6 +116,25 @@ async def run_batch(
     """A batch after the security sync applied the datastore's model to its raw tables."""
     await sync_raw_tables(warehouse, store)
     return await batch.run_batch(control, warehouse, store, login, run_id)
+
+
+async def row_versions(warehouse: asyncpg.Connection) -> dict[int, str]:
+    """Each raw row's xmin, by id: it changes only when the row is written."""
+    rows = await warehouse.fetch(f"SELECT id, xmin::text AS x FROM {RAW}")
+    return {r["id"]: r["x"] for r in rows}
+
+
+async def batch_after_change(
+    control: asyncpg.Connection, warehouse: asyncpg.Connection, source: Source, change: str
+) -> tuple[BatchRecord, dict[int, str], dict[int, str]]:
+    """A first batch, `change` run on the source, a second batch: the second, and each raw
+    row's version before and after it."""
+    store = source.store()
+    await run_batch(control, warehouse, store, source.login)
+    before = await row_versions(warehouse)
+    await source.admin.execute(change)
+    second = await run_batch(control, warehouse, store, source.login)
+    return second, before, await row_versions(warehouse)
 
 
 @pytest.fixture

@@ -19,10 +19,8 @@ from app.ingestion.snapshot import staged_why
 from app.ingestion.source import PostgresReader
 from app.ingestion.streams import streaming
 from app.ingestion.tables import IngestionError, RawColumn, RawTable
-from tests.ingestion.conftest import COLUMNS, Source, run_batch
-from tests.ingestion.test_snapshot import _versions
+from tests.ingestion.conftest import COLUMNS, RAW, Source, batch_after_change, run_batch
 
-RAW = "raw.customers__customers"
 ISO = {"DateStyle": "ISO, MDY", "IntervalStyle": "postgres", "extra_float_digits": "1"}
 
 
@@ -72,19 +70,17 @@ async def test_a_later_snapshot_stages_only_the_rows_that_differ(
     comparisons: list[compare.Found],
     staged: list[str],
 ) -> None:
-    store = source.store()
-    await run_batch(control, warehouse, store, source.login)
-    before = await _versions(warehouse)
-    await source.admin.execute(
+    batch, before, after = await batch_after_change(
+        control,
+        warehouse,
+        source,
         "UPDATE crm_customers SET balance = 0 WHERE id IN (3, 50);"
         "DELETE FROM crm_customers WHERE id IN (1, 100);"
-        "INSERT INTO crm_customers VALUES (0, 'zero', 0, 'x'), (500, 'late', 0, 'x')"
+        "INSERT INTO crm_customers VALUES (0, 'zero', 0, 'x'), (500, 'late', 0, 'x')",
     )
-    batch = await run_batch(control, warehouse, store, source.login)
     assert staged == ["customers__customers"]  # the first batch only
     assert comparisons == [compare.Found(rows=100, candidates=4, vanished=2)]
     assert (batch.inserted, batch.updated, batch.deleted, batch.unchanged) == (2, 2, 2, 96)
-    after = await _versions(warehouse)
     assert {k for k in after if before.get(k) != after[k]} == {0, 3, 50, 500}
     assert before.keys() - after.keys() == {1, 100}
 

@@ -20,12 +20,11 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db.urls import asyncpg_dsn
 from tests.api.conftest import TOKENS, ended_run
-from tests.ingestion.conftest import Source
+from tests.ingestion.conftest import RAW, Source
 from tests.ingestion.runs import served
 from tests.jobs.conftest import until
 
 OPERATOR = {"Authorization": f"Bearer {TOKENS['operator']}"}
-RAW = "raw.customers__customers"
 
 
 @pytest.fixture

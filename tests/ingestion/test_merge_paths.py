@@ -10,9 +10,7 @@ from app.db.batch_table import BatchState
 from app.ecosystem.model import Datastore
 from app.ingestion.batches import list_batches
 from app.ingestion.tables import IngestionError
-from tests.ingestion.conftest import COLUMNS, Source, run_batch
-
-RAW = "raw.customers__customers"
+from tests.ingestion.conftest import COLUMNS, RAW, Source, run_batch
 
 
 def _keys_only(source: Source) -> Datastore:

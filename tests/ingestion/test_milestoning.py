@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import asyncpg
 
-from tests.ingestion.conftest import Source, run_batch
-
-RAW = "raw.customers__customers"
+from tests.ingestion.conftest import RAW, Source, run_batch
 
 
 async def test_forensic_keeps_every_version_with_the_batches_it_lived_in(

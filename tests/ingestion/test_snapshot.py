@@ -8,19 +8,11 @@ import pytest
 from app.db.batch_table import BatchState
 from app.ingestion.batches import list_batches
 from app.ingestion.tables import IngestionError
-from tests.ingestion.conftest import Source, run_batch
-
-RAW = "raw.customers__customers"
+from tests.ingestion.conftest import RAW, Source, batch_after_change, run_batch
 
 
 async def _rows(warehouse: asyncpg.Connection) -> list[tuple[object, ...]]:
     return [tuple(r) for r in await warehouse.fetch(f"SELECT * FROM {RAW} ORDER BY id")]
-
-
-async def _versions(warehouse: asyncpg.Connection) -> dict[int, str]:
-    """Each row's xmin: it changes only when the row is written."""
-    rows = await warehouse.fetch(f"SELECT id, xmin::text AS x FROM {RAW}")
-    return {r["id"]: r["x"] for r in rows}
 
 
 async def test_a_first_snapshot_creates_the_raw_table_and_copies_every_row(
@@ -49,19 +41,17 @@ async def test_a_first_snapshot_creates_the_raw_table_and_copies_every_row(
 async def test_a_second_snapshot_writes_only_what_changed(
     source: Source, warehouse: asyncpg.Connection, control: asyncpg.Connection
 ) -> None:
-    store = source.store()
-    await run_batch(control, warehouse, store, source.login)
-    before = await _versions(warehouse)
-    await source.admin.execute(
+    batch, before, after = await batch_after_change(
+        control,
+        warehouse,
+        source,
         "UPDATE crm_customers SET email = 'new@acme.test' WHERE id = 7;"
         "UPDATE crm_customers SET note = 'not modelled' WHERE id = 8;"
         "DELETE FROM crm_customers WHERE id = 9;"
-        "INSERT INTO crm_customers VALUES (101, 'c101@acme.test', 1, 'x')"
+        "INSERT INTO crm_customers VALUES (101, 'c101@acme.test', 1, 'x')",
     )
-    batch = await run_batch(control, warehouse, store, source.login)
     assert (batch.number, batch.inserted, batch.updated, batch.deleted) == (2, 1, 1, 1)
     assert batch.unchanged == 98
-    after = await _versions(warehouse)
     rewritten = {key for key in before.keys() & after.keys() if before[key] != after[key]}
     assert rewritten == {7}  # id 8 changed only outside the model: not rewritten
     assert 9 not in after and 101 in after
