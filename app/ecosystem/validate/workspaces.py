@@ -8,7 +8,8 @@ from app.ecosystem.model import Model, Workspace
 from app.ecosystem.problems import Problems, Source
 from app.ecosystem.spec.governance import LATENCY_ORDER
 from app.ecosystem.spec.workspace import DatasetGroup, TransformerSpec
-from app.ecosystem.validate.stores import builtin_zone_used, check_cron, identifier
+from app.ecosystem.validate.identifiers import identifier
+from app.ecosystem.validate.stores import builtin_zone_used, check_cron
 
 
 def check(model: Model, problems: Problems) -> None:
