@@ -206,6 +206,24 @@ def test_the_sync_refuses_roles_that_only_the_deployment_role_prefix_makes_meet(
     assert f"role {transformer_role(long, 'p_')}" in refused.value.detail
 
 
+def test_the_sync_refuses_two_sinks_of_one_workspace_that_would_share_a_view() -> None:
+    sinks = "[{datastore: Sales__eu, dataset: rows}, {datastore: Sales, dataset: eu__rows}]"
+    reader = workspace("Reader").replace("[{datastore: Customers, dataset: customers}]", sinks)
+    texts = {
+        "a.yaml": workspace("A", "MakeA", "Sales__eu"),
+        "b.yaml": workspace("B", "MakeB", "Sales").replace("- name: rows", "- name: eu__rows"),
+        "c.yaml": reader,
+    }
+    model = load_texts(files(texts))
+    assert any("sales__eu__rows" in p.message for p in problems(model, COLLISION))
+    with pytest.raises(NameCollisionError) as refused:  # given directly, bypassing validation
+        desired_state(model)
+    assert refused.value.detail.startswith(
+        "workspace 'Reader''s sink 'Sales.eu__rows' and workspace 'Reader''s sink 'Sales__eu.rows'"
+        " would both have the view ws_reader.sales__eu__rows"
+    )
+
+
 # --- what the warehouse cannot store ----------------------------------------------------------
 
 

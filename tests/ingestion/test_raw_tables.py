@@ -105,3 +105,23 @@ async def test_a_type_change_and_a_milestoning_change_are_refused(
         f"{TABLE}.email is text, the model says character varying(255); "
         f"{TABLE} keeps current rows only; the model says forensic"
     )
+
+
+async def test_a_primary_key_changed_by_hand_is_refused_naming_the_column(
+    source: Source, warehouse: asyncpg.Connection, control: asyncpg.Connection
+) -> None:
+    await run_batch(control, warehouse, source.store(), source.login)
+    key = await warehouse.fetchval(
+        "SELECT conname FROM pg_constraint WHERE conrelid = $1::regclass AND contype = 'p'", TABLE
+    )
+    await warehouse.execute(f'ALTER TABLE {TABLE} DROP CONSTRAINT "{key}"')
+    await warehouse.execute(f"ALTER TABLE {TABLE} ADD PRIMARY KEY (id, email)")
+    with pytest.raises(RawTablesRefusedError) as refused:
+        await sync_raw_tables(warehouse, source.store())
+    assert refused.value.detail.endswith(f"{TABLE}.email: the primary key changed")
+    await warehouse.execute(f"ALTER TABLE {TABLE} DROP CONSTRAINT {TABLE.split('.')[1]}_pkey")
+    with pytest.raises(RawTablesRefusedError) as dropped:  # no key at all (email stays not null)
+        await sync_raw_tables(warehouse, source.store())
+    assert dropped.value.detail.endswith(
+        f"{TABLE}.id: the primary key changed; {TABLE}.email is not null, the model allows nulls"
+    )
