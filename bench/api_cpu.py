@@ -102,7 +102,9 @@ async def main() -> int:
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args()
     configure_logging("INFO")
-    logging.getLogger().handlers[0].stream = open(os.devnull, "w")  # noqa: SIM115
+    handler = logging.getLogger().handlers[0]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.stream = open(os.devnull, "w")  # noqa: SIM115
     settings = Settings(
         answer_cache_mb=0, anonymous_read=True, scheduler=False,
         security_sync_on_activation=False, load_example=False,

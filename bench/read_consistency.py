@@ -65,6 +65,7 @@ async def main() -> int:
         async def reader(index: int) -> None:
             connection = await asyncpg.connect(asyncpg_dsn(url))
             while not done.is_set():
+                row: asyncpg.Record | None
                 if index % 2:  # a fresh statement each time: planned anew
                     row = (await connection.fetch(f"{COUNTS} -- {reads[index]}"))[0]
                 else:  # a prepared statement: a cached plan

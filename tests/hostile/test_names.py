@@ -209,7 +209,7 @@ def test_the_sync_refuses_roles_that_only_the_deployment_role_prefix_makes_meet(
 def test_the_sync_refuses_two_sinks_of_one_workspace_that_would_share_a_view() -> None:
     sinks = "[{datastore: Sales__eu, dataset: rows}, {datastore: Sales, dataset: eu__rows}]"
     reader = workspace("Reader").replace("[{datastore: Customers, dataset: customers}]", sinks)
-    texts = {
+    texts: dict[str, str | None] = {
         "a.yaml": workspace("A", "MakeA", "Sales__eu"),
         "b.yaml": workspace("B", "MakeB", "Sales").replace("- name: rows", "- name: eu__rows"),
         "c.yaml": reader,
