@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import islice, pairwise
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -58,39 +59,83 @@ def is_model_file(relative: str) -> bool:
     return relative.endswith(MODEL_SUFFIXES) and not any(p.startswith(".") for p in parts)
 
 
-def find_files(root: Path, problems: Problems, digest: ContentDigest | None = None) -> list[Path]:
-    """Every `*.yaml`/`*.yml` below root, sorted; hidden entries and symlinks are skipped."""
+@dataclass(frozen=True, slots=True)
+class FoundFile:
+    """A model file found below the root: its posix path there, the path to open, its size."""
+
+    relative: str
+    path: str
+    size: int  # -1 when it could not be asked: reported when the file is read
+
+
+def find_files(
+    root: Path, problems: Problems, digest: ContentDigest | None = None
+) -> list[FoundFile]:
+    """Every `*.yaml`/`*.yml` below root, hidden entries and symlinks skipped: a folder's files
+    in name order, then its folders' in name order (as os.walk with sorted names gives them).
+
+    One listing per folder and one lstat per file (os.scandir): pathlib's Path, symlink test
+    and stat per file took 0.08 s of the 6,145 files of a large model, before parsing began.
+    """
     if not root.is_dir():
         raise ModelUnreadableError(f"{root}: not a directory")
     digest = digest if digest is not None else ContentDigest()
-    found: list[Path] = []
-    for folder, dirs, files in os.walk(root, onerror=_raise_unreadable):
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-        for name in [d for d in dirs if Path(folder, d).is_symlink()]:
-            dirs.remove(name)  # a link could lead out of the model (git keeps links as links)
-            _skipped_link(root, Path(folder, name), problems, digest)
-        for name in sorted(files):
-            if name.startswith(".") or not name.endswith(MODEL_SUFFIXES):
-                continue
-            path = Path(folder, name)
-            if path.is_symlink():
-                _skipped_link(root, path, problems, digest)
-            else:
-                found.append(path)
+    found: list[FoundFile] = []
+    _walk(str(root), "", found, problems, digest)
     if not found:
         raise ModelUnreadableError(f"{root}: no *.yaml or *.yml files found")
     return found
 
 
-def _skipped_link(root: Path, path: Path, problems: Problems, digest: ContentDigest) -> None:
-    relative = path.relative_to(root).as_posix()
+def _walk(
+    folder: str, prefix: str, found: list[FoundFile], problems: Problems, digest: ContentDigest
+) -> None:
+    try:
+        with os.scandir(folder) as listing:
+            entries = sorted((e for e in listing if not e.name.startswith(".")), key=_name)
+    except OSError as error:
+        raise ModelUnreadableError(f"{error.filename}: {error.strerror}") from None
+    folders: list[os.DirEntry[str]] = []
+    files: list[os.DirEntry[str]] = []
+    for entry in entries:
+        (folders if _is_dir(entry) else files).append(entry)
+    for entry in folders:
+        if entry.is_symlink():  # a link could lead out of the model (git keeps links as links)
+            _skipped_link(prefix + entry.name, entry.path, problems, digest)
+    for entry in files:
+        if not entry.name.endswith(MODEL_SUFFIXES):
+            continue
+        if entry.is_symlink():
+            _skipped_link(prefix + entry.name, entry.path, problems, digest)
+        else:
+            found.append(FoundFile(prefix + entry.name, entry.path, _size(entry)))
+    for entry in folders:
+        if not entry.is_symlink():
+            _walk(entry.path, f"{prefix}{entry.name}/", found, problems, digest)
+
+
+_name = attrgetter("name")
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    """As os.walk tells a folder: a link to one counts (and is then skipped as a link)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _size(entry: os.DirEntry[str]) -> int:
+    try:
+        return entry.stat(follow_symlinks=False).st_size
+    except OSError:
+        return -1  # reported when it is read
+
+
+def _skipped_link(relative: str, path: str, problems: Problems, digest: ContentDigest) -> None:
     digest.add(relative, LINK, os.fsencode(os.readlink(path)))
     message = f"{relative} is a symbolic link and was skipped"
     problems.warning("symlink-skipped", message, Source(relative), relative)
-
-
-def _raise_unreadable(error: OSError) -> None:
-    raise ModelUnreadableError(f"{error.filename}: {error.strerror}")
 
 
 def read_model(
@@ -110,17 +155,17 @@ def read_model(
     limits = limits if limits is not None else ModelLimits()
     digest = ContentDigest()
     paths = find_files(root, problems, digest)
-    sizes = {path: _size(path) for path in paths}
-    readable = [size for size in sizes.values() if 0 <= size <= limits.max_file_bytes]
+    readable = [f.size for f in paths if 0 <= f.size <= limits.max_file_bytes]
     limits.check_bytes(sum(readable), len(paths))
     reader = _FileReader(limits, sum(readable), len(paths))
     # Every file is read and counted in the hash here, before the parse threads start: on a
     # parse thread, each system call and each hash of over 2 KB gives up the GIL and queues
     # for it again behind the building.
-    read = {path: _read_file(root, path, sizes[path], limits, digest) for path in paths}
+    read = {file.relative: _read_file(file, limits, digest) for file in paths}
 
-    def read_one(path: Path) -> tuple[str, str | None, list[RawDocument], Problems]:
-        relative, raw, found = read.pop(path)
+    def read_one(file: FoundFile) -> tuple[str, str | None, list[RawDocument], Problems]:
+        relative = file.relative
+        raw, found = read.pop(relative)
         if raw is None:
             return relative, None, [], found
         text, documents = reader.read(relative, raw, found)
@@ -175,30 +220,23 @@ def file_bytes(content: str | bytes) -> bytes:
 
 
 def _read_file(
-    root: Path, path: Path, size: int, limits: ModelLimits, digest: ContentDigest
-) -> tuple[str, bytes | None, Problems]:
-    """A model file's path relative to root and its bytes, counted in the hash; no bytes when
-    the file is too large or cannot be read, and the problem saying so."""
-    relative = path.relative_to(root).as_posix()
-    found = Problems()
-    if _too_large(relative, size, limits, found):
-        digest.add_file(relative, path)
-        return relative, None, found
+    file: FoundFile, limits: ModelLimits, digest: ContentDigest
+) -> tuple[bytes | None, Problems]:
+    """A model file's bytes, counted in the hash; no bytes when the file is too large or cannot
+    be read, and the problem saying so."""
+    relative, found = file.relative, Problems()
+    if _too_large(relative, file.size, limits, found):
+        digest.add_file(relative, Path(file.path))
+        return None, found
     try:
-        raw = path.read_bytes()
+        with open(file.path, "rb", buffering=0) as stream:
+            raw = stream.read()
     except OSError as error:
         found.error("file-unreadable", f"{relative}: {error.strerror}", Source(relative), relative)
         digest.add(relative, UNREADABLE, os.fsencode(error.strerror or ""))
-        return relative, None, found
+        return None, found
     digest.add(relative, FILE, raw)
-    return relative, raw, found
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return -1  # reported when it is read
+    return raw, found
 
 
 class _FileReader:
