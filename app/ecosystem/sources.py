@@ -7,6 +7,7 @@ import re
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import closing
 from dataclasses import dataclass
 from itertools import islice, pairwise
 from operator import attrgetter
@@ -17,6 +18,7 @@ import yaml_rs
 
 from app.ecosystem.content import FILE, LINK, UNREADABLE, ContentDigest
 from app.ecosystem.limits import ModelLimits, NodeBudget
+from app.ecosystem.parse_beside import may_parse_beside, parsed_beside
 from app.ecosystem.problems import Problems, Source
 
 PARSE_THREADS = min(4, os.cpu_count() or 1)
@@ -172,21 +174,33 @@ def read_model(
         return relative, text, documents, found
 
     files = ModelFiles({}, [])
+
+    def take(
+        relative: str, text: str | None, documents: list[RawDocument], found: Problems
+    ) -> None:
+        problems.items.extend(found.items)
+        if text is not None:
+            files.texts[relative] = text
+        if consume is not None:
+            consume(relative, text or "", documents)
+        else:
+            files.documents.extend(documents)
+
+    done = 0
+    if may_parse_beside(sum(readable)):  # a large model: parsed by a child while this builds
+        with closing(parsed_beside(paths, read_one, reader.budget)) as parsed_files:
+            for parsed in parsed_files:
+                read.pop(parsed[0], None)  # this process's copy of the file's bytes
+                take(*parsed)
+                done += 1
     with ThreadPoolExecutor(max_workers=PARSE_THREADS) as pool:
         # A window of files parsed ahead, taken in path order: with `consume`, the parsed YAML
         # of only a few files is held at once, however large the model.
-        remaining = iter(paths)
+        remaining = iter(paths[done:])
         ahead = deque(pool.submit(read_one, path) for path in islice(remaining, PARSE_AHEAD))
         while ahead:
-            relative, text, documents, found = ahead.popleft().result()
+            take(*ahead.popleft().result())
             ahead.extend(pool.submit(read_one, path) for path in islice(remaining, 1))
-            problems.items.extend(found.items)
-            if text is not None:
-                files.texts[relative] = text
-            if consume is not None:
-                consume(relative, text or "", documents)
-            else:
-                files.documents.extend(documents)
     files.content_hash = digest.hexdigest()
     return files
 
