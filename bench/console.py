@@ -5,8 +5,9 @@ Loads the model of bench/model_load.py (2,000 datastores, 4,000 workspaces) into
 Postgres (or the server of --database-url, e.g. the machine's PostgreSQL 15 with pg_trgm),
 starts `ecoplane serve`, asks every page once (caches fill), then 20 times in a row, and prints
 p50 and p95 of the time to the last byte on loopback. Then it loads a denser model (the same
-workspaces and transformers over 200 datastores: on the large model a datastore's walk stays under
-150 nodes at the depth cap of 10, each dataset being sunk by two or three workspaces), finds the
+workspaces and transformers over 200 datastores: on the large model the walks around the datastores
+tried stay under 150 nodes at the depth cap of 10, each dataset being sunk by two or three
+workspaces), finds the
 smallest walk of at least 500 nodes around a datastore and times, in Debian's headless Chromium (Playwright), from
 the navigation's start until the graph is drawn (lineage.js's marks), against the same graph
 drawn by cytoscape in the browser (`draw=browser`), the two asked in turn. Targets (issue 21): every page's
