@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from app.ecosystem import parse_beside, sources
+from app.ecosystem import forked, parse_beside, sources
 from app.ecosystem.generate import GeneratorSize, generate_model
 from app.ecosystem.limits import ModelLimits, ModelTooLargeError
 from app.ecosystem.loader import load_directory
@@ -68,9 +68,9 @@ def test_a_child_that_fails_hands_the_files_it_did_not_send_back(
     here = _load(model_dir, beside=False)
     real_send = parse_beside._send
 
-    def send_three(files: list[Any], *args: Any) -> int:
+    def send_three(files: list[Any], *args: Any) -> None:
         real_send(files[:3], *args)
-        return 1  # as if it died after the third file
+        raise RuntimeError("the parser died after the third file")
 
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(parse_beside, "_send", send_three)
@@ -98,4 +98,4 @@ def test_only_a_large_model_in_a_process_of_one_thread_is_parsed_beside() -> Non
     threshold = parse_beside.PARSE_BESIDE_BYTES
     assert not parse_beside.may_parse_beside(threshold - 1, threshold)
     alone = threading.active_count() == 1
-    assert parse_beside.may_parse_beside(threshold, threshold) == alone
+    assert parse_beside.may_parse_beside(threshold, threshold) == alone == forked.may_fork()
