@@ -23,7 +23,8 @@ from app.api.deps import resources
 from app.api.schemas.diff import ModelFilesIn
 from app.ecosystem.archive import ArchiveError, ArchiveTooLargeError, member_path, read_archive
 from app.ecosystem.limits import ModelLimits, limits_of
-from app.ecosystem.sources import file_bytes, is_model_file
+from app.ecosystem.model_files import is_model_file
+from app.ecosystem.sources import file_bytes
 from app.errors import (
     AppError,
     InvalidParameterError,

@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     register_commands(commands, chosen_command(given))
     args = parser.parse_args(given)
     # The loader's error, imported once the command's module is (light: no model types).
-    from app.ecosystem.sources import ModelUnreadableError
+    from app.ecosystem.model_files import ModelUnreadableError
 
     try:
         status: int = args.handler(args)

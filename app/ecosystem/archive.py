@@ -19,7 +19,7 @@ from collections.abc import Callable
 from pathlib import PurePosixPath
 
 from app.ecosystem.limits import ModelLimits
-from app.ecosystem.sources import is_model_file
+from app.ecosystem.model_files import is_model_file
 
 MAX_MEMBERS = 100_000
 # the magic bytes of the compressions a tar archive may come in

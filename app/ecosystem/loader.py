@@ -16,14 +16,9 @@ from app.ecosystem.builtins import builtin_documents
 from app.ecosystem.envelope import read_document
 from app.ecosystem.limits import ModelLimits, ModelTooLargeError
 from app.ecosystem.model import Model
+from app.ecosystem.model_files import ModelUnreadableError
 from app.ecosystem.problems import BUILTIN_SOURCE, Problems, sort_key
-from app.ecosystem.sources import (
-    ModelFiles,
-    ModelUnreadableError,
-    RawDocument,
-    read_given,
-    read_model,
-)
+from app.ecosystem.sources import ModelFiles, RawDocument, read_given, read_model
 from app.ecosystem.spec.datastore import SHARED_COLUMNS
 from app.ecosystem.spec.documents import DOCUMENT_TYPES, Document
 from app.ecosystem.validate import validate
