@@ -67,9 +67,9 @@ def read_model(
     limits = limits if limits is not None else ModelLimits()
     digest = ContentDigest()
     paths = find_files(root, problems, digest)
-    readable = [f.size for f in paths if 0 <= f.size <= limits.max_file_bytes]
-    limits.check_bytes(sum(readable), len(paths))
-    reader = _FileReader(limits, sum(readable), len(paths))
+    text_bytes = sum(f.size for f in paths if 0 <= f.size <= limits.max_file_bytes)
+    limits.check_bytes(text_bytes, len(paths))
+    reader = _FileReader(limits, text_bytes, len(paths))
     # Every file is read and counted in the hash here, before the parse threads start: on a
     # parse thread, each system call and each hash of over 2 KB gives up the GIL and queues
     # for it again behind the building.
@@ -97,7 +97,7 @@ def read_model(
             files.documents.extend(documents)
 
     done = 0
-    if may_parse_beside(sum(readable)):  # a large model: parsed by a child while this builds
+    if may_parse_beside(text_bytes):  # a large model: parsed by a child while this builds
         with closing(parsed_beside(paths, read_one, reader.budget)) as parsed_files:
             for parsed in parsed_files:
                 read.pop(parsed[0], None)  # this process's copy of the file's bytes
@@ -121,10 +121,10 @@ def read_given(
     """Parse model files given by relative path (an upload) within the limits, like read_model."""
     names = sorted(name for name in given if is_model_file(name))
     raws = {name: file_bytes(given[name]) for name in names}
-    readable = [len(raw) for raw in raws.values() if len(raw) <= limits.max_file_bytes]
-    limits.check_bytes(sum(readable), len(names))
+    text_bytes = sum(len(raw) for raw in raws.values() if len(raw) <= limits.max_file_bytes)
+    limits.check_bytes(text_bytes, len(names))
     digest = ContentDigest()
-    reader = _FileReader(limits, sum(readable), len(names))
+    reader = _FileReader(limits, text_bytes, len(names))
     files = ModelFiles({}, [])
     for name, raw in raws.items():
         digest.add(name, FILE, raw)
